@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Ocm.Hosting;
+
+/// <summary>The `ocm` command tree. Each feature contributes its own commands.</summary>
+internal static class OcmCommandLine
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("ocm: a self-hostable Open Cloud Mesh sync & share server and its operator's command line.");
+        return root;
+    }
+}

@@ -1,0 +1,3 @@
+using Ocm.Hosting;
+
+return await OcmCommandLine.Create().Parse(args).InvokeAsync();
