@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ocm.Federation;
 
 namespace Ocm.Hosting;
 
@@ -7,7 +8,11 @@ internal static class OcmCommandLine
 {
     public static RootCommand Create()
     {
-        var root = new RootCommand("ocm: a self-hostable Open Cloud Mesh sync & share server and its operator's command line.");
+        var root = new RootCommand("ocm: a self-hostable Open Cloud Mesh sync & share server and its operator's command line.")
+        {
+            ServeCommand.Create(),
+            DiscoverCommand.Create(),
+        };
         return root;
     }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the external tools the tests drive, only when missing (idempotent, fast when everything is there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(postgresql litmus rclone cadaver curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages for the cross-implementation signature tests.
+if [ -x tests/interop/install.sh ]; then
+  tests/interop/install.sh
+fi

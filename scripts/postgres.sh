@@ -1,0 +1,27 @@
+# Sourced by test.sh and the benchmarks: a throwaway PostgreSQL cluster under /tmp (initdb refuses root, so it
+# runs as the postgres user). PGPORT may be preset.
+PGPORT="${PGPORT:-55432}"
+PGROOT="/tmp/ocm-pg-${PGPORT}"
+PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+
+pg_as() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+  if [ -z "$PGBIN" ]; then echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; return 1; fi
+  pg_stop >/dev/null 2>&1 || true
+  rm -rf "$PGROOT"
+  if [ "$(id -u)" = 0 ]; then install -d -o postgres -g postgres -m 700 "$PGROOT"; else install -d -m 700 "$PGROOT"; fi
+  pg_as "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+    -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+  pg_as "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres ocm_test
+  echo "PostgreSQL started on 127.0.0.1:$PGPORT"
+}
+
+pg_stop() {
+  if [ -n "$PGBIN" ] && [ -d "$PGROOT/data" ]; then
+    pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ocm.Protocol.Http;
+
+/// <summary>Thrown when the SSRF guard refuses an outbound connection or URL; the message says exactly why.</summary>
+public sealed class OutboundRequestBlockedException(string message) : HttpRequestException(message);
+
+/// <summary>
+/// Builds the one primary handler every outbound OCM request goes through. DNS is resolved here and every resolved
+/// address is checked against the <see cref="OutboundPolicy"/> before connecting, so DNS rebinding cannot slip a
+/// private address past the check. Redirects are not followed by the handler (see <see cref="GuardedRedirectHandler"/>).
+/// </summary>
+public static class GuardedHttpHandler
+{
+    public static SocketsHttpHandler Create(OutboundPolicy policy)
+    {
+        return new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = policy.ConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(policy, context, cancellationToken),
+        };
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(OutboundPolicy policy, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var port = context.DnsEndPoint.Port;
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            }
+            catch (SocketException ex)
+            {
+                throw new HttpRequestException(HttpRequestError.NameResolutionError, $"Cannot resolve host '{host}': {ex.SocketErrorCode}.", ex);
+            }
+        }
+
+        var allowed = addresses.Where(a => policy.IsAddressAllowed(host, port, a)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new OutboundRequestBlockedException(
+                $"Refusing to connect to '{host}': it resolves only to non-public addresses ({string.Join(", ", addresses.Select(a => a.ToString()))}). " +
+                "Allow-list it with Ocm:Federation:InsecurePeers if this is intended.");
+        }
+
+        Exception? last = null;
+        foreach (var address in allowed)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw new HttpRequestException(HttpRequestError.ConnectionError, $"Cannot connect to '{host}:{port}': {last?.Message}", last);
+    }
+}
+
+/// <summary>
+/// Follows redirects itself so that every hop is checked: the scheme must stay https unless the target host is
+/// allow-listed as insecure, the hop count is bounded, and the next connection again passes the address check in
+/// <see cref="GuardedHttpHandler"/>. Only GET and HEAD are redirected; other methods get the 3xx back.
+/// </summary>
+public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        CheckScheme(policy, request.RequestUri!);
+        var response = await base.SendAsync(request, cancellationToken);
+        for (var hop = 0; IsRedirect(response.StatusCode) && response.Headers.Location is not null; hop++)
+        {
+            if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head)
+            {
+                return response;
+            }
+
+            if (hop >= policy.MaxRedirects)
+            {
+                response.Dispose();
+                throw new OutboundRequestBlockedException($"Too many redirects (more than {policy.MaxRedirects}) starting at {Redact(request.RequestUri!)}.");
+            }
+
+            var location = response.Headers.Location;
+            var next = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+            response.Dispose();
+            CheckScheme(policy, next);
+
+            var follow = new HttpRequestMessage(request.Method, next) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+            foreach (var header in request.Headers)
+            {
+                // Credentials and signatures are bound to the original target; never forward them to another host.
+                if (header.Key is "Authorization" or "Signature" or "Signature-Input" or "Cookie")
+                {
+                    continue;
+                }
+
+                follow.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            foreach (var option in request.Options)
+            {
+                ((IDictionary<string, object?>)follow.Options)[option.Key] = option.Value;
+            }
+
+            request = follow;
+            response = await base.SendAsync(request, cancellationToken);
+        }
+
+        return response;
+    }
+
+    /// <summary>Plain http is only allowed to hosts allow-listed as insecure.</summary>
+    public static void CheckScheme(OutboundPolicy policy, Uri uri)
+    {
+        if (uri.Scheme == Uri.UriSchemeHttps)
+        {
+            return;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && policy.IsInsecureAllowed(uri.IdnHost, uri.Port))
+        {
+            return;
+        }
+
+        throw new OutboundRequestBlockedException(
+            $"Refusing {uri.Scheme}:// request to '{uri.Authority}': only https is allowed unless the host is allow-listed with Ocm:Federation:InsecurePeers.");
+    }
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+            or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static string Redact(Uri uri) => uri.GetLeftPart(UriPartial.Path);
+}

@@ -1,0 +1,73 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Ocm.Data;
+
+internal static class DataServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="OcmDb"/> on the configured provider.</summary>
+    public static IServiceCollection AddOcmData(this IServiceCollection services, IConfiguration configuration, string dataDir)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (options.IsPostgres)
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                throw new InvalidOperationException(
+                    "Ocm:Database:Provider is 'postgres' but Ocm:Database:ConnectionString is empty (set OCM_DATABASE__CONNECTIONSTRING).");
+            }
+
+            services.AddDbContext<PostgresOcmDb>(o => o.UseNpgsql(options.ConnectionString));
+            services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<PostgresOcmDb>());
+        }
+        else if (string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            var connectionString = options.ConnectionString ?? SqliteConnectionString(dataDir);
+            services.AddDbContext<SqliteOcmDb>(o => o.UseSqlite(connectionString));
+            services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<SqliteOcmDb>());
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                $"Ocm:Database:Provider '{options.Provider}' is not supported; use 'sqlite' or 'postgres'.");
+        }
+
+        return services;
+    }
+
+    public static string SqliteConnectionString(string dataDir) => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path.Combine(dataDir, "ocm.db"),
+        Cache = SqliteCacheMode.Shared,
+        Pooling = true,
+    }.ToString();
+
+    /// <summary>Applies pending migrations. SQLite additionally switches to WAL so readers never wait for a writer.</summary>
+    public static async Task MigrateOcmDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add X --context SqliteOcmDb</c> build the SQLite model.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteOcmDb>
+{
+    public SqliteOcmDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteOcmDb>().UseSqlite("Data Source=design-time.db").Options);
+}
+
+/// <summary>Lets <c>dotnet ef migrations add X --context PostgresOcmDb</c> build the PostgreSQL model.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresOcmDb>
+{
+    public PostgresOcmDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresOcmDb>().UseNpgsql("Host=localhost;Database=ocm_design").Options);
+}

@@ -1,0 +1,52 @@
+namespace Ocm.Hosting;
+
+/// <summary>
+/// Last line of defence: a request that still throws becomes a 400 (the client sent something we could not read)
+/// or a logged 500 without details. Client disconnects are expected and only logged at Debug.
+/// Feature endpoints produce their own error dialect (OCM error body, OAuth, ProblemDetails, WebDAV) before this.
+/// </summary>
+internal static partial class ErrorHandling
+{
+    public static IApplicationBuilder UseOcmErrorHandling(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            Log.ClientDisconnected(Logger(context), context.Request.Method, EndpointName(context));
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            Log.BadRequest(Logger(context), context.Request.Method, EndpointName(context), ex.Message);
+            context.Response.Clear();
+            context.Response.StatusCode = ex.StatusCode;
+            await Results.Problem(statusCode: ex.StatusCode, title: "Bad request", detail: ex.Message).ExecuteAsync(context);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            Log.Unhandled(Logger(context), ex, context.Request.Method, EndpointName(context));
+            context.Response.Clear();
+            await Results.Problem(statusCode: 500, title: "Internal server error").ExecuteAsync(context);
+        }
+    });
+
+    // Request paths carry users' file names, so logs name the endpoint, not the path.
+    private static string EndpointName(HttpContext context) => context.GetEndpoint()?.DisplayName ?? "(no endpoint)";
+
+    private static ILogger Logger(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ocm.Hosting.ErrorHandling");
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Client disconnected during {Method} {Endpoint}")]
+        public static partial void ClientDisconnected(ILogger logger, string method, string endpoint);
+
+        [LoggerMessage(2, LogLevel.Information, "Rejected {Method} {Endpoint}: {Reason}")]
+        public static partial void BadRequest(ILogger logger, string method, string endpoint, string reason);
+
+        [LoggerMessage(3, LogLevel.Error, "Unhandled error in {Method} {Endpoint}")]
+        public static partial void Unhandled(ILogger logger, Exception exception, string method, string endpoint);
+    }
+}

@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Ocm.Hosting;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(HealthStatus))]
+internal sealed partial class HostingJsonContext : JsonSerializerContext;

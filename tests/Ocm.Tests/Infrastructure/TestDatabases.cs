@@ -1,0 +1,80 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Ocm.Data;
+
+namespace Ocm.Tests.Infrastructure;
+
+/// <summary>
+/// Fresh, migrated databases on both providers. PostgreSQL comes from the server test.sh starts
+/// (<c>OCM_TEST_POSTGRES</c>); without it the PostgreSQL tests fail with a clear message, they never skip.
+/// </summary>
+internal static class TestDatabases
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    public static TheoryData<string> Providers => new() { Sqlite, Postgres };
+
+    public static string PostgresConnectionString =>
+        Environment.GetEnvironmentVariable("OCM_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "OCM_TEST_POSTGRES is not set: run the tests through ./test.sh, which starts a throw-away PostgreSQL.");
+
+    /// <summary>Creates an empty database of the given provider, migrated to the latest migration.</summary>
+    public static async Task<TestDatabase> CreateAsync(string provider)
+    {
+        if (provider == Sqlite)
+        {
+            var dir = TempDirectory.Create("ocm-db");
+            var cs = DataServiceCollectionExtensions.SqliteConnectionString(dir);
+            var options = new DbContextOptionsBuilder<SqliteOcmDb>().UseSqlite(cs).Options;
+            var db = new TestDatabase(() => new SqliteOcmDb(options), () =>
+            {
+                SqliteConnection.ClearAllPools();
+                TempDirectory.Delete(dir);
+                return Task.CompletedTask;
+            });
+            await db.MigrateAsync();
+            return db;
+        }
+
+        var name = "ocm_" + Guid.NewGuid().ToString("N")[..16];
+        var admin = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var target = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name }.ConnectionString;
+        var pgOptions = new DbContextOptionsBuilder<PostgresOcmDb>().UseNpgsql(target).Options;
+        var pg = new TestDatabase(() => new PostgresOcmDb(pgOptions), async () =>
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(admin.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }, target);
+        await pg.MigrateAsync();
+        return pg;
+    }
+}
+
+internal sealed class TestDatabase(Func<OcmDb> factory, Func<Task> cleanup, string? connectionString = null) : IAsyncDisposable
+{
+    public string? ConnectionString { get; } = connectionString;
+
+    public OcmDb NewContext() => factory();
+
+    public async Task MigrateAsync()
+    {
+        await using var db = factory();
+        await db.Database.MigrateAsync();
+    }
+
+    public ValueTask DisposeAsync() => new(cleanup());
+}
