@@ -1,5 +1,5 @@
-using Ocm.Data;
 using System.CommandLine;
+using Ocm.Data;
 
 namespace Ocm.Hosting;
 
