@@ -91,7 +91,7 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         CheckScheme(policy, request.RequestUri!);
-        var response = await base.SendAsync(request, cancellationToken);
+        var response = await SendGuardedAsync(request, cancellationToken);
         for (var hop = 0; IsRedirect(response.StatusCode) && response.Headers.Location is not null; hop++)
         {
             if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head)
@@ -128,10 +128,23 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
             }
 
             request = follow;
-            response = await base.SendAsync(request, cancellationToken);
+            response = await SendGuardedAsync(request, cancellationToken);
         }
 
         return response;
+    }
+
+    private async Task<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is OutboundRequestBlockedException blocked)
+        {
+            // The connection pool wraps what the connect callback throws; surface the guard's own reason.
+            throw new OutboundRequestBlockedException(blocked.Message);
+        }
     }
 
     /// <summary>Plain http is only allowed to hosts allow-listed as insecure.</summary>
