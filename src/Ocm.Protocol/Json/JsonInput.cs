@@ -1,0 +1,107 @@
+using System.Buffers;
+using System.Text.Json;
+using Ocm.Protocol.Errors;
+using Ocm.Protocol.Validation;
+
+namespace Ocm.Protocol.Json;
+
+/// <summary>
+/// Turns untrusted bytes into a <see cref="JsonDocument"/> within fixed limits, or an <see cref="OcmError"/>.
+/// Never throws anything but <see cref="OcmFormatException"/> (and cancellation).
+/// </summary>
+internal static class JsonInput
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = OcmJson.MaxDepth,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+
+        // Two values for one member are ambiguous (and a classic way to make a signature check and the
+        // handler disagree), so such a body is rejected rather than "last one wins".
+        AllowDuplicateProperties = false,
+    };
+
+    public static JsonDocument Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.Length > OcmJson.MaxInputBytes)
+        {
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.PayloadTooLarge });
+        }
+
+        if (utf8Json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            utf8Json = utf8Json[3..];
+        }
+
+        return ParseMemory(utf8Json.ToArray());
+    }
+
+    public static async ValueTask<JsonDocument> ParseAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        var limit = OcmJson.MaxInputBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var collected = new MemoryStream();
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await utf8Json.ReadAsync(buffer, cancellationToken);
+                }
+                catch (IOException ex)
+                {
+                    throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson }, ex);
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (collected.Length + read > limit)
+                {
+                    throw new OcmFormatException(new OcmError { Message = ValidationMessages.PayloadTooLarge });
+                }
+
+                collected.Write(buffer, 0, read);
+            }
+
+            return Parse(collected.GetBuffer().AsSpan(0, (int)collected.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static JsonDocument ParseMemory(ReadOnlyMemory<byte> utf8Json)
+    {
+        try
+        {
+            return JsonDocument.Parse(utf8Json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            var tooDeep = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            throw new OcmFormatException(
+                new OcmError { Message = tooDeep ? ValidationMessages.TooDeep : ValidationMessages.InvalidJson }, ex);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson }, ex);
+        }
+    }
+
+    /// <summary>Requires the root to be an object; otherwise an <c>INVALID_PARAMETERS</c>-style error.</summary>
+    public static void RequireObject(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.ExpectedObjectBody });
+        }
+    }
+}
