@@ -36,9 +36,11 @@ public sealed record OutboundPolicy
             return true;
         }
 
+        var literal = IPAddress.TryParse(host.Trim('[', ']'), out var address) ? address : null;
         foreach (var entry in InsecurePeers)
         {
-            if (HostEntryMatches(entry.Trim(), host, port))
+            var trimmed = entry.Trim();
+            if (HostEntryMatches(trimmed, host, port) || (literal is not null && NetworkEntryMatches(trimmed, literal)))
             {
                 return true;
             }

@@ -1,8 +1,173 @@
 using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Ocm.Hosting;
+using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Http;
+using Ocm.Protocol.Json;
 
 namespace Ocm.Federation;
 
+/// <summary><c>ocm discover TARGET</c>: what a remote OCM server advertises, which dialect it speaks, what it gets wrong.</summary>
 internal static class DiscoverCommand
 {
-    public static Command Create() => new("discover", "Discover a remote OCM server.");
+    public static Command Create()
+    {
+        var target = new Argument<string>("target") { Description = "host, host:port, OCM address (user@host) or URL" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON for scripts." };
+        var insecure = new Option<bool>("--insecure")
+        {
+            Description = "Allow plain http and private/loopback addresses (test setups). Same as Ocm:Federation:AllowInsecurePeers=true.",
+        };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds per discovery request.", DefaultValueFactory = _ => 10 };
+        var command = new Command("discover", "Discover a remote OCM server: version, endpoints, resource types, protocols, capabilities, criteria, dialect and spec violations.")
+        {
+            target, json, insecure, timeout,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var configuration = new ConfigurationManager();
+            OcmConfiguration.Apply(configuration, new Dictionary<string, string?>());
+            var options = configuration.GetSection(FederationOptions.Section).Get<FederationOptions>() ?? new FederationOptions();
+            if (parse.GetValue(insecure))
+            {
+                options = options with { AllowInsecurePeers = true };
+            }
+
+            var policy = options.ToPolicy();
+            using var http = new HttpClient(new GuardedRedirectHandler(policy) { InnerHandler = GuardedHttpHandler.Create(policy) });
+            var client = new OcmDiscoveryClient(http, policy, options.ToDiscoveryOptions() with
+            {
+                AttemptTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
+            }, TimeProvider.System);
+
+            DiscoveredServer server;
+            try
+            {
+                server = await client.DiscoverAsync(parse.GetValue(target)!, cancellationToken);
+            }
+            catch (Exception ex) when (ex is OcmDiscoveryException or FormatException)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return 1;
+            }
+
+            if (parse.GetValue(json))
+            {
+                await WriteJsonAsync(server, cancellationToken);
+            }
+            else
+            {
+                WriteText(server);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void WriteText(DiscoveredServer server)
+    {
+        var d = server.Document;
+        var o = Console.Out;
+        o.WriteLine($"Peer:           {server.Authority}");
+        o.WriteLine($"Document:       {server.DocumentUrl}");
+        o.WriteLine($"Provider:       {d.Provider ?? "(not given)"}");
+        o.WriteLine($"API version:    {(d.ApiVersion.Length > 0 ? d.ApiVersion : "(missing)")}");
+        o.WriteLine($"Enabled:        {(d.Enabled ? "yes" : "no")}");
+        o.WriteLine($"Dialect:        {server.Dialect}");
+        o.WriteLine($"Endpoint:       {d.EndPoint}");
+        o.WriteLine($"Token endpoint: {d.TokenEndPoint ?? "-"}");
+        o.WriteLine($"JWKS:           {d.JwksUri ?? "-"}");
+        o.WriteLine($"Invite dialog:  {d.InviteAcceptDialog ?? "-"}");
+        o.WriteLine($"Legacy key:     {(d.PublicKey is null ? "-" : d.PublicKey.KeyId ?? "(no keyId)")}");
+        o.WriteLine($"Capabilities:   {(d.Capabilities.Count == 0 ? "-" : string.Join(", ", d.Capabilities))}");
+        o.WriteLine($"Criteria:       {(d.Criteria.Count == 0 ? "-" : string.Join(", ", d.Criteria))}");
+        o.WriteLine("Resource types:");
+        if (d.ResourceTypes.Count == 0)
+        {
+            o.WriteLine("  (none)");
+        }
+
+        foreach (var type in d.ResourceTypes)
+        {
+            var p = type.Protocols;
+            var protocols = new List<string>();
+            if (p.WebDav is not null)
+            {
+                protocols.Add($"webdav {p.WebDav}");
+            }
+
+            if (p.WebDavReceive is not null)
+            {
+                protocols.Add($"webdav-receive (uri: {p.WebDavReceive.Uri})");
+            }
+
+            if (p.WebApp is not null)
+            {
+                protocols.Add("webapp");
+            }
+
+            if (p.WebAppReceive is not null)
+            {
+                protocols.Add($"webapp-receive ({string.Join(", ", p.WebAppReceive.Targets)})");
+            }
+
+            if (p.Ssh is not null)
+            {
+                protocols.Add($"ssh {p.Ssh}");
+            }
+
+            if (p.SshReceive is not null)
+            {
+                protocols.Add("ssh-receive");
+            }
+
+            foreach (var other in p.Other ?? [])
+            {
+                protocols.Add(other.Key);
+            }
+
+            o.WriteLine($"  {type.Name} [{string.Join(", ", type.ShareTypes)}]: {(protocols.Count == 0 ? "no protocols" : string.Join("; ", protocols))}");
+        }
+
+        if (server.Violations.Count == 0)
+        {
+            o.WriteLine("Spec violations: none");
+        }
+        else
+        {
+            o.WriteLine($"Spec violations ({server.Violations.Count}):");
+            foreach (var violation in server.Violations)
+            {
+                o.WriteLine("  - " + violation);
+            }
+        }
+    }
+
+    private static async Task WriteJsonAsync(DiscoveredServer server, CancellationToken cancellationToken)
+    {
+        await using var stdout = Console.OpenStandardOutput();
+        await using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("peer", server.Authority);
+        writer.WriteString("documentUrl", server.DocumentUrl.ToString());
+        writer.WriteString("dialect", server.Dialect.ToString());
+        writer.WriteStartArray("violations");
+        foreach (var violation in server.Violations)
+        {
+            writer.WriteStringValue(violation);
+        }
+
+        writer.WriteEndArray();
+        writer.WritePropertyName("document");
+        using (var document = JsonDocument.Parse(OcmJson.Write(server.Document)))
+        {
+            document.RootElement.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken);
+        await stdout.WriteAsync("\n"u8.ToArray(), cancellationToken);
+    }
 }

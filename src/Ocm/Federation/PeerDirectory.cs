@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Protocol.Discovery.Client;
+
+namespace Ocm.Federation;
+
+/// <summary>
+/// Discovery as the server uses it: the cached, SSRF-guarded discovery client, plus a record of every peer seen
+/// (dialect, version, capabilities, last success or failure) for operators.
+/// </summary>
+internal sealed partial class PeerDirectory(
+    IOcmDiscoveryClient discovery,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<PeerDirectory> logger)
+{
+    public async Task<DiscoveredServer> DiscoverAsync(string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var server = await discovery.DiscoverAsync(target, cancellationToken);
+            await RecordAsync(server.Authority, peer =>
+            {
+                peer.Provider = server.Document.Provider;
+                peer.ApiVersion = server.Document.ApiVersion;
+                peer.Dialect = server.Dialect.ToString();
+                peer.Capabilities = string.Join(' ', server.Document.Capabilities);
+                peer.Criteria = string.Join(' ', server.Document.Criteria);
+                peer.EndPoint = server.Document.EndPoint;
+                peer.LastDiscovered = server.FetchedAt;
+            }, cancellationToken);
+            return server;
+        }
+        catch (OcmDiscoveryException ex)
+        {
+            await RecordAsync(ex.Target, peer =>
+            {
+                peer.LastFailure = time.GetUtcNow();
+                peer.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
+            }, cancellationToken);
+            throw;
+        }
+    }
+
+    private async Task RecordAsync(string authority, Action<Peer> update, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(authority))
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            var peer = await db.Set<Peer>().SingleOrDefaultAsync(p => p.Host == authority, cancellationToken);
+            if (peer is null)
+            {
+                peer = new Peer { Host = authority, FirstSeen = time.GetUtcNow() };
+                db.Add(peer);
+            }
+
+            update(peer);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex)
+        {
+            // Two first contacts raced on the unique host; the other one recorded it. Bookkeeping must never fail a call.
+            Log.RecordFailed(logger, authority, ex.GetType().Name);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Could not record peer {Authority}: {Reason}")]
+        public static partial void RecordFailed(ILogger logger, string authority, string reason);
+    }
+}
