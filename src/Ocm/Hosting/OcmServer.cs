@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Ocm.Data;
+using Ocm.Delivery;
 using Ocm.Federation;
 
 namespace Ocm.Hosting;
@@ -45,6 +46,7 @@ internal static class OcmServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddOcmFederation(builder.Configuration);
+        builder.Services.AddOcmDelivery(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Ocm.Protocol.Http;
-using Ocm.Protocol.Tests.Infrastructure;
 
 namespace Ocm.Protocol.Tests.Http;
 

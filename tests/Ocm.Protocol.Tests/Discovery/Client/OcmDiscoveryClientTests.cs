@@ -4,7 +4,6 @@ using Microsoft.Extensions.Time.Testing;
 using Ocm.Protocol.Discovery;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Http;
-using Ocm.Protocol.Tests.Infrastructure;
 
 namespace Ocm.Protocol.Tests.Discovery.Client;
 

@@ -1,4 +1,4 @@
-namespace Ocm.Protocol.Tests;
+namespace Ocm.Testing;
 
 /// <summary>Finds the shared test vectors (`../shared/vectors` beside the checkout, or OCM_SHARED_DIR).</summary>
 internal static class TestPaths

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Ocm.Protocol.Tests.Infrastructure;
+namespace Ocm.Testing;
 
 /// <summary>
 /// A real HTTP server on a loopback address (e.g. 127.0.0.5) answering with a test's handler, counting requests.

@@ -1,0 +1,34 @@
+namespace Ocm.Delivery;
+
+/// <summary>Section <c>Ocm:Delivery</c>: how hard we try to reach other servers.</summary>
+internal sealed record OutboxOptions
+{
+    public const string Section = "Ocm:Delivery";
+
+    /// <summary>How long a message is retried before it fails for good. Default 48 hours.</summary>
+    public int DeadlineSeconds { get; init; } = 48 * 3600;
+
+    /// <summary>First retry delay; doubles per attempt. Default 5 s.</summary>
+    public double InitialRetrySeconds { get; init; } = 5;
+
+    /// <summary>Longest delay between retries. Default 15 minutes.</summary>
+    public double MaxRetrySeconds { get; init; } = 900;
+
+    /// <summary>Time allowed for one delivery request. Default 30 s.</summary>
+    public int RequestTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>How often the worker looks for due messages when not woken. Default 2 s.</summary>
+    public double PollSeconds { get; init; } = 2;
+
+    /// <summary>Consecutive transient failures after which a peer's circuit opens. Default 3.</summary>
+    public int CircuitBreakerThreshold { get; init; } = 3;
+
+    /// <summary>How long an open circuit stays open before one trial delivery. Default 30 s (doubles up to 10 min).</summary>
+    public double CircuitBreakSeconds { get; init; } = 30;
+
+    /// <summary>Extra lease time for discovering the peer before the request. Default 15 s.</summary>
+    public int DiscoveryAllowanceSeconds { get; init; } = 15;
+
+    /// <summary>Peers delivered to in parallel. Default 8.</summary>
+    public int MaxParallelPeers { get; init; } = 8;
+}

@@ -1,0 +1,360 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Http;
+using Ocm.Protocol.Json;
+
+namespace Ocm.Delivery;
+
+/// <summary>
+/// Delivers <see cref="OutboxMessage"/>s: per peer in order, peers in parallel, transient failures (timeouts,
+/// connection errors, 5xx, 429/503 with Retry-After) retried with exponential backoff until the deadline, permanent
+/// ones (other 4xx) failed at once with the peer's own message. An open circuit for a peer defers its messages
+/// without spending a request.
+/// </summary>
+internal sealed partial class OutboxWorker(
+    IServiceScopeFactory scopes,
+    OutboxSignal signal,
+    OutboxOptions options,
+    PeerCircuitBreaker breaker,
+    PeerDirectory peers,
+    IHttpClientFactory httpClients,
+    TimeProvider time,
+    IEnumerable<IOutboxListener> listeners,
+    ILogger<OutboxWorker> logger) : BackgroundService
+{
+    private readonly Dictionary<string, IOutboxListener> _listeners = listeners.ToDictionary(l => l.Kind, StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _parallelPeers = new(options.MaxParallelPeers);
+
+    public override void Dispose()
+    {
+        _parallelPeers.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                Log.WorkerError(logger, ex);
+            }
+
+            try
+            {
+                await signal.WaitAsync(TimeSpan.FromSeconds(options.PollSeconds), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts delivery for every peer with due messages that is not already being served. Peers are served
+    /// independently: a slow or dead peer holds only its own lane, never the pass.
+    /// </summary>
+    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        List<(long Id, string Peer, DateTimeOffset NextAttemptAt)> pending;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            pending = (await db.Set<OutboxMessage>()
+                    .Where(m => m.State == OutboxState.Pending)
+                    .OrderBy(m => m.Id)
+                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil })
+                    .Take(1000)
+                    .ToListAsync(cancellationToken))
+                .Where(m => m.LeaseUntil is null || m.LeaseUntil < now)
+                .Select(m => (m.Id, m.Peer, m.NextAttemptAt))
+                .ToList();
+        }
+
+        foreach (var group in pending.GroupBy(m => m.Peer, StringComparer.OrdinalIgnoreCase))
+        {
+            if (group.First().NextAttemptAt > now || breaker.IsOpen(group.Key, out _) || _inFlight.ContainsKey(group.Key))
+            {
+                continue;
+            }
+
+            var ids = group.Select(m => (m.Id, m.NextAttemptAt)).ToList();
+            var lane = new TaskCompletionSource();
+            if (!_inFlight.TryAdd(group.Key, lane.Task))
+            {
+                continue;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServePeerAsync(ids, now, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.WorkerError(logger, ex);
+                }
+                finally
+                {
+                    _inFlight.TryRemove(group.Key, out _);
+                    lane.SetResult();
+                    signal.Wake();
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task ServePeerAsync(List<(long Id, DateTimeOffset NextAttemptAt)> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await _parallelPeers.WaitAsync(cancellationToken);
+        try
+        {
+            // In order per peer: a notification about a share never overtakes the share itself.
+            foreach (var (id, nextAttemptAt) in messages)
+            {
+                if (nextAttemptAt > now || !await DeliverAsync(id, cancellationToken))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _parallelPeers.Release();
+        }
+    }
+
+    /// <summary>Claims and delivers one message; returns false when the peer's later messages should wait.</summary>
+    private async Task<bool> DeliverAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        var now = time.GetUtcNow();
+        var lease = now.AddSeconds(options.RequestTimeoutSeconds + options.DiscoveryAllowanceSeconds);
+        var claimed = await db.Set<OutboxMessage>()
+            .Where(m => m.Id == id && m.State == OutboxState.Pending && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseUntil, lease), cancellationToken);
+        if (claimed == 0)
+        {
+            return false; // another worker has it
+        }
+
+        var message = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id, cancellationToken);
+        message.Attempts++;
+        var outcome = await SendAsync(message, cancellationToken);
+        message.LeaseUntil = null;
+        message.LastStatus = outcome.Status;
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Delivered:
+                breaker.OnSuccess(message.Peer);
+                message.State = OutboxState.Delivered;
+                message.DeliveredAt = time.GetUtcNow();
+                message.LastError = null;
+                Log.Delivered(logger, message.Kind, message.Id, message.Peer, message.Attempts);
+                if (_listeners.TryGetValue(message.Kind, out var onDelivered))
+                {
+                    await onDelivered.OnDeliveredAsync(db, message, outcome.Body, cancellationToken);
+                }
+
+                break;
+            case OutcomeKind.Permanent:
+                breaker.OnSuccess(message.Peer); // the peer answered; it is alive
+                await FailAsync(db, message, outcome.Error!, cancellationToken);
+                break;
+            default:
+                breaker.OnFailure(message.Peer);
+                message.LastError = Truncate(outcome.Error!);
+                var retryAt = NextAttempt(message.Attempts, outcome.RetryAfter);
+                if (retryAt > message.Deadline)
+                {
+                    await FailAsync(db, message, $"gave up after {message.Attempts} attempts: {outcome.Error}", cancellationToken);
+                }
+                else
+                {
+                    message.NextAttemptAt = retryAt;
+                    Log.WillRetry(logger, message.Kind, message.Id, message.Peer, message.Attempts, outcome.Error!, retryAt);
+                }
+
+                break;
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        return outcome.Kind != OutcomeKind.Transient;
+    }
+
+    private async Task FailAsync(OcmDb db, OutboxMessage message, string reason, CancellationToken cancellationToken)
+    {
+        message.State = OutboxState.Failed;
+        message.LastError = Truncate(reason);
+        Log.Failed(logger, message.Kind, message.Id, message.Peer, reason);
+        if (_listeners.TryGetValue(message.Kind, out var onFailed))
+        {
+            await onFailed.OnFailedAsync(db, message, cancellationToken);
+        }
+    }
+
+    private DateTimeOffset NextAttempt(int attempts, TimeSpan? retryAfter)
+    {
+        var backoff = Math.Min(options.MaxRetrySeconds, options.InitialRetrySeconds * Math.Pow(2, Math.Max(0, attempts - 1)));
+        var delay = TimeSpan.FromSeconds(backoff);
+        if (retryAfter is { } after && after > delay)
+        {
+            delay = after < TimeSpan.FromSeconds(options.MaxRetrySeconds) ? after : TimeSpan.FromSeconds(options.MaxRetrySeconds);
+        }
+
+        return time.GetUtcNow() + delay;
+    }
+
+    private async Task<Outcome> SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        DiscoveredServer peer;
+        try
+        {
+            peer = await peers.DiscoverAsync(message.Peer, cancellationToken);
+        }
+        catch (OcmDiscoveryException ex)
+        {
+            return Outcome.Transient(ex.Message, null);
+        }
+
+        if (peer.Document.GetEndPointUri() is not { } endPoint)
+        {
+            return Outcome.Permanent($"the peer's discovery document has no usable endPoint ('{peer.Document.EndPoint}')", null);
+        }
+
+        var url = new Uri(endPoint, message.Endpoint);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new ByteArrayContent(message.Body),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient).SendAsync(request, timeout.Token);
+            var status = (int)response.StatusCode;
+            byte[] body;
+            try
+            {
+                body = await BoundedContent.ReadAsBytesAsync(response.Content, 64 * 1024, timeout.Token);
+            }
+            catch (ResponseTooLargeException)
+            {
+                body = [];
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                return Outcome.Delivered(status, body);
+            }
+
+            var reason = $"{url.GetLeftPart(UriPartial.Path)} answered {status} {response.ReasonPhrase}{PeerMessage(body)}";
+            if (status is 408 or 429 or >= 500)
+            {
+                return Outcome.Transient(reason, status, RetryAfter(response));
+            }
+
+            return Outcome.Permanent(reason, status);
+        }
+        catch (OutboundRequestBlockedException ex)
+        {
+            return Outcome.Permanent(ex.Message, null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Outcome.Transient($"{url.GetLeftPart(UriPartial.Path)} did not answer within {options.RequestTimeoutSeconds} s", null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return Outcome.Transient($"{url.GetLeftPart(UriPartial.Path)}: {ex.Message}", null);
+        }
+    }
+
+    private static string PeerMessage(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return "";
+        }
+
+        try
+        {
+            var error = OcmJson.ReadError(body);
+            var details = error.ValidationErrors is { Count: > 0 } v ? " (" + string.Join(", ", v.Select(e => $"{e.Name}: {e.Message}")) + ")" : "";
+            return $": {error.Message}{details}";
+        }
+        catch (Exception ex) when (ex is Protocol.Errors.OcmFormatException or System.Text.Json.JsonException)
+        {
+            return "";
+        }
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static string Truncate(string text) => text.Length > 2000 ? text[..2000] : text;
+
+    private enum OutcomeKind
+    {
+        Delivered,
+        Transient,
+        Permanent,
+    }
+
+    private sealed record Outcome(OutcomeKind Kind, int? Status, byte[] Body, string? Error, TimeSpan? RetryAfter)
+    {
+        public static Outcome Delivered(int status, byte[] body) => new(OutcomeKind.Delivered, status, body, null, null);
+
+        public static Outcome Transient(string error, int? status, TimeSpan? retryAfter = null) => new(OutcomeKind.Transient, status, [], error, retryAfter);
+
+        public static Outcome Permanent(string error, int? status) => new(OutcomeKind.Permanent, status, [], error, null);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Delivered {Kind} #{Id} to {Peer} (attempt {Attempts})")]
+        public static partial void Delivered(ILogger logger, string kind, long id, string peer, int attempts);
+
+        [LoggerMessage(2, LogLevel.Warning, "Delivery of {Kind} #{Id} to {Peer} failed (attempt {Attempts}): {Reason}; retrying at {RetryAt:O}")]
+        public static partial void WillRetry(ILogger logger, string kind, long id, string peer, int attempts, string reason, DateTimeOffset retryAt);
+
+        [LoggerMessage(3, LogLevel.Warning, "Delivery of {Kind} #{Id} to {Peer} failed for good: {Reason}")]
+        public static partial void Failed(ILogger logger, string kind, long id, string peer, string reason);
+
+        [LoggerMessage(4, LogLevel.Error, "Outbox worker pass failed")]
+        public static partial void WorkerError(ILogger logger, Exception exception);
+    }
+}

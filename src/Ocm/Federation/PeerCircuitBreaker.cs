@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+
+namespace Ocm.Federation;
+
+/// <summary>
+/// Per-peer circuit breaker shared by everything that calls other servers: after a few consecutive failures a peer
+/// is skipped for a cool-down (doubling up to a cap) so one dead server never costs local users or other peers a
+/// timeout per request; one trial call is let through when the cool-down ends.
+/// </summary>
+internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, double breakSeconds = 30, double maxBreakSeconds = 600)
+{
+    private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>True when calls to <paramref name="peer"/> should not be attempted now.</summary>
+    public bool IsOpen(string peer, out DateTimeOffset retryAt)
+    {
+        retryAt = default;
+        if (!_circuits.TryGetValue(peer, out var circuit))
+        {
+            return false;
+        }
+
+        lock (circuit)
+        {
+            if (circuit.OpenUntil is { } until && until > time.GetUtcNow())
+            {
+                retryAt = until;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    public void OnSuccess(string peer)
+    {
+        if (_circuits.TryGetValue(peer, out var circuit))
+        {
+            lock (circuit)
+            {
+                circuit.ConsecutiveFailures = 0;
+                circuit.OpenUntil = null;
+                circuit.Breaks = 0;
+            }
+        }
+    }
+
+    public void OnFailure(string peer)
+    {
+        var circuit = _circuits.GetOrAdd(peer, _ => new Circuit());
+        lock (circuit)
+        {
+            circuit.ConsecutiveFailures++;
+            if (circuit.ConsecutiveFailures >= threshold)
+            {
+                var seconds = Math.Min(maxBreakSeconds, breakSeconds * Math.Pow(2, circuit.Breaks));
+                circuit.OpenUntil = time.GetUtcNow().AddSeconds(seconds);
+                circuit.Breaks++;
+                circuit.ConsecutiveFailures = threshold - 1; // the trial call after the break decides again
+            }
+        }
+    }
+
+    /// <summary>State for operators: open circuits and their consecutive failures.</summary>
+    public IReadOnlyDictionary<string, (int Failures, DateTimeOffset? OpenUntil)> Snapshot() =>
+        _circuits.ToDictionary(c => c.Key, c =>
+        {
+            lock (c.Value)
+            {
+                return (c.Value.ConsecutiveFailures, c.Value.OpenUntil);
+            }
+        }, StringComparer.OrdinalIgnoreCase);
+
+    private sealed class Circuit
+    {
+        public int ConsecutiveFailures { get; set; }
+
+        public DateTimeOffset? OpenUntil { get; set; }
+
+        public int Breaks { get; set; }
+    }
+}

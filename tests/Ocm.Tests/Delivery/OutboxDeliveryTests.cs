@@ -1,0 +1,176 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Ocm.Data;
+using Ocm.Delivery;
+using Ocm.Tests.Infrastructure;
+
+namespace Ocm.Tests.Delivery;
+
+/// <summary>The durable outbox delivering to scripted peers on loopback addresses.</summary>
+public sealed class OutboxDeliveryTests
+{
+    private static readonly Dictionary<string, string?> FastRetries = new()
+    {
+        ["Ocm:Delivery:PollSeconds"] = "0.1",
+        ["Ocm:Delivery:InitialRetrySeconds"] = "0.2",
+        ["Ocm:Delivery:MaxRetrySeconds"] = "0.5",
+        ["Ocm:Delivery:RequestTimeoutSeconds"] = "2",
+        ["Ocm:Federation:DiscoveryTimeoutSeconds"] = "2",
+        ["Ocm:Federation:DiscoveryNegativeCacheSeconds"] = "0",
+    };
+
+    private static async Task<long> EnqueueAsync(OcmTestServer server, string peer, string body, string endpoint = "notifications")
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var outbox = scope.ServiceProvider.GetRequiredService<Outbox>();
+        var message = outbox.Enqueue(peer, endpoint, "test", null, System.Text.Encoding.UTF8.GetBytes(body));
+        await scope.ServiceProvider.GetRequiredService<OcmDb>().SaveChangesAsync();
+        return message.Id;
+    }
+
+    private static async Task<OutboxMessage> WaitForAsync(OcmTestServer server, long id, Func<OutboxMessage, bool> condition, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await using (var scope = server.Services.CreateAsyncScope())
+            {
+                var message = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<OutboxMessage>().AsNoTracking().SingleAsync(m => m.Id == id);
+                if (condition(message))
+                {
+                    return message;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    Assert.Fail($"Outbox message {id} is {message.State} after {message.Attempts} attempts: {message.LastError}");
+                }
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Enqueue_PeerAccepts_IsDeliveredOnceWithExactBody()
+    {
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.0.11", (c, _) => { c.Response.StatusCode = 201; return Task.CompletedTask; });
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", FastRetries);
+
+        var id = await EnqueueAsync(server, peer.Authority, """{"notificationType":"SHARE_ACCEPTED"}""");
+
+        var message = await WaitForAsync(server, id, m => m.State == OutboxState.Delivered);
+        Assert.Equal(1, message.Attempts);
+        Assert.Equal(201, message.LastStatus);
+        var request = Assert.Single(peer.Received);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/ocm/notifications", request.Path);
+        Assert.Equal("""{"notificationType":"SHARE_ACCEPTED"}""", request.Body);
+    }
+
+    [Fact]
+    public async Task Enqueue_PeerOverloadedThenRecovers_IsRetriedAndDelivered()
+    {
+        var calls = 0;
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.0.11", (c, _) =>
+        {
+            if (Interlocked.Increment(ref calls) <= 2)
+            {
+                c.Response.StatusCode = 503;
+                c.Response.Headers.RetryAfter = "1";
+            }
+            else
+            {
+                c.Response.StatusCode = 201;
+            }
+
+            return Task.CompletedTask;
+        });
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", FastRetries);
+
+        var id = await EnqueueAsync(server, peer.Authority, "{}");
+
+        var message = await WaitForAsync(server, id, m => m.State == OutboxState.Delivered);
+        Assert.Equal(3, message.Attempts);
+        Assert.Equal(3, peer.Received.Count);
+    }
+
+    [Fact]
+    public async Task Enqueue_PeerRejectsPayload_FailsAtOnceWithPeersReason()
+    {
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.0.11", async (c, _) =>
+        {
+            c.Response.StatusCode = 400;
+            c.Response.ContentType = "application/json";
+            await c.Response.WriteAsync("""{"message":"Bad share","validationErrors":[{"name":"shareWith","message":"unknown user"}]}""");
+        });
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", FastRetries);
+
+        var id = await EnqueueAsync(server, peer.Authority, "{}");
+
+        var message = await WaitForAsync(server, id, m => m.State == OutboxState.Failed);
+        Assert.Equal(1, message.Attempts);
+        Assert.Contains("Bad share", message.LastError, StringComparison.Ordinal);
+        Assert.Contains("shareWith: unknown user", message.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enqueue_PeerDownUntilDeadline_FailsWithReason()
+    {
+        var settings = new Dictionary<string, string?>(FastRetries) { ["Ocm:Delivery:DeadlineSeconds"] = "1" };
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", settings);
+
+        // Nothing listens on 127.0.0.12:9.
+        var id = await EnqueueAsync(server, "127.0.0.12:9", "{}");
+
+        var message = await WaitForAsync(server, id, m => m.State == OutboxState.Failed);
+        Assert.Contains("gave up after", message.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enqueue_FirstMessageRetrying_LaterMessageToSamePeerWaits()
+    {
+        var first = true;
+        var order = new List<string>();
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.0.11", (c, body) =>
+        {
+            lock (order)
+            {
+                order.Add(body);
+                c.Response.StatusCode = first ? 503 : 201;
+                first = false;
+            }
+
+            return Task.CompletedTask;
+        });
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", FastRetries);
+
+        var a = await EnqueueAsync(server, peer.Authority, "\"share\"");
+        var b = await EnqueueAsync(server, peer.Authority, "\"notification\"");
+
+        await WaitForAsync(server, b, m => m.State == OutboxState.Delivered);
+        await WaitForAsync(server, a, m => m.State == OutboxState.Delivered);
+        Assert.Equal(["\"share\"", "\"share\"", "\"notification\""], order);
+    }
+
+    [Fact]
+    public async Task Enqueue_OnePeerDead_OtherPeerStillServedPromptly()
+    {
+        await using var healthy = await FakeOcmPeer.StartAsync("127.0.0.11", (c, _) => { c.Response.StatusCode = 201; return Task.CompletedTask; });
+        // The dead peer accepts connections but never answers: every attempt costs the full timeout.
+        await using var dead = await FakeOcmPeer.StartAsync("127.0.0.13", (c, _) => Task.Delay(Timeout.Infinite, c.RequestAborted));
+        await using var server = await OcmTestServer.StartAsync("127.0.0.10", FastRetries);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await EnqueueAsync(server, dead.Authority, "{}");
+        }
+
+        var started = DateTime.UtcNow;
+        var id = await EnqueueAsync(server, healthy.Authority, "{}");
+        await WaitForAsync(server, id, m => m.State == OutboxState.Delivered);
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2), "a dead peer delayed delivery to a healthy one");
+    }
+}
