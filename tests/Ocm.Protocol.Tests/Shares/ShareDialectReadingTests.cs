@@ -83,10 +83,10 @@ public sealed class ShareDialectReadingTests
 
         Assert.Equal("https://files.example.net/dav/ocm/42", share.Protocol.WebDav!.Uri);
         Assert.True(share.Protocol.WebDav.HasAbsoluteUri);
-        Assert.NotNull(share.Protocol.WebApp);
-        Assert.True(share.Protocol.WebApp.IsLegacy);
-        Assert.Equal("read", share.Protocol.WebApp.LegacyViewMode);
-        Assert.NotNull(share.Protocol.WebApp.LegacyUriTemplate);
+        Assert.Null(share.Protocol.WebApp);
+        Assert.True(share.Protocol.LegacyWebApp!.IsLegacy);
+        Assert.Equal("read", share.Protocol.LegacyWebApp.LegacyViewMode);
+        Assert.NotNull(share.Protocol.LegacyWebApp.LegacyUriTemplate);
         Assert.False(share.Protocol.IsLegacyOptionsForm);
     }
 
