@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Text.Unicode;
 using System.Text.Json;
+using System.Text.Unicode;
 using Ocm.Protocol.Errors;
 using Ocm.Protocol.Validation;
 

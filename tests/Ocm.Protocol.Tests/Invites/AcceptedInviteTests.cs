@@ -47,7 +47,11 @@ public sealed class AcceptedInviteTests
     {
         var json = JsonSerializer.Serialize(new Dictionary<string, string>
         {
-            ["recipientProvider"] = provider, ["token"] = "t", ["userID"] = userId, ["email"] = "e@x", ["name"] = "n",
+            ["recipientProvider"] = provider,
+            ["token"] = "t",
+            ["userID"] = userId,
+            ["email"] = "e@x",
+            ["name"] = "n",
         });
 
         var invite = OcmJson.ReadInviteAccepted(Utf8(json));

@@ -247,7 +247,11 @@ public sealed class ShareValidationTests
             {
                 WebApp = new WebAppProtocol
                 {
-                    Uri = "https://apps.example.net/x", SharedSecret = "s", Targets = ["blank"], Permissions = ["view"], Requirements = ["must-use-mfa"],
+                    Uri = "https://apps.example.net/x",
+                    SharedSecret = "s",
+                    Targets = ["blank"],
+                    Permissions = ["view"],
+                    Requirements = ["must-use-mfa"],
                 },
             },
         };
