@@ -16,7 +16,7 @@ namespace Ocm.Protocol.Addressing;
 /// IDN/punycode form, the port exactly.
 /// </remarks>
 [JsonConverter(typeof(OcmAddressJsonConverter))]
-public sealed class OcmAddress : IEquatable<OcmAddress>, IParsable<OcmAddress>
+public sealed class OcmAddress : IEquatable<OcmAddress>
 {
     private readonly OcmHost _host;
 
@@ -45,20 +45,11 @@ public sealed class OcmAddress : IEquatable<OcmAddress>, IParsable<OcmAddress>
     public string Authority => _host.Authority;
 
     /// <summary>Parses an OCM Address or throws <see cref="FormatException"/> with the reason.</summary>
-    public static OcmAddress Parse(string text) => ParseCore(text);
-
-    /// <inheritdoc cref="Parse(string)"/>
-    public static OcmAddress Parse(string s, IFormatProvider? provider) => ParseCore(s);
-
-    private static OcmAddress ParseCore(string text) =>
+    public static OcmAddress Parse(string text) =>
         TryParse(text, out var address, out var error) ? address : throw new FormatException("Invalid OCM address: " + error + ".");
 
     /// <summary>Parses an OCM Address.</summary>
     public static bool TryParse([NotNullWhen(true)] string? s, [NotNullWhen(true)] out OcmAddress? result) =>
-        TryParse(s, out result, out _);
-
-    /// <inheritdoc cref="TryParse(string?, out OcmAddress?)"/>
-    public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, [NotNullWhen(true)] out OcmAddress? result) =>
         TryParse(s, out result, out _);
 
     /// <summary>Parses an OCM Address; on failure <paramref name="error"/> says why in plain words.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Ocm.Protocol.Errors;
 using Ocm.Protocol.Validation;
 
@@ -34,7 +35,98 @@ internal static class JsonInput
             utf8Json = utf8Json[3..];
         }
 
-        return ParseMemory(utf8Json.ToArray());
+        // RFC 8259 §8.1: JSON exchanged between systems is UTF-8. Checking up front means no later GetString() can
+        // throw on a lone surrogate or a broken sequence hidden in some member.
+        if (!Utf8.IsValid(utf8Json))
+        {
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson });
+        }
+
+        if (ExceedsDepth(utf8Json, OcmJson.MaxDepth))
+        {
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.TooDeep });
+        }
+
+        var document = ParseMemory(utf8Json.ToArray());
+        if (!EscapedStringsAreValid(utf8Json))
+        {
+            document.Dispose();
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson });
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// An escaped lone surrogate (<c>"\ud800"</c>) is well-formed JSON text but cannot become a .NET string; find it
+    /// here once instead of letting some later <c>GetString()</c> throw.
+    /// </summary>
+    private static bool EscapedStringsAreValid(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = OcmJson.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Counts bracket nesting outside strings, so "too deep" is told apart from "malformed" reliably.</summary>
+    private static bool ExceedsDepth(ReadOnlySpan<byte> utf8Json, int maxDepth)
+    {
+        var depth = 0;
+        var inString = false;
+        var escaped = false;
+        foreach (var b in utf8Json)
+        {
+            if (inString)
+            {
+                if (escaped)
+                {
+                    escaped = false;
+                }
+                else if (b == (byte)'\\')
+                {
+                    escaped = true;
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (b)
+            {
+                case (byte)'"':
+                    inString = true;
+                    break;
+                case (byte)'[' or (byte)'{':
+                    if (++depth > maxDepth)
+                    {
+                        return true;
+                    }
+
+                    break;
+                case (byte)']' or (byte)'}':
+                    depth--;
+                    break;
+            }
+        }
+
+        return false;
     }
 
     public static async ValueTask<JsonDocument> ParseAsync(Stream utf8Json, CancellationToken cancellationToken)
@@ -86,9 +178,7 @@ internal static class JsonInput
         }
         catch (JsonException ex)
         {
-            var tooDeep = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
-            throw new OcmFormatException(
-                new OcmError { Message = tooDeep ? ValidationMessages.TooDeep : ValidationMessages.InvalidJson }, ex);
+            throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson }, ex);
         }
         catch (ArgumentException ex)
         {

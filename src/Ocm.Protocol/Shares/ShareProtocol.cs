@@ -28,6 +28,13 @@ public sealed record ShareProtocol
     [JsonPropertyName("webapp")]
     public WebAppProtocol? WebApp { get; init; }
 
+    /// <summary>
+    /// A ≤1.3 <c>webapp</c> object (<c>uriTemplate</c>/<c>viewMode</c>, relative <c>uri</c>, no <c>targets</c>) as
+    /// oCIS and older peers send it: kept for information, not usable with the 1.4 Code Flow, never written.
+    /// </summary>
+    [JsonIgnore]
+    public WebAppProtocol? LegacyWebApp { get; init; }
+
     /// <summary>SSH access (§4.6).</summary>
     [JsonPropertyName("ssh")]
     public SshProtocol? Ssh { get; init; }
@@ -168,7 +175,7 @@ public sealed record WebAppProtocol
     [JsonIgnore]
     public string? LegacyUriTemplate { get; init; }
 
-    /// <summary>True when the object has the pre-1.4 shape (no <c>targets</c>, a <c>viewMode</c> or <c>uriTemplate</c>).</summary>
+    /// <summary>True when the object has the pre-1.4 shape (no <c>targets</c>, a <c>viewMode</c> or <c>uriTemplate</c>); such objects are read into <see cref="ShareProtocol.LegacyWebApp"/>.</summary>
     [JsonIgnore]
     public bool IsLegacy => Targets is null && (LegacyViewMode is not null || LegacyUriTemplate is not null);
 }

@@ -107,6 +107,11 @@ internal static class ShareReader
 
         var webappObject = p.Object(ProtocolNames.WebApp, required: false);
         var webapp = webappObject is { } a ? ReadWebApp(a) : null;
+        WebAppProtocol? legacyWebApp = null;
+        if (webapp is { IsLegacy: true })
+        {
+            (legacyWebApp, webapp) = (webapp, null);
+        }
 
         var sshObject = p.Object(ProtocolNames.Ssh, required: false);
         var ssh = sshObject is { } s ? ReadSsh(s) : null;
@@ -126,6 +131,7 @@ internal static class ShareReader
             Name = name,
             WebDav = webdav,
             WebApp = webapp,
+            LegacyWebApp = legacyWebApp,
             Ssh = ssh,
             OtherProtocols = others,
             IsLegacyOptionsForm = isLegacyOptionsForm,

@@ -81,8 +81,8 @@ public static class ShareValidator
             CheckWebDav(webdav, errors, options);
         }
 
-        var webappUsable = protocol.WebApp is { IsLegacy: false };
-        if (protocol.WebApp is { IsLegacy: false } webapp)
+        var webappUsable = protocol.WebApp is not null;
+        if (protocol.WebApp is { } webapp)
         {
             CheckWebApp(webapp, errors, options);
         }
@@ -113,7 +113,7 @@ public static class ShareValidator
             offered.Add(ProtocolNames.Ssh);
         }
 
-        if (offered.Count == 0 && protocol.WebApp is null && protocol.OtherProtocols is not { Count: > 0 })
+        if (offered.Count == 0 && protocol.LegacyWebApp is null && protocol.OtherProtocols is not { Count: > 0 })
         {
             // Option 1 with an unknown name (e.g. Seafile's "Seafile API") is a protocol we do not speak.
             var knownName = protocol.Name is ProtocolNames.Multi or ProtocolNames.WebDav or ProtocolNames.WebApp or ProtocolNames.Ssh;
