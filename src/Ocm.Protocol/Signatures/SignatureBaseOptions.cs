@@ -6,9 +6,6 @@ namespace Ocm.Protocol.Signatures;
 /// <summary>Settings for building signature bases.</summary>
 public sealed record SignatureBaseOptions
 {
-    /// <summary>The defaults: <see cref="KnownStructuredFields"/> for the <c>sf</c> parameter.</summary>
-    public static SignatureBaseOptions Default { get; } = new();
-
     /// <summary>
     /// The structured type of each field that may be covered with <c>;sf</c> (RFC 9421 §2.1.1 requires the type to
     /// be known). Names compare case-insensitively. Defaults to <see cref="KnownStructuredFields"/>.
@@ -37,6 +34,10 @@ public sealed record SignatureBaseOptions
             ["want-content-digest"] = StructuredFieldType.Dictionary,
             ["want-repr-digest"] = StructuredFieldType.Dictionary,
         }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    // Declared after KnownStructuredFields: static initializers run in textual order.
+    /// <summary>The defaults: <see cref="KnownStructuredFields"/> for the <c>sf</c> parameter.</summary>
+    public static SignatureBaseOptions Default { get; } = new();
 
     /// <summary>A copy that also knows the given field types (e.g. an application's own structured header).</summary>
     public SignatureBaseOptions WithStructuredFieldTypes(IEnumerable<KeyValuePair<string, StructuredFieldType>> extra)

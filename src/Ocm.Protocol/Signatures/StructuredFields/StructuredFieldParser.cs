@@ -465,9 +465,9 @@ internal struct StructuredFieldParser
                 {
                     return SfBareItem.DisplayStringNoCheck(StrictUtf8.GetString(bytes.ToArray()));
                 }
-                catch (DecoderFallbackException ex)
+                catch (DecoderFallbackException)
                 {
-                    throw new StructuredFieldException("display string is not valid UTF-8", ex);
+                    throw Error("display string is not valid UTF-8", start);
                 }
             }
             else
