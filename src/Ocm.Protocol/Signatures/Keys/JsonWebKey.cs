@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -333,28 +334,36 @@ public sealed class JsonWebKey
                 }
 
             case "RSA":
-                var rsaParameters = new RSAParameters { Modulus = Decode(N, "n"), Exponent = Decode(E, "e") };
-                if (includePrivate && D is not null)
-                {
-                    if (P is null || Q is null || DP is null || DQ is null || QI is null)
-                    {
-                        throw new CryptographicException($"JWK '{Kid}': an RSA private key needs p, q, dp, dq and qi.");
-                    }
-
-                    var half = (rsaParameters.Modulus.Length + 1) / 2;
-                    rsaParameters.D = Decode(D, "d", rsaParameters.Modulus.Length);
-                    rsaParameters.P = Decode(P, "p", half);
-                    rsaParameters.Q = Decode(Q, "q", half);
-                    rsaParameters.DP = Decode(DP, "dp", half);
-                    rsaParameters.DQ = Decode(DQ, "dq", half);
-                    rsaParameters.InverseQ = Decode(QI, "qi", half);
-                }
-
+                var modulus = Decode(N, "n");
+                var exponent = Decode(E, "e");
                 var rsa = RSA.Create();
                 try
                 {
-                    rsa.ImportParameters(rsaParameters);
-                    return new RsaKeyMaterial(rsa, rsaParameters.D is not null);
+                    if (includePrivate && D is not null)
+                    {
+                        if (P is null || Q is null || DP is null || DQ is null || QI is null)
+                        {
+                            throw new CryptographicException($"JWK '{Kid}': an RSA private key needs p, q, dp, dq and qi.");
+                        }
+
+                        // Via PKCS#1 rather than RSAParameters: the latter requires primes of equal length, which
+                        // keys such as RFC 9421's test-key-rsa do not have.
+                        var writer = new AsnWriter(AsnEncodingRules.DER);
+                        using (writer.PushSequence())
+                        {
+                            writer.WriteInteger(0);
+                            foreach (var part in new[] { modulus, exponent, Decode(D, "d"), Decode(P, "p"), Decode(Q, "q"), Decode(DP, "dp"), Decode(DQ, "dq"), Decode(QI, "qi") })
+                            {
+                                writer.WriteIntegerUnsigned(part);
+                            }
+                        }
+
+                        rsa.ImportRSAPrivateKey(writer.Encode(), out _);
+                        return new RsaKeyMaterial(rsa, true);
+                    }
+
+                    rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = exponent });
+                    return new RsaKeyMaterial(rsa, false);
                 }
                 catch
                 {
