@@ -84,7 +84,7 @@ public sealed class ComponentIdentifier : IEquatable<ComponentIdentifier>
     public static ComponentIdentifier Field(string fieldName)
     {
         ArgumentException.ThrowIfNullOrEmpty(fieldName);
-        return new ComponentIdentifier(Messages.Ascii.Lower(fieldName));
+        return new ComponentIdentifier(Messages.AsciiCase.Lower(fieldName));
     }
 
     /// <summary>Creates <c>"@query-param";name="..."</c> (the name in its percent-encoded form, §2.2.8).</summary>

@@ -50,7 +50,7 @@ public static class OcmSignatureProfile
             return false;
         }
 
-        host = Messages.Ascii.Lower(candidate);
+        host = Messages.AsciiCase.Lower(candidate);
         return true;
     }
 }

@@ -102,7 +102,7 @@ public sealed class HttpMessage
         ArgumentException.ThrowIfNullOrEmpty(scheme);
         ArgumentException.ThrowIfNullOrEmpty(authority);
         ArgumentNullException.ThrowIfNull(path);
-        var lowerScheme = Ascii.Lower(scheme);
+        var lowerScheme = AsciiCase.Lower(scheme);
         return new HttpMessage
         {
             Method = method,
@@ -138,7 +138,7 @@ public sealed class HttpMessage
     public static string NormalizeAuthority(string? scheme, string authority)
     {
         ArgumentNullException.ThrowIfNull(authority);
-        var lower = Ascii.Lower(authority.Trim());
+        var lower = AsciiCase.Lower(authority.Trim());
         var defaultPort = scheme switch
         {
             "https" or "wss" => ":443",
@@ -171,7 +171,7 @@ public sealed class HttpMessage
 }
 
 /// <summary>ASCII-only case mapping (HTTP names and schemes are ASCII; culture must not matter).</summary>
-internal static class Ascii
+internal static class AsciiCase
 {
     public static string Lower(string value)
     {

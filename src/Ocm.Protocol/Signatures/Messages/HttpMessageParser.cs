@@ -35,7 +35,7 @@ public static class HttpMessageParser
             throw new FormatException("The message has no start line.");
         }
 
-        var message = ParseStartLine(lines[0], Ascii.Lower(defaultScheme));
+        var message = ParseStartLine(lines[0], AsciiCase.Lower(defaultScheme));
         ParseFieldLines(lines, 1, message.Headers);
 
         var rest = bodyStart < 0 ? [] : data[bodyStart..];
@@ -143,7 +143,7 @@ public static class HttpMessageParser
         {
             // absolute-form (RFC 9112 §3.2.2)
             var schemeEnd = target.IndexOf("://", StringComparison.Ordinal);
-            message.Scheme = Ascii.Lower(target[..schemeEnd]);
+            message.Scheme = AsciiCase.Lower(target[..schemeEnd]);
             var rest = target[(schemeEnd + 3)..];
             var pathStart = rest.IndexOfAny(['/', '?']);
             message.Authority = HttpMessage.NormalizeAuthority(message.Scheme, pathStart < 0 ? rest : rest[..pathStart]);
