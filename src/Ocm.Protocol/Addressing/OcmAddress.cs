@@ -14,6 +14,9 @@ namespace Ocm.Protocol.Addressing;
 /// <c>uuid@https://host:port@host:port</c>). Output is strict: <see cref="ToString"/> never has a scheme.
 /// Equality: the identifier is compared byte-exact (case-sensitive), the host case-insensitively through its
 /// IDN/punycode form, the port exactly.
+/// <para>Known ambiguity of the collapse rule (the same one reva 3.12 applies): a user whose identifier is an
+/// e-mail address on the very host of the server (<c>bob@host.example@host.example</c>) is read as <c>bob</c>.
+/// A suffix on another host (<c>nomen.nescio@example.org@cloud.example.org</c>) is always kept.</para>
 /// </remarks>
 [JsonConverter(typeof(OcmAddressJsonConverter))]
 public sealed class OcmAddress : IEquatable<OcmAddress>

@@ -222,7 +222,7 @@ public static class OcmJson
     public static byte[] Write(OcmError error) => Serialize(error, OcmJsonContext.Default.OcmError);
 
     /// <summary>Writes any OCM wire type known to <see cref="OcmJsonContext"/> to a stream (strict 1.4 form).</summary>
-    /// <exception cref="ArgumentException"><typeparamref name="T"/> is not an OCM wire type.</exception>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is unknown to <see cref="OcmJsonContext"/>.</exception>
     public static Task WriteAsync<T>(Stream utf8Json, T value, CancellationToken cancellationToken = default)
     {
         var info = OcmJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>

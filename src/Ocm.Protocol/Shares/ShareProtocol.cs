@@ -126,6 +126,36 @@ public sealed record WebDavProtocol
         && System.Uri.TryCreate(Uri, UriKind.Absolute, out var parsed)
         && (parsed.Scheme == System.Uri.UriSchemeHttps || parsed.Scheme == System.Uri.UriSchemeHttp);
 
+    /// <summary>
+    /// The URL to access (R67, R91, D10): an absolute <see cref="Uri"/> as is; a relative id appended to the sender's
+    /// WebDAV root (from <c>DiscoveryDocument.GetWebDavRoot()</c>) with exactly one slash, each segment
+    /// percent-encoded; for a legacy <c>options</c> share the root itself (§10.1 step 5).
+    /// </summary>
+    /// <param name="webDavRoot">The sender's absolute WebDAV root; required unless <see cref="Uri"/> is absolute.</param>
+    /// <returns>The absolute URL, or null when it cannot be built.</returns>
+    public Uri? ResolveUri(Uri? webDavRoot)
+    {
+        if (HasAbsoluteUri)
+        {
+            return new Uri(Uri!, UriKind.Absolute);
+        }
+
+        if (webDavRoot is null || !webDavRoot.IsAbsoluteUri)
+        {
+            return null;
+        }
+
+        var root = webDavRoot.AbsoluteUri.TrimEnd('/') + "/";
+        if (string.IsNullOrWhiteSpace(Uri))
+        {
+            return IsLegacy ? new Uri(root) : null;
+        }
+
+        var segments = Uri.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Select(segment => System.Uri.EscapeDataString(System.Uri.UnescapeDataString(segment)));
+        return new Uri(root + string.Join('/', segments));
+    }
+
     /// <summary>True when the share demands the Code Flow (R88).</summary>
     [JsonIgnore]
     public bool MustExchangeToken => Requirements?.Contains(ShareRequirements.MustExchangeToken) == true;

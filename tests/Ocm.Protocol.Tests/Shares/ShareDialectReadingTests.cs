@@ -182,4 +182,25 @@ public sealed class ShareDialectReadingTests
 
         Assert.Equal("42", share.ProviderId);
     }
+
+    [Theory]
+    [InlineData("https://files.example.net/dav/ocm/42", "https://other.example/dav/", "https://files.example.net/dav/ocm/42")] // absolute wins
+    [InlineData("42", "https://files.example.net/dav/ocm/", "https://files.example.net/dav/ocm/42")]
+    [InlineData("/42/", "https://files.example.net/dav/ocm", "https://files.example.net/dav/ocm/42")] // exactly one slash
+    [InlineData("a b/c%20d", "https://files.example.net/dav/ocm/", "https://files.example.net/dav/ocm/a%20b/c%20d")] // segments encoded once
+    public void ResolveUri_WebDavShare_JoinsWithTheSendersRoot(string uri, string root, string expected)
+    {
+        var webdav = new WebDavProtocol { Uri = uri, SharedSecret = "s" };
+
+        Assert.Equal(expected, webdav.ResolveUri(new Uri(root))!.AbsoluteUri);
+    }
+
+    [Fact]
+    public void ResolveUri_LegacyOptionsShare_IsTheRootItself()
+    {
+        var webdav = Read(PeerShareSamples.Nextcloud).Protocol.WebDav!;
+
+        Assert.Equal("https://files.example.net/public.php/webdav/", webdav.ResolveUri(new Uri("https://files.example.net/public.php/webdav"))!.AbsoluteUri);
+        Assert.Null(webdav.ResolveUri(null));
+    }
 }

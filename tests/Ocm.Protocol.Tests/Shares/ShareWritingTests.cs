@@ -159,6 +159,30 @@ public sealed class ShareWritingTests
     }
 
     [Fact]
+    public void OcmJsonContext_StrictDocument_RoundTripsWithoutTheLenientReader()
+    {
+        var share = OcmJson.ReadShare(Encoding.UTF8.GetBytes(PeerShareSamples.MultiProtocol));
+        var bytes = OcmJson.Write(share);
+
+        var viaContext = JsonSerializer.Deserialize(bytes, OcmJsonContext.Default.NewShare)!;
+
+        Assert.Equal(share.ShareWith, viaContext.ShareWith);
+        Assert.Equal(share.Protocol.WebApp!.Targets, viaContext.Protocol.WebApp!.Targets);
+        Assert.Equal(bytes, JsonSerializer.SerializeToUtf8Bytes(viaContext, OcmJsonContext.Default.NewShare));
+    }
+
+    [Fact]
+    public async Task WriteAsync_GenericWireType_UsesTheContext()
+    {
+        using var stream = new MemoryStream();
+
+        await OcmJson.WriteAsync(stream, new ShareCreatedResponse { RecipientDisplayName = "Bob" });
+
+        Assert.Equal("""{"recipientDisplayName":"Bob"}""", Encoding.UTF8.GetString(stream.ToArray()));
+        await Assert.ThrowsAsync<ArgumentException>(() => OcmJson.WriteAsync(stream, new NotAWireType("x")));
+    }
+
+    [Fact]
     public async Task WriteAsync_Share_WritesTheSameBytes()
     {
         using var stream = new MemoryStream();
@@ -167,4 +191,6 @@ public sealed class ShareWritingTests
 
         Assert.Equal(OcmJson.Write(Share()), stream.ToArray());
     }
+
+    private sealed record NotAWireType(string Value);
 }
