@@ -1,0 +1,22 @@
+namespace Ocm.Signatures;
+
+/// <summary>Section <c>Ocm:Security</c>: how requests between servers are authenticated.</summary>
+internal sealed record SecurityOptions
+{
+    public const string Section = "Ocm:Security";
+
+    /// <summary>
+    /// Reject unsigned server-to-server requests and advertise the <c>must-use-http-sig</c> criterion. An invalid
+    /// signature is always rejected, whatever this says. Default false (legacy peers do not sign).
+    /// </summary>
+    public bool RequireSignatures { get; init; }
+
+    /// <summary>Sign outgoing requests even to peers that advertise no way to verify them. Default false.</summary>
+    public bool AlwaysSign { get; init; }
+
+    /// <summary>How far in the future a signature's <c>created</c> may be. Default 60 s.</summary>
+    public int MaxFutureSkewSeconds { get; init; } = 60;
+
+    /// <summary>How old a signature (RFC 9421 <c>created</c>, cavage <c>Date</c>) may be. Default 300 s.</summary>
+    public int MaxAgeSeconds { get; init; } = 300;
+}
