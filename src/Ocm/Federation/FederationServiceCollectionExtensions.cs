@@ -9,6 +9,12 @@ internal static class FederationServiceCollectionExtensions
     /// <summary>The name of the one outbound <see cref="HttpClient"/> every call to another server goes through.</summary>
     public const string OutboundClient = "ocm-outbound";
 
+    /// <summary>
+    /// The same guarded path without signing, for unsigned GETs that signing itself depends on (discovery, JWKS);
+    /// keeping it separate avoids the signing handler needing discovery to build itself.
+    /// </summary>
+    public const string DiscoveryClient = "ocm-discovery";
+
     public static IServiceCollection AddOcmFederation(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(FederationOptions.Section).Get<FederationOptions>() ?? new FederationOptions();
@@ -17,12 +23,15 @@ internal static class FederationServiceCollectionExtensions
 
         // One outbound path: SSRF guard at connect time, every redirect hop re-checked. Feature handlers (signing)
         // are added to this same client by their features.
-        services.AddHttpClient(OutboundClient, client => client.Timeout = TimeSpan.FromSeconds(60))
-            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>()))
-            .AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<OutboundPolicy>()));
+        foreach (var name in new[] { OutboundClient, DiscoveryClient })
+        {
+            services.AddHttpClient(name, client => client.Timeout = TimeSpan.FromSeconds(60))
+                .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>()))
+                .AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<OutboundPolicy>()));
+        }
 
         services.TryAddSingleton<IOcmDiscoveryClient>(sp => new OcmDiscoveryClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(OutboundClient),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(DiscoveryClient),
             sp.GetRequiredService<OutboundPolicy>(),
             options.ToDiscoveryOptions(),
             sp.GetRequiredService<TimeProvider>(),

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
+using Ocm.Signatures;
 
 namespace Ocm.Hosting;
 
@@ -47,6 +48,7 @@ internal static class OcmServer
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
+        builder.Services.AddOcmSignatures(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 
@@ -55,6 +57,7 @@ internal static class OcmServer
         app.UseRouting();
         app.MapOcmHealth();
         app.MapOcmFederation();
+        app.MapOcmSignatures();
         return app;
     }
 

@@ -23,7 +23,7 @@ internal sealed class PeerKeyResolver : IOcmKeyResolver
         _jwks = new JwksCache(
             async (uri, cancellationToken) =>
             {
-                using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient)
+                using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.DiscoveryClient)
                     .GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 response.EnsureSuccessStatusCode();
                 return await BoundedContent.ReadAsBytesAsync(response.Content, Math.Min(policy.MaxResponseBytes, 256 * 1024), cancellationToken);
