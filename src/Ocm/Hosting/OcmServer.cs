@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Ocm.Data;
 using Ocm.Federation;
+using Ocm.Files;
+using Ocm.Users;
+using Ocm.WebDav;
 
 namespace Ocm.Hosting;
 
@@ -45,14 +48,20 @@ internal static class OcmServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddOcmFederation(builder.Configuration);
+        builder.Services.AddOcmUsers(builder.Configuration);
+        builder.Services.AddOcmFiles(builder.Configuration, dataDir);
+        builder.Services.AddOcmWebDav(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseOcmErrorHandling();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOcmHealth();
         app.MapOcmFederation();
+        app.MapOcmWebDav();
         return app;
     }
 
