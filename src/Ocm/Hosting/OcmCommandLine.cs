@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ocm.Federation;
+using Ocm.Users;
 
 namespace Ocm.Hosting;
 
@@ -12,6 +13,7 @@ internal static class OcmCommandLine
         {
             ServeCommand.Create(),
             DiscoverCommand.Create(),
+            UserCommands.Create(),
         };
         return root;
     }

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
+using Ocm.Files;
 using Ocm.Signatures;
+using Ocm.Users;
+using Ocm.WebDav;
 
 namespace Ocm.Hosting;
 
@@ -49,15 +52,21 @@ internal static class OcmServer
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);
+        builder.Services.AddOcmUsers(builder.Configuration);
+        builder.Services.AddOcmFiles(builder.Configuration, dataDir);
+        builder.Services.AddOcmWebDav(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseOcmErrorHandling();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOcmHealth();
         app.MapOcmFederation();
         app.MapOcmSignatures();
+        app.MapOcmWebDav();
         return app;
     }
 

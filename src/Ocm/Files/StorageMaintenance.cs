@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Users;
+
+namespace Ocm.Files;
+
+/// <summary>This installation's instance id (the suffix of every <c>oc:id</c>), created once and kept in the database.</summary>
+internal sealed class StorageIdentity(RandomNumberGenerator random)
+{
+    private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    private string? _instanceId;
+
+    public async ValueTask<string> InstanceIdAsync(OcmDb db, CancellationToken cancellationToken)
+    {
+        if (_instanceId is not null)
+        {
+            return _instanceId;
+        }
+
+        var stored = await db.Set<StorageInstance>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == 1, cancellationToken);
+        if (stored is null)
+        {
+            var bytes = new byte[10];
+            random.GetBytes(bytes);
+            stored = new StorageInstance { Id = 1, InstanceId = "oc" + new string(bytes.Select(b => Alphabet[b % Alphabet.Length]).ToArray()) };
+            db.Set<StorageInstance>().Add(stored);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Another process or request created it first; theirs wins.
+                db.Entry(stored).State = EntityState.Detached;
+                stored = await db.Set<StorageInstance>().AsNoTracking().FirstAsync(s => s.Id == 1, cancellationToken);
+            }
+
+            db.Entry(stored).State = EntityState.Detached;
+        }
+
+        return _instanceId = stored.InstanceId;
+    }
+
+    /// <summary>The <c>oc:id</c> of a file: its id zero-padded to eight digits, then the instance id (as ownCloud clients expect).</summary>
+    public static string FileId(long id, string instanceId) => id.ToString("D8", System.Globalization.CultureInfo.InvariantCulture) + instanceId;
+}
+
+/// <summary>At startup, removes contents that interrupted uploads or deletes left unreferenced (see <see cref="IFileStore.SweepAsync"/>).</summary>
+internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, ILogger<StorageSweep> logger) : BackgroundService
+{
+    /// <summary>A blob this young may belong to an upload whose database commit is still running (in any process).</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await store.SweepAsync(ReferencedAsync, Grace, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbUpdateException)
+        {
+            Log.SweepFailed(logger, ex);
+        }
+    }
+
+    private async Task<IReadOnlySet<string>?> ReferencedAsync(long ownerId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        if (!await db.Set<User>().AnyAsync(u => u.Id == ownerId, cancellationToken))
+        {
+            return null;
+        }
+
+        var blobs = await db.Set<FileNode>().AsNoTracking()
+            .Where(n => n.OwnerId == ownerId && n.BlobId != null)
+            .Select(n => n.BlobId!)
+            .ToListAsync(cancellationToken);
+        return blobs.ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "The storage sweep failed; it runs again at the next start")]
+        public static partial void SweepFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Ocm.Users;
+
+/// <summary>
+/// The <c>Basic</c> authentication scheme (RFC 7617) over local passwords and app passwords, used by WebDAV and the JSON
+/// API. Answers 401 with <c>WWW-Authenticate: Basic realm="Ocm", charset="UTF-8"</c>, or 429 with <c>Retry-After</c>
+/// while the throttle holds the user name or address.
+/// </summary>
+internal sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    CredentialVerifier verifier)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Basic";
+    public const string Realm = "Ocm";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private TimeSpan? _retryAfter;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header)
+            || !string.Equals(header.Scheme, SchemeName, StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!TryDecode(header.Parameter, out var userName, out var password))
+        {
+            return AuthenticateResult.Fail("Malformed Basic credentials.");
+        }
+
+        var result = await verifier.VerifyAsync(userName, password, Context.Connection.RemoteIpAddress, Context.RequestAborted);
+        switch (result.Status)
+        {
+            case SignInStatus.Success:
+                var user = result.User!;
+                Context.Features.Set(user);
+                var identity = new ClaimsIdentity(
+                    [
+                        new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)),
+                        new Claim(ClaimTypes.Name, user.Name),
+                    ],
+                    SchemeName);
+                return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+            case SignInStatus.Throttled:
+                _retryAfter = result.RetryAfter;
+                return AuthenticateResult.Fail("Too many failed sign-ins.");
+            default:
+                return AuthenticateResult.Fail("Invalid user name or password.");
+        }
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (_retryAfter is TimeSpan wait)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
+        return Task.CompletedTask;
+    }
+
+    internal static bool TryDecode(string? parameter, out string userName, out string password)
+    {
+        userName = "";
+        password = "";
+        if (string.IsNullOrEmpty(parameter) || parameter.Length > 4096)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[parameter.Length];
+        if (!Convert.TryFromBase64String(parameter, bytes, out var written))
+        {
+            return false;
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes[..written]);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+        finally
+        {
+            bytes.Clear();
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        userName = text[..colon];
+        password = text[(colon + 1)..];
+        return true;
+    }
+}
+
+internal static class HttpContextUserExtensions
+{
+    /// <summary>The user the Basic scheme signed in for this request.</summary>
+    public static SignedInUser GetSignedInUser(this HttpContext context) =>
+        context.Features.Get<SignedInUser>() ?? throw new InvalidOperationException("The endpoint does not require a signed-in user.");
+}

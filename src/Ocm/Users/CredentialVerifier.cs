@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+
+namespace Ocm.Users;
+
+/// <summary>Who signed in: enough for every request without another lookup.</summary>
+internal sealed record SignedInUser(long Id, string Name, string? DisplayName, long? QuotaBytes, long? AppPasswordId);
+
+internal enum SignInStatus
+{
+    Success,
+    Failed,
+    Throttled,
+}
+
+internal readonly record struct SignInResult(SignInStatus Status, SignedInUser? User = null, TimeSpan RetryAfter = default);
+
+/// <summary>
+/// Checks a user name and password (or app password). Sync clients send Basic credentials with every request, so a
+/// verified pair is remembered in memory under an HMAC of the pair (never the password itself) with a process-random
+/// key. Each request still reads the user's row, so a password change, disable or revoke made by <c>ocm user …</c> in
+/// another process takes effect on the next request (<see cref="User.CredentialsVersion"/>).
+/// </summary>
+internal sealed partial class CredentialVerifier(
+    OcmDb db,
+    PasswordHashing hashing,
+    LoginThrottle throttle,
+    CredentialCache cache,
+    TimeProvider time,
+    ILogger<CredentialVerifier> logger)
+{
+    public async Task<SignInResult> VerifyAsync(string userName, string password, IPAddress? address, CancellationToken cancellationToken)
+    {
+        if (!UserNames.IsValid(userName) || password.Length == 0 || password.Length > 1024)
+        {
+            return new SignInResult(SignInStatus.Failed);
+        }
+
+        var cacheKey = cache.KeyFor(userName, password);
+        if (cache.TryGet(cacheKey, out var cached))
+        {
+            var current = await db.Set<User>().AsNoTracking()
+                .Where(u => u.Id == cached.UserId)
+                .Select(u => new { u.Name, u.DisplayName, u.QuotaBytes, u.Disabled, u.CredentialsVersion })
+                .FirstOrDefaultAsync(cancellationToken);
+            if (current is not null && !current.Disabled && current.CredentialsVersion == cached.CredentialsVersion)
+            {
+                return new SignInResult(
+                    SignInStatus.Success,
+                    new SignedInUser(cached.UserId, current.Name, current.DisplayName, current.QuotaBytes, cached.AppPasswordId));
+            }
+
+            cache.Remove(cacheKey);
+        }
+
+        if (throttle.RetryAfter(userName, address) is TimeSpan wait)
+        {
+            Log.Throttled(logger);
+            return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
+        }
+
+        var normalized = User.Normalize(userName);
+        var user = await db.Set<User>().FirstOrDefaultAsync(u => u.NormalizedName == normalized, cancellationToken);
+        if (user is null)
+        {
+            hashing.VerifyDummy(password);
+            return Fail(userName, address);
+        }
+
+        long? appPasswordId = null;
+        var check = hashing.Verify(user.PasswordHash, password);
+        if (check == PasswordCheck.Invalid && SecretGenerator.LooksLikeAppPassword(password))
+        {
+            var appPasswords = await db.Set<AppPassword>().Where(a => a.UserId == user.Id).ToListAsync(cancellationToken);
+            foreach (var appPassword in appPasswords)
+            {
+                var appCheck = hashing.Verify(appPassword.PasswordHash, password);
+                if (appCheck != PasswordCheck.Invalid)
+                {
+                    appPasswordId = appPassword.Id;
+                    appPassword.LastUsed = time.GetUtcNow();
+                    if (appCheck == PasswordCheck.ValidRehashNeeded)
+                    {
+                        appPassword.PasswordHash = hashing.Hash(password);
+                    }
+
+                    check = PasswordCheck.Valid;
+                    break;
+                }
+            }
+        }
+        else if (check == PasswordCheck.ValidRehashNeeded)
+        {
+            user.PasswordHash = hashing.Hash(password);
+        }
+
+        if (check == PasswordCheck.Invalid || user.Disabled)
+        {
+            return Fail(userName, address);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        throttle.RecordSuccess(userName);
+        cache.Add(cacheKey, new CachedCredential(user.Id, user.CredentialsVersion, appPasswordId));
+        return new SignInResult(SignInStatus.Success, new SignedInUser(user.Id, user.Name, user.DisplayName, user.QuotaBytes, appPasswordId));
+    }
+
+    private SignInResult Fail(string userName, IPAddress? address)
+    {
+        throttle.RecordFailure(userName, address);
+        Log.Failed(logger);
+        return new SignInResult(SignInStatus.Failed);
+    }
+
+    private static partial class Log
+    {
+        // Neither the user name nor the address is logged: a mistyped password is often typed into the name field.
+        [LoggerMessage(1, LogLevel.Information, "Sign-in failed")]
+        public static partial void Failed(ILogger logger);
+
+        [LoggerMessage(2, LogLevel.Warning, "Sign-in refused: too many failures for this user or address")]
+        public static partial void Throttled(ILogger logger);
+    }
+}
+
+internal readonly record struct CachedCredential(long UserId, int CredentialsVersion, long? AppPasswordId);
+
+/// <summary>Verified credentials, keyed by HMAC-SHA256(process key, name ∖0 password). Bounded; entries expire.</summary>
+internal sealed class CredentialCache(TimeProvider time, UsersOptions options, RandomNumberGenerator random)
+{
+    private const int MaxEntries = 10_000;
+
+    private readonly byte[] _key = CreateKey(random);
+    private readonly ConcurrentDictionary<string, (CachedCredential Credential, DateTimeOffset Expires)> _entries = new(StringComparer.Ordinal);
+
+    public string KeyFor(string userName, string password)
+    {
+        var input = Encoding.UTF8.GetBytes(User.Normalize(userName) + "\0" + password);
+        try
+        {
+            return Convert.ToBase64String(HMACSHA256.HashData(_key, input));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(input);
+        }
+    }
+
+    public bool TryGet(string key, out CachedCredential credential)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.Expires > time.GetUtcNow())
+        {
+            credential = entry.Credential;
+            return true;
+        }
+
+        credential = default;
+        return false;
+    }
+
+    public void Add(string key, CachedCredential credential)
+    {
+        if (options.CredentialCacheSeconds == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (_entries.Count >= MaxEntries)
+        {
+            foreach (var (k, v) in _entries)
+            {
+                if (v.Expires <= now)
+                {
+                    _entries.TryRemove(k, out _);
+                }
+            }
+
+            if (_entries.Count >= MaxEntries)
+            {
+                _entries.Clear();
+            }
+        }
+
+        _entries[key] = (credential, now.AddSeconds(options.CredentialCacheSeconds));
+    }
+
+    public void Remove(string key) => _entries.TryRemove(key, out _);
+
+    private static byte[] CreateKey(RandomNumberGenerator random)
+    {
+        var key = new byte[32];
+        random.GetBytes(key);
+        return key;
+    }
+}

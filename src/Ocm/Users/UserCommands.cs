@@ -1,0 +1,309 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Ocm.Hosting;
+
+namespace Ocm.Users;
+
+/// <summary>
+/// <c>ocm user …</c>: account administration on the data directory. Works whether or not the server runs (it opens the
+/// same database with the same configuration, see <see cref="OfflineHost"/>); the server notices changes on the next request.
+/// </summary>
+internal static class UserCommands
+{
+    public static Command Create() => new("user", "Manage users: add, list, passwd, update, disable, enable, delete, app-password.")
+    {
+        Add(),
+        List(),
+        Passwd(),
+        Update(),
+        SetDisabled("disable", "Disable a user: their passwords and app passwords stop working at once.", disabled: true),
+        SetDisabled("enable", "Enable a disabled user again.", disabled: false),
+        Delete(),
+        AppPassword(),
+    };
+
+    private static Command Add()
+    {
+        var name = NameArgument();
+        var password = new Option<string?>("--password") { Description = "The password (at least 8 characters). Without it and --generate, it is read from standard input." };
+        var generate = new Option<bool>("--generate") { Description = "Generate a strong password and print it once." };
+        var displayName = new Option<string?>("--display-name") { Description = "Name shown to others." };
+        var email = new Option<string?>("--email") { Description = "E-mail address." };
+        var quota = new Option<string?>("--quota") { Description = "Storage quota in bytes, or with a K, M, G or T suffix (binary units); default unlimited." };
+        var command = new Command("add", "Create a user.") { name, password, generate, displayName, email, quota };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            var quotaBytes = ParseQuota(parse.GetValue(quota), out var unlimited);
+            var secret = await ReadPasswordAsync(parse.GetValue(password), parse.GetValue(generate), accounts, cancellationToken);
+            var user = await accounts.AddAsync(
+                new NewUser(parse.GetValue(name)!, secret.Password, parse.GetValue(displayName), parse.GetValue(email), unlimited ? null : quotaBytes),
+                cancellationToken);
+            await Console.Out.WriteLineAsync($"Created user '{user.Name}'.");
+            if (secret.Generated)
+            {
+                await Console.Out.WriteLineAsync($"Password: {secret.Password}");
+            }
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List users with their quota and usage.");
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            var users = await accounts.ListAsync(cancellationToken);
+            var output = new StringBuilder();
+            output.AppendLine(CultureInfo.InvariantCulture, $"{"NAME",-24} {"DISPLAY NAME",-24} {"EMAIL",-28} {"USED",10} {"QUOTA",10} {"STATE",-8} CREATED");
+            foreach (var user in users)
+            {
+                output.AppendLine(CultureInfo.InvariantCulture,
+                    $"{user.Name,-24} {user.DisplayName ?? "-",-24} {user.Email ?? "-",-28} {FormatBytes(user.UsedBytes),10} {(user.QuotaBytes is long q ? FormatBytes(q) : "unlimited"),10} {(user.Disabled ? "disabled" : "active"),-8} {user.Created:yyyy-MM-dd}");
+            }
+
+            await Console.Out.WriteAsync(output.ToString());
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Passwd()
+    {
+        var name = NameArgument();
+        var password = new Option<string?>("--password") { Description = "The new password. Without it and --generate, it is read from standard input." };
+        var generate = new Option<bool>("--generate") { Description = "Generate a strong password and print it once." };
+        var command = new Command("passwd", "Set a user's password (signed-in clients must sign in again).") { name, password, generate };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            var secret = await ReadPasswordAsync(parse.GetValue(password), parse.GetValue(generate), accounts, cancellationToken);
+            await accounts.SetPasswordAsync(parse.GetValue(name)!, secret.Password, cancellationToken);
+            await Console.Out.WriteLineAsync("Password changed.");
+            if (secret.Generated)
+            {
+                await Console.Out.WriteLineAsync($"Password: {secret.Password}");
+            }
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Update()
+    {
+        var name = NameArgument();
+        var displayName = new Option<string?>("--display-name") { Description = "New display name ('' clears it)." };
+        var email = new Option<string?>("--email") { Description = "New e-mail address ('' clears it)." };
+        var quota = new Option<string?>("--quota") { Description = "New quota (bytes, or K/M/G/T suffix), or 'unlimited'." };
+        var command = new Command("update", "Change a user's display name, e-mail or quota.") { name, displayName, email, quota };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            var quotaText = parse.GetValue(quota);
+            var quotaBytes = ParseQuota(quotaText, out var unlimited);
+            await accounts.UpdateAsync(parse.GetValue(name)!, parse.GetValue(displayName), parse.GetValue(email), quotaBytes, unlimited && quotaText is not null, cancellationToken);
+            await Console.Out.WriteLineAsync("User updated.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command SetDisabled(string verb, string description, bool disabled)
+    {
+        var name = NameArgument();
+        var command = new Command(verb, description) { name };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            await accounts.SetDisabledAsync(parse.GetValue(name)!, disabled, cancellationToken);
+            await Console.Out.WriteLineAsync(disabled ? "User disabled." : "User enabled.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Delete()
+    {
+        var name = NameArgument();
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the user's files are deleted too, for good." };
+        var command = new Command("delete", "Delete a user and all their files.") { name, yes };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            if (!parse.GetValue(yes))
+            {
+                throw new UserAccountException("Deleting a user deletes all their files; add --yes to confirm.");
+            }
+
+            await accounts.DeleteAsync(parse.GetValue(name)!, cancellationToken);
+            await Console.Out.WriteLineAsync("User deleted.");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command AppPassword()
+    {
+        var name = NameArgument();
+        var label = new Option<string?>("--label") { Description = "What the password is for, e.g. 'laptop sync'. Default 'app password'." };
+        var list = new Option<bool>("--list") { Description = "List the user's app passwords instead of creating one." };
+        var revoke = new Option<long?>("--revoke") { Description = "Revoke the app password with this id (see --list)." };
+        var command = new Command("app-password", "Create a named, revocable password for a sync client and print it once; or --list, or --revoke ID.")
+        {
+            name, label, list, revoke,
+        };
+        var data = DataDirOptions.AddTo(command);
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
+        {
+            var user = parse.GetValue(name)!;
+            if (parse.GetValue(revoke) is long id)
+            {
+                await accounts.RevokeAppPasswordAsync(user, id, cancellationToken);
+                await Console.Out.WriteLineAsync($"App password {id} revoked.");
+            }
+            else if (parse.GetValue(list))
+            {
+                var output = new StringBuilder();
+                output.AppendLine(CultureInfo.InvariantCulture, $"{"ID",6} {"LABEL",-32} {"CREATED",-20} LAST USED");
+                foreach (var entry in await accounts.ListAppPasswordsAsync(user, cancellationToken))
+                {
+                    output.AppendLine(CultureInfo.InvariantCulture,
+                        $"{entry.Id,6} {entry.Label,-32} {entry.Created:yyyy-MM-dd HH:mm,-20} {(entry.LastUsed is DateTimeOffset used ? used.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "never")}");
+                }
+
+                await Console.Out.WriteAsync(output.ToString());
+            }
+            else
+            {
+                var (entry, password) = await accounts.AddAppPasswordAsync(user, parse.GetValue(label) ?? "app password", cancellationToken);
+                await Console.Out.WriteLineAsync($"App password {entry.Id} ('{entry.Label}'), shown only now:");
+                await Console.Out.WriteLineAsync(password);
+            }
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Argument<string> NameArgument() => new("name") { Description = "The user name." };
+
+    private static async Task<int> RunAsync(DataDirOptions data, ParseResult parse, Func<UserAccounts, Task> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var host = await OfflineHost.OpenAsync(data, parse, cancellationToken);
+            await action(host.Services.GetRequiredService<UserAccounts>());
+            return 0;
+        }
+        catch (UserAccountException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return 1;
+        }
+    }
+
+    private static async Task<(string Password, bool Generated)> ReadPasswordAsync(
+        string? given, bool generate, UserAccounts accounts, CancellationToken cancellationToken)
+    {
+        if (given is not null && generate)
+        {
+            throw new UserAccountException("Use either --password or --generate, not both.");
+        }
+
+        if (generate)
+        {
+            return (accounts.GeneratePassword(), true);
+        }
+
+        if (given is not null)
+        {
+            return (given, false);
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            var line = await Console.In.ReadLineAsync(cancellationToken);
+            return (line ?? throw new UserAccountException("No password on standard input."), false);
+        }
+
+        var first = Prompt("Password: ");
+        var second = Prompt("Repeat password: ");
+        return first == second ? (first, false) : throw new UserAccountException("The passwords do not match.");
+    }
+
+    private static string Prompt(string label)
+    {
+        Console.Write(label);
+        var password = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                Console.WriteLine();
+                return password.ToString();
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (password.Length > 0)
+                {
+                    password.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+    }
+
+    /// <summary><c>1073741824</c>, <c>512M</c>, <c>10G</c>, <c>1.5T</c> (binary units), or <c>unlimited</c>/<c>none</c>.</summary>
+    internal static long? ParseQuota(string? text, out bool unlimited)
+    {
+        unlimited = false;
+        if (text is null)
+        {
+            return null;
+        }
+
+        var value = text.Trim();
+        if (value.Equals("unlimited", StringComparison.OrdinalIgnoreCase) || value.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            unlimited = true;
+            return null;
+        }
+
+        var multiplier = 1L;
+        if (value.Length > 0 && char.IsAsciiLetter(value[^1]))
+        {
+            multiplier = char.ToUpperInvariant(value[^1]) switch
+            {
+                'B' => 1L,
+                'K' => 1L << 10,
+                'M' => 1L << 20,
+                'G' => 1L << 30,
+                'T' => 1L << 40,
+                _ => 0,
+            };
+            value = value[..^1];
+        }
+
+        if (multiplier == 0 || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number < 0)
+        {
+            throw new UserAccountException($"'{text}' is not a quota: use bytes, a K/M/G/T suffix, or 'unlimited'.");
+        }
+
+        var bytes = number * multiplier;
+        return bytes > long.MaxValue ? throw new UserAccountException("The quota is too large.") : (long)bytes;
+    }
+
+    internal static string FormatBytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes} B" : value.ToString("0.#", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+}

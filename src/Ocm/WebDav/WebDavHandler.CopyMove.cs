@@ -1,0 +1,121 @@
+using Ocm.Files;
+
+namespace Ocm.WebDav;
+
+internal sealed partial class WebDavHandler
+{
+    /// <summary>
+    /// COPY and MOVE (RFC 4918 §9.8, §9.9) within the user's tree, to a <c>Destination</c> given as an absolute URL or
+    /// an absolute path in any of the mounts. 201 when created, 204 when an existing resource was replaced
+    /// (<c>Overwrite: T</c>, the default), 412 when it exists and <c>Overwrite: F</c>, 409 without a parent folder at
+    /// the destination, 403 onto itself or below itself, 502 for a destination outside this server's trees.
+    /// </summary>
+    private async Task CopyMoveAsync(DavContext dav, bool move)
+    {
+        var request = dav.Http.Request;
+        var destinationHeader = request.Headers["Destination"].ToString();
+        if (destinationHeader.Length == 0)
+        {
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        switch (DavLocations.TryResolve(destinationHeader, dav.User, out var destination))
+        {
+            case LocationError.BadPath:
+                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                return;
+            case LocationError.OutsideMounts:
+                // §9.8.4/§9.9.4: a destination on another server (or outside any tree) cannot be reached from here.
+                await StatusAsync(dav, StatusCodes.Status502BadGateway);
+                return;
+        }
+
+        if (!string.Equals(destination.UserName, dav.User.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            await StatusAsync(dav, StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        var overwriteHeader = request.Headers["Overwrite"].ToString().Trim();
+        bool overwrite;
+        if (overwriteHeader.Length == 0 || overwriteHeader.Equals("T", StringComparison.OrdinalIgnoreCase))
+        {
+            overwrite = true;
+        }
+        else if (overwriteHeader.Equals("F", StringComparison.OrdinalIgnoreCase))
+        {
+            overwrite = false;
+        }
+        else
+        {
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        var source = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
+        if (source is null)
+        {
+            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            return;
+        }
+
+        var depth = ReadDepth(request, fallback: -1);
+        // §9.8.3: COPY of a folder takes Depth 0 or infinity; §9.9.2: MOVE of a folder only infinity.
+        if (depth is null || (source.IsFolder && (depth == 1 || (move && depth != -1))))
+        {
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        var target = destination.Path;
+        if (target == dav.Path || dav.Path.IsAncestorOf(target) || dav.Path.IsRoot || target.IsRoot)
+        {
+            await StatusAsync(dav, StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        if (!HttpPreconditionsHold(request, source))
+        {
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            return;
+        }
+
+        LockScope[] scopes = move
+            ? [new LockScope(dav.Path, IncludeBelow: true, MembershipChange: true), new LockScope(target, IncludeBelow: true, MembershipChange: true)]
+            : [new LockScope(target, IncludeBelow: true, MembershipChange: true)];
+        if (!await AuthorizeWriteAsync(dav, scopes))
+        {
+            return;
+        }
+
+        var result = move
+            ? await files.MoveAsync(dav.OwnerId, dav.Path, target, overwrite, dav.Aborted)
+            : await files.CopyAsync(dav.OwnerId, dav.Path, target, overwrite, recursive: depth != 0, dav.User.QuotaBytes, dav.Aborted);
+        switch (result.Status)
+        {
+            case TransferStatus.Created:
+                dav.Http.Response.Headers.Location = destination.HrefBase + target.ToUrlPath() + (source.IsFolder ? "/" : "");
+                await StatusAsync(dav, StatusCodes.Status201Created);
+                break;
+            case TransferStatus.Replaced:
+                await StatusAsync(dav, StatusCodes.Status204NoContent);
+                break;
+            case TransferStatus.SourceMissing:
+                await StatusAsync(dav, StatusCodes.Status404NotFound);
+                break;
+            case TransferStatus.DestinationExists:
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                break;
+            case TransferStatus.ParentMissing or TransferStatus.SourceChanged:
+                await StatusAsync(dav, StatusCodes.Status409Conflict);
+                break;
+            case TransferStatus.Forbidden:
+                await StatusAsync(dav, StatusCodes.Status403Forbidden);
+                break;
+            case TransferStatus.QuotaExceeded:
+                await ConditionAsync(dav, StatusCodes.Status507InsufficientStorage, "quota-not-exceeded");
+                break;
+        }
+    }
+}

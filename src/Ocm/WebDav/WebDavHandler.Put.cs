@@ -1,0 +1,151 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Ocm.Files;
+
+namespace Ocm.WebDav;
+
+internal sealed partial class WebDavHandler
+{
+    /// <summary>
+    /// PUT (RFC 9110 §9.3.4, RFC 4918 §9.7): streams the body into the store while hashing it, then swaps it in
+    /// atomically. 201 for a new file, 204 for a replaced one; 409 without a parent folder, 405 on a folder, 412 when a
+    /// condition fails, 413 over the upload limit, 507 over the quota, 423 when locked.
+    /// </summary>
+    private async Task PutAsync(DavContext dav)
+    {
+        var request = dav.Http.Request;
+        if (request.Headers.ContentRange.Count > 0)
+        {
+            // RFC 9110 §14.5: a partial PUT must be refused rather than applied as a whole.
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return;
+        }
+
+        if (dav.Path.IsRoot)
+        {
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            return;
+        }
+
+        var found = await files.FindManyAsync(dav.OwnerId, [dav.Path, dav.Path.Parent], dav.Aborted);
+        found.TryGetValue(dav.Path, out var existing);
+        if (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder)
+        {
+            await StatusAsync(dav, StatusCodes.Status409Conflict);
+            return;
+        }
+
+        if (existing is { IsFolder: true })
+        {
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            return;
+        }
+
+        if (!HttpPreconditionsHold(request, existing))
+        {
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            return;
+        }
+
+        if (!await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: existing is null)))
+        {
+            return;
+        }
+
+        if (request.ContentLength > options.MaxUploadBytes)
+        {
+            await StatusAsync(dav, StatusCodes.Status413PayloadTooLarge);
+            return;
+        }
+
+        var typed = request.GetTypedHeaders();
+        var ifMatch = typed.IfMatch.Count == 1 && !typed.IfMatch[0].Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)
+            ? typed.IfMatch[0].Tag.ToString().Trim('"')
+            : null;
+        var mtime = ReadMtime(request);
+        var write = new FileWrite(
+            dav.OwnerId,
+            dav.Path,
+            dav.User.QuotaBytes,
+            options.MaxUploadBytes,
+            request.ContentLength,
+            ContentType: request.ContentType,
+            Modified: mtime,
+            ExpectedETag: ifMatch ?? (typed.IfMatch.Count > 0 ? existing?.ETag : null),
+            MustNotExist: typed.IfNoneMatch.Any(t => t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)),
+            ExpectedChecksum: ContentChecksum.Parse(request.Headers["OC-Checksum"]),
+            ReplacedSize: existing?.Size);
+        var result = await files.WriteAsync(write, request.BodyReader, dav.Aborted);
+        Log.Uploaded(logger, result.Node?.Size ?? 0, result.Status);
+        switch (result.Status)
+        {
+            case WriteStatus.Created or WriteStatus.Replaced:
+                var node = result.Node!;
+                var headers = dav.Http.Response.Headers;
+                headers.ETag = node.QuotedETag;
+                headers["OC-ETag"] = node.QuotedETag;
+                headers["OC-FileId"] = StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, dav.Aborted));
+                headers.LastModified = node.Modified.ToString("R");
+                if (mtime is not null)
+                {
+                    headers["X-OC-MTime"] = "accepted";
+                }
+
+                dav.Http.Response.StatusCode = result.Status == WriteStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status204NoContent;
+                break;
+            case WriteStatus.ParentMissing:
+                await StatusAsync(dav, StatusCodes.Status409Conflict);
+                break;
+            case WriteStatus.IsFolder:
+                await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+                break;
+            case WriteStatus.PreconditionFailed:
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                break;
+            case WriteStatus.QuotaExceeded:
+                await RefuseRestAsync(dav, StatusCodes.Status507InsufficientStorage, "quota-not-exceeded");
+                break;
+            case WriteStatus.TooLarge:
+                await RefuseRestAsync(dav, StatusCodes.Status413PayloadTooLarge, null);
+                break;
+            case WriteStatus.ChecksumMismatch:
+            case WriteStatus.IncompleteBody:
+                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Answers an upload refused part-way. The rest of the body is not read: the connection is closed after the
+    /// response (Kestrel does so when a body is left unread), so the client stops sending.
+    /// </summary>
+    private static async Task RefuseRestAsync(DavContext dav, int status, string? condition)
+    {
+        if (dav.Http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            dav.Http.Response.Headers.Connection = "close";
+        }
+
+        if (condition is null)
+        {
+            await StatusAsync(dav, status);
+        }
+        else
+        {
+            await ConditionAsync(dav, status, condition);
+        }
+    }
+
+    /// <summary><c>X-OC-Mtime</c>: the file's modification time in Unix seconds, set by ownCloud/Nextcloud clients and rclone.</summary>
+    private static DateTimeOffset? ReadMtime(HttpRequest request)
+    {
+        var value = request.Headers["X-OC-Mtime"].ToString();
+        if (value.Length == 0 || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            || seconds < 0 || seconds > 253402300799m)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+    }
+}

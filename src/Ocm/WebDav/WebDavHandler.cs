@@ -1,0 +1,303 @@
+using System.Text;
+using System.Xml;
+using Microsoft.Net.Http.Headers;
+using Ocm.Data;
+using Ocm.Files;
+using Ocm.Users;
+
+namespace Ocm.WebDav;
+
+/// <summary>
+/// One WebDAV request (RFC 4918 classes 1, 2 and 3) on a user's tree. This file dispatches by method and holds what the
+/// methods share — resolving the target, conditional headers, the <c>If</c> header and lock checks, error bodies; each
+/// method lives in its own <c>WebDavHandler.*.cs</c> file.
+/// </summary>
+internal sealed partial class WebDavHandler(
+    FileTree files,
+    FileLocks locks,
+    StorageIdentity identity,
+    OcmDb db,
+    WebDavOptions options,
+    TimeProvider time,
+    ILogger<WebDavHandler> logger)
+{
+    public const string AllowedMethods = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK";
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var user = context.GetSignedInUser();
+        var target = DavLocations.RawTarget(context);
+        DavLocation location = default;
+        var error = target.Contains('#', StringComparison.Ordinal)
+            ? LocationError.BadPath // a fragment is never sent in a request target (RFC 9110 §7.1); never act on a truncated URL
+            : DavLocations.TryResolve(target, user, out location);
+        if (error != LocationError.None)
+        {
+            Log.Rejected(logger, context.Request.Method, "malformed path");
+            context.Response.StatusCode = error == LocationError.BadPath ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (!string.Equals(location.UserName, user.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            // Only one's own tree for now; shares will widen this.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var dav = new DavContext(context, user, location);
+        var method = context.Request.Method;
+        var task = method switch
+        {
+            "OPTIONS" => OptionsAsync(dav),
+            "GET" or "HEAD" => GetAsync(dav),
+            "PUT" => PutAsync(dav),
+            "DELETE" => DeleteAsync(dav),
+            "MKCOL" => MkColAsync(dav),
+            "PROPFIND" => PropFindAsync(dav),
+            "PROPPATCH" => PropPatchAsync(dav),
+            "COPY" => CopyMoveAsync(dav, move: false),
+            "MOVE" => CopyMoveAsync(dav, move: true),
+            "LOCK" => LockAsync(dav),
+            "UNLOCK" => UnlockAsync(dav),
+            _ => NotImplementedAsync(dav),
+        };
+        await task;
+    }
+
+    private static Task OptionsAsync(DavContext dav)
+    {
+        var headers = dav.Http.Response.Headers;
+        headers["DAV"] = "1, 2, 3";
+        headers["MS-Author-Via"] = "DAV";
+        headers.Allow = AllowedMethods;
+        headers.AcceptRanges = "bytes";
+        dav.Http.Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    private static Task NotImplementedAsync(DavContext dav)
+    {
+        dav.Http.Response.StatusCode = StatusCodes.Status501NotImplemented;
+        dav.Http.Response.Headers.Allow = AllowedMethods;
+        return Task.CompletedTask;
+    }
+
+    private static Task StatusAsync(DavContext dav, int status)
+    {
+        dav.Http.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>An error with an RFC 4918 precondition/postcondition element: <c>&lt;d:error&gt;&lt;d:{condition}&gt;hrefs…</c>.</summary>
+    private static async Task ConditionAsync(DavContext dav, int status, string condition, IEnumerable<string>? hrefs = null)
+    {
+        var response = dav.Http.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/xml; charset=utf-8";
+        using var buffer = new MemoryStream();
+        using (var xml = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = Utf8 }))
+        {
+            xml.WriteStartElement("d", "error", DavXml.Dav);
+            xml.WriteStartElement("d", condition, DavXml.Dav);
+            foreach (var href in hrefs ?? [])
+            {
+                xml.WriteElementString("d", "href", DavXml.Dav, href);
+            }
+
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
+
+        response.ContentLength = buffer.Length;
+        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), dav.Aborted);
+    }
+
+    /// <summary>Answers a request whose XML body could not be used (400, or 413 when too large); false when it can.</summary>
+    private static bool RejectBody(DavContext dav, XmlBody body)
+    {
+        switch (body.Status)
+        {
+            case XmlBodyStatus.Invalid:
+                dav.Http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return true;
+            case XmlBodyStatus.TooLarge:
+                dav.Http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// RFC 9110 §13.2.2 for methods other than GET/HEAD: <c>If-Match</c>, else <c>If-Unmodified-Since</c>, then
+    /// <c>If-None-Match</c>. False means 412.
+    /// </summary>
+    private static bool HttpPreconditionsHold(HttpRequest request, FileNode? node)
+    {
+        var headers = request.GetTypedHeaders();
+        var current = node is null ? null : new EntityTagHeaderValue(node.QuotedETag);
+        if (headers.IfMatch.Count > 0)
+        {
+            if (current is null || !headers.IfMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: true)))
+            {
+                return false;
+            }
+        }
+        else if (headers.IfUnmodifiedSince is DateTimeOffset since && node is not null && Truncate(node.Modified) > since)
+        {
+            return false;
+        }
+
+        if (headers.IfNoneMatch.Count > 0 && current is not null
+            && headers.IfNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false)))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static DateTimeOffset Truncate(DateTimeOffset value) => new(value.Year, value.Month, value.Day, value.Hour, value.Minute, value.Second, TimeSpan.Zero);
+
+    /// <summary>
+    /// The <c>If</c> header (RFC 4918 §10.4) and lock checks (§7) every modifying method makes before acting.
+    /// Answers 400 (malformed <c>If</c>), 412 (it evaluates false) or 423 (a lock's token was not submitted by its
+    /// holder) and returns false; true when the request may proceed.
+    /// </summary>
+    private async Task<bool> AuthorizeWriteAsync(DavContext dav, params LockScope[] scopes)
+    {
+        IfHeader? ifHeader = null;
+        var rawIf = dav.Http.Request.Headers["If"].ToString();
+        if (rawIf.Length > 0)
+        {
+            if (!IfHeader.TryParse(rawIf, out ifHeader))
+            {
+                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                return false;
+            }
+
+            if (!await EvaluateIfAsync(dav, ifHeader!))
+            {
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                return false;
+            }
+        }
+
+        var submitted = ifHeader?.SubmittedTokens.ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var scope in scopes)
+        {
+            var lineage = await locks.LineageAsync(dav.OwnerId, scope.Path, scope.IncludeBelow, dav.Aborted);
+            if (lineage.Count == 0)
+            {
+                continue;
+            }
+
+            var parent = scope.Path.Parent;
+            var relevant = lineage.Where(l =>
+                    l.Covers(scope.Path)
+                    || (scope.IncludeBelow && scope.Path.IsAncestorOf(l.StoragePath))
+                    // A depth-0 lock on a folder protects its membership (RFC 4918 §7.5).
+                    || (scope.MembershipChange && !scope.Path.IsRoot && !l.Deep && l.StoragePath == parent))
+                .ToList();
+            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.PrincipalId == dav.User.Id).ToHashSet();
+            var blocking = relevant.Where(l => l.Exclusive && !usable.Contains(l)).ToList();
+            var shared = relevant.Where(l => !l.Exclusive).ToList();
+            if (blocking.Count == 0 && shared.Count > 0 && !shared.Any(usable.Contains))
+            {
+                blocking = shared;
+            }
+
+            if (blocking.Count > 0)
+            {
+                Log.Locked(logger, dav.Http.Request.Method);
+                await ConditionAsync(
+                    dav,
+                    StatusCodes.Status423Locked,
+                    "lock-token-submitted",
+                    blocking.Select(l => dav.Href(l.StoragePath, folder: l.StoragePath.IsRoot)).Distinct());
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Evaluates an <c>If</c> header against the current ETags and locks of the resources it names.</summary>
+    private async Task<bool> EvaluateIfAsync(DavContext dav, IfHeader header)
+    {
+        var states = new Dictionary<string, ResourceState>(StringComparer.Ordinal);
+        states[""] = await StateOfAsync(dav, dav.Path);
+        foreach (var tag in header.ResourceTags)
+        {
+            states[tag] = DavLocations.TryResolve(tag, dav.User, out var location) == LocationError.None
+                && string.Equals(location.UserName, dav.User.Name, StringComparison.OrdinalIgnoreCase)
+                    ? await StateOfAsync(dav, location.Path)
+                    : ResourceState.Unknown;
+        }
+
+        return header.Evaluate(tag => states[tag ?? ""]);
+    }
+
+    private async Task<ResourceState> StateOfAsync(DavContext dav, StoragePath path)
+    {
+        var node = await files.FindAsync(dav.OwnerId, path, dav.Aborted);
+        var covering = await locks.FindAsync(dav.OwnerId, path, includeBelow: false, dav.Aborted);
+        return new ResourceState(node?.QuotedETag, covering.Select(l => l.Token).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Reads the <c>Depth</c> header: 0, 1 or infinity (-1); <paramref name="fallback"/> when absent; null when malformed.</summary>
+    private static int? ReadDepth(HttpRequest request, int fallback)
+    {
+        var value = request.Headers["Depth"].ToString().Trim();
+        return value switch
+        {
+            "" => fallback,
+            "0" => 0,
+            "1" => 1,
+            _ when value.Equals("infinity", StringComparison.OrdinalIgnoreCase) => -1,
+            _ => null,
+        };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Rejected {Method}: {Reason}")]
+        public static partial void Rejected(ILogger logger, string method, string reason);
+
+        [LoggerMessage(2, LogLevel.Debug, "{Method} refused: the target is locked")]
+        public static partial void Locked(ILogger logger, string method);
+
+        [LoggerMessage(3, LogLevel.Error, "Stored content of a file is missing")]
+        public static partial void ContentMissing(ILogger logger, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Debug, "Upload of {Bytes} bytes finished with {Status}")]
+        public static partial void Uploaded(ILogger logger, long bytes, WriteStatus status);
+    }
+}
+
+/// <summary>What a modifying method touches, for lock checks: a path, optionally everything below it, and whether a member is added to or removed from its parent folder.</summary>
+internal readonly record struct LockScope(StoragePath Path, bool IncludeBelow, bool MembershipChange);
+
+/// <summary>One request: the HTTP context, who is signed in, and the target location.</summary>
+internal sealed class DavContext(HttpContext http, SignedInUser user, DavLocation location)
+{
+    public HttpContext Http { get; } = http;
+
+    public SignedInUser User { get; } = user;
+
+    public DavLocation Location { get; } = location;
+
+    /// <summary>Whose tree the request works on (the signed-in user's, until shares exist).</summary>
+    public long OwnerId => User.Id;
+
+    public StoragePath Path => Location.Path;
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    /// <summary>The href of a path in the mount the request came through; folders end with a slash.</summary>
+    public string Href(StoragePath path, bool folder) =>
+        path.IsRoot ? Location.HrefBase : Location.HrefBase + path.ToUrlPath() + (folder ? "/" : "");
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Ocm.Users;
+
+namespace Ocm.WebDav;
+
+internal static class WebDavServiceCollectionExtensions
+{
+    public static IServiceCollection AddOcmWebDav(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(WebDavOptions.Section).Get<WebDavOptions>() ?? new WebDavOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(WebDavOptions.Section, typeof(WebDavOptions), errors);
+        }
+
+        services.TryAddSingleton(options);
+        services.TryAddScoped<WebDavHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Users' trees at <c>/dav/files/{user}/</c>, <c>/remote.php/dav/files/{user}/</c> and <c>/remote.php/webdav/</c>,
+    /// every method, for signed-in users (Basic).
+    /// </summary>
+    public static IEndpointRouteBuilder MapOcmWebDav(this IEndpointRouteBuilder app)
+    {
+        foreach (var mount in DavMount.All)
+        {
+            app.Map(mount.RoutePattern, HandleAsync)
+                .RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy)
+                .WithDisplayName("WebDAV " + mount.Prefix)
+                .ExcludeFromDescription();
+        }
+
+        return app;
+    }
+
+    private static Task HandleAsync(HttpContext context) => context.RequestServices.GetRequiredService<WebDavHandler>().HandleAsync(context);
+}
