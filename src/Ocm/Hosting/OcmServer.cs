@@ -5,6 +5,7 @@ using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
 using Ocm.Signatures;
+using Ocm.Trust;
 using Ocm.Users;
 using Ocm.WebDav;
 
@@ -52,6 +53,7 @@ internal static class OcmServer
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);
+        builder.Services.AddOcmTrust(builder.Configuration);
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);

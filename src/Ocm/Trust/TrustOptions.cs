@@ -1,0 +1,19 @@
+namespace Ocm.Trust;
+
+/// <summary>Section <c>Ocm:Trust</c>: which servers we federate with, and how much we trust them.</summary>
+internal sealed record TrustOptions
+{
+    public const string Section = "Ocm:Trust";
+
+    /// <summary>When not empty, only these hosts (wildcards like <c>*.example.org</c>, optional <c>:port</c>) may talk to us.</summary>
+    public string[] Allowlist { get; init; } = [];
+
+    /// <summary>Hosts that may never talk to us (wildcards allowed). Checked before the allowlist.</summary>
+    public string[] Denylist { get; init; } = [];
+
+    /// <summary>Shares are only accepted from senders who are contacts of the recipient (an invite was exchanged).</summary>
+    public bool MustInvite { get; init; }
+
+    /// <summary>Shares from these hosts are accepted without asking the recipient.</summary>
+    public string[] AutoAcceptFrom { get; init; } = [];
+}
