@@ -4,6 +4,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
 using Ocm.Users;
@@ -54,6 +55,7 @@ internal static class OcmServer
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);
         builder.Services.AddOcmTrust(builder.Configuration);
+        builder.Services.AddOcmShares(builder.Configuration);
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
@@ -68,6 +70,7 @@ internal static class OcmServer
         app.MapOcmHealth();
         app.MapOcmFederation();
         app.MapOcmSignatures();
+        app.MapOcmShares();
         app.MapOcmWebDav();
         return app;
     }
