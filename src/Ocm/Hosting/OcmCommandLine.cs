@@ -12,6 +12,7 @@ internal static class OcmCommandLine
         {
             ServeCommand.Create(),
             DiscoverCommand.Create(),
+            Signatures.SigCommands.Create(),
         };
         return root;
     }
