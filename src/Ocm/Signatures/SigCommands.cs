@@ -138,13 +138,15 @@ internal static class SigCommands
         var keyId = a.KeyId ?? key.KeyId
             ?? throw new SigUsageException("draft-cavage needs --keyid (Nextcloud expects https://<sender-host>/ocm#signature).");
         var created = a.Created ?? time.GetUtcNow().ToUnixTimeSeconds();
+        var headers = a.Headers is null ? DefaultCavageHeaders(message) : ParseCavageHeaders(a.Headers);
+        SetDate(message, headers, created);
         var signer = new CavageSigner(
             key,
             keyId,
             new CavageSignerOptions
             {
                 Algorithm = algorithm,
-                Headers = a.Headers is null ? DefaultCavageHeaders(message) : ParseCavageHeaders(a.Headers),
+                Headers = headers,
                 DigestAlgorithm = ParseDigest(a.Digest) ?? DigestAlgorithm.Sha256,
                 ExpiresAfter = a.Expires is { } expires ? TimeSpan.FromSeconds(expires - created) : TimeSpan.FromMinutes(5),
             },
@@ -208,6 +210,11 @@ internal static class SigCommands
         if (!result.IsValid)
         {
             return Verdict(result.Failure, result.Message);
+        }
+
+        if (message.Body is { Length: > 0 } && !signature.Components.Any(c => c.Name is "content-digest" or "digest" && !c.IsFromRequest))
+        {
+            Console.Error.WriteLine($"note: signature '{signature.Label}' does not cover content-digest: the body is not protected (OCM §9.2 requires it).");
         }
 
         return CheckCoveredBody(message, signature) is { } bodyFailure
@@ -416,10 +423,7 @@ internal static class SigCommands
             // As CavageSigner.Sign prepares the request before building the string.
             var headers = a.Headers is null ? DefaultCavageHeaders(message) : ParseCavageHeaders(a.Headers);
             var created = a.Created ?? time.GetUtcNow().ToUnixTimeSeconds();
-            if (headers.Contains("date") && !message.Headers.Contains("Date"))
-            {
-                message.Headers.Add("Date", DateTimeOffset.FromUnixTimeSeconds(created).ToString("r", CultureInfo.InvariantCulture));
-            }
+            SetDate(message, headers, created);
 
             var body = message.Body ?? ReadOnlyMemory<byte>.Empty;
             if (message.Body is not null || headers.Contains("content-length"))
@@ -664,6 +668,26 @@ internal static class SigCommands
         name is null ? null
         : DigestAlgorithms.TryParse(name, out var algorithm) ? algorithm
         : throw new SigUsageException($"unknown digest algorithm '{name}'; use sha-256 or sha-512.");
+
+    /// <summary>
+    /// draft-cavage has no created parameter in practice: the signed Date is what verifiers check (Nextcloud: ±300 s),
+    /// so a re-signed capture gets the signing time, not the old Date.
+    /// </summary>
+    private static void SetDate(HttpMessage message, List<string> headers, long signedAt)
+    {
+        if (!headers.Contains("date"))
+        {
+            return;
+        }
+
+        var date = DateTimeOffset.FromUnixTimeSeconds(signedAt).ToString("r", CultureInfo.InvariantCulture);
+        if (message.Headers.GetCombinedValue("Date") is { } existing && existing != date)
+        {
+            Console.Error.WriteLine($"note: Date '{existing}' replaced by the signing time '{date}'.");
+        }
+
+        message.Headers.Set("Date", date);
+    }
 
     private static List<string> DefaultCavageHeaders(HttpMessage message) =>
         message.Body is { Length: > 0 } ? ["(request-target)", "content-length", "date", "digest", "host"] : ["(request-target)", "date", "host"];

@@ -94,6 +94,7 @@ internal sealed class SigOptions
     };
 
     private readonly Option<string?> _key;
+    private readonly bool _keyRequired;
     private readonly Option<string?> _alg;
     private readonly Option<string?> _label;
     private readonly Option<string> _scheme = new("--scheme")
@@ -133,13 +134,13 @@ internal sealed class SigOptions
         {
             Description = kind switch
             {
-                SigCommandKind.Sign => "Private key file: PEM (PKCS#8, PKCS#1, SEC1) or JWK / JWK Set with the private members.",
-                SigCommandKind.Verify => "Key file: PEM or JWK, public or private, or a peer's whole JWK Set (the signature's keyid picks the key).",
+                SigCommandKind.Sign => "Required. Private key file: PEM (PKCS#8, PKCS#1, SEC1) or JWK / JWK Set with the private members.",
+                SigCommandKind.Verify => "Required. Key file: PEM or JWK, public or private, or a peer's whole JWK Set (the signature's keyid picks the key).",
                 _ => "Key file (optional): supplies the keyid (a JWK's kid) and the algorithm for --include-alg.",
             },
             HelpName = "FILE",
-            Required = kind != SigCommandKind.Base,
         };
+        _keyRequired = kind != SigCommandKind.Base;
         _alg = new Option<string?>("--alg")
         {
             Description = "Algorithm: ed25519, ecdsa-p256-sha256, ecdsa-p384-sha384, rsa-pss-sha512, rsa-v1_5-sha256, hmac-sha256 "
@@ -160,7 +161,7 @@ internal sealed class SigOptions
             _components = new Option<string?>("--components")
             {
                 Description = "Covered components as in Signature-Input, e.g. '\"@method\" \"@target-uri\" \"content-digest\" \"content-length\"' "
-                    + "(the default with a body; without one \"@method\" \"@target-uri\"; for a response \"@status\" …). Bare names and ;req work too.",
+                    + "(the default with a body; without one \"@method\" \"@target-uri\"; for a response \"@status\" …). Bare names work too, but a separate argument starting with @ is read as a response file: write --components=@method … then.",
                 HelpName = "LIST",
             };
             _created = new Option<long?>("--created") { Description = "The created parameter, Unix seconds (default now).", HelpName = "UNIX" };
@@ -216,10 +217,11 @@ internal sealed class SigOptions
         }
     }
 
+    /// <summary>The values; a missing required <c>--key</c> is reported here so that it exits 2 like other usage errors.</summary>
     public SigArguments Read(ParseResult parse) => new()
     {
         Message = parse.GetValue(_message)!,
-        Key = parse.GetValue(_key),
+        Key = parse.GetValue(_key) ?? (_keyRequired ? throw new SigUsageException("--key FILE is required.") : null),
         Alg = parse.GetValue(_alg),
         Label = parse.GetValue(_label),
         Scheme = parse.GetValue(_scheme) ?? "https",
