@@ -21,6 +21,9 @@ internal static class SigCommands
     private const string AlgorithmList = "ed25519, ecdsa-p256-sha256, ecdsa-p384-sha384, rsa-pss-sha512, rsa-v1_5-sha256, hmac-sha256";
     private const string CavageAlgorithmList = "rsa-sha256, rsa-sha512, hs2019";
 
+    private static readonly string[] CavageAlgorithmNames =
+        [CavageAlgorithms.RsaSha256, CavageAlgorithms.RsaSha512, CavageAlgorithms.Hs2019, CavageAlgorithms.HmacSha256];
+
     public static Command Create(TimeProvider? timeProvider = null)
     {
         var time = timeProvider ?? TimeProvider.System;
@@ -150,7 +153,7 @@ internal static class SigCommands
                 DigestAlgorithm = ParseDigest(a.Digest) ?? DigestAlgorithm.Sha256,
                 ExpiresAfter = a.Expires is { } expires ? TimeSpan.FromSeconds(expires - created) : TimeSpan.FromMinutes(5),
             },
-            a.Created is null ? time : new FixedTimeProvider(created));
+            new FixedTimeProvider(created)); // one instant for Date, (created) and (expires)
         try
         {
             signer.Sign(message);
@@ -237,6 +240,11 @@ internal static class SigCommands
         if (header is null)
         {
             return Verdict(SignatureFailure.NotSigned, "The request has no Signature or Authorization: Signature header.");
+        }
+
+        if (a.Alg is not null && !CavageAlgorithmNames.Contains(a.Alg, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new SigUsageException($"unknown draft-cavage algorithm '{a.Alg}'; use one of {CavageAlgorithmList}.");
         }
 
         using var key = keyFile.ToVerificationKey(keyFile.KeyAlgorithmForCavage(header.KeyId), header.KeyId, null);

@@ -13,7 +13,7 @@ internal sealed class SigKeyFile
 {
     private readonly string _path;
     private readonly string? _pem;
-    private readonly IReadOnlyList<JsonWebKey> _jwks = [];
+    private readonly IReadOnlyList<JsonWebKey> _jwks;
     private readonly string _text;
 
     private SigKeyFile(string path, string text, string? pem, IReadOnlyList<JsonWebKey> jwks)
