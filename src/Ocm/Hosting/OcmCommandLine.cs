@@ -14,6 +14,7 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
+            Signatures.SigCommands.Create(),
         };
         return root;
     }
