@@ -15,6 +15,8 @@ internal static class OcmCommandLine
             DiscoverCommand.Create(),
             UserCommands.Create(),
             Signatures.SigCommands.Create(),
+            Shares.ShareCommands.CreateShare(),
+            Shares.ShareCommands.CreateReceived(),
         };
         return root;
     }

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+using Ocm.Tests.Infrastructure;
+
+namespace Ocm.Tests.Federation;
+
+/// <summary>Our own /.well-known/ocm: generated from what is enabled, valid against the OCM discovery schema.</summary>
+public sealed class DiscoveryDocumentTests : IAsyncLifetime
+{
+    private OcmTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await OcmTestServer.StartAsync("127.0.0.30");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static JsonSchema Schema => JsonSchema.FromText(File.ReadAllText(TestPaths.Vector("ocm", "schemas", "ocm-discovery.schema.json")));
+
+    [Theory]
+    [InlineData(".well-known/ocm")]
+    [InlineData("ocm-provider")]
+    [InlineData("ocm-provider/")]
+    public async Task Get_EveryDiscoveryPath_ServesTheSameValidDocument(string path)
+    {
+        using var response = await _server.Client.GetAsync(path);
+        var json = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        var result = Schema.Evaluate(JsonNode.Parse(json), new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+        Assert.True(result.IsValid, "schema: " + string.Join("; ", result.Details.Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Values)));
+        Assert.Equal(await _server.Client.GetStringAsync(".well-known/ocm"), json);
+    }
+
+    [Fact]
+    public async Task Get_Document_AdvertisesWhatWorks()
+    {
+        var document = JsonDocument.Parse(await _server.Client.GetStringAsync(".well-known/ocm")).RootElement;
+
+        Assert.True(document.GetProperty("enabled").GetBoolean());
+        Assert.Equal("1.4.0", document.GetProperty("apiVersion").GetString());
+        Assert.Equal(new Uri(_server.BaseUri, "ocm").AbsoluteUri, document.GetProperty("endPoint").GetString());
+        Assert.Equal(new Uri(_server.BaseUri, "ocm/jwks").AbsoluteUri, document.GetProperty("jwksUri").GetString());
+        Assert.Equal(new Uri(_server.BaseUri, "ocm/token").AbsoluteUri, document.GetProperty("tokenEndPoint").GetString());
+        var capabilities = document.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Contains("http-sig", capabilities);
+        Assert.Contains("notifications", capabilities);
+        Assert.Contains("exchange-token", capabilities);
+        var types = document.GetProperty("resourceTypes").EnumerateArray().ToList();
+        Assert.Equal(["file", "folder"], types.Select(t => t.GetProperty("name").GetString()));
+        Assert.All(types, t => Assert.Equal("/dav/ocm/", t.GetProperty("protocols").GetProperty("webdav").GetString()));
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----", document.GetProperty("publicKey").GetProperty("publicKeyPem").GetString(), StringComparison.Ordinal);
+
+        // Everything advertised answers.
+        using var jwks = await _server.Client.GetAsync("ocm/jwks");
+        Assert.Equal(HttpStatusCode.OK, jwks.StatusCode);
+        Assert.NotEmpty(JsonDocument.Parse(await jwks.Content.ReadAsStringAsync()).RootElement.GetProperty("keys").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Get_Healthz_ReportsDatabaseUp()
+    {
+        var health = JsonDocument.Parse(await _server.Client.GetStringAsync("healthz")).RootElement;
+
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal("up", health.GetProperty("database").GetString());
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+using Ocm.Tests.Infrastructure;
+
+namespace Ocm.Tests.Hosting;
+
+/// <summary>The real <c>ocm</c> executable: <c>ocm serve</c> as a process, and <c>ocm discover</c> pointed at it.</summary>
+public sealed class OcmExecutableTests : IAsyncLifetime
+{
+    private OcmProcess _server = null!;
+
+    public async Task InitializeAsync() => _server = await OcmProcess.StartServeAsync("127.0.0.32");
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        TempDirectory.Delete(_server.DataDir);
+    }
+
+    private string Authority => _server.BaseUri.Authority;
+
+    [Fact]
+    public async Task Serve_AnswersWellKnownOcm_WithSchemaValidDocument()
+    {
+        using var client = new HttpClient { BaseAddress = _server.BaseUri };
+        var json = await client.GetStringAsync(".well-known/ocm");
+        var schema = JsonSchema.FromText(File.ReadAllText(TestPaths.Vector("ocm", "schemas", "ocm-discovery.schema.json")));
+
+        var result = schema.Evaluate(JsonNode.Parse(json), new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+
+        Assert.True(result.IsValid, json);
+        Assert.Contains("Created the first user 'admin'", _server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataDirectory_IsPrivateAndHoldsDatabaseAndKeys()
+    {
+        using var client = new HttpClient { BaseAddress = _server.BaseUri };
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("healthz")).StatusCode);
+
+        Assert.True(File.Exists(Path.Combine(_server.DataDir, "ocm.db")));
+        var keys = Path.Combine(_server.DataDir, "keys");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+        Assert.All(Directory.GetFiles(keys), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+
+    [Fact]
+    public async Task Discover_RunningServer_PrintsVersionDialectAndEndpoints()
+    {
+        var (exit, stdout, stderr) = await OcmProcess.RunAsync(["discover", Authority, "--insecure"]);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("API version:    1.4.0", stdout, StringComparison.Ordinal);
+        Assert.Contains("Dialect:        Ocm14", stdout, StringComparison.Ordinal);
+        Assert.Contains($"http://{Authority}/ocm", stdout, StringComparison.Ordinal);
+        Assert.Contains("http-sig", stdout, StringComparison.Ordinal);
+        Assert.Contains("file [user]: webdav /dav/ocm/", stdout, StringComparison.Ordinal);
+        // Plain http is a violation outside test setups, and it is reported, not hidden.
+        Assert.Contains("plain http", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_Json_IsMachineReadable()
+    {
+        var (exit, stdout, stderr) = await OcmProcess.RunAsync(["discover", "alice@" + Authority, "--insecure", "--json"]);
+
+        Assert.True(exit == 0, stderr);
+        var result = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("Ocm14", result.GetProperty("dialect").GetString());
+        Assert.Equal("1.4.0", result.GetProperty("document").GetProperty("apiVersion").GetString());
+        Assert.Equal(Authority, result.GetProperty("peer").GetString());
+    }
+
+    [Fact]
+    public async Task Discover_LoopbackWithoutInsecure_FailsWithReason()
+    {
+        var (exit, _, stderr) = await OcmProcess.RunAsync(["discover", Authority], environment: new Dictionary<string, string>
+        {
+            ["OCM_FEDERATION__ALLOWINSECUREPEERS"] = "false",
+        });
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("error: Discovery of", stderr, StringComparison.Ordinal);
+        Assert.Contains("non-public", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_DeadHost_FailsNamingEveryUrlTried()
+    {
+        var (exit, _, stderr) = await OcmProcess.RunAsync(["discover", "127.0.0.33:9", "--insecure", "--timeout", "2"]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("https://127.0.0.33:9/.well-known/ocm", stderr, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.33:9/.well-known/ocm", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryCommand()
+    {
+        var (exit, stdout, _) = await OcmProcess.RunAsync(["--help"]);
+
+        Assert.Equal(0, exit);
+        foreach (var command in new[] { "serve", "discover", "user", "sig", "share", "received" })
+        {
+            Assert.Contains(command, stdout, StringComparison.Ordinal);
+        }
+
+        var (serveExit, serveHelp, _) = await OcmProcess.RunAsync(["serve", "--help"]);
+        Assert.Equal(0, serveExit);
+        Assert.Contains("--public-url", serveHelp, StringComparison.Ordinal);
+    }
+}
