@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Ocm.Tests.Infrastructure;
 using Ocm.Tests.WebDav;
 
+using OcmProcess = Ocm.Tests.WebDav.OcmProcess;
+
 namespace Ocm.Tests.Users;
 
 /// <summary>
