@@ -70,6 +70,14 @@ internal interface IOutboxListener
 {
     string Kind { get; }
 
+    /// <summary>
+    /// For messages enqueued without a body: builds it at delivery time, when the peer's discovery is known (a share
+    /// is phrased in the dialect the peer speaks then, and a peer that was down when the share was made is served
+    /// once it is back). Returns the body, or a reason to fail the message for good.
+    /// </summary>
+    Task<(byte[]? Body, string? Refusal)> BuildBodyAsync(OcmDb db, OutboxMessage message, Protocol.Discovery.Client.DiscoveredServer peer, CancellationToken cancellationToken) =>
+        Task.FromResult<(byte[]?, string?)>((message.Body, null));
+
     Task OnDeliveredAsync(OcmDb db, OutboxMessage message, byte[] responseBody, CancellationToken cancellationToken);
 
     Task OnFailedAsync(OcmDb db, OutboxMessage message, CancellationToken cancellationToken);

@@ -157,7 +157,7 @@ internal sealed partial class OutboxWorker(
 
         var message = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id, cancellationToken);
         message.Attempts++;
-        var outcome = await SendAsync(message, cancellationToken);
+        var outcome = await SendAsync(db, message, cancellationToken);
         message.LeaseUntil = null;
         message.LastStatus = outcome.Status;
         switch (outcome.Kind)
@@ -222,7 +222,7 @@ internal sealed partial class OutboxWorker(
         return time.GetUtcNow() + delay;
     }
 
-    private async Task<Outcome> SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    private async Task<Outcome> SendAsync(OcmDb db, OutboxMessage message, CancellationToken cancellationToken)
     {
         DiscoveredServer peer;
         try
@@ -239,6 +239,17 @@ internal sealed partial class OutboxWorker(
             return Outcome.Permanent($"the peer's discovery document has no usable endPoint ('{peer.Document.EndPoint}')", null);
         }
 
+        if (message.Body.Length == 0 && _listeners.TryGetValue(message.Kind, out var builder))
+        {
+            var (body, refusal) = await builder.BuildBodyAsync(db, message, peer, cancellationToken);
+            if (body is null)
+            {
+                return Outcome.Permanent(refusal ?? "nothing to send", null);
+            }
+
+            message.Body = body;
+        }
+
         var url = new Uri(endPoint, message.Endpoint);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
@@ -248,6 +259,7 @@ internal sealed partial class OutboxWorker(
             {
                 Content = new ByteArrayContent(message.Body),
             };
+            request.Options.Set(Signatures.OutboundSigningHandler.PeerOption, message.Peer);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient).SendAsync(request, timeout.Token);

@@ -1,16 +1,41 @@
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Delivery;
+using Ocm.Hosting;
+using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Json;
+using Ocm.Protocol.Shares;
+using Ocm.Signatures;
+using Ocm.Users;
 
 namespace Ocm.Shares;
 
 /// <summary>Moves an outgoing share to <c>delivered</c> or <c>failed: reason</c> as its delivery ends.</summary>
-internal sealed class ShareDeliveryListener(TimeProvider time) : IOutboxListener
+internal sealed class ShareDeliveryListener(SecurityOptions security, SecretProtector secrets, OcmServerInfo server, TimeProvider time) : IOutboxListener
 {
     public const string Kind = "share";
 
     string IOutboxListener.Kind => Kind;
+
+    public async Task<(byte[]? Body, string? Refusal)> BuildBodyAsync(OcmDb db, OutboxMessage message, DiscoveredServer peer, CancellationToken cancellationToken)
+    {
+        var share = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.Id == message.SubjectId, cancellationToken);
+        if (share is null)
+        {
+            return (null, "the share was revoked before it could be delivered");
+        }
+
+        var owner = await db.Set<User>().SingleAsync(u => u.Id == share.OwnerUserId, cancellationToken);
+        var plan = SharePayload.Decide(peer, share.ResourceType == ResourceTypes.Folder, security);
+        if (plan.Refusal is not null)
+        {
+            return (null, plan.Refusal);
+        }
+
+        share.Dialect = plan.Dialect.ToString();
+        share.MustExchangeToken = plan.MustExchangeToken;
+        return (SharePayload.Build(share, owner, plan, secrets, server), null);
+    }
 
     public async Task OnDeliveredAsync(OcmDb db, OutboxMessage message, byte[] responseBody, CancellationToken cancellationToken)
     {

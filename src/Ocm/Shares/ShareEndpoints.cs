@@ -88,94 +88,50 @@ internal static partial class ShareEndpoints
             return Problem(403, "Server not allowed", trusted.Reason!);
         }
 
-        DiscoveredServer peer;
+        // Discovery first (§4.1), so what the recipient's server cannot take is refused now, in words. A server that
+        // does not answer right now does not stop the share: it is delivered, and phrased for the peer, once it is back.
+        SharePayload.Plan? plan = null;
         try
         {
-            peer = await peers.DiscoverAsync(recipient.Authority, cancellationToken);
-        }
-        catch (OcmDiscoveryException ex)
-        {
-            return Problem(502, "Recipient's server not reachable", ex.Message);
-        }
-
-        var resourceType = node.IsFolder ? ResourceTypes.Folder : ResourceTypes.File;
-        var dialect = peer.Dialect is OcmDialect.NextcloudLegacy or OcmDialect.OwnCloud10 or OcmDialect.Seafile
-            ? ShareDialect.NextcloudLegacy
-            : ShareDialect.RevaCompatible;
-        if (!peer.Document.CanReceive(resourceType, ProtocolNames.WebDav))
-        {
-            // Nextcloud and ownCloud receive folders announced as files (and find out by PROPFIND).
-            if (resourceType == ResourceTypes.Folder && dialect == ShareDialect.NextcloudLegacy && peer.Document.CanReceive(ResourceTypes.File, ProtocolNames.WebDav))
+            var peer = await peers.DiscoverAsync(recipient.Authority, cancellationToken);
+            plan = SharePayload.Decide(peer, node.IsFolder, security);
+            if (plan.Value.Refusal is { } refusal)
             {
-                resourceType = ResourceTypes.File;
-            }
-            else
-            {
-                return Problem(422, "Recipient's server cannot receive this",
-                    $"{recipient.Authority} does not accept {resourceType} shares over WebDAV (its discovery lists: {string.Join(", ", peer.Document.ResourceTypes.Select(r => r.Name))}).");
+                return Problem(422, "Recipient's server cannot receive this", refusal + ".");
             }
         }
-
-        var mustExchange = security.RequireTokenExchange || peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
-        if (mustExchange && dialect == ShareDialect.NextcloudLegacy)
+        catch (OcmDiscoveryException)
         {
-            return Problem(422, "Recipient's server cannot receive this",
-                $"{recipient.Authority} only understands legacy shares, which cannot carry the token-exchange requirement.");
+            // Transient or not, the outbox retries until the delivery deadline and reports the reason on the share.
         }
 
         var providerId = Guid.NewGuid().ToString("N");
-        var secret = secrets.DeriveShareSecret(providerId);
         var share = new OutgoingShare
         {
             OwnerUserId = user.Id,
             FileId = node.Id,
             Name = node.Name,
-            ResourceType = resourceType,
+            ResourceType = plan?.ResourceType ?? (node.IsFolder ? ResourceTypes.Folder : ResourceTypes.File),
             ShareWith = recipient.ToString(),
             RecipientHost = recipient.Authority,
             ProviderId = providerId,
-            SecretHash = ShareSecrets.Hash(secret),
+            SecretHash = ShareSecrets.Hash(secrets.DeriveShareSecret(providerId)),
             Permissions = permissions,
             Expiration = body.Expiration is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
-            MustExchangeToken = mustExchange,
+            MustExchangeToken = plan?.MustExchangeToken ?? security.RequireTokenExchange,
             State = OutgoingShareState.PendingDelivery,
-            Dialect = dialect.ToString(),
+            Dialect = (plan?.Dialect ?? ShareDialect.RevaCompatible).ToString(),
             Created = now,
             Updated = now,
         };
-
-        var absoluteUri = peer.Document.FindResourceType(resourceType)?.Protocols.WebDavReceive?.Uri != WebDavUriForms.Relative;
-        var self = OcmAddress.Create(user.Name, server.Authority);
-        var payload = OcmJson.Write(new NewShare
-        {
-            ShareWith = recipient,
-            Name = node.Name,
-            ProviderId = providerId,
-            Owner = self,
-            Sender = self,
-            OwnerDisplayName = user.DisplayName ?? user.Name,
-            SenderDisplayName = user.DisplayName ?? user.Name,
-            ShareType = ShareTypes.User,
-            ResourceType = resourceType,
-            Expiration = body.Expiration,
-            Protocol = new ShareProtocol
-            {
-                WebDav = new WebDavProtocol
-                {
-                    Uri = absoluteUri ? server.Url("dav/ocm/" + providerId).AbsoluteUri : providerId,
-                    SharedSecret = secret,
-                    Permissions = SharePermissionNames.ToNames(permissions),
-                    Requirements = mustExchange ? [ShareRequirements.MustExchangeToken] : null,
-                },
-            },
-        }, dialect);
 
         // The share and its delivery commit together: a crash in between loses nothing (the outbox retries).
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             db.Add(share);
             await db.SaveChangesAsync(cancellationToken);
-            outbox.Enqueue(recipient.Authority, "shares", ShareDeliveryListener.Kind, share.Id, payload);
+            // The body is phrased at delivery time for the peer as it is then (ShareDeliveryListener.BuildBodyAsync).
+            outbox.Enqueue(recipient.Authority, "shares", ShareDeliveryListener.Kind, share.Id, []);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -13,6 +13,7 @@ namespace Ocm.Tests.Infrastructure;
 internal sealed class OcmTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private OcmTestServer(WebApplication app, string dataDir, Uri baseUri)
     {
@@ -61,11 +62,23 @@ internal sealed class OcmTestServer : IAsyncDisposable
     public T GetRequiredService<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the server but keeps its data directory (to start it again on the same address and data).</summary>
+    public async Task StopAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         TempDirectory.Delete(DataDir);
     }
 }

@@ -1,0 +1,80 @@
+using Ocm.Hosting;
+using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Discovery;
+using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Json;
+using Ocm.Protocol.Shares;
+using Ocm.Signatures;
+using Ocm.Users;
+
+namespace Ocm.Shares;
+
+/// <summary>
+/// Phrases a share creation notification for the recipient's server as it is discovered at that moment
+/// (ocm-protocol.md §4.1): only what it can receive, in the dialect it understands, with <c>must-exchange-token</c>
+/// where its criteria or ours demand it — or says why it cannot be sent at all.
+/// </summary>
+internal static class SharePayload
+{
+    public readonly record struct Plan(ShareDialect Dialect, string ResourceType, bool MustExchangeToken, bool AbsoluteUri, string? Refusal);
+
+    public static Plan Decide(DiscoveredServer peer, bool isFolder, SecurityOptions security)
+    {
+        var resourceType = isFolder ? ResourceTypes.Folder : ResourceTypes.File;
+        var dialect = peer.Dialect is OcmDialect.NextcloudLegacy or OcmDialect.OwnCloud10 or OcmDialect.Seafile
+            ? ShareDialect.NextcloudLegacy
+            : ShareDialect.RevaCompatible;
+        if (!peer.Document.CanReceive(resourceType, ProtocolNames.WebDav))
+        {
+            // Nextcloud and ownCloud receive folders announced as files (and find out by PROPFIND).
+            if (isFolder && dialect == ShareDialect.NextcloudLegacy && peer.Document.CanReceive(ResourceTypes.File, ProtocolNames.WebDav))
+            {
+                resourceType = ResourceTypes.File;
+            }
+            else
+            {
+                return new Plan(dialect, resourceType, false, false,
+                    $"{peer.Authority} does not accept {resourceType} shares over WebDAV (its discovery lists: {string.Join(", ", peer.Document.ResourceTypes.Select(r => r.Name))})");
+            }
+        }
+
+        var mustExchange = security.RequireTokenExchange || peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
+        if (mustExchange && dialect == ShareDialect.NextcloudLegacy)
+        {
+            return new Plan(dialect, resourceType, true, false,
+                $"{peer.Authority} only understands legacy shares, which cannot carry the token-exchange requirement");
+        }
+
+        var absolute = peer.Document.FindResourceType(resourceType)?.Protocols.WebDavReceive?.Uri != WebDavUriForms.Relative;
+        return new Plan(dialect, resourceType, mustExchange, absolute, null);
+    }
+
+    public static byte[] Build(OutgoingShare share, User owner, Plan plan, SecretProtector secrets, OcmServerInfo server)
+    {
+        var self = OcmAddress.Create(owner.Name, server.Authority);
+        var recipient = OcmAddress.Parse(share.ShareWith);
+        return OcmJson.Write(new NewShare
+        {
+            ShareWith = recipient,
+            Name = share.Name,
+            ProviderId = share.ProviderId,
+            Owner = self,
+            Sender = self,
+            OwnerDisplayName = owner.DisplayName ?? owner.Name,
+            SenderDisplayName = owner.DisplayName ?? owner.Name,
+            ShareType = ShareTypes.User,
+            ResourceType = plan.ResourceType,
+            Expiration = share.Expiration?.ToUnixTimeSeconds(),
+            Protocol = new ShareProtocol
+            {
+                WebDav = new WebDavProtocol
+                {
+                    Uri = plan.AbsoluteUri ? server.Url("dav/ocm/" + share.ProviderId).AbsoluteUri : share.ProviderId,
+                    SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
+                    Permissions = SharePermissionNames.ToNames(share.Permissions),
+                    Requirements = plan.MustExchangeToken ? [ShareRequirements.MustExchangeToken] : null,
+                },
+            },
+        }, plan.Dialect);
+    }
+}
