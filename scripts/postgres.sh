@@ -1,8 +1,9 @@
 # Sourced by test.sh and the benchmarks: a throwaway PostgreSQL cluster under /tmp (initdb refuses root, so it
 # runs as the postgres user). PGPORT may be preset.
+# Read PGPORT when a function runs, not when this file is sourced, so `source …; PGPORT=N pg_start` uses N.
 PGPORT="${PGPORT:-55432}"
-PGROOT="/tmp/ocm-pg-${PGPORT}"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+pg_root() { echo "/tmp/ocm-pg-${PGPORT}"; }
 
 pg_as() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -10,6 +11,7 @@ pg_as() {
 
 pg_start() {
   if [ -z "$PGBIN" ]; then echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; return 1; fi
+  local PGROOT; PGROOT="$(pg_root)"
   pg_stop >/dev/null 2>&1 || true
   rm -rf "$PGROOT"
   if [ "$(id -u)" = 0 ]; then install -d -o postgres -g postgres -m 700 "$PGROOT"; else install -d -m 700 "$PGROOT"; fi
@@ -21,6 +23,7 @@ pg_start() {
 }
 
 pg_stop() {
+  local PGROOT; PGROOT="$(pg_root)"
   if [ -n "$PGBIN" ] && [ -d "$PGROOT/data" ]; then
     pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null 2>&1 || true
   fi

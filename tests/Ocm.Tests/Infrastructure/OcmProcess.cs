@@ -90,7 +90,7 @@ internal sealed class OcmProcess : IAsyncDisposable
         process.CaptureOutput();
 
         using var client = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             if (start.HasExited)
@@ -117,7 +117,7 @@ internal sealed class OcmProcess : IAsyncDisposable
         }
 
         await process.DisposeAsync();
-        throw new TimeoutException($"ocm serve did not become healthy within 60 s:\n{process.Output}");
+        throw new TimeoutException($"ocm serve did not become healthy within 120 s:\n{process.Output}");
     }
 
     /// <summary>Runs a one-shot command (e.g. <c>discover host</c>) and returns exit code, stdout and stderr.</summary>
