@@ -15,6 +15,7 @@ internal static class OcmCommandLine
             DiscoverCommand.Create(),
             UserCommands.Create(),
             Signatures.SigCommands.Create(),
+            Signatures.KeyCommands.Create(),
         };
         return root;
     }
