@@ -23,6 +23,9 @@ internal static class KeyCommands
     private const int ExitUsage = 2;
     private const string TimeFormat = "yyyy-MM-dd HH:mm:ss'Z'";
 
+    /// <summary>How long a key should be published before it signs: peers' re-fetch interval on an unknown kid, and some.</summary>
+    private static readonly TimeSpan RecommendedPendingTime = TimeSpan.FromMinutes(1);
+
     /// <summary>Algorithms <c>add</c> offers: asymmetric, with an RFC 9421 name (OCM §9.3 table). Ed25519 is recommended.</summary>
     private static readonly string[] Algorithms = ["ed25519", "ecdsa-p256-sha256", "ecdsa-p384-sha384", "rsa-pss-sha512", "rsa-v1_5-sha256"];
 
@@ -145,6 +148,14 @@ internal static class KeyCommands
 
             await Console.Out.WriteLineAsync($"Signing with {activated.KeyId} (kid {keys.PublishedKeyId(activated)}) from now on.");
             await Console.Out.WriteLineAsync($"Key {retired.KeyId} retired; it stays published until {Format(ServerKeyStore.PublishedUntil(retired))}.");
+            var published = (activated.Activated ?? activated.Created) - activated.Created;
+            if (published < RecommendedPendingTime)
+            {
+                // Peers re-fetch a JWK Set on an unknown kid, but rate-limited (ours: once per 30 s per peer).
+                await Console.Error.WriteLineAsync(
+                    $"note: {activated.KeyId} was published only {(int)published.TotalSeconds} s ago; a peer that fetched this server's JWK Set "
+                    + "just before may refuse its signatures until it fetches again. Next time, wait a minute between 'add' and 'activate'.");
+            }
         }, cancellationToken));
         return command;
     }

@@ -77,9 +77,12 @@ internal sealed class SigningPeer : IAsyncDisposable
     /// An unsigned <c>POST /ocm/shares</c> to <paramref name="target"/>: alice here (or <paramref name="sender"/>) shares
     /// a file with <paramref name="shareWith"/>.
     /// </summary>
-    public HttpMessage Share(Uri target, string shareWith, string name = "report.txt", string? sender = null)
+    public HttpMessage Share(Uri target, string shareWith, string name = "report.txt", string? sender = null) =>
+        ShareMessage(target, shareWith, sender ?? User("alice"), name);
+
+    /// <summary>An unsigned <c>POST /ocm/shares</c>: <paramref name="sender"/> shares <paramref name="name"/> with <paramref name="shareWith"/>.</summary>
+    public static HttpMessage ShareMessage(Uri target, string shareWith, string sender, string name)
     {
-        sender ??= User("alice");
         var providerId = Guid.NewGuid().ToString("N");
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
