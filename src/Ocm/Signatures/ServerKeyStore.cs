@@ -139,12 +139,6 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
     /// <summary>Makes sure the active and the legacy key exist (first start).</summary>
     public void EnsureInitialized() => Load();
 
-    /// <summary>
-    /// The key named <paramref name="nameOrKeyId"/>: its local name (<c>ed25519-20261128-1a2b3c4d</c>) or its
-    /// published <c>kid</c> (<c>files.example.net#ed25519-…</c>, with whatever authority the caller knows it under).
-    /// </summary>
-    public ServerKeyInfo? Find(string nameOrKeyId) => Find(List(), nameOrKeyId);
-
     /// <summary>Generates a key and publishes it as pending; returns its info.</summary>
     public ServerKeyInfo Add(HttpSignatureAlgorithm algorithm)
     {
@@ -234,6 +228,10 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
         }
     }
 
+    /// <summary>
+    /// The key named <paramref name="nameOrKeyId"/>: its local name (<c>ed25519-20261128-1a2b3c4d</c>) or its
+    /// published <c>kid</c> (<c>files.example.net#ed25519-…</c>, with whatever authority the caller knows it under).
+    /// </summary>
     private ServerKeyInfo? Find(IEnumerable<ServerKeyInfo> keys, string nameOrKeyId)
     {
         var candidates = keys.ToList();
