@@ -14,8 +14,8 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
-            Signatures.SigCommands.Create(),
             Signatures.KeyCommands.Create(),
+            Signatures.SigCommands.Create(),
         };
         return root;
     }
