@@ -14,6 +14,7 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
+            Signatures.KeyCommands.Create(),
             Signatures.SigCommands.Create(),
             Shares.ShareCommands.CreateShare(),
             Shares.ShareCommands.CreateReceived(),

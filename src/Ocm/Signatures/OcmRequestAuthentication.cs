@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Ocm.Federation;
@@ -39,18 +40,25 @@ internal sealed class OcmRequest
 /// <summary>
 /// The one filter in front of every OCM POST endpoint: reads the body (capped), verifies whatever signature is
 /// present — RFC 9421 (<c>Signature-Input</c>) or draft-cavage (<c>Signature</c> / <c>Authorization: Signature</c>) —
-/// and applies policy: an invalid signature is always 401; an unsigned request is 401 when
-/// <c>Ocm:Security:RequireSignatures</c> is on. Every rejection is logged with its precise reason. Handlers read the
-/// outcome with <see cref="OcmRequestAuthenticationExtensions.GetOcmRequest"/>.
+/// and applies policy: an invalid signature is always rejected; an unsigned request is 401 when
+/// <c>Ocm:Security:RequireSignatures</c> is on. Every rejection is logged with its precise reason and answered in the
+/// OCM error dialect, never with a 500: 400 for unreadable signature headers, 502 when the signer's key cannot be
+/// fetched (the sender may retry), 401 for everything else (OCM §9.4 "Status codes"). Handlers read the outcome with
+/// <see cref="OcmRequestAuthenticationExtensions.GetOcmRequest"/>.
 /// </summary>
 internal sealed partial class OcmRequestAuthentication(
     OcmRequestVerifier verifier,
     CavageVerifier cavage,
     PeerKeyResolver keys,
+    ISignatureReplayCache replay,
     SecurityOptions options,
     OcmServerInfo server,
+    TimeProvider time,
     ILogger<OcmRequestAuthentication> logger) : IEndpointFilter
 {
+    private const string Rfc9421 = "RFC 9421";
+    private const string Cavage = "draft-cavage";
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
@@ -60,26 +68,92 @@ internal sealed partial class OcmRequestAuthentication(
             return read.Failure;
         }
 
-        var body = read.Body!;
-        var message = ToMessage(http, body);
         var endpoint = http.GetEndpoint()?.DisplayName ?? http.Request.Path.Value ?? "";
-        OcmRequest result;
-        if (message.Headers.Contains("Signature-Input"))
+        (OcmRequest? Request, IResult? Rejection) outcome;
+        try
         {
-            var claimed = ClaimedSigner(body, http.Request.ContentType);
-            var verified = await verifier.VerifyAsync(message, claimed, http.RequestAborted);
-            if (!verified.IsVerified)
+            outcome = await AuthenticateAsync(http, read.Body!, endpoint);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            throw; // the client went away: the error handler logs it at Debug
+        }
+        catch (Exception ex)
+        {
+            // A bug or an unexpected failure below us: the peer still gets an OCM error, the operator the exception.
+            Log.VerificationError(logger, ex, endpoint);
+            outcome = (null, OcmApi.Error(StatusCodes.Status401Unauthorized, "The request's signature could not be verified."));
+        }
+
+        if (outcome.Rejection is not null)
+        {
+            return outcome.Rejection;
+        }
+
+        http.Features.Set(outcome.Request!);
+        return await next(context);
+    }
+
+    /// <summary>Status code of a rejection (suggested in OCM §9.4; see the class summary).</summary>
+    internal static int StatusFor(SignatureFailure failure) => failure switch
+    {
+        SignatureFailure.MalformedHeader => StatusCodes.Status400BadRequest,
+        SignatureFailure.KeyResolutionFailed => StatusCodes.Status502BadGateway,
+        _ => StatusCodes.Status401Unauthorized,
+    };
+
+    private async Task<(OcmRequest? Request, IResult? Rejection)> AuthenticateAsync(HttpContext http, byte[] body, string endpoint)
+    {
+        HttpMessage message;
+        try
+        {
+            message = ToMessage(http, body);
+        }
+        catch (ArgumentException ex)
+        {
+            return (null, Reject(endpoint, "none", SignatureFailure.MalformedHeader, $"the request cannot be read as an HTTP message: {ex.Message}"));
+        }
+
+        if (message.Headers.Contains(MessageSignature.SignatureInputField))
+        {
+            var verified = await verifier.VerifyAsync(message, ClaimedSigner(body, http.Request.ContentType), http.RequestAborted);
+            if (verified.IsVerified)
             {
-                Log.Rejected(logger, endpoint, "RFC 9421", verified.Failure.ToString(), verified.Message);
-                return OcmApi.Error(StatusCodes.Status401Unauthorized, $"HTTP message signature rejected ({verified.Failure}): {verified.Message}");
+                return (new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = "rfc9421", KeyId = verified.KeyId }, null);
             }
 
-            result = new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = "rfc9421", KeyId = verified.KeyId };
+            if (verified.Status != OcmVerificationStatus.NotSigned)
+            {
+                return (null, Reject(endpoint, Rfc9421, verified.Failure, verified.Message));
+            }
+
+            // Signatures, but none for OCM (e.g. a proxy's own): the request counts as unsigned (OCM §9.4 step 2).
         }
-        else if (message.Headers.Contains("Signature") || IsCavageAuthorization(message))
+        else if (message.Headers.Contains(MessageSignature.SignatureField) || IsCavageAuthorization(message))
         {
-            string? signerHost = null;
-            var verified = await cavage.VerifyAsync(message, async (keyId, cancellationToken) =>
+            return await VerifyCavageAsync(http, message, body, endpoint);
+        }
+
+        if (options.RequireSignatures)
+        {
+            return (null, Reject(endpoint, "none", SignatureFailure.NotSigned, "unsigned request while signatures are required",
+                "This server requires HTTP message signatures (criterion must-use-http-sig); the request is not signed."));
+        }
+
+        return (new OcmRequest { Body = body }, null);
+    }
+
+    /// <summary>
+    /// draft-cavage-12 as Nextcloud ≤ 34 signs (OCM §9.7): the key is the RSA <c>publicKey</c> in the discovery of the
+    /// host named by <c>keyId</c> (or, for a bare key id, of the payload's sender).
+    /// </summary>
+    private async Task<(OcmRequest? Request, IResult? Rejection)> VerifyCavageAsync(HttpContext http, HttpMessage message, byte[] body, string endpoint)
+    {
+        string? signerHost = null;
+        CavageVerificationResult verified;
+        try
+        {
+            verified = await cavage.VerifyAsync(message, async (keyId, cancellationToken) =>
             {
                 signerHost = OcmSignatureProfile.TryGetKeyIdHost(keyId, out var host) ? host : ClaimedSigner(body, http.Request.ContentType);
                 if (signerHost is null)
@@ -92,32 +166,42 @@ internal sealed partial class OcmRequestAuthentication(
                     : HttpSignatureAlgorithm.RsaV15Sha256;
                 return await keys.ResolveCavageKeyAsync(signerHost, keyId, algorithm, cancellationToken);
             }, http.RequestAborted);
-            if (!verified.IsValid)
-            {
-                Log.Rejected(logger, endpoint, "draft-cavage", verified.Failure.ToString(), verified.Message);
-                return OcmApi.Error(StatusCodes.Status401Unauthorized, $"HTTP signature (draft-cavage) rejected ({verified.Failure}): {verified.Message}");
-            }
-
-            result = new OcmRequest { Body = body, SignerHost = signerHost, Scheme = "cavage", KeyId = verified.Signature?.KeyId };
         }
-        else if (options.RequireSignatures)
+        catch (HttpSignatureException ex)
         {
-            Log.Rejected(logger, endpoint, "none", nameof(SignatureFailure.NotSigned), "unsigned request while signatures are required");
-            return OcmApi.Error(StatusCodes.Status401Unauthorized,
-                "This server requires HTTP message signatures (criterion must-use-http-sig); the request is not signed.");
+            return (null, Reject(endpoint, Cavage, ex.Failure, ex.Message));
         }
-        else
+        catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
-            result = new OcmRequest { Body = body };
+            return (null, Reject(endpoint, Cavage, SignatureFailure.KeyRejected, $"the publicKey {signerHost} publishes in discovery is unusable: {ex.Message}"));
         }
 
-        http.Features.Set(result);
-        return await next(context);
+        if (!verified.IsValid)
+        {
+            return (null, Reject(endpoint, Cavage, verified.Failure, verified.Message));
+        }
+
+        // draft-cavage has no replay protection of its own; remember the signature for as long as its Date is accepted.
+        var rememberUntil = time.GetUtcNow() + TimeSpan.FromSeconds((2 * options.MaxAgeSeconds) + 1);
+        if (!replay.TryAdd(verified.Signature!.Signature.Span, rememberUntil))
+        {
+            return (null, Reject(endpoint, Cavage, SignatureFailure.Replay, $"the signature by '{verified.Signature.KeyId}' was already accepted: replay."));
+        }
+
+        return (new OcmRequest { Body = body, SignerHost = signerHost, Scheme = "cavage", KeyId = verified.Signature.KeyId }, null);
+    }
+
+    private IResult Reject(string endpoint, string scheme, SignatureFailure failure, string reason, string? clientMessage = null)
+    {
+        Log.Rejected(logger, endpoint, scheme, failure.ToString(), reason);
+        var what = scheme == Cavage ? "HTTP signature (draft-cavage)" : "HTTP message signature";
+        return OcmApi.Error(StatusFor(failure), clientMessage ?? $"{what} rejected ({failure}): {reason}");
     }
 
     /// <summary>
     /// The request as the signer saw it: <c>@target-uri</c> is rebuilt from the public URL (scheme and authority) and
-    /// the raw request target, so it verifies behind a TLS-terminating reverse proxy too.
+    /// the raw request target, so it verifies behind a TLS-terminating reverse proxy too (OCM §9.4 step 9). The
+    /// <c>Host</c> the signer saw (draft-cavage covers it) is the public authority as well, whatever a proxy forwarded.
     /// </summary>
     private HttpMessage ToMessage(HttpContext http, byte[] body)
     {
@@ -150,6 +234,7 @@ internal sealed partial class OcmRequestAuthentication(
             }
         }
 
+        message.Headers.Set("Host", message.Authority!);
         message.Body = body;
         return message;
     }
@@ -205,6 +290,9 @@ internal sealed partial class OcmRequestAuthentication(
     {
         [LoggerMessage(1, LogLevel.Warning, "Rejected {Endpoint}: {Scheme} signature failure {Failure}: {Reason}")]
         public static partial void Rejected(ILogger logger, string endpoint, string scheme, string failure, string reason);
+
+        [LoggerMessage(2, LogLevel.Error, "Rejected {Endpoint}: the signature could not be verified because of an unexpected error")]
+        public static partial void VerificationError(ILogger logger, Exception exception, string endpoint);
     }
 }
 

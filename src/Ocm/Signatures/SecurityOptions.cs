@@ -26,4 +26,17 @@ internal sealed record SecurityOptions
 
     /// <summary>How old a signature (RFC 9421 <c>created</c>, cavage <c>Date</c>) may be. Default 300 s.</summary>
     public int MaxAgeSeconds { get; init; } = 300;
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxFutureSkewSeconds < 0)
+        {
+            yield return "Ocm:Security:MaxFutureSkewSeconds must be 0 or more.";
+        }
+
+        if (MaxAgeSeconds < 1)
+        {
+            yield return "Ocm:Security:MaxAgeSeconds must be at least 1.";
+        }
+    }
 }

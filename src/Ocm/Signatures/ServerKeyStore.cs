@@ -44,19 +44,39 @@ internal sealed record ServerKeyInfo
     public required string File { get; init; }
 }
 
+/// <summary>A key operation the operator asked for cannot be done (unknown key, wrong state); the message says why.</summary>
+internal sealed class ServerKeyException : Exception
+{
+    public ServerKeyException()
+    {
+    }
+
+    public ServerKeyException(string message)
+        : base(message)
+    {
+    }
+
+    public ServerKeyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(List<ServerKeyInfo>))]
 internal sealed partial class ServerKeysJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// The server's own signing keys under <c>{DataDir}/keys</c> (directory 0700, private keys 0600, an index
+/// The server's own signing keys under <c>{DataDir}/keys</c> (directory 0700, private keys and index 0600, an index
 /// <c>keys.json</c>). Generated on first use: an Ed25519 key for RFC 9421 and an RSA-2048 key for the legacy
-/// draft-cavage <c>publicKey</c> Nextcloud still uses. Rotation without breaking peers: <c>add</c> publishes a pending
-/// key, <c>activate</c> switches signing to it (the previous one is retired), <c>retire</c> stops using a key but
-/// keeps it published for <see cref="RetiredKeyGrace"/> so signatures made just before still verify.
-/// Safe to use from the admin commands while the server runs: the server re-reads the index when it changes.
+/// draft-cavage <c>publicKey</c> Nextcloud still uses. Rotation without breaking peers (OCM §9.3): <c>add</c> publishes
+/// a pending key, <c>activate</c> switches signing to it (the previous one is retired), <c>retire</c> stops using a
+/// key but keeps it published for <see cref="RetiredKeyGrace"/> so signatures made just before still verify.
+/// Safe to use from the admin commands while the server runs: writers take an exclusive lock file
+/// (<c>keys.lock</c>) and replace the index atomically, and the server re-reads the index when its modification
+/// time or size changes. A broken index never takes the server down: it keeps the keys it had and logs why.
 /// </summary>
-internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
+internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider time, ILogger<ServerKeyStore> logger)
 {
     public const string PurposeRfc9421 = "rfc9421";
     public const string PurposeCavage = "cavage";
@@ -64,12 +84,21 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
     /// <summary>Longer than any verifier's freshness window (300 s by default) plus clock skew.</summary>
     public static readonly TimeSpan RetiredKeyGrace = TimeSpan.FromMinutes(15);
 
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode SecretFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>How long a writer waits for another process (the server or an admin command) to finish its change.</summary>
+    private static readonly TimeSpan FileLockTimeout = TimeSpan.FromSeconds(15);
+
     private readonly Lock _lock = new();
     private Snapshot? _snapshot;
+    private IndexStamp _ownWrite;
 
     private string Directory => Path.Combine(server.DataDir, "keys");
 
     private string IndexPath => Path.Combine(Directory, "keys.json");
+
+    private string LockPath => Path.Combine(Directory, "keys.lock");
 
     /// <summary>Every key in the index, newest first.</summary>
     public IReadOnlyList<ServerKeyInfo> List() => Load().Keys;
@@ -78,6 +107,18 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
     public string PublishedKeyId(ServerKeyInfo key) => key.Purpose == PurposeCavage
         ? CavageSigner.NextcloudKeyId(server.Url("ocm"))
         : $"{server.Authority}#{key.KeyId}";
+
+    /// <summary>
+    /// Until when a key stays in the JWK Set: null while it is pending or active (no end), its retirement plus
+    /// <see cref="RetiredKeyGrace"/> once retired. The cavage key is published in discovery while active.
+    /// </summary>
+    public static DateTimeOffset? PublishedUntil(ServerKeyInfo key) =>
+        key.State == ServerKeyState.Retired ? (key.Retired ?? DateTimeOffset.MinValue) + RetiredKeyGrace : null;
+
+    /// <summary>True when peers can still find the key (JWK Set, or discovery for the cavage key).</summary>
+    public bool IsPublished(ServerKeyInfo key) => key.Purpose == PurposeCavage
+        ? key.State == ServerKeyState.Active
+        : PublishedUntil(key) is not { } until || until > time.GetUtcNow();
 
     /// <summary>The key RFC 9421 signatures are made with.</summary>
     public SigningKey ActiveSigningKey => Load().Active;
@@ -101,34 +142,45 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
     /// <summary>Generates a key and publishes it as pending; returns its info.</summary>
     public ServerKeyInfo Add(HttpSignatureAlgorithm algorithm)
     {
+        if (algorithm.IsSymmetric())
+        {
+            throw new ServerKeyException($"{algorithm} is a shared-secret algorithm; OCM §9.3 allows only asymmetric keys.");
+        }
+
+        Load(); // a first 'add' on a fresh data directory creates the initial keys too
         lock (_lock)
         {
+            using var fileLock = AcquireFileLock();
             var keys = ReadIndex();
             var info = Generate(algorithm, ServerKeyState.Pending, PurposeRfc9421);
             keys.Add(info);
             WriteIndex(keys);
-            _snapshot = null;
+            Invalidate();
             return info;
         }
     }
 
-    /// <summary>Switches signing to <paramref name="keyId"/>; the previously active key is retired (still published for a while).</summary>
-    public ServerKeyInfo Activate(string keyId)
+    /// <summary>Switches signing to <paramref name="nameOrKeyId"/>; the previously active key is retired (still published for a while).</summary>
+    public ServerKeyInfo Activate(string nameOrKeyId)
     {
+        Load();
         lock (_lock)
         {
+            using var fileLock = AcquireFileLock();
             var keys = ReadIndex();
-            var target = keys.SingleOrDefault(k => k.KeyId == keyId && k.Purpose == PurposeRfc9421)
-                ?? throw new KeyNotFoundException($"No signing key '{keyId}'. See 'ocm keys list'.");
-            if (target.State == ServerKeyState.Retired)
+            var target = FindSigningKey(keys, nameOrKeyId);
+            switch (target.State)
             {
-                throw new InvalidOperationException($"Key '{keyId}' is retired; add a new key instead of reviving an old one.");
+                case ServerKeyState.Active:
+                    return target;
+                case ServerKeyState.Retired:
+                    throw new ServerKeyException($"Key '{target.KeyId}' is retired; add a new key instead of reviving an old one.");
             }
 
             var now = time.GetUtcNow();
             for (var i = 0; i < keys.Count; i++)
             {
-                if (keys[i].Purpose == PurposeRfc9421 && keys[i].State == ServerKeyState.Active && keys[i].KeyId != keyId)
+                if (keys[i].Purpose == PurposeRfc9421 && keys[i].State == ServerKeyState.Active)
                 {
                     keys[i] = keys[i] with { State = ServerKeyState.Retired, Retired = now };
                 }
@@ -137,93 +189,171 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
             var activated = target with { State = ServerKeyState.Active, Activated = now };
             keys[keys.IndexOf(target)] = activated;
             WriteIndex(keys);
-            _snapshot = null;
+            Invalidate();
             return activated;
         }
     }
 
-    /// <summary>Stops using a pending key or retires an active one (only when another key can take over).</summary>
-    public ServerKeyInfo Retire(string keyId)
+    /// <summary>Stops using a pending key (the active one can only be replaced, by activating another key).</summary>
+    public ServerKeyInfo Retire(string nameOrKeyId)
     {
+        Load();
         lock (_lock)
         {
+            using var fileLock = AcquireFileLock();
             var keys = ReadIndex();
-            var target = keys.SingleOrDefault(k => k.KeyId == keyId && k.Purpose == PurposeRfc9421)
-                ?? throw new KeyNotFoundException($"No signing key '{keyId}'. See 'ocm keys list'.");
-            if (target.State == ServerKeyState.Active)
+            var target = FindSigningKey(keys, nameOrKeyId);
+            switch (target.State)
             {
-                throw new InvalidOperationException($"Key '{keyId}' is the active signing key; activate another key first (that retires this one).");
+                case ServerKeyState.Active:
+                    throw new ServerKeyException($"Key '{target.KeyId}' is the active signing key; activate another key first (that retires this one).");
+                case ServerKeyState.Retired:
+                    return target;
             }
 
-            var retired = target with { State = ServerKeyState.Retired, Retired = target.Retired ?? time.GetUtcNow() };
+            var retired = target with { State = ServerKeyState.Retired, Retired = time.GetUtcNow() };
             keys[keys.IndexOf(target)] = retired;
             WriteIndex(keys);
-            _snapshot = null;
+            Invalidate();
             return retired;
         }
     }
 
+    /// <summary>Forces a reload on next use, keeping the current keys as the fallback should the reload fail.</summary>
+    private void Invalidate()
+    {
+        if (_snapshot is { } current)
+        {
+            Volatile.Write(ref _snapshot, current with { NextExpiry = DateTimeOffset.MinValue });
+        }
+    }
+
+    /// <summary>
+    /// The key named <paramref name="nameOrKeyId"/>: its local name (<c>ed25519-20261128-1a2b3c4d</c>) or its
+    /// published <c>kid</c> (<c>files.example.net#ed25519-…</c>, with whatever authority the caller knows it under).
+    /// </summary>
+    private ServerKeyInfo? Find(IEnumerable<ServerKeyInfo> keys, string nameOrKeyId)
+    {
+        var candidates = keys.ToList();
+        return candidates.FirstOrDefault(k => k.KeyId == nameOrKeyId)
+            ?? candidates.FirstOrDefault(k => PublishedKeyId(k) == nameOrKeyId)
+            ?? candidates.FirstOrDefault(k => k.Purpose == PurposeRfc9421 && nameOrKeyId.EndsWith("#" + k.KeyId, StringComparison.Ordinal));
+    }
+
+    private ServerKeyInfo FindSigningKey(List<ServerKeyInfo> keys, string nameOrKeyId)
+    {
+        var key = Find(keys, nameOrKeyId) ?? throw new ServerKeyException($"No key '{nameOrKeyId}'. See 'ocm keys list'.");
+        return key.Purpose == PurposeRfc9421
+            ? key
+            : throw new ServerKeyException($"Key '{key.KeyId}' is the legacy draft-cavage key published in discovery; it is not rotated with activate/retire.");
+    }
+
     private Snapshot Load()
     {
-        var stamp = File.Exists(IndexPath) ? File.GetLastWriteTimeUtc(IndexPath) : DateTime.MinValue;
-        var snapshot = _snapshot;
-        if (snapshot is not null && snapshot.Stamp == stamp && snapshot.Authority == server.Authority && !snapshot.HasExpiringKeys(time.GetUtcNow()))
+        var stamp = ReadStamp();
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot is not null && snapshot.IsCurrent(stamp, server.Authority, time.GetUtcNow()))
         {
             return snapshot;
         }
 
         lock (_lock)
         {
-            var keys = ReadIndex();
-            var changed = false;
-            if (!keys.Any(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active))
+            // Read the stamp before the content: a change in between only causes one more reload.
+            stamp = ReadStamp();
+            snapshot = _snapshot;
+            if (snapshot is not null && snapshot.IsCurrent(stamp, server.Authority, time.GetUtcNow()))
             {
-                keys.Add(Generate(HttpSignatureAlgorithm.Ed25519, ServerKeyState.Active, PurposeRfc9421));
-                changed = true;
+                return snapshot;
             }
 
-            if (!keys.Any(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active))
+            try
             {
-                keys.Add(Generate(HttpSignatureAlgorithm.RsaV15Sha256, ServerKeyState.Active, PurposeCavage));
-                changed = true;
+                var keys = ReadIndex();
+                if (LacksInitialKeys(keys))
+                {
+                    using var fileLock = AcquireFileLock();
+                    keys = ReadIndex();
+                    if (LacksInitialKeys(keys))
+                    {
+                        AddInitialKeys(keys);
+                        WriteIndex(keys);
+                    }
+
+                    stamp = ReadStamp();
+                }
+
+                EnsureDirectory();
+                snapshot = BuildSnapshot(keys, stamp);
+                if (_snapshot is not null && _snapshot.Stamp != stamp && stamp != _ownWrite)
+                {
+                    // Changed by another process (an 'ocm keys' command while the server runs).
+                    Log.Reloaded(logger, snapshot.ActiveKeyId, snapshot.Published.Keys.Count);
+                }
+            }
+            catch (Exception ex) when (snapshot is not null && ex is IOException or UnauthorizedAccessException or JsonException
+                or CryptographicException or ServerKeyException or InvalidDataException)
+            {
+                // Keep signing with the keys we had; try again when the index changes.
+                Log.ReloadFailed(logger, ex.GetType().Name, ex.Message);
+                snapshot = snapshot with { Stamp = stamp, NextExpiry = DateTimeOffset.MaxValue };
             }
 
-            if (changed)
-            {
-                WriteIndex(keys);
-            }
-
-            _snapshot = BuildSnapshot(keys, File.GetLastWriteTimeUtc(IndexPath));
-            return _snapshot;
+            Volatile.Write(ref _snapshot, snapshot);
+            return snapshot;
         }
     }
 
-    private Snapshot BuildSnapshot(List<ServerKeyInfo> keys, DateTime stamp)
+    private static bool LacksInitialKeys(List<ServerKeyInfo> keys) =>
+        !keys.Any(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active)
+        || !keys.Any(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active);
+
+    private void AddInitialKeys(List<ServerKeyInfo> keys)
+    {
+        if (!keys.Any(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active))
+        {
+            keys.Add(Generate(HttpSignatureAlgorithm.Ed25519, ServerKeyState.Active, PurposeRfc9421));
+        }
+
+        if (!keys.Any(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active))
+        {
+            keys.Add(Generate(HttpSignatureAlgorithm.RsaV15Sha256, ServerKeyState.Active, PurposeCavage));
+        }
+    }
+
+    private Snapshot BuildSnapshot(List<ServerKeyInfo> keys, IndexStamp stamp)
     {
         var now = time.GetUtcNow();
-        var active = keys.Single(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active);
-        var cavage = keys.First(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active);
+
+        // Normally one active key per purpose; after a hand edit with several, the most recently activated one signs.
+        var active = keys.Where(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active)
+            .OrderByDescending(k => k.Activated ?? k.Created).First();
+        var cavage = keys.Where(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active)
+            .OrderByDescending(k => k.Activated ?? k.Created).First();
         var published = keys
-            .Where(k => k.Purpose == PurposeRfc9421)
-            .Where(k => k.State != ServerKeyState.Retired || (k.Retired is { } retired && retired + RetiredKeyGrace > now))
+            .Where(k => k.Purpose == PurposeRfc9421 && (PublishedUntil(k) is not { } until || until > now))
             .Select(k =>
             {
                 using var key = ReadKey(k);
                 return key.ExportPublicJwk();
             })
             .ToList();
+        var nextExpiry = keys
+            .Select(PublishedUntil)
+            .Where(until => until > now)
+            .Select(until => until!.Value)
+            .DefaultIfEmpty(DateTimeOffset.MaxValue)
+            .Min();
         return new Snapshot(
             keys.OrderByDescending(k => k.Created).ToList(),
             ReadKey(active),
             ReadKey(cavage),
+            PublishedKeyId(active),
             PublishedKeyId(cavage),
             new JsonWebKeySet(published),
             stamp,
             server.Authority,
-            keys.Where(k => k.State == ServerKeyState.Retired && k.Retired is { } r && r + RetiredKeyGrace > now)
-                .Select(k => k.Retired!.Value + RetiredKeyGrace)
-                .DefaultIfEmpty(DateTimeOffset.MaxValue)
-                .Min());
+            nextExpiry);
     }
 
     private ServerKeyInfo Generate(HttpSignatureAlgorithm algorithm, ServerKeyState state, string purpose)
@@ -231,10 +361,9 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
         var now = time.GetUtcNow();
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var name = algorithm.GetRfc9421Name() ?? algorithm.ToString().ToLowerInvariant();
-        var keyId = purpose == PurposeCavage
-            ? $"cavage-rsa-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{suffix}"
-            : $"{name}-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{suffix}";
-        var file = $"{purpose}-{name}-{now:yyyyMMddHHmmss}-{suffix}.pem";
+        var day = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var keyId = purpose == PurposeCavage ? $"cavage-rsa-{day}-{suffix}" : $"{name}-{day}-{suffix}";
+        var file = $"{purpose}-{name}-{now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}-{suffix}.pem";
         using var key = SigningKey.Generate(algorithm, keyId);
         EnsureDirectory();
         WriteSecretFile(Path.Combine(Directory, file), key.ExportPrivateKeyPem());
@@ -252,13 +381,26 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
 
     private SigningKey ReadKey(ServerKeyInfo info)
     {
-        var pem = File.ReadAllText(Path.Combine(Directory, info.File));
-        if (!HttpSignatureAlgorithms.TryParse(info.Algorithm, out var algorithm))
+        // The index names a file inside the keys directory, never a path elsewhere.
+        if (info.File.Length == 0 || Path.GetFileName(info.File) != info.File)
         {
-            throw new InvalidOperationException($"Key '{info.KeyId}' has an unknown algorithm '{info.Algorithm}' in keys.json.");
+            throw new InvalidDataException($"Key '{info.KeyId}' in keys.json names the file '{info.File}', which is not a plain file name.");
         }
 
-        return SigningKey.ImportPem(pem, algorithm, PublishedKeyId(info));
+        if (!HttpSignatureAlgorithms.TryParse(info.Algorithm, out var algorithm) || algorithm.IsSymmetric())
+        {
+            throw new InvalidDataException($"Key '{info.KeyId}' has an unknown or unusable algorithm '{info.Algorithm}' in keys.json.");
+        }
+
+        var path = Path.Combine(Directory, info.File);
+        RestrictMode(path, SecretFileMode);
+        return SigningKey.ImportPem(File.ReadAllText(path), algorithm, PublishedKeyId(info));
+    }
+
+    private IndexStamp ReadStamp()
+    {
+        var file = new FileInfo(IndexPath);
+        return file.Exists ? new IndexStamp(file.LastWriteTimeUtc, file.Length) : default;
     }
 
     private List<ServerKeyInfo> ReadIndex()
@@ -278,20 +420,66 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
         var temp = IndexPath + ".tmp";
         WriteSecretFile(temp, JsonSerializer.Serialize(keys, ServerKeysJsonContext.Default.ListServerKeyInfo));
         File.Move(temp, IndexPath, overwrite: true);
+        _ownWrite = ReadStamp();
     }
 
+    /// <summary>
+    /// An exclusive lock shared with other processes on the same data directory (.NET takes an advisory
+    /// <c>flock</c> for <see cref="FileShare.None"/>), held for one read-modify-write of the index.
+    /// </summary>
+    private FileStream AcquireFileLock()
+    {
+        EnsureDirectory();
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = SecretFileMode;
+        }
+
+        var deadline = Environment.TickCount64 + (long)FileLockTimeout.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath, options);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(25);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"The keys directory is locked by another process (the server or another 'ocm keys' command) for more than {FileLockTimeout.TotalSeconds} s.", ex);
+            }
+        }
+    }
+
+    /// <summary>The keys directory is 0700 — also when it already existed with a looser mode (a restored backup).</summary>
     private void EnsureDirectory()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            return;
+        }
+
         if (!System.IO.Directory.Exists(Directory))
         {
-            if (OperatingSystem.IsWindows())
-            {
-                System.IO.Directory.CreateDirectory(Directory);
-            }
-            else
-            {
-                System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
+        }
+
+        RestrictMode(Directory, DirectoryMode);
+        if (File.Exists(IndexPath))
+        {
+            RestrictMode(IndexPath, SecretFileMode);
+        }
+    }
+
+    private static void RestrictMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != mode)
+        {
+            File.SetUnixFileMode(path, mode);
         }
     }
 
@@ -301,7 +489,7 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = SecretFileMode;
         }
 
         using (var stream = new FileStream(path, options))
@@ -312,22 +500,34 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
             stream.Flush(flushToDisk: true);
         }
 
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        RestrictMode(path, SecretFileMode);
     }
+
+    /// <summary>What identifies one version of keys.json: written by another process → new time or size.</summary>
+    private readonly record struct IndexStamp(DateTime WriteTimeUtc, long Length);
 
     private sealed record Snapshot(
         IReadOnlyList<ServerKeyInfo> Keys,
         SigningKey Active,
         SigningKey Cavage,
+        string ActiveKeyId,
         string CavageKeyId,
         JsonWebKeySet Published,
-        DateTime Stamp,
+        IndexStamp Stamp,
         string Authority,
         DateTimeOffset NextExpiry)
     {
-        public bool HasExpiringKeys(DateTimeOffset now) => NextExpiry <= now;
+        /// <summary>Still right: same index, same public authority (the kids contain it), no retired key has expired since.</summary>
+        public bool IsCurrent(IndexStamp stamp, string authority, DateTimeOffset now) =>
+            Stamp == stamp && Authority == authority && NextExpiry > now;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
+        public static partial void Reloaded(ILogger logger, string keyId, int published);
+
+        [LoggerMessage(2, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
+        public static partial void ReloadFailed(ILogger logger, string error, string reason);
     }
 }

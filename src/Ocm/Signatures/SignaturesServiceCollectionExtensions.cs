@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Ocm.Federation;
 using Ocm.Protocol.Signatures;
 using Ocm.Protocol.Signatures.Cavage;
@@ -10,6 +11,12 @@ internal static class SignaturesServiceCollectionExtensions
     public static IServiceCollection AddOcmSignatures(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(SecurityOptions.Section, typeof(SecurityOptions), errors);
+        }
+
         services.TryAddSingleton(options);
         services.TryAddSingleton<ServerKeyStore>();
         services.TryAddSingleton<PeerKeyResolver>();

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
 namespace Ocm.Tests.Infrastructure;
 
 /// <summary>
 /// A scripted remote OCM server on its own loopback address: serves a 1.4 discovery document whose endPoint points
-/// at itself and hands every other request to the test's handler, recording what arrived.
+/// at itself (a test may change it, e.g. add <c>jwksUri</c> or a legacy <c>publicKey</c>) and hands every other
+/// request to the test's handler, recording what arrived (method, path, body, headers).
 /// </summary>
 internal sealed class FakeOcmPeer : IAsyncDisposable
 {
@@ -23,7 +25,11 @@ internal sealed class FakeOcmPeer : IAsyncDisposable
 
     public Uri BaseUri => _server.BaseUri;
 
-    public static async Task<FakeOcmPeer> StartAsync(string address, Func<HttpContext, string, Task> handler)
+    /// <summary>Starts the peer.</summary>
+    /// <param name="address">The loopback address to listen on.</param>
+    /// <param name="handler">Answers every request but discovery.</param>
+    /// <param name="discovery">Changes the discovery document before it is served; gets the peer's base URI.</param>
+    public static async Task<FakeOcmPeer> StartAsync(string address, Func<HttpContext, string, Task> handler, Action<JsonObject, Uri>? discovery = null)
     {
         var received = new ConcurrentQueue<ReceivedRequest>();
         string? authority = null;
@@ -32,7 +38,7 @@ internal sealed class FakeOcmPeer : IAsyncDisposable
             if (context.Request.Path == "/.well-known/ocm")
             {
                 context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync($$"""
+                var json = $$"""
                     {
                       "enabled": true, "apiVersion": "1.4.0", "endPoint": "http://{{authority ?? context.Request.Host.Value}}/ocm",
                       "provider": "FakePeer",
@@ -40,13 +46,24 @@ internal sealed class FakeOcmPeer : IAsyncDisposable
                         "protocols": { "webdav": "/dav/ocm/", "webdav-receive": { "uri": "relative" } } } ],
                       "capabilities": ["notifications", "protocol-object"]
                     }
-                    """);
+                    """;
+                if (discovery is not null)
+                {
+                    var document = JsonNode.Parse(json)!.AsObject();
+                    discovery(document, new Uri($"http://{authority ?? context.Request.Host.Value}/"));
+                    json = document.ToJsonString();
+                }
+
+                await context.Response.WriteAsync(json);
                 return;
             }
 
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
-            received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "", body));
+            received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "", body)
+            {
+                Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            });
             await handler(context, body);
         });
         authority = server.Authority;
@@ -56,4 +73,8 @@ internal sealed class FakeOcmPeer : IAsyncDisposable
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
-internal sealed record ReceivedRequest(string Method, string Path, string Body);
+internal sealed record ReceivedRequest(string Method, string Path, string Body)
+{
+    /// <summary>The request headers, several values of one name joined with ",".</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}
