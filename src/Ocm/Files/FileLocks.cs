@@ -6,6 +6,10 @@ namespace Ocm.Files;
 /// <summary>Write locks on paths of a user's tree (RFC 4918 §6): finding, taking, refreshing and releasing them.</summary>
 internal sealed class FileLocks(OcmDb db, TimeProvider time)
 {
+    private static readonly CompiledQuery<Func<OcmDb, long, long[], DateTimeOffset, IAsyncEnumerable<FileLock>>> OnPaths = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long ownerId, long[] hashes, DateTimeOffset now) =>
+            db.Set<FileLock>().AsNoTracking().Where(l => l.OwnerId == ownerId && l.Expires > now && hashes.Contains(l.PathHash))));
+
     /// <summary>
     /// Active locks rooted at <paramref name="path"/> or at any folder above it (whether they cover the path is for the
     /// caller: see <see cref="FileLock.Covers"/>), and with <paramref name="includeBelow"/> also those rooted below it.
@@ -15,18 +19,23 @@ internal sealed class FileLocks(OcmDb db, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var hashes = path.Ancestors().Prepend(path).Select(p => p.Hash).ToArray();
-        var query = db.Set<FileLock>().AsNoTracking().Where(l => l.OwnerId == ownerId && l.Expires > now);
+        List<FileLock> locks;
         if (includeBelow)
         {
             var prefix = path.IsRoot ? "" : path.Value + "/";
-            query = query.Where(l => hashes.Contains(l.PathHash) || l.Path.Substring(0, prefix.Length) == prefix);
+            locks = await db.Set<FileLock>().AsNoTracking()
+                .Where(l => l.OwnerId == ownerId && l.Expires > now && (hashes.Contains(l.PathHash) || l.Path.Substring(0, prefix.Length) == prefix))
+                .ToListAsync(cancellationToken);
         }
         else
         {
-            query = query.Where(l => hashes.Contains(l.PathHash));
+            locks = [];
+            await foreach (var found in OnPaths.For(db)(db, ownerId, hashes, now).WithCancellation(cancellationToken))
+            {
+                locks.Add(found);
+            }
         }
 
-        var locks = await query.ToListAsync(cancellationToken);
         return locks.Where(l => l.StoragePath.IsSelfOrAncestorOf(path) || (includeBelow && path.IsAncestorOf(l.StoragePath))).ToList();
     }
 
@@ -63,7 +72,7 @@ internal sealed class FileLocks(OcmDb db, TimeProvider time)
         request.Expires = now.AddSeconds(request.TimeoutSeconds);
         db.Set<FileLock>().Add(request);
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
         db.Entry(request).State = EntityState.Detached;
         return (request, []);
     }

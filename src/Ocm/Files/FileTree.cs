@@ -22,6 +22,7 @@ namespace Ocm.Files;
 internal sealed partial class FileTree(
     OcmDb db,
     IFileStore store,
+    StorageIdentity identity,
     TimeProvider time,
     RandomNumberGenerator random,
     ILogger<FileTree> logger)
@@ -31,24 +32,50 @@ internal sealed partial class FileTree(
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
+    // The lookups every request makes are compiled once: EF then skips translating the expression tree each time.
+    private static readonly CompiledQuery<Func<OcmDb, long, long, string, CancellationToken, Task<FileNode?>>> ByPath = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long ownerId, long hash, string path, CancellationToken _) =>
+            db.Set<FileNode>().AsNoTracking().FirstOrDefault(n => n.OwnerId == ownerId && n.PathHash == hash && n.Path == path)));
+
+    private static readonly CompiledQuery<Func<OcmDb, long, long, long, IAsyncEnumerable<FileNode>>> ByTwoHashes = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long ownerId, long first, long second) =>
+            db.Set<FileNode>().AsNoTracking().Where(n => n.OwnerId == ownerId && (n.PathHash == first || n.PathHash == second))));
+
+    private static readonly CompiledQuery<Func<OcmDb, long, CancellationToken, Task<long?>>> RootSize = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long ownerId, CancellationToken _) =>
+            db.Set<FileNode>().Where(n => n.OwnerId == ownerId && n.ParentId == null).Select(n => (long?)n.Size).FirstOrDefault()));
+
     public IFileStore Store => store;
 
-    public Task<FileNode?> FindAsync(long ownerId, StoragePath path, CancellationToken cancellationToken)
-    {
-        var hash = path.Hash;
-        var value = path.Value;
-        return db.Set<FileNode>().AsNoTracking()
-            .FirstOrDefaultAsync(n => n.OwnerId == ownerId && n.PathHash == hash && n.Path == value, cancellationToken);
-    }
+    public Task<FileNode?> FindAsync(long ownerId, StoragePath path, CancellationToken cancellationToken) =>
+        ByPath.For(db)(db, ownerId, path.Hash, path.Value, cancellationToken);
 
     /// <summary>Several paths in one query (typically a target and its parent).</summary>
-    public async Task<Dictionary<StoragePath, FileNode>> FindManyAsync(long ownerId, IEnumerable<StoragePath> paths, CancellationToken cancellationToken)
+    public async Task<Dictionary<StoragePath, FileNode>> FindManyAsync(long ownerId, IReadOnlyList<StoragePath> paths, CancellationToken cancellationToken)
     {
-        var wanted = paths.Distinct().ToDictionary(p => p.Value, p => p, StringComparer.Ordinal);
-        var hashes = wanted.Values.Select(p => p.Hash).Distinct().ToArray();
-        var rows = await db.Set<FileNode>().AsNoTracking()
-            .Where(n => n.OwnerId == ownerId && hashes.Contains(n.PathHash))
-            .ToListAsync(cancellationToken);
+        var wanted = new Dictionary<string, StoragePath>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            wanted[path.Value] = path;
+        }
+
+        var rows = new List<FileNode>();
+        if (wanted.Count <= 2)
+        {
+            var hashes = wanted.Values.Select(p => p.Hash).ToArray();
+            await foreach (var row in ByTwoHashes.For(db)(db, ownerId, hashes[0], hashes[^1]).WithCancellation(cancellationToken))
+            {
+                rows.Add(row);
+            }
+        }
+        else
+        {
+            var hashes = wanted.Values.Select(p => p.Hash).Distinct().ToArray();
+            rows = await db.Set<FileNode>().AsNoTracking()
+                .Where(n => n.OwnerId == ownerId && hashes.Contains(n.PathHash))
+                .ToListAsync(cancellationToken);
+        }
+
         var found = new Dictionary<StoragePath, FileNode>();
         foreach (var row in rows)
         {
@@ -70,10 +97,17 @@ internal sealed partial class FileTree(
 
     /// <summary>Bytes used by an owner's files (the size of their root).</summary>
     public async Task<long> UsedBytesAsync(long ownerId, CancellationToken cancellationToken) =>
-        await db.Set<FileNode>().AsNoTracking()
-            .Where(n => n.OwnerId == ownerId && n.ParentId == null)
-            .Select(n => (long?)n.Size)
-            .FirstOrDefaultAsync(cancellationToken) ?? 0;
+        await RootSize.For(db)(db, ownerId, cancellationToken) ?? 0;
+
+    /// <summary>Makes sure the owner has a root folder; after the first time in this process it costs nothing.</summary>
+    public async ValueTask EnsureRootOnceAsync(long ownerId, CancellationToken cancellationToken)
+    {
+        if (!identity.IsRootKnown(ownerId))
+        {
+            await EnsureRootAsync(ownerId, cancellationToken);
+            identity.RootExists(ownerId);
+        }
+    }
 
     /// <summary>The owner's root folder, created on first use.</summary>
     public async Task<FileNode> EnsureRootAsync(long ownerId, CancellationToken cancellationToken)
@@ -127,7 +161,8 @@ internal sealed partial class FileTree(
         var committed = false;
         try
         {
-            var result = await CommitWriteAsync(request, upload, cancellationToken);
+            // The body is complete: a client that goes away now still gets its file (no half-finished commit).
+            var result = await CommitWriteAsync(request, upload, CancellationToken.None);
             committed = result.Status is WriteStatus.Created or WriteStatus.Replaced;
             return result;
         }
@@ -180,8 +215,8 @@ internal sealed partial class FileTree(
             Modified = now,
         };
         await InsertAsync(folder, cancellationToken);
-        await PropagateAsync(ownerId, new Dictionary<StoragePath, long> { [path.Parent] = 0 }, membershipChanged: path.Parent, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await PropagateAsync(ownerId, new Dictionary<StoragePath, long> { [path.Parent] = 0 }, [path.Parent], cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
         return new FolderResult(FolderStatus.Created, folder);
     }
 
@@ -198,8 +233,8 @@ internal sealed partial class FileTree(
             }
 
             blobs = await RemoveSubtreeAsync(node, cancellationToken);
-            await PropagateAsync(ownerId, Ancestors(path, -node.Size), membershipChanged: path.Parent, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await PropagateAsync(ownerId, Ancestors(path, -node.Size), [path.Parent], cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         await DeleteBlobsAsync(ownerId, blobs);
@@ -264,9 +299,8 @@ internal sealed partial class FileTree(
                 await RebaseDescendantsAsync(ownerId, source, destination, cancellationToken);
             }
 
-            await PropagateAsync(ownerId, deltas, membershipChanged: null, cancellationToken);
-            await TouchAsync(ownerId, [source.Parent, destination.Parent], now, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await PropagateAsync(ownerId, deltas, [source.Parent, destination.Parent], cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
             moved = (await FindByIdAsync(ownerId, node.Id, cancellationToken))!;
         }
 
@@ -379,8 +413,8 @@ internal sealed partial class FileTree(
             await CopyPropertiesAsync(idMap, cancellationToken);
             await SetFolderSizesAsync(idMap.Values.Where(n => n.IsFolder).ToList(), cancellationToken);
             var deltas = Ancestors(destination, delta);
-            await PropagateAsync(ownerId, deltas, membershipChanged: destination.Parent, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await PropagateAsync(ownerId, deltas, [destination.Parent], cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
             committed = true;
             top = idMap[sourceNode.Id];
         }
@@ -407,7 +441,7 @@ internal sealed partial class FileTree(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Set<FileLock>().Where(l => l.OwnerId == ownerId).ExecuteDeleteAsync(cancellationToken);
         await db.Set<FileNode>().Where(n => n.OwnerId == ownerId).ExecuteDeleteAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     /// <summary>Dead properties of one node.</summary>
@@ -460,7 +494,7 @@ internal sealed partial class FileTree(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await transaction.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
         return true;
     }
@@ -646,8 +680,8 @@ internal sealed partial class FileTree(
                 node = existing;
             }
 
-            await PropagateAsync(request.OwnerId, Ancestors(path, delta), membershipChanged: created ? path.Parent : null, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await PropagateAsync(request.OwnerId, Ancestors(path, delta), created ? [path.Parent] : [], cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
         if (oldBlob is not null)
@@ -744,11 +778,16 @@ internal sealed partial class FileTree(
 
     /// <summary>
     /// New ETags for every folder in <paramref name="deltas"/> (they changed below), their sizes adjusted by the deltas,
-    /// and the membership-changed folder's modification time set to now.
+    /// and the modification time of the folders whose members changed (<paramref name="touched"/>) set to now — one
+    /// statement per distinct delta, usually one in all.
     /// </summary>
-    private async Task PropagateAsync(long ownerId, Dictionary<StoragePath, long> deltas, StoragePath? membershipChanged, CancellationToken cancellationToken)
+    private async Task PropagateAsync(long ownerId, Dictionary<StoragePath, long> deltas, StoragePath[] touched, CancellationToken cancellationToken)
     {
         var etag = NewETag();
+        var now = time.GetUtcNow();
+        // Canonical paths never start with a slash, so "/" stands for "no folder".
+        var touchFirst = touched.Length > 0 ? touched[0].Value : "/";
+        var touchSecond = touched.Length > 1 ? touched[1].Value : touchFirst;
         foreach (var group in deltas.GroupBy(d => d.Value))
         {
             var delta = group.Key;
@@ -756,22 +795,12 @@ internal sealed partial class FileTree(
             var paths = group.Select(g => g.Key.Value).ToArray();
             await db.Set<FileNode>()
                 .Where(n => n.OwnerId == ownerId && hashes.Contains(n.PathHash) && paths.Contains(n.Path))
-                .ExecuteUpdateAsync(s => s.SetProperty(n => n.ETag, etag).SetProperty(n => n.Size, n => n.Size + delta), cancellationToken);
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(n => n.ETag, etag)
+                        .SetProperty(n => n.Size, n => n.Size + delta)
+                        .SetProperty(n => n.Modified, n => n.Path == touchFirst || n.Path == touchSecond ? now : n.Modified),
+                    cancellationToken);
         }
-
-        if (membershipChanged is StoragePath folder)
-        {
-            await TouchAsync(ownerId, [folder], time.GetUtcNow(), cancellationToken);
-        }
-    }
-
-    private async Task TouchAsync(long ownerId, StoragePath[] folders, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var hashes = folders.Select(f => f.Hash).ToArray();
-        var paths = folders.Select(f => f.Value).ToArray();
-        await db.Set<FileNode>()
-            .Where(n => n.OwnerId == ownerId && hashes.Contains(n.PathHash) && paths.Contains(n.Path))
-            .ExecuteUpdateAsync(s => s.SetProperty(n => n.Modified, now), cancellationToken);
     }
 
     private static Dictionary<StoragePath, long> Ancestors(StoragePath path, long delta)

@@ -5,12 +5,20 @@ using Ocm.Users;
 
 namespace Ocm.Files;
 
-/// <summary>This installation's instance id (the suffix of every <c>oc:id</c>), created once and kept in the database.</summary>
+/// <summary>
+/// This installation's instance id (the suffix of every <c>oc:id</c>), created once and kept in the database; and the
+/// owners whose root folder is known to exist, so requests do not check it again.
+/// </summary>
 internal sealed class StorageIdentity(RandomNumberGenerator random)
 {
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _roots = new();
     private string? _instanceId;
+
+    public bool IsRootKnown(long ownerId) => _roots.ContainsKey(ownerId);
+
+    public void RootExists(long ownerId) => _roots.TryAdd(ownerId, true);
 
     public async ValueTask<string> InstanceIdAsync(OcmDb db, CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
+using Ocm.Files;
 
 namespace Ocm.Users;
 
@@ -33,6 +34,13 @@ internal sealed partial class CredentialVerifier(
     TimeProvider time,
     ILogger<CredentialVerifier> logger)
 {
+    // Runs on every request of a signed-in client, so it is compiled once.
+    private static readonly CompiledQuery<Func<OcmDb, long, CancellationToken, Task<UserState?>>> StateOf = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long id, CancellationToken _) =>
+            db.Set<User>().Where(u => u.Id == id)
+                .Select(u => new UserState(u.Name, u.DisplayName, u.QuotaBytes, u.Disabled, u.CredentialsVersion))
+                .FirstOrDefault()));
+
     public async Task<SignInResult> VerifyAsync(string userName, string password, IPAddress? address, CancellationToken cancellationToken)
     {
         if (!UserNames.IsValid(userName) || password.Length == 0 || password.Length > 1024)
@@ -43,10 +51,7 @@ internal sealed partial class CredentialVerifier(
         var cacheKey = cache.KeyFor(userName, password);
         if (cache.TryGet(cacheKey, out var cached))
         {
-            var current = await db.Set<User>().AsNoTracking()
-                .Where(u => u.Id == cached.UserId)
-                .Select(u => new { u.Name, u.DisplayName, u.QuotaBytes, u.Disabled, u.CredentialsVersion })
-                .FirstOrDefaultAsync(cancellationToken);
+            var current = await StateOf.For(db)(db, cached.UserId, cancellationToken);
             if (current is not null && !current.Disabled && current.CredentialsVersion == cached.CredentialsVersion)
             {
                 return new SignInResult(
@@ -126,6 +131,8 @@ internal sealed partial class CredentialVerifier(
         public static partial void Throttled(ILogger logger);
     }
 }
+
+internal sealed record UserState(string Name, string? DisplayName, long? QuotaBytes, bool Disabled, int CredentialsVersion);
 
 internal readonly record struct CachedCredential(long UserId, int CredentialsVersion, long? AppPasswordId);
 

@@ -48,6 +48,7 @@ internal sealed partial class WebDavHandler(
         }
 
         var dav = new DavContext(context, user, location);
+        await files.EnsureRootOnceAsync(dav.OwnerId, dav.Aborted);
         var method = context.Request.Method;
         var task = method switch
         {

@@ -218,6 +218,80 @@ public sealed partial class WebDavBehaviourTests
         Assert.Equal("wo", await partial.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task SyncClientProperties_HaveTheFormatsClientsParse()
+    {
+        await using var env = await DavEnvironment.StartAsync(TestDatabases.Sqlite);
+        var dav = env.Client;
+        Assert.Equal(HttpStatusCode.Created, (await dav.SendAsync(DavRequests.Method("MKCOL", "Fotos 2026"))).StatusCode);
+        var put = DavRequests.Method("PUT", "Fotos%202026/K%C3%A4se.txt", null, ("X-OC-Mtime", "1700000000"), ("OC-Checksum", "SHA1:4e1243bd22c66e76c2ba9eddc1f91394e57f9f83"));
+        put.Content = new StringContent("test\n");
+        using var created = await dav.SendAsync(put);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("accepted", created.Headers.GetValues("X-OC-MTime").Single());
+        Assert.Matches("^\\d{8}oc[a-z0-9]{10}$", created.Headers.GetValues("OC-FileId").Single());
+        Assert.Equal(created.Headers.ETag!.Tag, created.Headers.GetValues("OC-ETag").Single());
+
+        using var response = await dav.PropFindAsync("Fotos%202026/", "1", """
+            <d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>
+              <d:resourcetype/><d:getlastmodified/><d:getcontentlength/><d:getcontenttype/><d:getetag/>
+              <oc:id/><oc:fileid/><oc:permissions/><oc:size/><oc:checksums/><oc:downloadURL/>
+            </d:prop></d:propfind>
+            """);
+        var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        var byHref = xml.Descendants(D + "response").ToDictionary(r => r.Element(D + "href")!.Value);
+        Assert.Equal(["/dav/files/user/Fotos%202026/", "/dav/files/user/Fotos%202026/K%C3%A4se.txt"], byHref.Keys.Order(StringComparer.Ordinal));
+
+        var folder = byHref["/dav/files/user/Fotos%202026/"];
+        Assert.NotNull(folder.Descendants(D + "collection").SingleOrDefault());
+        Assert.Equal("RGDNVCK", folder.Descendants(Oc + "permissions").Single().Value);
+        Assert.Equal("5", folder.Descendants(Oc + "size").Single().Value);
+
+        var file = byHref["/dav/files/user/Fotos%202026/K%C3%A4se.txt"];
+        Assert.Empty(file.Descendants(D + "collection"));
+        Assert.Equal("Tue, 14 Nov 2023 22:13:20 GMT", file.Descendants(D + "getlastmodified").Single().Value);
+        Assert.Equal("5", file.Descendants(D + "getcontentlength").Single().Value);
+        Assert.StartsWith("text/plain", file.Descendants(D + "getcontenttype").Single().Value);
+        Assert.Matches("^\"[0-9a-f]+\"$", file.Descendants(D + "getetag").Single().Value);
+        Assert.Equal(created.Headers.ETag.Tag, file.Descendants(D + "getetag").Single().Value);
+        Assert.Equal(created.Headers.GetValues("OC-FileId").Single(), file.Descendants(Oc + "id").Single().Value);
+        Assert.Matches("^\\d+$", file.Descendants(Oc + "fileid").Single().Value);
+        Assert.Equal("RGDNVW", file.Descendants(Oc + "permissions").Single().Value);
+        Assert.Equal(
+            "SHA1:4e1243bd22c66e76c2ba9eddc1f91394e57f9f83 SHA256:f2ca1bb6c7e907d06dafe4687e579fce76b37e4e93b7605022da52e6ccc26fd2",
+            file.Descendants(Oc + "checksums").Single().Element(Oc + "checksum")!.Value);
+        // Properties the server does not have are listed with 404, not left out.
+        var notFound = file.Elements(D + "propstat").Single(p => p.Element(D + "status")!.Value.Contains("404", StringComparison.Ordinal));
+        Assert.NotNull(notFound.Descendants(Oc + "downloadURL").SingleOrDefault());
+
+        // A checksum that does not match the body is refused and nothing is stored.
+        var bad = DavRequests.Method("PUT", "Fotos%202026/bad.txt", null, ("OC-Checksum", "SHA1:0000000000000000000000000000000000000000"));
+        bad.Content = new StringContent("other");
+        Assert.Equal(HttpStatusCode.BadRequest, (await dav.SendAsync(bad)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await dav.GetAsync("Fotos%202026/bad.txt")).StatusCode);
+
+        using var head = await dav.SendAsync(new HttpRequestMessage(HttpMethod.Head, "Fotos%202026/K%C3%A4se.txt"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(5, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task PropfindInfinity_WhenEnabled_ListsEverything()
+    {
+        var settings = TestUsers.Settings(("Ocm:WebDav:AllowInfiniteDepth", "true"));
+        await using var server = await OcmTestServer.StartAsync(settings: settings);
+        await TestUsers.CreateAsync(server, "user");
+        using var dav = TestUsers.Client(server, "user");
+        Assert.Equal(HttpStatusCode.Created, (await dav.SendAsync(DavRequests.Method("MKCOL", "a"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await dav.SendAsync(DavRequests.Method("MKCOL", "a/b"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await dav.PutTextAsync("a/b/c.txt", "c")).StatusCode);
+        using var response = await dav.PropFindAsync("", "infinity");
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var hrefs = XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants(D + "href").Select(h => h.Value);
+        Assert.Equal(["/dav/files/user/", "/dav/files/user/a/", "/dav/files/user/a/b/", "/dav/files/user/a/b/c.txt"], hrefs);
+    }
+
     private sealed record NodeProps(string ETag, long Size, string FileId);
 
     private static async Task<Dictionary<string, NodeProps>> PropsAsync(HttpClient dav, string path, string depth)

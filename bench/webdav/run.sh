@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# WebDAV benchmark: `ocm serve` (Release) side by side with nginx (dav + dav-ext), Apache mod_dav and
+# `rclone serve webdav`, all started here on loopback ports with Basic auth, in one run.
+#
+#   bench/webdav/run.sh              # RUNS=3 by default; prints medians and ratios
+#   RUNS=5 SERVERS="ocm nginx" bench/webdav/run.sh
+#
+# Needs: nginx-full (or nginx + libnginx-mod-http-dav-ext), apache2, apache2-utils, rclone, curl, openssl
+# (`apt-get install -y nginx-full libnginx-mod-http-dav-ext apache2 apache2-utils rclone curl`).
+# Run manually, on an otherwise idle machine; it is not part of ./test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO="$(pwd)"
+
+RUNS="${RUNS:-3}"
+SERVERS="${SERVERS:-ocm nginx apache rclone}"
+BENCH_USER=bench
+BENCH_PASS=bench-password-1
+SMALL_COUNT=1000
+SMALL_PARALLEL=8
+LISTING_COUNT=10000
+PROPFIND_COUNT=2000
+declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084)
+declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="")
+declare -A PIDS=()
+
+WORK="$(mktemp -d /tmp/ocm-bench.XXXXXX)"
+chmod 755 "$WORK"
+cleanup() {
+  for name in "${!PIDS[@]}"; do
+    kill "${PIDS[$name]}" 2>/dev/null || true
+  done
+  [ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null || true
+  [ -f "$WORK/apache/httpd.pid" ] && kill "$(cat "$WORK/apache/httpd.pid")" 2>/dev/null || true
+  sleep 1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for tool in nginx apache2 htpasswd rclone curl openssl; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing: $tool" >&2; exit 1; }
+done
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.4f\n", a - b }'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+url() { echo "http://127.0.0.1:${PORT[$1]}${PREFIX[$1]}/$2"; }
+auth=(-u "$BENCH_USER:$BENCH_PASS")
+
+wait_for() { # name url
+  for _ in $(seq 1 300); do
+    if curl -s -o /dev/null "${auth[@]}" -X OPTIONS "$2"; then return 0; fi
+    sleep 0.2
+  done
+  echo "$1 did not start" >&2; exit 1
+}
+
+# ---------------------------------------------------------------- data
+log "generating test data in $WORK"
+mkdir -p "$WORK/data"
+# 1 GiB of seeded pseudo-random bytes (AES-CTR keystream): fast to make, incompressible, the same every run.
+set +o pipefail # openssl ends with SIGPIPE once head has enough
+openssl enc -aes-128-ctr -nosalt -pass pass:ocm-bench -pbkdf2 < /dev/zero 2>/dev/null | head -c $((1 << 30)) > "$WORK/data/big.bin"
+set -o pipefail
+head -c 4096 "$WORK/data/big.bin" > "$WORK/data/small.bin"
+head -c 100 "$WORK/data/big.bin" > "$WORK/data/tiny.bin"
+htpasswd -bc "$WORK/htpasswd" "$BENCH_USER" "$BENCH_PASS" 2>/dev/null
+chmod 644 "$WORK/htpasswd"
+cat > "$WORK/propfind.xml" <<'XML'
+<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:getcontentlength/><d:getlastmodified/><d:getetag/></d:prop></d:propfind>
+XML
+
+# ---------------------------------------------------------------- servers
+start_ocm() {
+  log "building ocm (Release)"
+  dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
+  local dll="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
+  mkdir -p "$WORK/ocm"
+  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/ocm" >/dev/null
+  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" serve --data-dir "$WORK/ocm" --urls "http://127.0.0.1:${PORT[ocm]}" \
+    > "$WORK/ocm.log" 2>&1 &
+  PIDS[ocm]=$!
+  wait_for ocm "$(url ocm "")"
+}
+
+start_nginx() {
+  mkdir -p "$WORK/nginx/root" "$WORK/nginx/tmp"
+  prepare_listing_on_disk "$WORK/nginx/root"
+  cat > "$WORK/nginx/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_http_dav_ext_module.so;
+user root;
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_max_body_size 0;
+  client_body_temp_path $WORK/nginx/tmp;
+  server {
+    listen 127.0.0.1:${PORT[nginx]};
+    root $WORK/nginx/root;
+    location / {
+      dav_methods PUT DELETE MKCOL COPY MOVE;
+      dav_ext_methods PROPFIND OPTIONS;
+      create_full_put_path on;
+      dav_access user:rw group:r all:r;
+      auth_basic "bench";
+      auth_basic_user_file $WORK/htpasswd;
+    }
+  }
+}
+CONF
+  nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+  PIDS[nginx]=$!
+  wait_for nginx "$(url nginx "")"
+}
+
+start_apache() {
+  mkdir -p "$WORK/apache/root" "$WORK/apache/lock" "$WORK/apache/run"
+  prepare_listing_on_disk "$WORK/apache/root"
+  chown -R www-data:www-data "$WORK/apache/root" "$WORK/apache/lock"
+  local m=/usr/lib/apache2/modules
+  cat > "$WORK/apache/httpd.conf" <<CONF
+ServerRoot $WORK/apache
+ServerName localhost
+Listen 127.0.0.1:${PORT[apache]}
+PidFile $WORK/apache/httpd.pid
+DefaultRuntimeDir $WORK/apache/run
+ErrorLog $WORK/apache/error.log
+LogLevel warn
+User www-data
+Group www-data
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authn_file_module $m/mod_authn_file.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule mime_module $m/mod_mime.so
+LoadModule dav_module $m/mod_dav.so
+LoadModule dav_fs_module $m/mod_dav_fs.so
+LoadModule dav_lock_module $m/mod_dav_lock.so
+TypesConfig /etc/mime.types
+KeepAlive On
+MaxKeepAliveRequests 0
+LimitRequestBody 0
+EnableSendfile On
+DavLockDB $WORK/apache/lock/DavLock
+DocumentRoot $WORK/apache/root
+<Directory $WORK/apache/root>
+  Dav On
+  AuthType Basic
+  AuthName bench
+  AuthUserFile $WORK/htpasswd
+  Require valid-user
+</Directory>
+CONF
+  apache2 -f "$WORK/apache/httpd.conf" -D FOREGROUND &
+  PIDS[apache]=$!
+  wait_for apache "$(url apache "")"
+}
+
+start_rclone() {
+  mkdir -p "$WORK/rclone/root"
+  prepare_listing_on_disk "$WORK/rclone/root"
+  RCLONE_CONFIG=/dev/null rclone serve webdav "$WORK/rclone/root" --addr "127.0.0.1:${PORT[rclone]}" \
+    --user "$BENCH_USER" --pass "$BENCH_PASS" > "$WORK/rclone.log" 2>&1 &
+  PIDS[rclone]=$!
+  wait_for rclone "$(url rclone "")"
+}
+
+server_root() { # where a plain file-system server keeps its files
+  case "$1" in nginx) echo "$WORK/nginx/root" ;; apache) echo "$WORK/apache/root" ;; rclone) echo "$WORK/rclone/root" ;; esac
+}
+
+# ---------------------------------------------------------------- workloads
+rss_peak() { grep VmHWM "/proc/$1/status" | awk '{print $2}'; }
+
+bench_put_big() {
+  curl -sf "${auth[@]}" -o /dev/null -w '%{time_total}\n' -T "$WORK/data/big.bin" "$(url "$1" big.bin)"
+}
+
+bench_get_big() {
+  curl -sf "${auth[@]}" -o /dev/null -w '%{time_total}\n' "$(url "$1" big.bin)"
+}
+
+bench_small_puts() { # server run
+  local dir="small-$2" config="$WORK/small-$1-$2.curl" start base
+  base="$(url "$1" "$dir")"
+  curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base"
+  : > "$config"
+  for i in $(seq -w 1 "$SMALL_COUNT"); do
+    printf 'upload-file = "%s"\nurl = "%s/f%s.bin"\noutput = "/dev/null"\n' "$WORK/data/small.bin" "$base" "$i" >> "$config"
+  done
+  start=$(now)
+  curl -sf --no-progress-meter "${auth[@]}" -Z --parallel-max "$SMALL_PARALLEL" -K "$config"
+  elapsed "$start"
+}
+
+# The folder of $LISTING_COUNT files: uploaded to ocm (its tree lives in its database); written straight to disk,
+# before the server starts, for the file-system servers (rclone caches directory listings).
+prepare_listing_ocm() {
+  local config="$WORK/listing-ocm.curl" base
+  base="$(url ocm many)"
+  curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base"
+  : > "$config"
+  for i in $(seq -w 1 "$LISTING_COUNT"); do
+    printf 'upload-file = "%s"\nurl = "%s/file-%s.txt"\noutput = "/dev/null"\n' "$WORK/data/tiny.bin" "$base" "$i" >> "$config"
+  done
+  curl -sf --no-progress-meter "${auth[@]}" -Z --parallel-max 8 -K "$config"
+}
+
+prepare_listing_on_disk() { # root
+  local content i
+  content="$(head -c 100 "$WORK/data/big.bin" | base64 -w0 | head -c 100)"
+  mkdir -p "$1/many"
+  for i in $(seq -w 1 "$LISTING_COUNT"); do printf '%s' "$content" > "$1/many/file-$i.txt"; done
+}
+
+bench_listing() {
+  local start out
+  start=$(now)
+  out=$(curl -sf "${auth[@]}" -X PROPFIND -H 'Depth: 1' -H 'Content-Type: application/xml' --data-binary @"$WORK/propfind.xml" "$(url "$1" many/)" | grep -o '<[a-zA-Z]*:\?response[ >]' | wc -l)
+  local took
+  took=$(elapsed "$start")
+  [ "$out" -ge "$LISTING_COUNT" ] || { echo "PROPFIND on $1 listed $out entries" >&2; exit 1; }
+  echo "$took"
+}
+
+bench_propfind0() {
+  local config="$WORK/propfind0-$1.curl" start target
+  target="$(url "$1" small-1/f0001.bin)"
+  if [ ! -f "$config" ]; then
+    for i in $(seq 1 "$PROPFIND_COUNT"); do
+      [ "$i" -gt 1 ] && echo next >> "$config"
+      printf 'url = "%s"\nuser = "%s"\nrequest = "PROPFIND"\nheader = "Depth: 0"\nheader = "Content-Type: application/xml"\ndata-binary = "@%s"\noutput = "/dev/null"\nfail\nsilent\n' \
+        "$target" "$BENCH_USER:$BENCH_PASS" "$WORK/propfind.xml" >> "$config"
+    done
+  fi
+  start=$(now)
+  curl -sf "${auth[@]}" -K "$config"
+  elapsed "$start"
+}
+
+# ---------------------------------------------------------------- run
+declare -A RESULT=()
+declare -A RSS=()
+for server in $SERVERS; do
+  log "starting $server"
+  "start_$server"
+  for run in $(seq 1 "$RUNS"); do
+    log "$server run $run: PUT 1 GiB"
+    RESULT[$server,put_big]+="$(bench_put_big "$server") "
+    log "$server run $run: GET 1 GiB"
+    RESULT[$server,get_big]+="$(bench_get_big "$server") "
+  done
+  if [ "$server" = ocm ]; then RSS[ocm]=$(rss_peak "${PIDS[ocm]}"); fi
+  for run in $(seq 1 "$RUNS"); do
+    log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
+    RESULT[$server,small]+="$(bench_small_puts "$server" "$run") "
+  done
+  if [ "$server" = ocm ]; then
+    log "ocm: uploading a folder of $LISTING_COUNT files"
+    prepare_listing_ocm
+  fi
+  for run in $(seq 1 "$RUNS"); do
+    log "$server run $run: PROPFIND Depth 1 on $LISTING_COUNT files"
+    RESULT[$server,listing]+="$(bench_listing "$server") "
+    log "$server run $run: $PROPFIND_COUNT x PROPFIND Depth 0 (keep-alive)"
+    RESULT[$server,propfind0]+="$(bench_propfind0 "$server") "
+  done
+  if [ "$server" = ocm ]; then RSS[ocm_end]=$(rss_peak "${PIDS[ocm]}"); fi
+  log "stopping $server"
+  if [ "$server" = nginx ]; then kill "$(cat "$WORK/nginx/nginx.pid")"; fi
+  if [ "$server" = apache ]; then kill "$(cat "$WORK/apache/httpd.pid")"; fi
+  kill "${PIDS[$server]}" 2>/dev/null || true
+  wait "${PIDS[$server]}" 2>/dev/null || true
+  unset "PIDS[$server]"
+  rm -rf "$WORK/nginx/root" "$WORK/apache/root" "$WORK/rclone/root" "$WORK/ocm/files"
+done
+
+# ---------------------------------------------------------------- report
+med() { echo "${RESULT[$1,$2]:-}" | tr ' ' '\n' | grep -v '^$' | median; }
+ratio() { # throughput of ocm relative to $1 (higher is better for ocm): other_time / ocm_time
+  local o t
+  o=$(med ocm "$2"); t=$(med "$1" "$2")
+  if [ -n "$o" ] && [ -n "$t" ]; then awk -v t="$t" -v o="$o" 'BEGIN { printf "%.2f", t / o }'; else echo "-"; fi
+}
+printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs (seconds; lower is better)\n' \
+  "$(date -u +%Y-%m-%d)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS"
+printf '%-34s' "workload"; for s in $SERVERS; do printf '%10s' "$s"; done
+for s in $SERVERS; do [ "$s" != ocm ] && printf '%12s' "ocm/$s"; done; printf '\n'
+for w in put_big get_big small listing propfind0; do
+  case $w in
+    put_big) label="PUT 1 GiB" ;; get_big) label="GET 1 GiB" ;; small) label="$SMALL_COUNT x 4 KiB PUT (c=$SMALL_PARALLEL)" ;;
+    listing) label="PROPFIND D1, $LISTING_COUNT files" ;; propfind0) label="$PROPFIND_COUNT x PROPFIND D0 keep-alive" ;;
+  esac
+  printf '%-34s' "$label"
+  for s in $SERVERS; do printf '%10s' "$(med "$s" "$w" | xargs printf '%.3f')"; done
+  for s in $SERVERS; do [ "$s" != ocm ] && printf '%11sx' "$(ratio "$s" "$w")"; done
+  printf '\n'
+done
+if [ -n "${RSS[ocm]:-}" ]; then
+  printf '\nocm serve peak RSS (VmHWM): %s MiB after the 1 GiB transfers, %s MiB at the end\n' \
+    "$((RSS[ocm] / 1024))" "$((RSS[ocm_end] / 1024))"
+fi
+printf '\nRatios are ocm throughput relative to the other server (other time / ocm time): >1 means ocm is faster.\n'
