@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ocm.Federation;
+using Ocm.Invites;
 using Ocm.Users;
 
 namespace Ocm.Hosting;
@@ -14,6 +15,7 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
+            InviteCommands.Create(),
         };
         return root;
     }

@@ -4,6 +4,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Invites;
 using Ocm.Signatures;
 using Ocm.Trust;
 using Ocm.Users;
@@ -57,6 +58,7 @@ internal static class OcmServer
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
+        builder.Services.AddOcmInvites(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 
@@ -69,6 +71,7 @@ internal static class OcmServer
         app.MapOcmFederation();
         app.MapOcmSignatures();
         app.MapOcmWebDav();
+        app.MapOcmInvites();
         return app;
     }
 
