@@ -102,6 +102,8 @@ public sealed class OcmVerificationResult
 /// </summary>
 public sealed class OcmRequestVerifier
 {
+    private static readonly ComponentIdentifier LegacyDigestComponent = ComponentIdentifier.Field(LegacyDigest.FieldName);
+
     private readonly IOcmKeyResolver _keys;
     private readonly OcmVerifierOptions _options;
     private readonly ISignatureReplayCache _replay;
@@ -297,7 +299,7 @@ public sealed class OcmRequestVerifier
         if (HasBody(request))
         {
             var coversDigest = signature.Components.Contains(ComponentIdentifier.ContentDigest)
-                || (_options.AcceptLegacyDigest && signature.Components.Contains(ComponentIdentifier.Field(LegacyDigest.FieldName)));
+                || (_options.AcceptLegacyDigest && signature.Components.Contains(LegacyDigestComponent));
             if (!coversDigest)
             {
                 return Reject(SignatureFailure.RequiredComponentNotCovered, $"OCM signature '{signature.Label}' does not cover \"content-digest\" although the request has a body.", signature);
@@ -336,7 +338,7 @@ public sealed class OcmRequestVerifier
         {
             digest = ContentDigest.Verify(contentDigest, body.Span);
         }
-        else if (request.Headers.TryGetCombinedValue(LegacyDigest.FieldName, out var legacy) && signature.Components.Contains(ComponentIdentifier.Field(LegacyDigest.FieldName)))
+        else if (request.Headers.TryGetCombinedValue(LegacyDigest.FieldName, out var legacy) && signature.Components.Contains(LegacyDigestComponent))
         {
             digest = LegacyDigest.Verify(legacy, body.Span);
         }

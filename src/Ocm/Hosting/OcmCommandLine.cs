@@ -15,6 +15,7 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
+            Signatures.SigCommands.Create(),
             InviteCommands.Create(),
         };
         return root;

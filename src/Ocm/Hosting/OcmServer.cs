@@ -5,6 +5,7 @@ using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
 using Ocm.Invites;
+using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
 using Ocm.Users;
@@ -55,6 +56,7 @@ internal static class OcmServer
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);
         builder.Services.AddOcmTrust(builder.Configuration);
+        builder.Services.AddOcmShares(builder.Configuration);
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
@@ -70,6 +72,7 @@ internal static class OcmServer
         app.MapOcmHealth();
         app.MapOcmFederation();
         app.MapOcmSignatures();
+        app.MapOcmShares();
         app.MapOcmWebDav();
         app.MapOcmInvites();
         return app;

@@ -16,7 +16,7 @@ internal sealed class OcmServerInfo(OcmOptions options, string dataDir, IServer 
 
     public string ProviderName => options.ProviderName;
 
-    public Uri PublicUrl => _publicUrl ??= ResolvePublicUrl();
+    public Uri PublicUrl => _publicUrl ?? ResolvePublicUrl();
 
     /// <summary><c>host[:port]</c> as used in OCM addresses and discovery; the port is omitted when it is the scheme's default.</summary>
     public string Authority => PublicUrl.IsDefaultPort ? PublicUrl.IdnHost : $"{PublicUrl.IdnHost}:{PublicUrl.Port}";
@@ -31,16 +31,27 @@ internal sealed class OcmServerInfo(OcmOptions options, string dataDir, IServer 
     {
         if (!string.IsNullOrWhiteSpace(options.PublicUrl))
         {
-            return WithTrailingSlash(new Uri(options.PublicUrl, UriKind.Absolute));
+            return _publicUrl = WithTrailingSlash(new Uri(options.PublicUrl, UriKind.Absolute));
         }
 
-        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).First();
+        // Before Kestrel has bound (or for offline commands) the configured URL is the best guess; it is not cached,
+        // because with port 0 only the bound address is right.
+        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (bound is not null && new Uri(Localize(bound), UriKind.Absolute) is { Port: > 0 } actual)
+        {
+            return _publicUrl = WithTrailingSlash(actual);
+        }
+
+        return WithTrailingSlash(new Uri(Localize(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).First()), UriKind.Absolute));
+    }
+
+    private static string Localize(string bound)
+    {
         bound = bound.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
             .Replace("://[::]", "://localhost", StringComparison.Ordinal)
             .Replace("://+", "://localhost", StringComparison.Ordinal)
             .Replace("://*", "://localhost", StringComparison.Ordinal);
-        return WithTrailingSlash(new Uri(bound, UriKind.Absolute));
+        return bound;
     }
 
     private static Uri WithTrailingSlash(Uri uri) =>

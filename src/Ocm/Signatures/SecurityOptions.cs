@@ -14,6 +14,13 @@ internal sealed record SecurityOptions
     /// <summary>Sign outgoing requests even to peers that advertise no way to verify them. Default false.</summary>
     public bool AlwaysSign { get; init; }
 
+    /// <summary>
+    /// Require the code flow for shares: advertise the <c>must-exchange-token</c> criterion, refuse received shares
+    /// whose protocols do not carry the requirement, and only accept exchanged tokens (never the shared secret) on
+    /// shares we send. Default false.
+    /// </summary>
+    public bool RequireTokenExchange { get; init; }
+
     /// <summary>How far in the future a signature's <c>created</c> may be. Default 60 s.</summary>
     public int MaxFutureSkewSeconds { get; init; } = 60;
 

@@ -20,6 +20,10 @@ internal enum ServerKeyState
 /// <summary>What peers see of a key and what the server needs to use it. The private key stays in its own file.</summary>
 internal sealed record ServerKeyInfo
 {
+    /// <summary>
+    /// The key's local name (e.g. <c>ed25519-20261128-1a2b3c4d</c>). The published <c>kid</c> is
+    /// <c>{authority}#{name}</c>, so it names this server and follows a change of public URL.
+    /// </summary>
     public required string KeyId { get; init; }
 
     /// <summary>RFC 9421 / our algorithm name, e.g. <c>ed25519</c>.</summary>
@@ -69,6 +73,11 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
 
     /// <summary>Every key in the index, newest first.</summary>
     public IReadOnlyList<ServerKeyInfo> List() => Load().Keys;
+
+    /// <summary>The <c>kid</c> a key is published and used under.</summary>
+    public string PublishedKeyId(ServerKeyInfo key) => key.Purpose == PurposeCavage
+        ? CavageSigner.NextcloudKeyId(server.Url("ocm"))
+        : $"{server.Authority}#{key.KeyId}";
 
     /// <summary>The key RFC 9421 signatures are made with.</summary>
     public SigningKey ActiveSigningKey => Load().Active;
@@ -158,7 +167,7 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
     {
         var stamp = File.Exists(IndexPath) ? File.GetLastWriteTimeUtc(IndexPath) : DateTime.MinValue;
         var snapshot = _snapshot;
-        if (snapshot is not null && snapshot.Stamp == stamp && !snapshot.HasExpiringKeys(time.GetUtcNow()))
+        if (snapshot is not null && snapshot.Stamp == stamp && snapshot.Authority == server.Authority && !snapshot.HasExpiringKeys(time.GetUtcNow()))
         {
             return snapshot;
         }
@@ -207,9 +216,10 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
             keys.OrderByDescending(k => k.Created).ToList(),
             ReadKey(active),
             ReadKey(cavage),
-            CavageSigner.NextcloudKeyId(server.Url("ocm")),
+            PublishedKeyId(cavage),
             new JsonWebKeySet(published),
             stamp,
+            server.Authority,
             keys.Where(k => k.State == ServerKeyState.Retired && k.Retired is { } r && r + RetiredKeyGrace > now)
                 .Select(k => k.Retired!.Value + RetiredKeyGrace)
                 .DefaultIfEmpty(DateTimeOffset.MaxValue)
@@ -222,8 +232,8 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var name = algorithm.GetRfc9421Name() ?? algorithm.ToString().ToLowerInvariant();
         var keyId = purpose == PurposeCavage
-            ? $"cavage-rsa-{now:yyyyMMdd}-{suffix}"
-            : $"{server.Authority}#{name}-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{suffix}";
+            ? $"cavage-rsa-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{suffix}"
+            : $"{name}-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{suffix}";
         var file = $"{purpose}-{name}-{now:yyyyMMddHHmmss}-{suffix}.pem";
         using var key = SigningKey.Generate(algorithm, keyId);
         EnsureDirectory();
@@ -248,7 +258,7 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
             throw new InvalidOperationException($"Key '{info.KeyId}' has an unknown algorithm '{info.Algorithm}' in keys.json.");
         }
 
-        return SigningKey.ImportPem(pem, algorithm, info.KeyId);
+        return SigningKey.ImportPem(pem, algorithm, PublishedKeyId(info));
     }
 
     private List<ServerKeyInfo> ReadIndex()
@@ -315,6 +325,7 @@ internal sealed class ServerKeyStore(OcmServerInfo server, TimeProvider time)
         string CavageKeyId,
         JsonWebKeySet Published,
         DateTime Stamp,
+        string Authority,
         DateTimeOffset NextExpiry)
     {
         public bool HasExpiringKeys(DateTimeOffset now) => NextExpiry <= now;

@@ -13,6 +13,9 @@ public sealed class CavageTests
     private static readonly DateTimeOffset VectorDate = DateTimeOffset.Parse("Sun, 05 Jan 2014 21:31:40 GMT", CultureInfo.InvariantCulture);
     private static readonly DateTimeOffset NextcloudDate = DateTimeOffset.Parse("Mon, 08 Jul 2024 14:16:20 GMT", CultureInfo.InvariantCulture);
 
+    // One RSA key for the whole class: generating 2048-bit keys is slow and adds nothing here.
+    private static readonly SigningKey Rsa = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256, "rsa");
+
     // The Appendix C cases sign fewer headers than an OCM verifier demands.
     private static readonly CavageVerifierOptions VectorOptions = new() { RequiredHeaders = [], RequireBodyIntegrity = false };
 
@@ -105,7 +108,7 @@ public sealed class CavageTests
     [InlineData(CavageAlgorithms.Hs2019, HttpSignatureAlgorithm.Ed25519, true)]
     public void Sign_FreshKey_VerifiesWithEitherHeaderForm(string algorithmName, HttpSignatureAlgorithm expected, bool ed25519)
     {
-        using var key = SigningKey.Generate(ed25519 ? HttpSignatureAlgorithm.Ed25519 : HttpSignatureAlgorithm.RsaV15Sha256);
+        var key = ed25519 ? SigningKey.Generate(HttpSignatureAlgorithm.Ed25519) : Rsa;
         using var publicKey = key.GetVerificationKey();
         foreach (var authorization in new[] { false, true })
         {
@@ -124,7 +127,7 @@ public sealed class CavageTests
     [Fact]
     public void Sign_NextcloudPreset_SendsRsaSha512AndSha512Digest()
     {
-        using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256);
+        var key = Rsa;
         var request = Share();
         var clock = new FixedTimeProvider(1_790_000_000);
 
@@ -141,7 +144,7 @@ public sealed class CavageTests
     [Fact]
     public void Sign_CreatedAndExpiresSigned_AddsParametersAndVerifies()
     {
-        using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256);
+        var key = Rsa;
         var request = Share();
         var clock = new FixedTimeProvider(1_790_000_000);
         var options = new CavageSignerOptions { Algorithm = CavageAlgorithms.Hs2019, Headers = ["(request-target)", "(created)", "(expires)", "host", "date", "digest", "content-length"] };
@@ -158,7 +161,7 @@ public sealed class CavageTests
     [Fact]
     public void Verify_Hs2019SignedWithPkcs1Sha256_IsAcceptedOnlyWithFallback()
     {
-        using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256);
+        var key = Rsa;
         var clock = new FixedTimeProvider(1_790_000_000);
         var request = Share();
         new CavageSigner(key, "k", timeProvider: clock).Sign(request); // rsa-sha256
@@ -210,7 +213,7 @@ public sealed class CavageTests
     [Fact]
     public void Verify_SignatureWithoutDigestOverBody_IsRequiredComponentNotCovered()
     {
-        using var signing = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256);
+        var signing = Rsa;
         var clock = new FixedTimeProvider(1_790_000_000);
         var request = Share();
         new CavageSigner(signing, "k", new CavageSignerOptions { Headers = ["(request-target)", "host", "date"] }, clock).Sign(request);
@@ -299,10 +302,9 @@ public sealed class CavageTests
 
     private static (HttpMessage Request, VerificationKey Key, FixedTimeProvider Clock) SignedShare()
     {
-        using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256);
         var clock = new FixedTimeProvider(1_790_000_000);
         var request = Share();
-        new CavageSigner(key, "https://sender.example/ocm#signature", timeProvider: clock).Sign(request);
-        return (request, key.GetVerificationKey(), clock);
+        new CavageSigner(Rsa, "https://sender.example/ocm#signature", timeProvider: clock).Sign(request);
+        return (request, Rsa.GetVerificationKey(), clock);
     }
 }

@@ -154,6 +154,21 @@ public sealed class JwksCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task GetKeySetAsync_ManySigners_KeepsAtMostMaxEntries()
+    {
+        var cache = new JwksCache((_, _) => Task.FromResult(_document), new JwksCacheOptions { MaxEntries = 10 }, _clock);
+
+        for (var i = 0; i < 50; i++)
+        {
+            _clock.Now += TimeSpan.FromSeconds(1);
+            await cache.GetKeySetAsync(new Uri($"https://signer{i}.example/jwks.json"));
+        }
+
+        Assert.True(cache.Count <= 10, $"{cache.Count} entries");
+        Assert.NotNull(await cache.GetKeyAsync(new Uri("https://signer49.example/jwks.json"), "k1"));
+    }
+
+    [Fact]
     public async Task OcmVerifier_WithJwksCacheResolver_VerifiesAndReportsUnknownKid()
     {
         var cache = Cache();

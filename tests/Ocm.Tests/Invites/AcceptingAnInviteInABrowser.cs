@@ -25,8 +25,8 @@ public sealed class AcceptingAnInviteInABrowser
             ("Ocm:ProviderName", "Server A"),
             ("Ocm:Invites:DirectoryServices:0:Url", new Uri(directoryService.BaseUri, "federation.jws").AbsoluteUri),
             ("Ocm:Invites:DirectoryServices:0:PublicKey", directory.PublicKeyPem)));
-        using var alice = await a.CreateUserAsync("alice", "Alice Liddell", "alice@mail.example");
-        using var bob = await b.CreateUserAsync("bob", "Bob Builder", "bob@mail.example");
+        using var alice = await a.AddUserAsync("alice", "Alice Liddell", "alice@mail.example");
+        using var bob = await b.AddUserAsync("bob", "Bob Builder", "bob@mail.example");
         var link = (await alice.CreateInviteAsync()).GetProperty("link").GetString()!;
 
         await using var browser = await BrowserSession.StartAsync(b, bob);
@@ -65,8 +65,8 @@ public sealed class AcceptingAnInviteInABrowser
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice", "Alice");
-        using var bob = await b.CreateUserAsync("bob", "Bob");
+        using var alice = await a.AddUserAsync("alice", "Alice");
+        using var bob = await b.AddUserAsync("bob", "Bob");
         var link = (await alice.CreateInviteAsync()).GetProperty("link").GetString()!;
 
         await using var browser = await BrowserSession.StartAsync(b, bob);
@@ -97,8 +97,8 @@ public sealed class AcceptingAnInviteInABrowser
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
         var token = (await alice.CreateInviteAsync()).GetProperty("token").GetString()!;
 
         // A cross-site form post: the browser would attach Bob's Basic credentials, but not our form's token.

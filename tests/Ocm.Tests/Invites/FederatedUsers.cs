@@ -89,7 +89,7 @@ internal static class FederatedUsers
     }
 
     /// <summary>Creates a local user on <paramref name="server"/> (as <c>ocm user add</c> would) and signs a client in as them.</summary>
-    public static async Task<TestUser> CreateUserAsync(this OcmTestServer server, string name, string? displayName = null, string? email = null)
+    public static async Task<TestUser> AddUserAsync(this OcmTestServer server, string name, string? displayName = null, string? email = null)
     {
         var password = "pw-" + name + "-0123456789";
         await using (var scope = server.Services.CreateAsyncScope())

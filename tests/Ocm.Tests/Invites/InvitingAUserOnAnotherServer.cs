@@ -31,8 +31,8 @@ public sealed class InvitingAUserOnAnotherServer
         await using var databaseB = provider == TestDatabases.Postgres ? await TestDatabases.CreateAsync(provider) : null;
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(DatabaseSettings(provider, databaseA)));
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings(DatabaseSettings(provider, databaseB)));
-        using var alice = await a.CreateUserAsync("alice", "Alice Liddell", "alice@mail.example");
-        using var bob = await b.CreateUserAsync("bob", "Bob Builder", "bob@mail.example");
+        using var alice = await a.AddUserAsync("alice", "Alice Liddell", "alice@mail.example");
+        using var bob = await b.AddUserAsync("bob", "Bob Builder", "bob@mail.example");
 
         var before = DateTimeOffset.UtcNow;
         var invite = await alice.CreateInviteAsync("for Bob");
@@ -100,9 +100,9 @@ public sealed class InvitingAUserOnAnotherServer
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
-        using var carol = await b.CreateUserAsync("carol");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
+        using var carol = await b.AddUserAsync("carol");
         var inviteString = (await alice.CreateInviteAsync()).GetProperty("inviteString").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await bob.AcceptInviteStringAsync(inviteString)).Status);
 
@@ -123,8 +123,8 @@ public sealed class InvitingAUserOnAnotherServer
         void UseClock(IServiceCollection services) => services.AddSingleton<TimeProvider>(clock);
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Invites:ExpiryDays", "7")), UseClock);
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings(), UseClock);
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
         var invite = await alice.CreateInviteAsync();
         Assert.Equal(clock.GetUtcNow().AddDays(7).Date, invite.GetProperty("expires").GetDateTimeOffset().Date);
 
@@ -144,7 +144,7 @@ public sealed class InvitingAUserOnAnotherServer
     {
         // Unsigned requests allowed here, so the endpoint itself is exercised without a second server.
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Security:RequireSignatures", "false")));
-        await a.CreateUserAsync("alice");
+        await a.AddUserAsync("alice");
 
         using var response = await a.Client.PostAsJsonAsync("ocm/invite-accepted", new
         {
@@ -166,7 +166,7 @@ public sealed class InvitingAUserOnAnotherServer
     public async Task UnsignedAcceptance_IsRefusedWhenSignaturesAreRequired()
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
+        using var alice = await a.AddUserAsync("alice");
         var token = (await alice.CreateInviteAsync()).GetProperty("token").GetString();
 
         using var response = await a.Client.PostAsJsonAsync("ocm/invite-accepted", new
@@ -183,11 +183,11 @@ public sealed class InvitingAUserOnAnotherServer
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
-        using var carol = await b.CreateUserAsync("carol");
-        using var dave = await b.CreateUserAsync("dave");
-        using var erin = await b.CreateUserAsync("erin");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
+        using var carol = await b.AddUserAsync("carol");
+        using var dave = await b.AddUserAsync("dave");
+        using var erin = await b.AddUserAsync("erin");
 
         // 1.2.2–1.3 peers: standard alphabet with padding (D20).
         var first = await alice.CreateInviteAsync();
@@ -220,9 +220,9 @@ public sealed class InvitingAUserOnAnotherServer
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var mallory = await a.CreateUserAsync("mallory");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var mallory = await a.AddUserAsync("mallory");
+        using var bob = await b.AddUserAsync("bob");
         var invite = await alice.CreateInviteAsync();
         var id = invite.GetProperty("id").GetInt64();
 
@@ -240,8 +240,8 @@ public sealed class InvitingAUserOnAnotherServer
     public async Task UnreadableInvites_AndInvitesFromTheSameServer_AreExplained()
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var alex = await a.CreateUserAsync("alex");
+        using var alice = await a.AddUserAsync("alice");
+        using var alex = await a.AddUserAsync("alex");
 
         var (status, problem) = await alice.AcceptInviteStringAsync("not an invite!");
         Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -282,7 +282,7 @@ public sealed class InvitingAUserOnAnotherServer
             await context.Response.WriteAsync("{}");
         });
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
+        using var alice = await a.AddUserAsync("alice");
         var quiet = await AddContactAsync(alice, $"zoe@{peer.Authority}");
         var told = await AddContactAsync(alice, $"yann@{peer.Authority}");
         Assert.Equal("manual", told.GetProperty("source").GetString());

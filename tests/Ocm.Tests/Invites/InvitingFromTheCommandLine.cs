@@ -17,8 +17,8 @@ public sealed partial class InvitingFromTheCommandLine
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice", "Alice");
-        using var bob = await b.CreateUserAsync("bob", "Bob");
+        using var alice = await a.AddUserAsync("alice", "Alice");
+        using var bob = await b.AddUserAsync("bob", "Bob");
 
         var (code, stdout, stderr) = await OcmProcess.RunAsync(
             ["invite", "create", "--server", a.BaseUri.AbsoluteUri, "--user", "alice", "--label", "for Bob"],
@@ -53,7 +53,7 @@ public sealed partial class InvitingFromTheCommandLine
     public async Task WrongOrMissingPassword_FailsWithAMessage()
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
-        await a.CreateUserAsync("alice");
+        await a.AddUserAsync("alice");
 
         var (code, _, stderr) = await OcmProcess.RunAsync(
             ["invite", "create", "--server", a.BaseUri.AbsoluteUri, "--user", "alice"],

@@ -150,7 +150,7 @@ public sealed class VerifyingDirectoryServiceLists
             ("Ocm:Invites:DirectoryServices:0:Url", new Uri(service.BaseUri, "directory.jws").AbsoluteUri),
             ("Ocm:Invites:DirectoryServices:0:PublicKey", directory.PublicKeyPem),
             ("Ocm:Invites:DirectoryCacheSeconds", "0")));
-        using var alice = await a.CreateUserAsync("alice", "Alice");
+        using var alice = await a.AddUserAsync("alice", "Alice");
         var link = (await alice.CreateInviteAsync()).GetProperty("link").GetString()!;
 
         var page = await a.Client.GetStringAsync(link);
@@ -166,7 +166,7 @@ public sealed class VerifyingDirectoryServiceLists
         await using var fresh = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(
             ("Ocm:Invites:DirectoryServices:0:Url", new Uri(service.BaseUri, "directory.jws").AbsoluteUri),
             ("Ocm:Invites:DirectoryServices:0:PublicKey", directory.PublicKeyPem)));
-        using var anna = await fresh.CreateUserAsync("anna", "Anna");
+        using var anna = await fresh.AddUserAsync("anna", "Anna");
         using var response = await fresh.Client.GetAsync((await anna.CreateInviteAsync()).GetProperty("link").GetString());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var withoutList = await response.Content.ReadAsStringAsync();

@@ -25,8 +25,8 @@ public sealed class RequestingAShare
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         using var response = await SendFromAsync(b, a, new { owner = alice.Address, shareWith = bob.Address, share = "/Projects/report.pdf" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -54,7 +54,7 @@ public sealed class RequestingAShare
         Assert.Equal("dismissed", Assert.Single(await RequestsAsync(alice, "all")).GetProperty("state").GetString());
 
         // Someone else's request cannot be dismissed.
-        using var carol = await a.CreateUserAsync("carol");
+        using var carol = await a.AddUserAsync("carol");
         using var foreign = await carol.Client.PostAsync($"api/v1/share-requests/{id}/dismiss", null);
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
     }
@@ -63,7 +63,7 @@ public sealed class RequestingAShare
     public async Task UnsignedRequest_IsRefusedWith401()
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Security:RequireSignatures", "false")));
-        using var alice = await a.CreateUserAsync("alice");
+        using var alice = await a.AddUserAsync("alice");
 
         using var response = await a.Client.PostAsJsonAsync("ocm/request-share", new { owner = alice.Address, shareWith = "mallory@evil.example", share = "x" });
 
@@ -76,8 +76,8 @@ public sealed class RequestingAShare
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         using var unknown = await SendFromAsync(b, a, new { owner = $"nobody@{a.Authority}", shareWith = bob.Address, share = "x" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -93,8 +93,8 @@ public sealed class RequestingAShare
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Trust:MustInvite", "true")));
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         using var refused = await SendFromAsync(b, a, new { owner = alice.Address, shareWith = bob.Address, share = "x" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -113,8 +113,8 @@ public sealed class RequestingAShare
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:RequestShares:Burst", "2"), ("Ocm:RequestShares:PerHour", "6")));
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         for (var i = 0; i < 2; i++)
         {

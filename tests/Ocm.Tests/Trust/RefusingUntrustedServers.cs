@@ -21,8 +21,8 @@ public sealed class RefusingUntrustedServers
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Trust:Allowlist:0", "partner.example")));
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
         var invite = await alice.CreateInviteAsync();
 
         var (status, problem) = await bob.AcceptInviteStringAsync(invite.GetProperty("inviteString").GetString()!);
@@ -45,8 +45,8 @@ public sealed class RefusingUntrustedServers
     {
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings());
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:Trust:Allowlist:0", AddressB)));
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         var (status, body) = await bob.AcceptInviteStringAsync((await alice.CreateInviteAsync()).GetProperty("inviteString").GetString()!);
 
@@ -59,8 +59,8 @@ public sealed class RefusingUntrustedServers
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
         await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings(("Ocm:Trust:Denylist:0", AddressA), ("Ocm:Trust:MustInvite", "true")));
-        using var alice = await a.CreateUserAsync("alice");
-        using var bob = await b.CreateUserAsync("bob");
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
 
         var (status, problem) = await bob.AcceptInviteStringAsync((await alice.CreateInviteAsync()).GetProperty("inviteString").GetString()!);
 

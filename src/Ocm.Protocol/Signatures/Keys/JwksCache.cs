@@ -18,6 +18,12 @@ public sealed record JwksCacheOptions
     /// <summary>Largest accepted JWK Set document in bytes (default 64 KiB).</summary>
     public int MaxResponseBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Most JWK Set URIs kept (default 1,000); beyond it, sets not used within <see cref="TimeToLive"/> are dropped,
+    /// so that claims of many different signers cannot grow the cache without bound.
+    /// </summary>
+    public int MaxEntries { get; init; } = 1000;
+
     /// <summary>Time limit of one fetch, independent of the callers' cancellation (default 10 s).</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -50,6 +56,9 @@ public sealed class JwksCache
         _options = options ?? new JwksCacheOptions();
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Number of JWK Set URIs currently cached.</summary>
+    public int Count => _entries.Count;
 
     /// <summary>Number of fetches started so far (for diagnostics and tests).</summary>
     public int FetchCount => Volatile.Read(ref _fetchCount);
@@ -97,11 +106,21 @@ public sealed class JwksCache
     private async ValueTask<Snapshot> GetSnapshotAsync(Uri uri, bool forceRefreshIfAllowed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        var entry = _entries.GetOrAdd(uri, static _ => new Entry());
         var now = _time.GetUtcNow();
+        if (!_entries.TryGetValue(uri, out var entry))
+        {
+            if (_entries.Count >= _options.MaxEntries)
+            {
+                Trim(now);
+            }
+
+            entry = _entries.GetOrAdd(uri, static _ => new Entry());
+        }
+
         Task<Snapshot> pending;
         lock (entry)
         {
+            entry.LastUsed = now;
             var current = entry.Current;
             var fresh = current is not null && now - current.FetchedAt < _options.TimeToLive;
             var mayFetch = entry.LastAttempt is null || now - entry.LastAttempt.Value >= _options.MinimumRefreshInterval;
@@ -195,6 +214,26 @@ public sealed class JwksCache
         }
     }
 
+    private void Trim(DateTimeOffset now)
+    {
+        foreach (var (uri, entry) in _entries)
+        {
+            if (entry.InFlight is null && now - entry.LastUsed > _options.TimeToLive)
+            {
+                _entries.TryRemove(uri, out _);
+            }
+        }
+
+        // Still full: drop the least recently used half.
+        if (_entries.Count >= _options.MaxEntries)
+        {
+            foreach (var (uri, _) in _entries.OrderBy(e => e.Value.LastUsed).Take(_entries.Count / 2).ToList())
+            {
+                _entries.TryRemove(uri, out _);
+            }
+        }
+    }
+
     private Dictionary<string, KeySlot> ConvertKeys(JsonWebKeySet set)
     {
         var keys = new Dictionary<string, KeySlot>(StringComparer.Ordinal);
@@ -231,5 +270,7 @@ public sealed class JwksCache
         public HttpSignatureException? LastError { get; set; }
 
         public Task<Snapshot>? InFlight { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
     }
 }

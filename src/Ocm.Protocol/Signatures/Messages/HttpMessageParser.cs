@@ -258,7 +258,7 @@ public static class HttpMessageParser
                 break;
             }
 
-            if (pos + size > data.Length)
+            if ((long)pos + size > data.Length)
             {
                 throw new FormatException("Truncated chunk.");
             }

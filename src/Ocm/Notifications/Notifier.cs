@@ -1,0 +1,102 @@
+using Ocm.Delivery;
+using Ocm.Hosting;
+using Ocm.Protocol.Discovery;
+using Ocm.Protocol.Json;
+using Ocm.Protocol.Notifications;
+using Ocm.Protocol.Shares;
+using Ocm.Shares;
+
+namespace Ocm.Notifications;
+
+/// <summary>
+/// Writes notifications to other servers into the outbox (so they commit with the change that caused them and
+/// survive crashes). Adds what legacy peers require besides the signature: <c>notification.sharedSecret</c>,
+/// <c>message</c>, <c>grantee</c> (ocm-peers.md §3.3).
+/// </summary>
+internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServerInfo server)
+{
+    public const string Kind = "notification";
+
+    // --- as the receiving server, about a share we received ---
+
+    public void ShareAccepted(ReceivedShare share, string recipientName) =>
+        FromRecipient(share, recipientName, NotificationTypes.ShareAccepted, "Recipient accepted the share");
+
+    public void ShareDeclined(ReceivedShare share, string recipientName) =>
+        FromRecipient(share, recipientName, NotificationTypes.ShareDeclined, "Recipient declined the share");
+
+    /// <summary>The recipient left an accepted share (SHARE_UNSHARED from the receiving side, §5.2).</summary>
+    public void ShareLeft(ReceivedShare share, string recipientName) =>
+        FromRecipient(share, recipientName, NotificationTypes.ShareUnshared, "Recipient removed the share");
+
+    // --- as the sending server, about a share we sent ---
+
+    public void ShareUnshared(OutgoingShare share) => Enqueue(share.RecipientHost, share.Id, new NewNotification
+    {
+        NotificationType = NotificationTypes.ShareUnshared,
+        ResourceType = share.ResourceType,
+        ProviderId = share.ProviderId,
+        Notification = new NotificationDetails
+        {
+            SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
+            Message = "The owner removed the share",
+            Grantee = share.ShareWith,
+        },
+    });
+
+    /// <summary>
+    /// Permissions or expiry changed. Nextcloud and ownCloud 10 name it RESHARE_CHANGE_PERMISSION, reva-family peers
+    /// SHARE_CHANGE_PERMISSION (D12); the new protocol block and <c>expiration</c> ride along.
+    /// </summary>
+    public void PermissionsChanged(OutgoingShare share)
+    {
+        var legacy = share.Dialect is nameof(ShareDialect.NextcloudLegacy);
+        var details = new NotificationDetails
+        {
+            SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
+            Message = "The owner changed the share",
+            Grantee = share.ShareWith,
+            Protocol = new ShareProtocol
+            {
+                WebDav = new WebDavProtocol
+                {
+                    Uri = share.ProviderId,
+                    SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
+                    Permissions = SharePermissionNames.ToNames(share.Permissions),
+                    Requirements = share.MustExchangeToken ? [ShareRequirements.MustExchangeToken] : null,
+                },
+            },
+            AdditionalData = new()
+            {
+                ["expiration"] = System.Text.Json.JsonSerializer.SerializeToElement(
+                    share.Expiration?.ToUnixTimeSeconds() ?? 0, NotificationsJsonContext.Default.Int64),
+            },
+        };
+        Enqueue(share.RecipientHost, share.Id, new NewNotification
+        {
+            NotificationType = legacy ? NotificationTypes.ReshareChangePermission : NotificationTypes.ShareChangePermission,
+            ResourceType = share.ResourceType,
+            ProviderId = share.ProviderId,
+            Notification = details,
+        });
+    }
+
+    private void FromRecipient(ReceivedShare share, string recipientName, string type, string message) => Enqueue(share.SenderHost, share.Id, new NewNotification
+    {
+        NotificationType = type,
+        ResourceType = share.ResourceType,
+        ProviderId = share.ProviderId,
+        Notification = new NotificationDetails
+        {
+            SharedSecret = secrets.Unprotect(share.ProtectedSecret),
+            Message = message,
+            Grantee = $"{recipientName}@{server.Authority}",
+        },
+    });
+
+    private void Enqueue(string peer, long subjectId, NewNotification notification) =>
+        outbox.Enqueue(peer, "notifications", Kind, subjectId, OcmJson.Write(notification));
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(long))]
+internal sealed partial class NotificationsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,205 @@
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Notifications;
+using Ocm.Federation;
+using Ocm.Hosting;
+using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Errors;
+using Ocm.Protocol.Json;
+using Ocm.Protocol.Shares;
+using Ocm.Signatures;
+using Ocm.Trust;
+using Ocm.Users;
+
+namespace Ocm.Shares;
+
+/// <summary>
+/// <c>POST /ocm/shares</c>: another server offers one of our users a share (ocm-protocol.md §4.8). Every dialect the
+/// wire model reads is accepted; invalid → 400 naming every field, unsupported → 501, signature/trust → 401/403;
+/// idempotent on (sending server, providerId) so a retried delivery never creates a duplicate.
+/// </summary>
+internal static partial class IncomingShareEndpoints
+{
+    public static IEndpointRouteBuilder MapIncomingShares(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/ocm/shares", ReceiveAsync).RequireOcmAuthentication().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> ReceiveAsync(
+        HttpContext context,
+        OcmDb db,
+        OcmServerInfo server,
+        SecurityOptions security,
+        TrustPolicy trust,
+        SecretProtector protector,
+        Notifier notifier,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Ocm.Shares.Incoming");
+        var request = context.GetOcmRequest();
+        var now = time.GetUtcNow();
+        var read = OcmJson.ValidateShare(request.Body, new ShareValidationOptions
+        {
+            SupportedShareTypes = new HashSet<string>(StringComparer.Ordinal) { ShareTypes.User },
+            SupportedProtocols = new HashSet<string>(StringComparer.Ordinal) { ProtocolNames.WebDav },
+            SupportedRequirements = new HashSet<string>(StringComparer.Ordinal) { ShareRequirements.MustExchangeToken },
+            RequireTokenExchange = security.RequireTokenExchange,
+            Now = now,
+        });
+        if (!read.IsValid)
+        {
+            Log.Refused(logger, read.SuggestedStatusCode, read.Error.Message);
+            return OcmApi.Error(read.SuggestedStatusCode, read.Error);
+        }
+
+        var share = read.Value;
+        if (!share.ShareWith.IsAt(server.Authority))
+        {
+            return OcmApi.Error(StatusCodes.Status400BadRequest, "The recipient is not on this server.",
+                [new OcmValidationError("shareWith", $"NOT_FOUND: '{share.ShareWith}' is not an address on {server.Authority}.")]);
+        }
+
+        var normalized = User.Normalize(share.ShareWith.Identifier);
+        var recipient = await db.Set<User>().AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedName == normalized, cancellationToken);
+        if (recipient is null || recipient.Disabled)
+        {
+            return OcmApi.Error(StatusCodes.Status400BadRequest, "The recipient does not exist on this server.",
+                [new OcmValidationError("shareWith", $"NOT_FOUND: no user '{share.ShareWith.Identifier}' here.")]);
+        }
+
+        // The sending server is the host of `sender` (§5.5, §9.4 step 6); a signed request may only speak for itself.
+        var senderHost = share.Sender.Authority;
+        if (!request.IsConsistentWith(senderHost))
+        {
+            Log.Refused(logger, 403, $"signed by {request.SignerHost} but the share claims sender {share.Sender}");
+            return OcmApi.Error(StatusCodes.Status403Forbidden,
+                $"The request is signed by {request.SignerHost} but the share says it comes from {senderHost}.");
+        }
+
+        var peerDecision = trust.EvaluatePeer(senderHost);
+        if (!peerDecision.Allowed)
+        {
+            Log.Refused(logger, 403, peerDecision.Reason!);
+            return OcmApi.Error(StatusCodes.Status403Forbidden, peerDecision.Reason!);
+        }
+
+        var webdav = share.Protocol.WebDav!;
+        var existing = await db.Set<ReceivedShare>().SingleOrDefaultAsync(
+            s => s.SenderHost == senderHost && s.ProviderId == share.ProviderId, cancellationToken);
+        if (existing is not null)
+        {
+            // A retried delivery: the first one already created it.
+            return Created(recipient);
+        }
+
+        var autoAccept = trust.AutoAccepts(senderHost);
+        var received = new ReceivedShare
+        {
+            RecipientUserId = recipient.Id,
+            SenderHost = senderHost,
+            ProviderId = share.ProviderId,
+            Name = share.Name,
+            ResourceType = share.ResourceType,
+            IsFolder = share.ResourceType == ResourceTypes.Folder ? true : null,
+            Owner = share.Owner.ToString(),
+            Sender = share.Sender.ToString(),
+            OwnerDisplayName = share.OwnerDisplayName,
+            SenderDisplayName = share.SenderDisplayName,
+            ShareType = share.ShareType,
+            Description = share.Description,
+            WebDavUri = webdav.IsLegacy ? null : webdav.Uri,
+            ProtectedSecret = protector.Protect(webdav.SharedSecret),
+            Permissions = SharePermissionNames.Parse(webdav.Permissions, webdav.LegacyPermissions),
+            MustExchangeToken = webdav.MustExchangeToken,
+            Legacy = webdav.IsLegacy,
+            Expiration = share.ExpiresAt,
+            State = autoAccept ? ReceivedShareState.Accepted : ReceivedShareState.Pending,
+            Created = now,
+            Updated = now,
+        };
+        db.Add(received);
+        try
+        {
+            if (autoAccept)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                notifier.ShareAccepted(received, recipient.Name);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same share delivered twice concurrently: the other request stored it.
+            db.ChangeTracker.Clear();
+            if (await db.Set<ReceivedShare>().AnyAsync(s => s.SenderHost == senderHost && s.ProviderId == share.ProviderId, CancellationToken.None))
+            {
+                return Created(recipient);
+            }
+
+            throw;
+        }
+
+        Log.Received(logger, received.Id, senderHost, received.State.ToString());
+        return Created(recipient);
+    }
+
+    private static IResult Created(User recipient) => new OcmApi.JsonBytesResult(
+        StatusCodes.Status201Created,
+        OcmJson.Write(new ShareCreatedResponse { RecipientDisplayName = recipient.DisplayName ?? recipient.Name }));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Received share #{Id} from {SenderHost} ({State})")]
+        public static partial void Received(ILogger logger, long id, string senderHost, string state);
+
+        [LoggerMessage(2, LogLevel.Warning, "Refused an incoming share with {Status}: {Reason}")]
+        public static partial void Refused(ILogger logger, int status, string reason);
+    }
+}
+
+/// <summary>Maps between the wire's permission names and <see cref="SharePermissions"/>.</summary>
+internal static class SharePermissionNames
+{
+    public static SharePermissions Parse(IEnumerable<string>? names, string? legacy = null)
+    {
+        var result = SharePermissions.None;
+        foreach (var name in names ?? [])
+        {
+            result |= name switch
+            {
+                WebDavPermissions.Read => SharePermissions.Read,
+                WebDavPermissions.Write => SharePermissions.Write,
+                WebDavPermissions.Share => SharePermissions.Share,
+                _ => SharePermissions.None,
+            };
+        }
+
+        // Legacy 1.0 shares name no permissions (or a WebDAV property name): read is implied.
+        return result == SharePermissions.None || legacy is not null ? result | SharePermissions.Read : result;
+    }
+
+    public static IReadOnlyList<string> ToNames(SharePermissions permissions)
+    {
+        var names = new List<string>(3);
+        if (permissions.HasFlag(SharePermissions.Read))
+        {
+            names.Add(WebDavPermissions.Read);
+        }
+
+        if (permissions.HasFlag(SharePermissions.Write))
+        {
+            names.Add(WebDavPermissions.Write);
+        }
+
+        if (permissions.HasFlag(SharePermissions.Share))
+        {
+            names.Add(WebDavPermissions.Share);
+        }
+
+        return names;
+    }
+}

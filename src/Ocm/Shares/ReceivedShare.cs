@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Ocm.Shares;
+
+internal enum ReceivedShareState
+{
+    Pending,
+    Accepted,
+    Declined,
+
+    /// <summary>The sender revoked it (SHARE_UNSHARED).</summary>
+    Unshared,
+}
+
+/// <summary>A share another server offered to one of our users. Keyed by (sending server, providerId).</summary>
+internal sealed class ReceivedShare
+{
+    public long Id { get; set; }
+
+    public long RecipientUserId { get; set; }
+
+    /// <summary>The sending server's authority (verified signer when signed, else the host of <c>sender</c>).</summary>
+    public required string SenderHost { get; set; }
+
+    public required string ProviderId { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string ResourceType { get; set; }
+
+    /// <summary>True when the remote turned out to be a folder although <see cref="ResourceType"/> said file (Nextcloud).</summary>
+    public bool? IsFolder { get; set; }
+
+    public required string Owner { get; set; }
+
+    public required string Sender { get; set; }
+
+    public string? OwnerDisplayName { get; set; }
+
+    public string? SenderDisplayName { get; set; }
+
+    public string ShareType { get; set; } = "user";
+
+    public string? Description { get; set; }
+
+    /// <summary>
+    /// Where the data is: an absolute URL, or the id to append to the sender's discovered WebDAV root. Null for legacy
+    /// <c>options</c> shares (the secret alone names the share at the root).
+    /// </summary>
+    public string? WebDavUri { get; set; }
+
+    /// <summary>The shared secret, encrypted with the data directory's secret key (<see cref="SecretProtector"/>).</summary>
+    public required string ProtectedSecret { get; set; }
+
+    public SharePermissions Permissions { get; set; }
+
+    public bool MustExchangeToken { get; set; }
+
+    /// <summary>A legacy <c>options</c>-form share: access with Basic (secret as user name).</summary>
+    public bool Legacy { get; set; }
+
+    public DateTimeOffset? Expiration { get; set; }
+
+    public ReceivedShareState State { get; set; }
+
+    /// <summary>From a sender who is not a contact of the recipient (shown apart, marked unknown).</summary>
+    public bool Quarantined { get; set; }
+
+    /// <summary>Which authentication worked last against the sender (<c>bearer</c>, <c>basic</c>, <c>token</c>).</summary>
+    public string? AccessMethod { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+
+    public DateTimeOffset Updated { get; set; }
+
+    public bool IsExpired(DateTimeOffset now) => Expiration is { } expiration && expiration <= now;
+}
+
+internal sealed class ReceivedShareConfiguration : IEntityTypeConfiguration<ReceivedShare>
+{
+    public void Configure(EntityTypeBuilder<ReceivedShare> builder)
+    {
+        builder.ToTable("received_shares");
+        builder.HasIndex(s => new { s.SenderHost, s.ProviderId }).IsUnique();
+        builder.HasIndex(s => new { s.RecipientUserId, s.State });
+        builder.Property(s => s.SenderHost).HasMaxLength(300);
+        builder.Property(s => s.ProviderId).HasMaxLength(300);
+        builder.Property(s => s.Name).HasMaxLength(1000);
+        builder.Property(s => s.ResourceType).HasMaxLength(50);
+        builder.Property(s => s.Owner).HasMaxLength(600);
+        builder.Property(s => s.Sender).HasMaxLength(600);
+        builder.Property(s => s.OwnerDisplayName).HasMaxLength(300);
+        builder.Property(s => s.SenderDisplayName).HasMaxLength(300);
+        builder.Property(s => s.ShareType).HasMaxLength(50);
+        builder.Property(s => s.Description).HasMaxLength(2000);
+        builder.Property(s => s.WebDavUri).HasMaxLength(2000);
+        builder.Property(s => s.ProtectedSecret).HasMaxLength(1000);
+        builder.Property(s => s.AccessMethod).HasMaxLength(20);
+        builder.Property(s => s.State).HasConversion<string>().HasMaxLength(30);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Notifications;
+using Ocm.Protocol.Notifications;
+using Ocm.Signatures;
+
+namespace Ocm.Shares;
+
+/// <summary>
+/// Share notifications in both directions. About a share we sent: SHARE_ACCEPTED / SHARE_DECLINED / SHARE_UNSHARED
+/// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
+/// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, D12) from the sender's
+/// server. The caller must be the counter-party: its verified signature, or the share's secret in
+/// <c>notification.sharedSecret</c> for legacy peers.
+/// </summary>
+internal sealed partial class ShareNotificationHandler(SecretProtector secrets, TimeProvider time, ILogger<ShareNotificationHandler> logger) : INotificationHandler
+{
+    public bool Handles(string notificationType) =>
+        notificationType is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared
+        || NotificationTypes.IsPermissionChange(notificationType);
+
+    public async Task<IResult?> HandleAsync(NewNotification notification, OcmRequest request, OcmDb db, CancellationToken cancellationToken)
+    {
+        var type = notification.NotificationType;
+        var now = time.GetUtcNow();
+        var secret = notification.Notification?.SharedSecret;
+
+        if (type is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared)
+        {
+            var outgoing = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.ProviderId == notification.ProviderId, cancellationToken);
+            if (outgoing is not null)
+            {
+                if (!IsRecipient(outgoing, request, secret))
+                {
+                    return Forbidden(notification, request);
+                }
+
+                outgoing.State = type == NotificationTypes.ShareAccepted ? OutgoingShareState.Accepted : OutgoingShareState.Declined;
+                outgoing.StateReason = type == NotificationTypes.ShareUnshared ? "the recipient removed the share" : null;
+                outgoing.Updated = now;
+                await db.SaveChangesAsync(cancellationToken);
+                return null;
+            }
+
+            if (type != NotificationTypes.ShareUnshared)
+            {
+                Log.UnknownShare(logger, type, notification.ProviderId);
+                return null;
+            }
+        }
+
+        // About a share we received.
+        var received = await FindReceivedAsync(db, notification.ProviderId, request, secret, cancellationToken);
+        if (received is null)
+        {
+            var any = await db.Set<ReceivedShare>().AnyAsync(s => s.ProviderId == notification.ProviderId, cancellationToken);
+            if (any)
+            {
+                return Forbidden(notification, request);
+            }
+
+            Log.UnknownShare(logger, type, notification.ProviderId);
+            return null;
+        }
+
+        if (type == NotificationTypes.ShareUnshared)
+        {
+            received.State = ReceivedShareState.Unshared;
+        }
+        else
+        {
+            var webdav = notification.Notification?.Protocol?.WebDav;
+            if (webdav is not null)
+            {
+                received.Permissions = SharePermissionNames.Parse(webdav.Permissions);
+                received.MustExchangeToken = webdav.MustExchangeToken;
+            }
+            else if (notification.Notification?.AdditionalData?.TryGetValue("permissions", out var permissions) == true
+                && permissions.ValueKind == System.Text.Json.JsonValueKind.Array)
+            {
+                received.Permissions = SharePermissionNames.Parse(permissions.EnumerateArray()
+                    .Where(p => p.ValueKind == System.Text.Json.JsonValueKind.String).Select(p => p.GetString()!));
+            }
+
+            if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
+                && expiration.TryGetInt64(out var seconds))
+            {
+                received.Expiration = seconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+            }
+        }
+
+        received.Updated = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return null;
+    }
+
+    private bool IsRecipient(OutgoingShare share, OcmRequest request, string? secret)
+    {
+        if (request.IsSigned)
+        {
+            return string.Equals(request.SignerHost, share.RecipientHost, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return secret is not null && FixedEquals(secret, secrets.DeriveShareSecret(share.ProviderId));
+    }
+
+    private async Task<ReceivedShare?> FindReceivedAsync(OcmDb db, string providerId, OcmRequest request, string? secret, CancellationToken cancellationToken)
+    {
+        if (request.IsSigned)
+        {
+            return await db.Set<ReceivedShare>().SingleOrDefaultAsync(
+                s => s.SenderHost == request.SignerHost && s.ProviderId == providerId, cancellationToken);
+        }
+
+        if (secret is null)
+        {
+            return null;
+        }
+
+        // Unsigned (legacy): the share whose secret the caller knows.
+        var candidates = await db.Set<ReceivedShare>().Where(s => s.ProviderId == providerId).ToListAsync(cancellationToken);
+        return candidates.FirstOrDefault(s => FixedEquals(secret, secrets.Unprotect(s.ProtectedSecret)));
+    }
+
+    private IResult Forbidden(NewNotification notification, OcmRequest request)
+    {
+        Log.NotCounterparty(logger, notification.NotificationType, notification.ProviderId, request.SignerHost ?? "(unsigned)");
+        return OcmApi.Error(StatusCodes.Status403Forbidden,
+            $"The caller is not the other party of share '{notification.ProviderId}' (neither its signature nor the shared secret matches).");
+    }
+
+    private static bool FixedEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "{Type} for unknown share {ProviderId}: nothing to do")]
+        public static partial void UnknownShare(ILogger logger, string type, string providerId);
+
+        [LoggerMessage(2, LogLevel.Warning, "{Type} for share {ProviderId} refused: {Signer} is not its counter-party")]
+        public static partial void NotCounterparty(ILogger logger, string type, string providerId, string signer);
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Ocm.Delivery;
+using Ocm.Federation;
+using Ocm.Hosting;
+using Ocm.Notifications;
+using Ocm.Protocol.Discovery;
+using Ocm.Protocol.Shares;
+using Ocm.Signatures;
+using Ocm.Tokens;
+
+namespace Ocm.Shares;
+
+internal static class SharesServiceCollectionExtensions
+{
+    public static IServiceCollection AddOcmShares(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SharesOptions.Section).Get<SharesOptions>() ?? new SharesOptions();
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<ShareSecrets>();
+        services.TryAddSingleton<SecretProtector>();
+        services.TryAddScoped<Notifier>();
+        services.AddSingleton<IOutboxListener, ShareDeliveryListener>();
+        services.AddSingleton<INotificationHandler, ShareNotificationHandler>();
+        services.AddSingleton<IDiscoveryContributor, SharesDiscoveryContributor>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SharesApiJsonContext.Default));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOcmShares(this IEndpointRouteBuilder app)
+    {
+        app.MapIncomingShares();
+        app.MapOcmNotifications();
+        app.MapOcmTokens();
+        app.MapShareApi();
+        app.MapReceivedShareApi();
+        return app;
+    }
+}
+
+/// <summary>
+/// Advertises what sharing really supports: <c>file</c> and <c>folder</c> over WebDAV in both roles (served under
+/// <c>/dav/ocm/</c>, relative or absolute URIs accepted), notifications, and the code flow at <c>/ocm/token</c>
+/// (with <c>must-exchange-token</c> when configured).
+/// </summary>
+internal sealed class SharesDiscoveryContributor(SecurityOptions security) : IDiscoveryContributor
+{
+    public void Contribute(DiscoveryDocumentBuilder document, OcmServerInfo server)
+    {
+        var webDavRoot = server.Path("dav/ocm/");
+        document.AddWebDavResourceType(ResourceTypes.File, webDavRoot, WebDavUriForms.Relative);
+        document.AddWebDavResourceType(ResourceTypes.Folder, webDavRoot, WebDavUriForms.Relative);
+        document.WithCapability(OcmCapabilities.Notifications);
+        document.WithTokenEndPoint(server.Url("ocm/token"));
+        if (security.RequireTokenExchange)
+        {
+            document.WithCriterion(OcmCriteria.MustExchangeToken);
+        }
+    }
+}

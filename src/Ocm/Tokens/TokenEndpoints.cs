@@ -1,0 +1,112 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Json;
+using Ocm.Protocol.Tokens;
+using Ocm.Shares;
+using Ocm.Signatures;
+
+namespace Ocm.Tokens;
+
+/// <summary>
+/// <c>POST /ocm/token</c>, the code flow (ocm-protocol.md §8): a signed <c>application/x-www-form-urlencoded</c>
+/// request with <c>grant_type=authorization_code</c>, <c>client_id</c> (the receiving server, which must be the
+/// verified signer and the share's recipient host) and <c>code</c> (the share's secret) returns a short-lived opaque
+/// bearer token, stored hashed. Errors use the OAuth dialect.
+/// </summary>
+internal static partial class TokenEndpoints
+{
+    public static IEndpointRouteBuilder MapOcmTokens(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/ocm/token", IssueAsync).RequireOcmAuthentication().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> IssueAsync(
+        HttpContext context,
+        OcmDb db,
+        ShareSecrets tokens,
+        SharesOptions options,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Ocm.Tokens");
+        var request = context.GetOcmRequest();
+        if (context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return Error(400, OAuthErrorCodes.InvalidRequest, "the body must be application/x-www-form-urlencoded");
+        }
+
+        if (!TokenRequestForm.TryParse(Encoding.UTF8.GetString(request.Body), out var form, out var formError))
+        {
+            return Error(400, formError.Error, formError.ErrorDescription);
+        }
+
+        if (!request.IsSigned)
+        {
+            Log.Refused(logger, "unsigned token request");
+            return Error(401, OAuthErrorCodes.InvalidClient, "token requests must carry an HTTP message signature of the client server");
+        }
+
+        if (!OcmAddress.TryNormalizeAuthority(form.ClientId, out var clientHost, out _)
+            || !string.Equals(clientHost, request.SignerHost, StringComparison.OrdinalIgnoreCase))
+        {
+            Log.Refused(logger, $"client_id {form.ClientId} signed by {request.SignerHost}");
+            return Error(401, OAuthErrorCodes.InvalidClient, $"client_id '{form.ClientId}' is not the server that signed the request");
+        }
+
+        var hash = ShareSecrets.Hash(form.Code);
+        var share = await db.Set<OutgoingShare>().AsNoTracking().SingleOrDefaultAsync(s => s.SecretHash == hash, cancellationToken);
+        var now = time.GetUtcNow();
+        if (share is null || share.IsExpired(now) || share.State is OutgoingShareState.Declined or OutgoingShareState.Failed)
+        {
+            Log.Refused(logger, "unknown, expired or ended share code");
+            return Error(400, OAuthErrorCodes.InvalidGrant, "the code is not valid (unknown, expired or revoked share)");
+        }
+
+        if (!string.Equals(share.RecipientHost, clientHost, StringComparison.OrdinalIgnoreCase))
+        {
+            Log.Refused(logger, $"code of a share for {share.RecipientHost} presented by {clientHost}");
+            return Error(400, OAuthErrorCodes.InvalidGrant, "the code was not issued to this client");
+        }
+
+        var token = tokens.NewSecret();
+        var lifetime = TimeSpan.FromSeconds(options.AccessTokenSeconds);
+        var expires = now + lifetime;
+        if (share.Expiration is { } shareExpiry && shareExpiry < expires)
+        {
+            expires = shareExpiry;
+        }
+
+        db.Add(new ShareAccessToken
+        {
+            ShareId = share.Id,
+            TokenHash = ShareSecrets.Hash(token),
+            ClientHost = clientHost,
+            Issued = now,
+            Expires = expires,
+        });
+        await db.Set<ShareAccessToken>().Where(t => t.Expires < now).ExecuteDeleteAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+
+        context.Response.Headers.CacheControl = "no-store";
+        return new OcmApi.JsonBytesResult(200, OcmJson.Write(new TokenResponse
+        {
+            AccessToken = token,
+            TokenType = TokenTypes.Bearer,
+            ExpiresIn = (long)(expires - now).TotalSeconds,
+        }));
+    }
+
+    private static IResult Error(int status, string error, string? description) =>
+        new OcmApi.JsonBytesResult(status, OcmJson.Write(new OAuthError { Error = error, ErrorDescription = description }));
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Token request refused: {Reason}")]
+        public static partial void Refused(ILogger logger, string reason);
+    }
+}
