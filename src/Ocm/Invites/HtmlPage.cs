@@ -6,7 +6,8 @@ namespace Ocm.Invites;
 
 /// <summary>
 /// A server-rendered HTML page (no scripts): the invite pages' layout, encoded output and the security headers they
-/// need. The invite token travels in URLs, so pages never leak a referrer; nothing may frame them.
+/// need. The invite token travels in URLs, so no referrer leaves our origin (<c>same-origin</c> rather than
+/// <c>no-referrer</c>, which would make browsers send <c>Origin: null</c> with the accept form); nothing may frame them.
 /// </summary>
 internal sealed class HtmlPage(int statusCode, string title, string body, string stylesheet, bool restrictFormTargets) : IResult
 {
@@ -24,7 +25,7 @@ internal sealed class HtmlPage(int statusCode, string title, string body, string
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
+            <meta name="referrer" content="same-origin">
             <title>{H(title)}</title>
             <link rel="stylesheet" href="{H(stylesheet)}">
             </head>
@@ -41,7 +42,7 @@ internal sealed class HtmlPage(int statusCode, string title, string body, string
         response.ContentType = "text/html; charset=utf-8";
         response.ContentLength = bytes.Length;
         response.Headers.CacheControl = "no-store";
-        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.XFrameOptions = "DENY";
 

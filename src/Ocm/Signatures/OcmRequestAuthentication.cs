@@ -181,8 +181,7 @@ internal sealed partial class OcmRequestAuthentication(
 
             // A request-share (OCM 1.4 §7) comes from the server of shareWith; its owner is our own user.
             var root = document.RootElement;
-            if (!root.TryGetProperty("sender", out _) && !root.TryGetProperty("sharedBy", out _)
-                && (root.TryGetProperty("share", out _) || root.TryGetProperty("shareId", out _))
+            if (!root.TryGetProperty("sender", out _) && !root.TryGetProperty("sharedBy", out _) && !root.TryGetProperty("providerId", out _)
                 && root.TryGetProperty("shareWith", out var requester) && requester.ValueKind == JsonValueKind.String
                 && OcmAddress.TryParse(requester.GetString(), out var requesterAddress, out _))
             {
