@@ -171,7 +171,11 @@ public sealed class InvitingAUserOnAnotherServer
 
         using var response = await a.Client.PostAsJsonAsync("ocm/invite-accepted", new
         {
-            recipientProvider = "recv.example.org", token, userID = "mallory", email = "", name = "Mallory",
+            recipientProvider = "recv.example.org",
+            token,
+            userID = "mallory",
+            email = "",
+            name = "Mallory",
         });
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
