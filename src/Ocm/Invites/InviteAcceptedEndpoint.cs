@@ -38,9 +38,10 @@ internal static partial class InviteAcceptedEndpoint
         InviteRegistry registry,
         OcmServerInfo server,
         TimeProvider time,
-        ILogger<InviteRegistry> logger,
+        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
+        var logger = loggers.CreateLogger("Ocm.Invites.InviteAccepted");
         var request = context.GetOcmRequest();
         var read = OcmJson.ValidateInviteAccepted(request.Body);
         if (!read.IsValid)
