@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ocm.Federation;
+using Ocm.Invites;
 using Ocm.Users;
 
 namespace Ocm.Hosting;
@@ -18,6 +19,7 @@ internal static class OcmCommandLine
             Signatures.SigCommands.Create(),
             Shares.ShareCommands.CreateShare(),
             Shares.ShareCommands.CreateReceived(),
+            InviteCommands.Create(),
         };
         return root;
     }

@@ -4,6 +4,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Invites;
 using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
@@ -59,6 +60,7 @@ internal static class OcmServer
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
+        builder.Services.AddOcmInvites(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
 
@@ -72,6 +74,7 @@ internal static class OcmServer
         app.MapOcmSignatures();
         app.MapOcmShares();
         app.MapOcmWebDav();
+        app.MapOcmInvites();
         return app;
     }
 

@@ -244,7 +244,8 @@ internal sealed partial class OcmRequestAuthentication(
 
     /// <summary>
     /// The server the payload says it comes from (OCM §9.4 step 6): the host of <c>sender</c> (or <c>owner</c>,
-    /// <c>sharedBy</c>) of a share, <c>recipientProvider</c> of an accepted invite, <c>client_id</c> of a token request.
+    /// <c>sharedBy</c>) of a share, <c>shareWith</c> of a request-share, <c>recipientProvider</c> of an accepted invite,
+    /// <c>client_id</c> of a token request.
     /// </summary>
     internal static string? ClaimedSigner(byte[] body, string? contentType)
     {
@@ -261,6 +262,15 @@ internal sealed partial class OcmRequestAuthentication(
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return null;
+            }
+
+            // A request-share (OCM 1.4 §7) comes from the server of shareWith; its owner is our own user.
+            var root = document.RootElement;
+            if (!root.TryGetProperty("sender", out _) && !root.TryGetProperty("sharedBy", out _) && !root.TryGetProperty("providerId", out _)
+                && root.TryGetProperty("shareWith", out var requester) && requester.ValueKind == JsonValueKind.String
+                && OcmAddress.TryParse(requester.GetString(), out var requesterAddress, out _))
+            {
+                return requesterAddress.Authority;
             }
 
             foreach (var name in new[] { "sender", "sharedBy", "owner" })

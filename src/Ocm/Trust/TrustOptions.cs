@@ -16,4 +16,11 @@ internal sealed record TrustOptions
 
     /// <summary>Shares from these hosts are accepted without asking the recipient.</summary>
     public string[] AutoAcceptFrom { get; init; } = [];
+
+    /// <summary>
+    /// With <see cref="MustInvite"/> off: shares from senders the recipient does not know (no contact) are put in
+    /// quarantine — kept apart from the normal pending shares and shown with a warning — instead of being offered like
+    /// any other share (ocm-peers.md §6 item 8). Default true.
+    /// </summary>
+    public bool QuarantineUnknownSenders { get; init; } = true;
 }

@@ -1,5 +1,10 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ocm.Contacts;
+using Ocm.Data;
 using Ocm.Federation;
 using Ocm.Hosting;
+using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Discovery;
 
 namespace Ocm.Trust;
@@ -13,11 +18,14 @@ internal readonly record struct TrustDecision(bool Allowed, string? Reason)
 }
 
 /// <summary>
-/// The one place that decides which servers may federate with us (allowlist, denylist) and how incoming shares are
-/// treated (auto-accept from trusted peers). Reflected in discovery <c>criteria</c>.
+/// The one place that decides which servers may federate with us (allowlist, denylist), whether a share needs an
+/// invite first (<c>must-invite</c>), and how incoming shares are treated (auto-accept from trusted peers, quarantine for
+/// unknown senders). Reflected in discovery <c>criteria</c>. Every refusal of an incoming request is logged.
 /// </summary>
-internal sealed class TrustPolicy(TrustOptions options)
+internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPolicy>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<TrustPolicy>.Instance;
+
     public TrustOptions Options => options;
 
     /// <summary>May <paramref name="host"/> (<c>host[:port]</c>) send us requests, or receive ours?</summary>
@@ -38,6 +46,89 @@ internal sealed class TrustPolicy(TrustOptions options)
 
     /// <summary>Shares from this host need no confirmation by the recipient.</summary>
     public bool AutoAccepts(string host) => options.AutoAcceptFrom.Any(pattern => HostPattern.Matches(pattern, host));
+
+    /// <summary>
+    /// Decides what becomes of a share from <paramref name="sender"/>, sent by the server <paramref name="senderHost"/>
+    /// (the verified signer, else the sender's host), to the local user <paramref name="recipientUserId"/>:
+    /// <list type="number">
+    /// <item>the sending server is denied by the deny/allow lists → <see cref="IncomingShareAction.Refuse"/> (403);</item>
+    /// <item><c>must-invite</c> is on and no invite was exchanged between sender and recipient → Refuse (403, R35);</item>
+    /// <item>the sending server is in <c>AutoAcceptFrom</c> → <see cref="IncomingShareAction.AutoAccept"/>;</item>
+    /// <item>the sender is one of the recipient's contacts → <see cref="IncomingShareAction.Pending"/>;</item>
+    /// <item>otherwise (an unknown sender, must-invite off) → <see cref="IncomingShareAction.Quarantine"/>, or Pending
+    /// when <c>QuarantineUnknownSenders</c> is off.</item>
+    /// </list>
+    /// Refusals are logged with their reason.
+    /// </summary>
+    public async Task<IncomingShareDecision> EvaluateIncomingShareAsync(
+        OcmDb db,
+        string senderHost,
+        OcmAddress sender,
+        long recipientUserId,
+        CancellationToken ct)
+    {
+        var peer = EvaluatePeer(senderHost);
+        if (!peer.Allowed)
+        {
+            Log.ShareRefused(_logger, senderHost, peer.Reason!);
+            return IncomingShareDecision.Refuse(peer.Reason!);
+        }
+
+        if (!string.Equals(senderHost, sender.Authority, StringComparison.OrdinalIgnoreCase))
+        {
+            var senderServer = EvaluatePeer(sender.Authority);
+            if (!senderServer.Allowed)
+            {
+                Log.ShareRefused(_logger, senderHost, senderServer.Reason!);
+                return IncomingShareDecision.Refuse(senderServer.Reason!);
+            }
+        }
+
+        var contact = await db.Set<Contact>().AsNoTracking()
+            .Where(c => c.UserId == recipientUserId && c.Provider == sender.Authority && c.RemoteUserId == sender.Identifier)
+            .Select(c => new { c.Source })
+            .FirstOrDefaultAsync(ct);
+
+        if (options.MustInvite && contact?.Source != ContactSource.Invite)
+        {
+            var reason = $"This server accepts shares only from contacts with whom an invite was exchanged (must-invite); {sender} is not one.";
+            Log.ShareRefused(_logger, senderHost, reason);
+            return IncomingShareDecision.Refuse(reason);
+        }
+
+        if (AutoAccepts(senderHost))
+        {
+            return IncomingShareDecision.AutoAccept($"The server {senderHost} is trusted: its shares are accepted automatically.");
+        }
+
+        if (contact is not null)
+        {
+            return IncomingShareDecision.Pending($"{sender} is a contact of the recipient ({contact.Source.ToString().ToLowerInvariant()}).");
+        }
+
+        return options.QuarantineUnknownSenders
+            ? IncomingShareDecision.Quarantine($"{sender} is not a contact of the recipient: the share is kept in quarantine.")
+            : IncomingShareDecision.Pending($"{sender} is not a contact of the recipient.");
+    }
+
+    /// <summary>
+    /// The answer to an incoming OCM request from a server the policy refuses: logged (endpoint, host, reason) and
+    /// answered 403 with the OCM error body.
+    /// </summary>
+    public IResult Refuse(string endpoint, string host, string reason)
+    {
+        Log.RequestRefused(_logger, endpoint, host, reason);
+        return OcmApi.Error(StatusCodes.Status403Forbidden, reason);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Refused a share from {Host}: {Reason}")]
+        public static partial void ShareRefused(ILogger logger, string host, string reason);
+
+        [LoggerMessage(2, LogLevel.Warning, "Refused {Endpoint} from {Host}: {Reason}")]
+        public static partial void RequestRefused(ILogger logger, string endpoint, string host, string reason);
+    }
 }
 
 /// <summary>Host patterns: exact (<c>cloud.example.org</c>), wildcard (<c>*.example.org</c>), optional <c>:port</c>.</summary>

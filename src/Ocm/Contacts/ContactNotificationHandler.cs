@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Hosting;
+using Ocm.Notifications;
+using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Notifications;
+using Ocm.Signatures;
+
+namespace Ocm.Contacts;
+
+/// <summary>
+/// <c>USER_REMOVED</c> (spec.yaml 1.4, D6): a remote user removed one of our users from their contacts. We reciprocate
+/// ("receiver MAY reciprocate"): the remote user (<c>providerId</c>, at the signing server) leaves the address book of
+/// the local user named in <c>notification.grantee</c>. Only signed notifications are honoured (there is no share
+/// secret to prove who sends it); without a grantee of ours nothing changes. Always 201 once authenticated.
+/// </summary>
+internal sealed partial class ContactNotificationHandler(OcmServerInfo server, ILogger<ContactNotificationHandler> logger) : INotificationHandler
+{
+    public bool Handles(string notificationType) => notificationType == NotificationTypes.UserRemoved;
+
+    public async Task<IResult?> HandleAsync(NewNotification notification, OcmRequest request, OcmDb db, CancellationToken cancellationToken)
+    {
+        if (!request.IsSigned)
+        {
+            return OcmApi.Error(StatusCodes.Status401Unauthorized, "USER_REMOVED must carry an HTTP message signature of the sending server.");
+        }
+
+        var signer = request.SignerHost!;
+        var grantee = notification.Notification?.Grantee;
+        if (!OcmAddress.TryParse(grantee, out var local) || !local.IsAt(server.Authority))
+        {
+            Log.Ignored(logger, signer);
+            return null;
+        }
+
+        // providerId is the remote user's id as exchanged in the invite (it may itself contain '@').
+        if (!OcmAddress.TryParse(notification.ProviderId + "@" + signer, out var remote))
+        {
+            return null;
+        }
+
+        var userName = local.Identifier.ToLowerInvariant();
+        var removed = await db.Set<Contact>()
+            .Where(c => c.Provider == remote.Authority && c.RemoteUserId == remote.Identifier)
+            .Where(c => db.Set<Users.User>().Any(u => u.Id == c.UserId && u.NormalizedName == userName))
+            .ExecuteDeleteAsync(cancellationToken);
+        Log.Reciprocated(logger, signer, removed);
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "USER_REMOVED from {Server} names no local user; nothing changed")]
+        public static partial void Ignored(ILogger logger, string server);
+
+        [LoggerMessage(2, LogLevel.Information, "USER_REMOVED from {Server}: {Count} contact(s) removed in return")]
+        public static partial void Reciprocated(ILogger logger, string server, int count);
+    }
+}

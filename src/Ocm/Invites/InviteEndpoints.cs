@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Contacts;
+using Ocm.Data;
+using Ocm.Users;
+
+namespace Ocm.Invites;
+
+/// <summary>Body of <c>POST /api/v1/invites</c> (optional).</summary>
+internal sealed record CreateInviteRequest(string? Label);
+
+/// <summary>A new invite: the token is shown only in this answer.</summary>
+internal sealed record CreatedInvite(long Id, string Token, string InviteString, string Link, DateTimeOffset Expires);
+
+/// <summary>An invite as listed: metadata only, never the token.</summary>
+internal sealed record InviteView(long Id, string? Label, DateTimeOffset Created, DateTimeOffset Expires, string State, DateTimeOffset? Accepted, string? AcceptedBy);
+
+/// <summary>Body of <c>POST /api/v1/invites/accept</c>: the invite string (or link), or the token and the inviter's server.</summary>
+internal sealed record AcceptInviteRequest(string? Invite, string? Token, string? ProviderDomain);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CreateInviteRequest))]
+[JsonSerializable(typeof(CreatedInvite))]
+[JsonSerializable(typeof(InviteView))]
+[JsonSerializable(typeof(List<InviteView>))]
+[JsonSerializable(typeof(AcceptInviteRequest))]
+internal sealed partial class InvitesJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The invite API of the signed-in user: <c>POST /api/v1/invites</c> (201 with token, invite string, WAYF link and
+/// expiry), <c>GET /api/v1/invites</c>, <c>DELETE /api/v1/invites/{id}</c> (revoke), and
+/// <c>POST /api/v1/invites/accept</c> (accept someone else's invite). Errors are RFC 9457 ProblemDetails.
+/// </summary>
+internal static class InviteEndpoints
+{
+    public static IEndpointRouteBuilder MapInviteApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/invites").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy);
+
+        api.MapPost("", async (HttpContext context, CreateInviteRequest? request, InviteRegistry registry, CancellationToken cancellationToken) =>
+        {
+            var user = context.GetSignedInUser();
+            if (request?.Label is { Length: > InviteConfiguration.MaxLabelLength })
+            {
+                return Results.Problem(statusCode: 400, title: "Label too long", detail: $"The label may have at most {InviteConfiguration.MaxLabelLength} characters.");
+            }
+
+            var (invite, token) = await registry.CreateAsync(user.Id, request?.Label, cancellationToken);
+            var created = new CreatedInvite(invite.Id, token, registry.InviteStringFor(token), registry.LinkFor(token).AbsoluteUri, invite.Expires);
+            return Results.Created($"/api/v1/invites/{invite.Id}", created);
+        });
+
+        api.MapGet("", async (HttpContext context, OcmDb db, InviteRegistry registry, CancellationToken cancellationToken) =>
+        {
+            var user = context.GetSignedInUser();
+            var invites = await db.Set<Invite>().AsNoTracking().Where(i => i.UserId == user.Id).OrderByDescending(i => i.Created).ToListAsync(cancellationToken);
+            return TypedResults.Ok(invites
+                .Select(i => new InviteView(i.Id, i.Label, i.Created, i.Expires, registry.StateOf(i).ToString().ToLowerInvariant(), i.Accepted, i.AcceptedBy))
+                .ToList());
+        });
+
+        api.MapDelete("/{id:long}", async (HttpContext context, long id, OcmDb db, CancellationToken cancellationToken) =>
+        {
+            var user = context.GetSignedInUser();
+            var deleted = await db.Set<Invite>().Where(i => i.Id == id && i.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+            return deleted == 0
+                ? Results.Problem(statusCode: 404, title: "No such invite", detail: $"You have no invite with id {id}.")
+                : Results.NoContent();
+        });
+
+        api.MapPost("/accept", async (HttpContext context, AcceptInviteRequest request, InviteAcceptor acceptor, CancellationToken cancellationToken) =>
+        {
+            var user = context.GetSignedInUser();
+            if (!InviteInput.TryRead(request.Invite, request.Token, request.ProviderDomain, out var token, out var inviterServer, out var error))
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid invite", detail: error);
+            }
+
+            var outcome = await acceptor.AcceptAsync(user.Id, token, inviterServer, cancellationToken);
+            return outcome.Succeeded
+                ? Results.Ok(ContactView.From(outcome.Contact))
+                : Results.Problem(statusCode: outcome.Status, title: outcome.Title, detail: outcome.Detail);
+        });
+
+        return app;
+    }
+}
