@@ -7,6 +7,7 @@ using Ocm.Files;
 using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
+using Ocm.Ui;
 using Ocm.Users;
 using Ocm.WebDav;
 
@@ -59,6 +60,7 @@ internal static class OcmServer
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
+        builder.Services.AddOcmUi(builder.Configuration, dataDir);
 
         configureTestServices?.Invoke(builder.Services);
 
@@ -72,6 +74,7 @@ internal static class OcmServer
         app.MapOcmSignatures();
         app.MapOcmShares();
         app.MapOcmWebDav();
+        app.MapOcmUi();
         return app;
     }
 
