@@ -52,8 +52,8 @@ internal static class DiscoveryDocumentEndpoints
         }
 
         app.MapGet("/.well-known/ocm", Serve).ExcludeFromDescription();
+        // Routing matches this with and without the trailing slash, which old peers add (ocm-peers.md §3.1).
         app.MapGet("/ocm-provider", Serve).ExcludeFromDescription();
-        app.MapGet("/ocm-provider/", Serve).ExcludeFromDescription();
         return app;
     }
 }

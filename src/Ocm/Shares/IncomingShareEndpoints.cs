@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
-using Ocm.Notifications;
 using Ocm.Federation;
 using Ocm.Hosting;
+using Ocm.Notifications;
 using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Errors;
 using Ocm.Protocol.Json;
