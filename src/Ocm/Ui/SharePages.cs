@@ -88,14 +88,16 @@ internal static class SharePages
             <nav class="breadcrumbs" aria-label="Back"><ol><li><a href="{ui.Urls.Folder(path.Parent)}">{(path.Parent.IsRoot ? "Files" : path.Parent.Name)}</a></li></ol></nav>
             <h1>Share “{node.Name}”</h1>
             <p class="muted">{(node.IsFolder ? "Folder" : "File")} {UiUrls.Display(path)} · {UiFormat.Bytes(node.Size)}</p>
+            <div class="columns">
             <section aria-labelledby="new-share-title">
             <h2 id="new-share-title">Share with someone on another server</h2>
-            {ui.Form(ui.Urls.Action("shares"), fields, "stack narrow", id: "share-form")}
+            {ui.Form(ui.Urls.Action("shares"), fields, "stack", id: "share-form")}
             </section>
             <section aria-labelledby="shares-title">
-            <h2 id="shares-title">Shared with</h2>
+            <h2 id="shares-title">Shared with ({shares.Count})</h2>
             {list}
             </section>
+            </div>
             """);
         return ui.Page("Share " + node.Name, body, UiSection.Files);
     }

@@ -46,7 +46,7 @@ internal static partial class UploadEndpoint
         {
             if (section is null || FieldName(section) != UiRequest.CsrfField)
             {
-                return Fail(ui, script, StatusCodes.Status400BadRequest, "The upload form expired; reload the page and try again.", back);
+                return Expired(ui, script);
             }
 
             context.Request.Headers[UiRequest.CsrfHeader] = await ReadFieldAsync(section, cancellationToken);
@@ -59,7 +59,7 @@ internal static partial class UploadEndpoint
         }
         catch (AntiforgeryValidationException)
         {
-            return Fail(ui, script, StatusCodes.Status400BadRequest, "The upload form expired; reload the page and try again.", back);
+            return Expired(ui, script);
         }
 
         var folder = await files.FindAsync(user.Id, folderPath, cancellationToken);
@@ -226,6 +226,15 @@ internal static partial class UploadEndpoint
 
     /// <summary>Browsers send the base name; old ones sent a whole client path (<c>C:\x\y.txt</c>).</summary>
     private static string BaseName(string fileName) => fileName[(fileName.LastIndexOfAny(['/', '\\']) + 1)..].Trim();
+
+    /// <summary>No valid anti-forgery token: refused like every other form (400), nothing stored.</summary>
+    private static IResult Expired(UiRequest ui, bool script)
+    {
+        const string Text = "The upload form expired (or came from another site); reload the page and try again.";
+        return script
+            ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Form expired", detail: Text)
+            : ui.Message(StatusCodes.Status400BadRequest, "Form expired", Text, UiSection.Files);
+    }
 
     private static IResult Fail(UiRequest ui, bool script, int status, string message, string back) =>
         script
