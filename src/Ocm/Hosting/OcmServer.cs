@@ -8,6 +8,7 @@ using Ocm.Invites;
 using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
+using Ocm.Ui;
 using Ocm.Users;
 using Ocm.WebDav;
 
@@ -61,6 +62,7 @@ internal static class OcmServer
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
         builder.Services.AddOcmInvites(builder.Configuration);
+        builder.Services.AddOcmUi(builder.Configuration, dataDir);
 
         configureTestServices?.Invoke(builder.Services);
 
@@ -75,6 +77,7 @@ internal static class OcmServer
         app.MapOcmShares();
         app.MapOcmWebDav();
         app.MapOcmInvites();
+        app.MapOcmUi();
         return app;
     }
 

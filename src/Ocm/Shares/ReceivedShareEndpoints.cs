@@ -48,7 +48,7 @@ internal static class ReceivedShareEndpoints
         return share is null ? NotFound(id) : TypedResults.Ok(ToView(share, options));
     }
 
-    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> AcceptAsync(
+    internal static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> AcceptAsync(
         long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var share = await FindAsync(db, context, id, cancellationToken);
@@ -74,7 +74,7 @@ internal static class ReceivedShareEndpoints
         return TypedResults.Ok(ToView(share, options));
     }
 
-    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> DeclineAsync(
+    internal static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> DeclineAsync(
         long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var share = await FindAsync(db, context, id, cancellationToken);
@@ -95,7 +95,7 @@ internal static class ReceivedShareEndpoints
     }
 
     /// <summary>Leave: the share disappears for the recipient; an accepted share tells the owner (SHARE_UNSHARED).</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
     {
         var share = await FindAsync(db, context, id, cancellationToken);
         if (share is null)

@@ -159,7 +159,7 @@ internal static partial class ShareEndpoints
         return share is null ? NotFound(id) : TypedResults.Ok(ToView(share, await CurrentPathAsync(files, share, cancellationToken)));
     }
 
-    private static async Task<Results<Ok<ShareView>, ProblemHttpResult>> UpdateAsync(
+    internal static async Task<Results<Ok<ShareView>, ProblemHttpResult>> UpdateAsync(
         long id,
         UpdateShareRequest body,
         HttpContext context,
@@ -202,7 +202,7 @@ internal static partial class ShareEndpoints
         return TypedResults.Ok(ToView(share, await CurrentPathAsync(files, share, cancellationToken)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
     {
         var user = context.GetSignedInUser();
         var share = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.Id == id && s.OwnerUserId == user.Id, cancellationToken);

@@ -26,6 +26,9 @@ internal sealed class User
 
     public bool Disabled { get; set; }
 
+    /// <summary>May use the admin pages of the web interface (users, peers, outbox, keys, trust).</summary>
+    public bool IsAdmin { get; set; }
+
     /// <summary>
     /// Bumped whenever a credential stops being valid (password change, disable, app password revoked), so signed-in
     /// clients whose credentials were cached are checked again — also when the change came from another process.

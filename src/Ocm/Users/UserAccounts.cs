@@ -41,6 +41,7 @@ internal sealed partial class UserAccounts(
             Email = Blank(request.Email),
             PasswordHash = hashing.Hash(request.Password),
             QuotaBytes = request.QuotaBytes,
+            IsAdmin = request.IsAdmin,
             Created = time.GetUtcNow(),
         };
         db.Set<User>().Add(user);
@@ -71,6 +72,7 @@ internal sealed partial class UserAccounts(
                 u.QuotaBytes,
                 u.Disabled,
                 u.Created,
+                u.IsAdmin,
                 db.Set<FileNode>().Where(n => n.OwnerId == u.Id && n.ParentId == null).Select(n => (long?)n.Size).FirstOrDefault() ?? 0))
             .ToListAsync(cancellationToken);
 
@@ -91,6 +93,15 @@ internal sealed partial class UserAccounts(
         user.CredentialsVersion++;
         await db.SaveChangesAsync(cancellationToken);
         Log.DisabledChanged(logger, user.Id, disabled);
+    }
+
+    /// <summary>Grants or takes away the admin pages of the web interface.</summary>
+    public async Task SetAdminAsync(string name, bool isAdmin, CancellationToken cancellationToken)
+    {
+        var user = await FindAsync(name, cancellationToken);
+        user.IsAdmin = isAdmin;
+        await db.SaveChangesAsync(cancellationToken);
+        Log.AdminChanged(logger, user.Id, isAdmin);
     }
 
     public async Task UpdateAsync(string name, string? displayName, string? email, long? quotaBytes, bool clearQuota, CancellationToken cancellationToken)
@@ -223,13 +234,17 @@ internal sealed partial class UserAccounts(
 
         [LoggerMessage(6, LogLevel.Information, "App password {AppPasswordId} of user {UserId} revoked")]
         public static partial void AppPasswordRevoked(ILogger logger, long userId, long appPasswordId);
+
+        [LoggerMessage(7, LogLevel.Information, "User {UserId} admin: {IsAdmin}")]
+        public static partial void AdminChanged(ILogger logger, long userId, bool isAdmin);
     }
 }
 
-internal sealed record NewUser(string Name, string Password, string? DisplayName = null, string? Email = null, long? QuotaBytes = null);
+internal sealed record NewUser(
+    string Name, string Password, string? DisplayName = null, string? Email = null, long? QuotaBytes = null, bool IsAdmin = false);
 
 internal sealed record UserSummary(
-    long Id, string Name, string? DisplayName, string? Email, long? QuotaBytes, bool Disabled, DateTimeOffset Created, long UsedBytes);
+    long Id, string Name, string? DisplayName, string? Email, long? QuotaBytes, bool Disabled, DateTimeOffset Created, bool IsAdmin, long UsedBytes);
 
 /// <summary>An operator mistake (unknown user, bad name, weak password): the message is shown as is.</summary>
 internal sealed class UserAccountException(string message) : Exception(message);

@@ -31,14 +31,15 @@ internal static class UserCommands
         var displayName = new Option<string?>("--display-name") { Description = "Name shown to others." };
         var email = new Option<string?>("--email") { Description = "E-mail address." };
         var quota = new Option<string?>("--quota") { Description = "Storage quota in bytes, or with a K, M, G or T suffix (binary units); default unlimited." };
-        var command = new Command("add", "Create a user.") { name, password, generate, displayName, email, quota };
+        var admin = new Option<bool>("--admin") { Description = "May use the admin pages of the web interface." };
+        var command = new Command("add", "Create a user.") { name, password, generate, displayName, email, quota, admin };
         var data = DataDirOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
         {
             var quotaBytes = ParseQuota(parse.GetValue(quota), out var unlimited);
             var secret = await ReadPasswordAsync(parse.GetValue(password), parse.GetValue(generate), accounts, cancellationToken);
             var user = await accounts.AddAsync(
-                new NewUser(parse.GetValue(name)!, secret.Password, parse.GetValue(displayName), parse.GetValue(email), unlimited ? null : quotaBytes),
+                new NewUser(parse.GetValue(name)!, secret.Password, parse.GetValue(displayName), parse.GetValue(email), unlimited ? null : quotaBytes, parse.GetValue(admin)),
                 cancellationToken);
             await Console.Out.WriteLineAsync($"Created user '{user.Name}'.");
             if (secret.Generated)
@@ -57,11 +58,11 @@ internal static class UserCommands
         {
             var users = await accounts.ListAsync(cancellationToken);
             var output = new StringBuilder();
-            output.AppendLine(CultureInfo.InvariantCulture, $"{"NAME",-24} {"DISPLAY NAME",-24} {"EMAIL",-28} {"USED",10} {"QUOTA",10} {"STATE",-8} CREATED");
+            output.AppendLine(CultureInfo.InvariantCulture, $"{"NAME",-24} {"DISPLAY NAME",-24} {"EMAIL",-28} {"USED",10} {"QUOTA",10} {"STATE",-14} CREATED");
             foreach (var user in users)
             {
                 output.AppendLine(CultureInfo.InvariantCulture,
-                    $"{user.Name,-24} {user.DisplayName ?? "-",-24} {user.Email ?? "-",-28} {FormatBytes(user.UsedBytes),10} {(user.QuotaBytes is long q ? FormatBytes(q) : "unlimited"),10} {(user.Disabled ? "disabled" : "active"),-8} {user.Created:yyyy-MM-dd}");
+                    $"{user.Name,-24} {user.DisplayName ?? "-",-24} {user.Email ?? "-",-28} {FormatBytes(user.UsedBytes),10} {(user.QuotaBytes is long q ? FormatBytes(q) : "unlimited"),10} {(user.Disabled ? "disabled" : "active") + (user.IsAdmin ? ",admin" : ""),-14} {user.Created:yyyy-MM-dd}");
             }
 
             await Console.Out.WriteAsync(output.ToString());
@@ -95,13 +96,18 @@ internal static class UserCommands
         var displayName = new Option<string?>("--display-name") { Description = "New display name ('' clears it)." };
         var email = new Option<string?>("--email") { Description = "New e-mail address ('' clears it)." };
         var quota = new Option<string?>("--quota") { Description = "New quota (bytes, or K/M/G/T suffix), or 'unlimited'." };
-        var command = new Command("update", "Change a user's display name, e-mail or quota.") { name, displayName, email, quota };
+        var admin = new Option<bool?>("--admin") { Description = "true: may use the admin pages of the web interface; false: may not." };
+        var command = new Command("update", "Change a user's display name, e-mail, quota or admin right.") { name, displayName, email, quota, admin };
         var data = DataDirOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
         {
             var quotaText = parse.GetValue(quota);
             var quotaBytes = ParseQuota(quotaText, out var unlimited);
             await accounts.UpdateAsync(parse.GetValue(name)!, parse.GetValue(displayName), parse.GetValue(email), quotaBytes, unlimited && quotaText is not null, cancellationToken);
+            if (parse.GetValue(admin) is bool isAdmin)
+            {
+                await accounts.SetAdminAsync(parse.GetValue(name)!, isAdmin, cancellationToken);
+            }
             await Console.Out.WriteLineAsync("User updated.");
         }, cancellationToken));
         return command;

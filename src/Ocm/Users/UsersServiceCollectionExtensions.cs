@@ -66,7 +66,7 @@ internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptio
         var password = accounts.GeneratePassword();
         try
         {
-            await accounts.AddAsync(new NewUser(AdminName, password, DisplayName: "Administrator"), cancellationToken);
+            await accounts.AddAsync(new NewUser(AdminName, password, DisplayName: "Administrator", IsAdmin: true), cancellationToken);
         }
         catch (UserAccountException)
         {

@@ -1,0 +1,275 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Delivery;
+using Ocm.Federation;
+using Ocm.Files;
+using Ocm.Hosting;
+using Ocm.Notifications;
+using Ocm.Protocol.Shares;
+using Ocm.Shares;
+using Ocm.Signatures;
+using Ocm.Trust;
+
+namespace Ocm.Ui;
+
+/// <summary>
+/// The share dialog of a file or folder: share it with someone on another server (OCM address, permissions, expiry),
+/// see each share's delivery state, change or revoke it. Every rule (address, trust, discovery, what the peer can
+/// receive, the outbox) is <see cref="ShareEndpoints"/>' — the page only turns form fields into its requests and its
+/// problems into messages.
+/// </summary>
+internal static class SharePages
+{
+    public static void Map(RouteGroupBuilder ui)
+    {
+        ui.MapGet("/share/{**path}", ShowAsync);
+        ui.MapPost("/shares", CreateAsync);
+        ui.MapPost("/shares/{id:long}", UpdateAsync);
+        ui.MapPost("/shares/{id:long}/revoke", RevokeAsync);
+    }
+
+    private static async Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var user = ui.User;
+        if (UiUrls.PathFromRequest(context, "share", out var path) != PathError.None || path.IsRoot)
+        {
+            return ui.Message(StatusCodes.Status400BadRequest, "Nothing to share", "Choose a file or folder to share.", UiSection.Files);
+        }
+
+        var node = await files.FindAsync(user.Id, path, cancellationToken);
+        if (node is null)
+        {
+            return ui.Message(StatusCodes.Status404NotFound, "Not found", $"There is no file or folder {UiUrls.Display(path)}.", UiSection.Files);
+        }
+
+        var shares = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.OwnerUserId == user.Id && s.FileId == node.Id)
+            .OrderBy(s => s.Id)
+            .ToListAsync(cancellationToken);
+
+        // Suggestions for the address field: people this user shared with before.
+        var previous = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.OwnerUserId == user.Id)
+            .Select(s => s.ShareWith)
+            .Distinct()
+            .OrderBy(s => s)
+            .Take(500)
+            .ToListAsync(cancellationToken);
+
+        var tomorrow = UiFormat.Date(time.GetUtcNow().AddDays(1));
+        var suggestions = Html.Join(previous.Select(a => Html.Of($"<option value=\"{a}\">")));
+        var fields = Html.Of($"""
+            <input type="hidden" name="path" value="{UiUrls.Display(path)}">
+            <label for="share-with">Share with (OCM address)</label>
+            <input id="share-with" name="shareWith" type="text" inputmode="email" autocomplete="off" autocapitalize="none" spellcheck="false"
+              required list="recipients" placeholder="bob@cloud.example.org" aria-describedby="share-with-help">
+            <datalist id="recipients">{suggestions}</datalist>
+            <p class="hint" id="share-with-help">The person's user name and their server, like an e-mail address.</p>
+            <fieldset>
+            <legend>They can</legend>
+            <p class="check"><input type="checkbox" id="perm-read" checked disabled> <label for="perm-read">View and download</label></p>
+            <p class="check"><input type="checkbox" id="perm-write" name="write" value="1"> <label for="perm-write">Edit{(node.IsFolder ? ", add and delete" : "")}</label></p>
+            <p class="check"><input type="checkbox" id="perm-share" name="reshare" value="1"> <label for="perm-share">Share it further</label></p>
+            </fieldset>
+            <label for="expires">Expires after (optional)</label>
+            <input id="expires" name="expires" type="date" min="{tomorrow}">
+            <button type="submit" id="create-share">Share</button>
+            """);
+
+        var now = time.GetUtcNow();
+        var list = shares.Count == 0
+            ? Html.Raw("<p class=\"empty\" id=\"no-shares\">Not shared with anyone yet.</p>")
+            : Html.Of($"<ul class=\"cards\" id=\"shares\">{shares.Select(s => ShareCard(ui, s, path, tomorrow, now))}</ul>");
+
+        var body = Html.Of($"""
+            <nav class="breadcrumbs" aria-label="Back"><ol><li><a href="{ui.Urls.Folder(path.Parent)}">{(path.Parent.IsRoot ? "Files" : path.Parent.Name)}</a></li></ol></nav>
+            <h1>Share “{node.Name}”</h1>
+            <p class="muted">{(node.IsFolder ? "Folder" : "File")} {UiUrls.Display(path)} · {UiFormat.Bytes(node.Size)}</p>
+            <div class="columns">
+            <section aria-labelledby="new-share-title">
+            <h2 id="new-share-title">Share with someone on another server</h2>
+            {ui.Form(ui.Urls.Action("shares"), fields, "stack", id: "share-form")}
+            </section>
+            <section aria-labelledby="shares-title">
+            <h2 id="shares-title">Shared with ({shares.Count})</h2>
+            {list}
+            </section>
+            </div>
+            """);
+        return ui.Page("Share " + node.Name, body, UiSection.Files);
+    }
+
+    private static Html ShareCard(UiRequest ui, OutgoingShare share, StoragePath path, string tomorrow, DateTimeOffset now)
+    {
+        var state = ShareEndpoints.StateText(share);
+        var stateClass = share.State switch
+        {
+            OutgoingShareState.PendingDelivery => "pending",
+            OutgoingShareState.Delivered => "delivered",
+            OutgoingShareState.Accepted => "accepted",
+            OutgoingShareState.Declined => "declined",
+            _ => "failed",
+        };
+        var expiry = share.Expiration is { } expiration
+            ? Html.Of($" · {(share.IsExpired(now) ? "expired" : "expires")} {UiFormat.Time(expiration)}")
+            : Html.Empty;
+        var who = share.RecipientDisplayName is { Length: > 0 } display ? Html.Of($"{display} <span class=\"muted\">{share.ShareWith}</span>") : Html.Of($"{share.ShareWith}");
+        var permissions = share.Permissions.HasFlag(SharePermissions.Write) ? "can edit" : "can view";
+        if (share.Permissions.HasFlag(SharePermissions.Share))
+        {
+            permissions += ", can share";
+        }
+
+        var expiresValue = share.Expiration is { } e ? UiFormat.Date(e.AddSeconds(-1)) : "";
+        var change = Html.Of($"""
+            <input type="hidden" name="path" value="{UiUrls.Display(path)}">
+            <p class="check"><input type="checkbox" id="write-{share.Id}" name="write" value="1"{Checked(share.Permissions.HasFlag(SharePermissions.Write))}> <label for="write-{share.Id}">Can edit</label></p>
+            <p class="check"><input type="checkbox" id="reshare-{share.Id}" name="reshare" value="1"{Checked(share.Permissions.HasFlag(SharePermissions.Share))}> <label for="reshare-{share.Id}">Can share further</label></p>
+            <label for="expires-{share.Id}">Expires after</label>
+            <input id="expires-{share.Id}" name="expires" type="date" min="{tomorrow}" value="{expiresValue}">
+            <button type="submit" class="secondary">Save changes</button>
+            """);
+        return Html.Of($"""
+            <li class="card share" data-share-id="{share.Id}" data-recipient="{share.ShareWith}">
+            <p class="recipient">{who}</p>
+            <p><span class="state {stateClass}" data-state="{state}">{state}</span> · {permissions}{expiry}</p>
+            <details>
+            <summary>Change</summary>
+            {ui.Form(ui.Urls.Action($"shares/{share.Id}"), change, "stack")}
+            </details>
+            {ui.ButtonForm(ui.Urls.Action($"shares/{share.Id}/revoke"), "Revoke", "danger revoke", $"Stop sharing with {share.ShareWith}?", ("path", UiUrls.Display(path)))}
+            </li>
+            """);
+    }
+
+    private static Html Checked(bool value) => value ? Html.Raw(" checked") : Html.Empty;
+
+    private static async Task<IResult> CreateAsync(
+        HttpContext context,
+        OcmDb db,
+        FileTree files,
+        PeerDirectory peers,
+        TrustPolicy trust,
+        SecurityOptions security,
+        SecretProtector secrets,
+        Outbox outbox,
+        OcmServerInfo server,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        if (UiUrls.PathFromText(form["path"], out var path) != PathError.None || path.IsRoot)
+        {
+            return UiRequest.Redirect(ui.Urls.Home);
+        }
+
+        if (!TryReadExpiry(form["expires"], time, out var expiration, out var expiryError))
+        {
+            return ui.Redirect(ui.Urls.Share(path), FlashKind.Error, expiryError);
+        }
+
+        var request = new CreateShareRequest
+        {
+            Path = UiUrls.Display(path),
+            ShareWith = form["shareWith"].ToString().Trim(),
+            Permissions = Permissions(form),
+            Expiration = expiration,
+        };
+        var result = await ShareEndpoints.CreateAsync(request, context, db, files, peers, trust, security, secrets, outbox, server, time, cancellationToken);
+        return result.Result switch
+        {
+            Created<ShareView> created => ui.Redirect(ui.Urls.Share(path), FlashKind.Success, $"Shared with {created.Value!.ShareWith}; delivering to their server."),
+            ProblemHttpResult problem => ui.Redirect(ui.Urls.Share(path), FlashKind.Error, ProblemText(problem)),
+            _ => throw new InvalidOperationException("Unexpected result from creating a share."),
+        };
+    }
+
+    private static async Task<IResult> UpdateAsync(
+        long id, HttpContext context, OcmDb db, FileTree files, Notifier notifier, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        var back = UiUrls.PathFromText(form["path"], out var path) == PathError.None && !path.IsRoot ? ui.Urls.Share(path) : ui.Urls.Home;
+        if (!TryReadExpiry(form["expires"], time, out var expiration, out var expiryError))
+        {
+            return ui.Redirect(back, FlashKind.Error, expiryError);
+        }
+
+        var request = new UpdateShareRequest { Permissions = Permissions(form), Expiration = expiration ?? 0 };
+        var result = await ShareEndpoints.UpdateAsync(id, request, context, db, files, notifier, time, cancellationToken);
+        return result.Result switch
+        {
+            Ok<ShareView> ok => ui.Redirect(back, FlashKind.Success, $"Share with {ok.Value!.ShareWith} changed."),
+            ProblemHttpResult problem => ui.Redirect(back, FlashKind.Error, ProblemText(problem)),
+            _ => throw new InvalidOperationException("Unexpected result from changing a share."),
+        };
+    }
+
+    private static async Task<IResult> RevokeAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        var back = UiUrls.PathFromText(form["path"], out var path) == PathError.None && !path.IsRoot ? ui.Urls.Share(path) : ui.Urls.Home;
+        var recipient = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.Id == id && s.OwnerUserId == ui.User.Id)
+            .Select(s => s.ShareWith)
+            .FirstOrDefaultAsync(cancellationToken);
+        var result = await ShareEndpoints.DeleteAsync(id, context, db, notifier, cancellationToken);
+        return result.Result switch
+        {
+            NoContent => ui.Redirect(back, FlashKind.Success, $"No longer shared with {recipient}."),
+            ProblemHttpResult problem => ui.Redirect(back, FlashKind.Error, ProblemText(problem)),
+            _ => throw new InvalidOperationException("Unexpected result from revoking a share."),
+        };
+    }
+
+    private static List<string> Permissions(IFormCollection form)
+    {
+        List<string> names = [WebDavPermissions.Read];
+        if (form["write"] == "1")
+        {
+            names.Add(WebDavPermissions.Write);
+        }
+
+        if (form["reshare"] == "1")
+        {
+            names.Add(WebDavPermissions.Share);
+        }
+
+        return names;
+    }
+
+    /// <summary>A date field means "until the end of that day (UTC)"; empty means no expiry.</summary>
+    private static bool TryReadExpiry(string? text, TimeProvider time, out long? expiration, out string error)
+    {
+        expiration = null;
+        error = "";
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            error = "The expiry date is not a date (YYYY-MM-DD).";
+            return false;
+        }
+
+        var end = new DateTimeOffset(date.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        if (end <= time.GetUtcNow())
+        {
+            error = "The expiry date must be today or later.";
+            return false;
+        }
+
+        expiration = end.ToUnixTimeSeconds();
+        return true;
+    }
+
+    internal static string ProblemText(ProblemHttpResult problem) =>
+        problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed.";
+}

@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Ocm.Hosting;
+
+namespace Ocm.Ui;
+
+/// <summary>
+/// The web interface: server-rendered HTML under <c>/ui/</c> with a little script for uploads, behind a cookie
+/// session (the JSON API and WebDAV keep Basic). Every POST is checked against the anti-forgery token.
+/// </summary>
+internal static class UiServiceCollectionExtensions
+{
+    public static IServiceCollection AddOcmUi(this IServiceCollection services, IConfiguration configuration, string dataDir)
+    {
+        var options = configuration.GetSection(UiOptions.Section).Get<UiOptions>() ?? new UiOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(UiOptions.Section, typeof(UiOptions), errors);
+        }
+
+        services.TryAddSingleton(options);
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        services.TryAddSingleton<UiAssets>();
+
+        // Data Protection encrypts the session cookie; its keys live in the data directory, private to the server user.
+        services.AddDataProtection().SetApplicationName("Ocm");
+        services.Configure<KeyManagementOptions>(o =>
+            o.XmlRepository = new PrivateKeyRepository(Path.Combine(dataDir, "keys", "dataprotection")));
+
+        // The key files are protected by their 0600 mode, like the signing keys beside them; an XML encryptor would
+        // need a secret stored next to them. So the framework's "keys not encrypted at rest" warning is expected.
+        services.Configure<LoggerFilterOptions>(o =>
+            o.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
+
+        services.AddAuthentication()
+            .AddCookie(UiSession.Scheme, o =>
+            {
+                o.Cookie.Name = UiSession.CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = options.SecureCookiesOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                o.Cookie.Path = "/";
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(options.SessionMinutes);
+                o.SlidingExpiration = true;
+                o.Events = UiSession.Events();
+            });
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "ocm_csrf";
+            o.Cookie.SecurePolicy = options.SecureCookiesOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = UiRequest.CsrfField;
+            o.HeaderName = UiRequest.CsrfHeader;
+
+            // Pages set X-Frame-Options: DENY and frame-ancestors 'none' themselves.
+            o.SuppressXFrameOptionsHeader = true;
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(UiSession.Policy, policy => policy
+                .AddAuthenticationSchemes(UiSession.Scheme)
+                .RequireAuthenticatedUser())
+            .AddPolicy(UiSession.AdminPolicy, policy => policy
+                .AddAuthenticationSchemes(UiSession.Scheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.IsAdmin()));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOcmUi(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<UiOptions>();
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        app.MapGet("/", (HttpContext context) => UiRequest.Redirect(UiUrls.For(context).Home)).ExcludeFromDescription();
+        var ui = app.MapGroup(UiUrls.Mount).ExcludeFromDescription();
+        ui.MapGet("", (HttpContext context) => UiRequest.Redirect(UiUrls.For(context).Home));
+        ui.MapGet("/static/{name}", (string name, HttpContext context, UiAssets assets) => assets.Serve(name, context));
+
+        var anonymous = ui.MapGroup("").AddEndpointFilter<CsrfFilter>();
+        LoginPages.Map(anonymous);
+
+        var signedIn = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<CsrfFilter>();
+        FilesPages.Map(signedIn);
+        SharePages.Map(signedIn);
+        SharedWithMePages.Map(signedIn);
+        AccountPages.Map(signedIn);
+
+        // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.
+        var uploads = ui.MapGroup("").RequireAuthorization(UiSession.Policy);
+        UploadEndpoint.Map(uploads);
+
+        var admin = ui.MapGroup("/admin").RequireAuthorization(UiSession.AdminPolicy).AddEndpointFilter<CsrfFilter>();
+        AdminUsersPages.Map(admin);
+        AdminFederationPages.Map(admin);
+        AdminKeysPages.Map(admin);
+        return app;
+    }
+}
+
+/// <summary>
+/// Every form POST of the interface must carry the anti-forgery token of the signed-in user (or, for the sign-in
+/// form, of the anonymous visitor). Form bodies are small: they are capped before they are read.
+/// </summary>
+internal sealed partial class CsrfFilter(IAntiforgery antiforgery, OcmOptions options, ILogger<CsrfFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            return await next(context);
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxApiBodyBytes;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            Log.Rejected(logger, http.GetEndpoint()?.DisplayName ?? "(unknown)");
+            return UiRequest.For(http).Message(
+                StatusCodes.Status400BadRequest,
+                "Form expired",
+                "This form was opened before you signed in or out, or in another session. Go back, reload the page and try again.");
+        }
+
+        return await next(context);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Rejected a form without a valid anti-forgery token: {Endpoint}")]
+        public static partial void Rejected(ILogger logger, string endpoint);
+    }
+}

@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Ocm.Data;
+using Ocm.Files;
+using Ocm.Shares;
+using Ocm.Tests.Infrastructure;
+using Ocm.Users;
+
+namespace Ocm.Tests.Ui;
+
+/// <summary>
+/// The whole story in a real Chromium: Alice signs in on server A (127.0.0.80), uploads a file watching its progress
+/// bar, shares it with Bob on server B (127.0.0.81); Bob accepts it on B's pages; Alice sees it accepted and revokes
+/// it, and it is gone for Bob. A's administrator sees B among the peers, and a delivery to a failing third server in
+/// the outbox, which "retry now" delivers once that server answers. Screenshots of every main page are taken on the way.
+/// </summary>
+public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private const int UploadBytes = 16 * 1024 * 1024;
+
+    [Fact]
+    public async Task Upload_Share_AcceptOnB_RevokeOnA_AdminSeesPeerAndOutbox()
+    {
+        var peerAccepts = false;
+        await using var failing = await FakeOcmPeer.StartAsync("127.0.0.82", (context, _) =>
+        {
+            context.Response.StatusCode = Volatile.Read(ref peerAccepts) ? 201 : 503;
+            return Task.CompletedTask;
+        });
+
+        // A retries slowly, so the failing delivery waits for "retry now"; first attempts are immediate anyway.
+        await using var a = await OcmTestServer.StartAsync("127.0.0.80", UiPageExtensions.Settings(
+            ("Ocm:ProviderName", "University A"), ("Ocm:Delivery:InitialRetrySeconds", "300"), ("Ocm:Delivery:MaxRetrySeconds", "300")));
+        await using var b = await OcmTestServer.StartAsync("127.0.0.81", UiPageExtensions.Settings(("Ocm:ProviderName", "Lab B")));
+        var alice = await UiUser.AddAsync(a, "alice", "Alice Liddell", quotaBytes: 1L << 30);
+        var root = await UiUser.AddAsync(a, "root", "Server Admin", admin: true);
+        var bob = await UiUser.AddAsync(b, "bob", "Bob Builder");
+        var carol = "carol@" + failing.Authority;
+        var shots = Screenshots.Create();
+
+        // --- Alice signs in on A (a wrong password first) ---
+        var page = await browser.NewPageAsync(a);
+        page.AcceptDialogs();
+        await page.GotoAsync("ui/files/");
+        Assert.Contains("/ui/login", page.Url, StringComparison.Ordinal);
+        await shots.CaptureAsync(page, "login");
+        await page.FillAsync("#user", "alice");
+        await page.FillAsync("#password", "not-her-password");
+        await page.ClickAsync("#sign-in");
+        Assert.Contains("Wrong user name or password", await page.InnerTextAsync("#login-error"), StringComparison.Ordinal);
+        await page.SignInAsync(alice);
+        Assert.Equal("Files", await page.InnerTextAsync("#folder-title"));
+
+        await page.FillAsync("#folder-name", "Project plans");
+        await page.ClickAsync("#create-folder");
+        Assert.Contains("Project plans", await page.FlashAsync(), StringComparison.Ordinal);
+
+        // --- Upload two files, watching the progress bars ---
+        await page.EvaluateAsync("""
+            () => {
+              window.progressSeen = [];
+              new MutationObserver(changes => changes.forEach(change => {
+                const bar = change.target;
+                window.progressSeen.push({ name: bar.closest('li').dataset.name, value: bar.value, max: bar.max, state: bar.closest('li').className });
+              })).observe(document.getElementById('uploads'), { attributes: true, subtree: true, attributeFilter: ['value'] });
+            }
+            """);
+        var report = RandomNumberGenerator.GetBytes(UploadBytes);
+        await page.SetInputFilesAsync("#files", new[]
+        {
+            new FilePayload { Name = "report.bin", MimeType = "application/octet-stream", Buffer = report },
+            new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = "meeting notes"u8.ToArray() },
+        });
+        await page.Locator("#uploads li[data-name='report.bin'].done").WaitForAsync();
+        await page.Locator("#uploads li[data-name='notes.txt'].done").WaitForAsync();
+
+        var seen = (await page.EvaluateAsync<JsonElement>("() => window.progressSeen")).EnumerateArray()
+            .Where(p => p.GetProperty("name").GetString() == "report.bin").ToList();
+        Assert.Contains(seen, p => p.GetProperty("state").GetString() == "running" && p.GetProperty("value").GetDouble() > 0);
+        Assert.Equal(UploadBytes, await page.EvalOnSelectorAsync<double>("#uploads li[data-name='report.bin'] progress", "bar => bar.value"));
+        Assert.Contains("Uploaded, 16 MiB", await page.InnerTextAsync("#uploads li[data-name='report.bin']"), StringComparison.Ordinal);
+
+        // The list is refreshed from the server; what is stored is exactly what was sent.
+        await page.Locator("#listing tr[data-name='report.bin']").WaitForAsync();
+        Assert.Equal("16 MiB", await page.InnerTextAsync("#listing tr[data-name='report.bin'] td.size"));
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            var aliceId = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<User>().Where(u => u.Name == "alice").Select(u => u.Id).SingleAsync();
+            var stored = await scope.ServiceProvider.GetRequiredService<FileTree>().FindAsync(aliceId, StoragePath.Root.Append("report.bin")!.Value, CancellationToken.None);
+            Assert.NotNull(stored);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(report)), stored.Sha256);
+        }
+
+        Assert.Contains("of 1 GiB used", await page.InnerTextAsync("#quota"), StringComparison.Ordinal);
+        await shots.CaptureAsync(page, "files");
+
+        await page.ClickAsync("#listing tr[data-name='report.bin'] a[aria-label='More actions for report.bin']");
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(report)), await page.InnerTextAsync("dl.details"), StringComparison.Ordinal);
+        await shots.CaptureAsync(page, "file-details");
+
+        // --- Share both files with Bob on B (report editable), and report with Carol, whose server fails ---
+        await page.ClickAsync("#share");
+        Assert.Equal("Share “report.bin”", await page.InnerTextAsync("h1"));
+        await ShareAsync(page, bob.Address, write: true);
+        Assert.Contains("Shared with " + bob.Address, await page.FlashAsync(), StringComparison.Ordinal);
+        await page.ReloadUntilAsync(async () => await StateAsync(page, bob.Address) == "delivered", "the share to reach B");
+        await ShareAsync(page, carol, write: false);
+        await page.ReloadUntilAsync(async () => (await StateAsync(page, carol)) == "pending-delivery", "the share to Carol to wait");
+
+        await page.GotoAsync("ui/share/notes.txt");
+        await ShareAsync(page, bob.Address, write: false);
+
+        // --- Bob, on B, finds both waiting; notes.txt is marked as from an unknown sender ---
+        var bobPage = await browser.NewPageAsync(b);
+        bobPage.AcceptDialogs();
+        await bobPage.SignInAsync(bob);
+        await bobPage.ClickAsync("nav.main-nav >> text=Shared with me");
+        await bobPage.ReloadUntilAsync(async () => await bobPage.Locator("li.received").CountAsync() == 2, "both shares on B");
+
+        // Senders who are not contacts are quarantined by the trust policy; mark one as such, as it would be.
+        await using (var scope = b.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<ReceivedShare>()
+                .Where(s => s.Name == "notes.txt")
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Quarantined, true));
+        }
+
+        await bobPage.ReloadAsync();
+        var card = await bobPage.InnerTextAsync("#pending li[data-name='report.bin']");
+        Assert.Contains("Alice Liddell", card, StringComparison.Ordinal);
+        Assert.Contains(alice.Address, card, StringComparison.Ordinal);
+        Assert.Contains(a.Authority, card, StringComparison.Ordinal);
+        Assert.Contains("a file you can view and edit", card, StringComparison.Ordinal);
+        Assert.Contains("unknown sender", await bobPage.InnerTextAsync("#unknown li[data-name='notes.txt']"), StringComparison.Ordinal);
+        await shots.CaptureAsync(bobPage, "shared-with-me");
+
+        await bobPage.ClickAsync("#pending li[data-name='report.bin'] button.accept");
+        Assert.Contains("it is in /Shared with me/report.bin", await bobPage.FlashAsync(), StringComparison.Ordinal);
+        Assert.Contains("/Shared with me/report.bin", await bobPage.InnerTextAsync("#accepted li[data-name='report.bin']"), StringComparison.Ordinal);
+        await bobPage.ClickAsync("#unknown li[data-name='notes.txt'] button.decline");
+        Assert.Contains("Declined", await bobPage.FlashAsync(), StringComparison.Ordinal);
+
+        // --- Alice sees it accepted, revokes it ---
+        await page.GotoAsync("ui/share/report.bin");
+        await page.ReloadUntilAsync(async () => await StateAsync(page, bob.Address) == "accepted", "Bob's acceptance on A");
+        await shots.CaptureAsync(page, "share-dialog");
+        await page.ClickAsync($"li.share[data-recipient='{bob.Address}'] button.revoke");
+        Assert.Contains("No longer shared with " + bob.Address, await page.FlashAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator($"li.share[data-recipient='{bob.Address}']").CountAsync());
+
+        // --- ...and it is gone for Bob ---
+        await bobPage.ReloadUntilAsync(
+            async () => await bobPage.Locator("#accepted li[data-name='report.bin']").CountAsync() == 0, "the revoked share to leave Bob's accepted list");
+        Assert.Contains("The owner ended this share", await bobPage.InnerTextAsync("#ended li[data-name='report.bin']"), StringComparison.Ordinal);
+
+        // --- Alice's account: an app password for her sync client ---
+        await page.ClickAsync("nav.main-nav >> text=Account");
+        await page.FillAsync("#app-label", "laptop");
+        await page.ClickAsync("#create-app-password");
+        Assert.Matches("^[a-z2-9]{5}(-[a-z2-9]{5}){4}$", await page.InnerTextAsync("#app-password-value"));
+        await shots.CaptureAsync(page, "account");
+
+        // --- A's administrator: the peer B, and the outbox with the failing delivery ---
+        var adminPage = await browser.NewPageAsync(a);
+        await adminPage.SignInAsync(root);
+        await adminPage.ClickAsync("nav.main-nav >> text=Admin");
+        Assert.Contains("alice", await adminPage.InnerTextAsync("#users"), StringComparison.Ordinal);
+        await shots.CaptureAsync(adminPage, "admin-users");
+
+        await adminPage.ClickAsync("nav.sub-nav >> text=Federation peers");
+        var peerRow = await adminPage.InnerTextAsync($"#peers tr[data-peer='{b.Authority}']");
+        Assert.Contains("Lab B", peerRow, StringComparison.Ordinal);
+        Assert.Contains("reachable", peerRow, StringComparison.Ordinal);
+        Assert.Contains("notifications", peerRow, StringComparison.Ordinal);
+        Assert.Contains("1.4", await adminPage.InnerTextAsync($"#peers tr[data-peer='{b.Authority}'] td:nth-child(3)"), StringComparison.Ordinal);
+        Assert.Equal(1, await adminPage.Locator($"#peers tr[data-peer='{failing.Authority}']").CountAsync());
+        await shots.CaptureAsync(adminPage, "admin-peers");
+
+        await adminPage.ClickAsync("nav.sub-nav >> text=Outbox");
+        var pending = await adminPage.InnerTextAsync($"#outbox-pending tr[data-peer='{failing.Authority}']");
+        Assert.Contains("503", pending, StringComparison.Ordinal);
+        await shots.CaptureAsync(adminPage, "admin-outbox");
+
+        Volatile.Write(ref peerAccepts, true);
+        await adminPage.ClickAsync($"#outbox-pending tr[data-peer='{failing.Authority}'] button.retry");
+        Assert.Contains("will be delivered now", await adminPage.FlashAsync(), StringComparison.Ordinal);
+        await adminPage.ReloadUntilAsync(async () => await adminPage.Locator("#outbox-pending-empty").CountAsync() == 1, "the retried delivery");
+        await page.GotoAsync("ui/share/report.bin");
+        Assert.Equal("delivered", await StateAsync(page, carol));
+
+        await adminPage.ClickAsync("nav.sub-nav >> text=Signing keys");
+        Assert.Contains("active", await adminPage.InnerTextAsync("#keys"), StringComparison.Ordinal);
+        await shots.CaptureAsync(adminPage, "admin-keys");
+        await adminPage.ClickAsync("nav.sub-nav >> text=Trust policy");
+        await shots.CaptureAsync(adminPage, "admin-trust");
+
+        Assert.Equal(22, shots.Taken.Count);
+    }
+
+    private static async Task ShareAsync(IPage page, string address, bool write)
+    {
+        await page.FillAsync("#share-with", address);
+        if (write)
+        {
+            await page.CheckAsync("#perm-write");
+        }
+
+        await page.ClickAsync("#create-share");
+        await page.Locator("#flash").WaitForAsync();
+    }
+
+    private static async Task<string?> StateAsync(IPage page, string recipient)
+    {
+        var state = page.Locator($"li.share[data-recipient='{recipient}'] .state");
+        return await state.CountAsync() == 0 ? null : await state.GetAttributeAsync("data-state");
+    }
+}
