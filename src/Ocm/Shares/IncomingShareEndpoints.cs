@@ -79,11 +79,12 @@ internal static partial class IncomingShareEndpoints
                 $"The request is signed by {request.SignerHost} but the share says it comes from {senderHost}.");
         }
 
-        var peerDecision = trust.EvaluatePeer(senderHost);
-        if (!peerDecision.Allowed)
+        // Allow/deny lists, must-invite, auto-accept and quarantine: one decision, in the trust policy.
+        var decision = await trust.EvaluateIncomingShareAsync(db, senderHost, share.Sender, recipient.Id, cancellationToken);
+        if (decision.IsRefused)
         {
-            Log.Refused(logger, 403, peerDecision.Reason!);
-            return OcmApi.Error(StatusCodes.Status403Forbidden, peerDecision.Reason!);
+            Log.Refused(logger, decision.StatusCode, decision.Reason);
+            return decision.ToOcmError();
         }
 
         var webdav = share.Protocol.WebDav!;
@@ -95,7 +96,7 @@ internal static partial class IncomingShareEndpoints
             return Created(recipient);
         }
 
-        var autoAccept = trust.AutoAccepts(senderHost);
+        var autoAccept = decision.Action == IncomingShareAction.AutoAccept;
         var received = new ReceivedShare
         {
             RecipientUserId = recipient.Id,
@@ -117,6 +118,7 @@ internal static partial class IncomingShareEndpoints
             Legacy = webdav.IsLegacy,
             Expiration = share.ExpiresAt,
             State = autoAccept ? ReceivedShareState.Accepted : ReceivedShareState.Pending,
+            Quarantined = decision.Action == IncomingShareAction.Quarantine,
             Created = now,
             Updated = now,
         };
