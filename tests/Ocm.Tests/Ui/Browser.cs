@@ -59,6 +59,15 @@ internal sealed record UiUser(string Name, string Password, OcmTestServer Server
 {
     public string Address => Name + "@" + Server.Authority;
 
+    /// <summary>An HTTP client for the JSON API and WebDAV, signed in as this user (Basic).</summary>
+    public HttpClient ApiClient()
+    {
+        var client = new HttpClient { BaseAddress = Server.BaseUri };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Name + ":" + Password)));
+        return client;
+    }
+
     public static async Task<UiUser> AddAsync(OcmTestServer server, string name, string? displayName = null, bool admin = false, long? quotaBytes = null)
     {
         var password = "pw-" + name + "-" + Guid.NewGuid().ToString("N")[..10];

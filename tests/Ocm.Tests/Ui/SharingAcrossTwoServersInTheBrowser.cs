@@ -38,6 +38,16 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         var alice = await UiUser.AddAsync(a, "alice", "Alice Liddell", quotaBytes: 1L << 30);
         var root = await UiUser.AddAsync(a, "root", "Server Admin", admin: true);
         var bob = await UiUser.AddAsync(b, "bob", "Bob Builder");
+
+        // Bob knows Alice: he put her in his contacts, so B's trust policy offers her shares normally. Dave, also on
+        // A, is a stranger to him: his share lands in quarantine ("from unknown senders").
+        using (var bobApi = bob.ApiClient())
+        {
+            await bobApi.PostJsonAsync("api/v1/contacts", new { address = alice.Address, name = "Alice Liddell" }, 201);
+        }
+
+        using var dave = await a.CreateUserAsync("dave", "Dave Stranger");
+        await dave.PutFileAsync("dave", "notes.txt", "meeting notes");
         var carol = "carol@" + failing.Authority;
         var shots = Screenshots.Create();
 
@@ -110,25 +120,15 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await ShareAsync(page, carol, write: false);
         await page.ReloadUntilAsync(async () => (await StateAsync(page, carol)) == "pending-delivery", "the share to Carol to wait");
 
-        await page.GotoAsync("ui/share/notes.txt");
-        await ShareAsync(page, bob.Address, write: false);
+        await dave.PostJsonAsync("api/v1/shares", new { path = "/notes.txt", shareWith = bob.Address, permissions = new[] { "read" } }, 201);
 
-        // --- Bob, on B, finds both waiting; notes.txt is marked as from an unknown sender ---
+        // --- Bob, on B, finds both waiting; Dave's notes.txt is marked as from an unknown sender ---
         var bobPage = await browser.NewPageAsync(b);
         bobPage.AcceptDialogs();
         await bobPage.SignInAsync(bob);
         await bobPage.ClickAsync("nav.main-nav >> text=Shared with me");
         await bobPage.ReloadUntilAsync(async () => await bobPage.Locator("li.received").CountAsync() == 2, "both shares on B");
 
-        // Senders who are not contacts are quarantined by the trust policy; mark one as such, as it would be.
-        await using (var scope = b.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<ReceivedShare>()
-                .Where(s => s.Name == "notes.txt")
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Quarantined, true));
-        }
-
-        await bobPage.ReloadAsync();
         var card = await bobPage.InnerTextAsync("#pending li[data-name='report.bin']");
         Assert.Contains("Alice Liddell", card, StringComparison.Ordinal);
         Assert.Contains(alice.Address, card, StringComparison.Ordinal);
