@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Security.Cryptography;
 using Ocm.Protocol.Signatures.Digest;
 using Ocm.Protocol.Signatures.Keys;
 using Ocm.Protocol.Signatures.Messages;
@@ -28,6 +30,13 @@ public sealed record OcmSignerOptions
 
     /// <summary>When set, adds <c>expires</c> = <c>created</c> + this.</summary>
     public TimeSpan? Lifetime { get; init; }
+
+    /// <summary>
+    /// Adds a random <c>nonce</c> (RFC 9421 §2.3; allowed, not required by OCM §9.2). Without it two identical requests
+    /// signed within the same second carry the same signature (Ed25519 and RSA v1.5 are deterministic), and the
+    /// receiver's replay cache rightly refuses the second one.
+    /// </summary>
+    public bool IncludeNonce { get; init; } = true;
 }
 
 /// <summary>
@@ -91,7 +100,7 @@ public sealed class OcmRequestSigner
             }
         }
 
-        // Parameter order as in OCM §9.2: created, keyid, alg, tag.
+        // Parameter order as in OCM §9.2: created, keyid, alg, tag (then our nonce).
         var created = _time.GetUtcNow().ToUnixTimeSeconds();
         var parameters = new SignatureParameters { Created = created, KeyId = _key.KeyId };
         if (_options.Lifetime is { } lifetime)
@@ -107,6 +116,11 @@ public sealed class OcmRequestSigner
         if (_options.Tag is not null)
         {
             parameters.Tag = _options.Tag;
+        }
+
+        if (_options.IncludeNonce)
+        {
+            parameters.Nonce = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         }
 
         return HttpMessageSigner.Sign(request, _options.Label, components, parameters, _key);

@@ -34,9 +34,23 @@ public sealed class OcmRequestVerifierTests : IDisposable
         Assert.Equal(KeyId, result.KeyId);
         Assert.Equal(HttpSignatureAlgorithm.Ed25519, result.Algorithm);
         Assert.Equal(Now, result.Created);
-        Assert.Equal(
-            "ocm=(\"@method\" \"@target-uri\" \"content-digest\" \"content-length\");created=1790000000;keyid=\"files.example.net#k1\";alg=\"ed25519\";tag=\"ocm\"",
+        Assert.Matches(
+            "^ocm=\\(\"@method\" \"@target-uri\" \"content-digest\" \"content-length\"\\);created=1790000000;keyid=\"files\\.example\\.net#k1\";alg=\"ed25519\";tag=\"ocm\";nonce=\"[A-Za-z0-9_-]{22}\"$",
             request.Headers.GetCombinedValue("Signature-Input"));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TwoIdenticalRequestsInTheSameSecond_AreBothAccepted_ButAReplayIsNot()
+    {
+        // The clock does not move: without the signer's nonce both would carry the same Ed25519 signature.
+        var verifier = Verifier();
+        var first = SignedShare();
+        var second = SignedShare();
+
+        Assert.True((await verifier.VerifyAsync(first, "files.example.net")).IsVerified);
+        Assert.True((await verifier.VerifyAsync(second, "files.example.net")).IsVerified);
+        var replay = await verifier.VerifyAsync(second, "files.example.net");
+        Assert.Equal(SignatureFailure.Replay, replay.Failure);
     }
 
     [Fact]
@@ -44,7 +58,7 @@ public sealed class OcmRequestVerifierTests : IDisposable
     {
         var request = HttpMessage.CreateRequest("POST", new Uri("https://recv.example.com/ocm/notifications"));
         request.Body = "{\"hello\":\"world\"}"u8.ToArray();
-        new OcmRequestSigner(_key, new OcmSignerOptions { Label = "sig1" }, _clock).Sign(request);
+        new OcmRequestSigner(_key, new OcmSignerOptions { Label = "sig1", IncludeNonce = false }, _clock).Sign(request);
 
         var result = await Verifier().VerifyAsync(request, "files.example.net");
 

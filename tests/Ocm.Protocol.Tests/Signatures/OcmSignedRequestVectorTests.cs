@@ -51,7 +51,7 @@ public sealed class OcmSignedRequestVectorTests
 
         var signer = new OcmRequestSigner(
             key,
-            new OcmSignerOptions { Tag = null, AdditionalComponents = [ComponentIdentifier.Field("date")] },
+            new OcmSignerOptions { Tag = null, IncludeNonce = false, AdditionalComponents = [ComponentIdentifier.Field("date")] },
             new FixedTimeProvider(1618884473));
         var result = signer.Sign(request);
 
