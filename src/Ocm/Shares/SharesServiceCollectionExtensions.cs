@@ -33,6 +33,7 @@ internal static class SharesServiceCollectionExtensions
         app.MapOcmTokens();
         app.MapShareApi();
         app.MapReceivedShareApi();
+        app.MapOcmShareWebDav();
         return app;
     }
 }

@@ -28,6 +28,9 @@ internal enum LocationError
     None,
     BadPath,
     OutsideMounts,
+
+    /// <summary>Inside this server's trees, but outside the scope of the request (another user's tree, another share).</summary>
+    OtherScope,
 }
 
 /// <summary>Turns request targets, Destination headers and If resource tags into <see cref="DavLocation"/>s.</summary>

@@ -57,9 +57,9 @@ internal static class LiveProperties
         new(XName.Get("permissions", Oc), false, true, true, (x, n, _) => x.WriteElementString("oc", "permissions", Oc, n.IsFolder ? "RGDNVCK" : "RGDNVW")),
         new(XName.Get("size", Oc), false, true, true, (x, n, _) => x.WriteElementString("oc", "size", Oc, n.Size.ToString(CultureInfo.InvariantCulture))),
         new(XName.Get("checksums", Oc), false, true, false, WriteChecksums),
-        new(XName.Get("owner-id", Oc), false, true, true, (x, _, s) => x.WriteElementString("oc", "owner-id", Oc, s.Dav.User.Name)),
+        new(XName.Get("owner-id", Oc), false, true, true, (x, _, s) => x.WriteElementString("oc", "owner-id", Oc, s.Dav.Scope.OwnerName)),
         new(XName.Get("owner-display-name", Oc), false, true, true, (x, _, s) =>
-            x.WriteElementString("oc", "owner-display-name", Oc, s.Dav.User.DisplayName ?? s.Dav.User.Name)),
+            x.WriteElementString("oc", "owner-display-name", Oc, s.Dav.Scope.OwnerDisplayName ?? s.Dav.Scope.OwnerName)),
     ];
 
     public static readonly IReadOnlyDictionary<XName, LiveProperty> ByName = All.ToDictionary(p => p.Name);

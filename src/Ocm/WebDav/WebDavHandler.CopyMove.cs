@@ -20,7 +20,8 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        switch (DavLocations.TryResolve(destinationHeader, dav.User, out var destination))
+        var destination = dav.Scope.Resolve(destinationHeader);
+        switch (destination.Error)
         {
             case LocationError.BadPath:
                 await StatusAsync(dav, StatusCodes.Status400BadRequest);
@@ -29,12 +30,9 @@ internal sealed partial class WebDavHandler
                 // §9.8.4/§9.9.4: a destination on another server (or outside any tree) cannot be reached from here.
                 await StatusAsync(dav, StatusCodes.Status502BadGateway);
                 return;
-        }
-
-        if (!string.Equals(destination.UserName, dav.User.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            await StatusAsync(dav, StatusCodes.Status403Forbidden);
-            return;
+            case LocationError.OtherScope:
+                await StatusAsync(dav, StatusCodes.Status403Forbidden);
+                return;
         }
 
         var overwriteHeader = request.Headers["Overwrite"].ToString().Trim();
@@ -69,7 +67,7 @@ internal sealed partial class WebDavHandler
         }
 
         var target = destination.Path;
-        if (target == dav.Path || dav.Path.IsAncestorOf(target) || dav.Path.IsRoot || target.IsRoot)
+        if (target == dav.Path || dav.Path.IsAncestorOf(target) || dav.IsScopeRoot || target == dav.Scope.Root)
         {
             await StatusAsync(dav, StatusCodes.Status403Forbidden);
             return;
@@ -91,11 +89,11 @@ internal sealed partial class WebDavHandler
 
         var result = move
             ? await files.MoveAsync(dav.OwnerId, dav.Path, target, overwrite, dav.Aborted)
-            : await files.CopyAsync(dav.OwnerId, dav.Path, target, overwrite, recursive: depth != 0, dav.User.QuotaBytes, dav.Aborted);
+            : await files.CopyAsync(dav.OwnerId, dav.Path, target, overwrite, recursive: depth != 0, dav.Scope.QuotaBytes, dav.Aborted);
         switch (result.Status)
         {
             case TransferStatus.Created:
-                dav.Http.Response.Headers.Location = destination.HrefBase + target.ToUrlPath() + (source.IsFolder ? "/" : "");
+                dav.Http.Response.Headers.Location = dav.Href(target, source.IsFolder);
                 await StatusAsync(dav, StatusCodes.Status201Created);
                 break;
             case TransferStatus.Replaced:

@@ -8,7 +8,7 @@ internal sealed partial class WebDavHandler
     /// <summary>DELETE (RFC 4918 §9.6): a file, or a folder with everything below it, atomically; its locks end with it.</summary>
     private async Task DeleteAsync(DavContext dav)
     {
-        if (dav.Path.IsRoot)
+        if (dav.IsScopeRoot)
         {
             await StatusAsync(dav, StatusCodes.Status403Forbidden);
             return;

@@ -78,7 +78,7 @@ internal sealed partial class WebDavHandler
                 Path = dav.Path.Value,
                 Deep = depth == -1,
                 Exclusive = scope == DavXml.D + "exclusive",
-                PrincipalId = dav.User.Id,
+                PrincipalId = dav.PrincipalId,
                 OwnerXml = ownerXml,
                 TimeoutSeconds = timeout,
             },
@@ -120,7 +120,7 @@ internal sealed partial class WebDavHandler
         foreach (var token in header!.SubmittedTokens)
         {
             var existing = await locks.FindByTokenAsync(token, dav.Aborted);
-            if (existing is not null && existing.OwnerId == dav.OwnerId && existing.PrincipalId == dav.User.Id && existing.Covers(dav.Path))
+            if (existing is not null && existing.OwnerId == dav.OwnerId && existing.PrincipalId == dav.PrincipalId && existing.Covers(dav.Path))
             {
                 var refreshed = await locks.RefreshAsync(token, timeout, dav.Aborted);
                 if (refreshed is not null)
@@ -154,7 +154,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (existing.PrincipalId != dav.User.Id)
+        if (existing.PrincipalId != dav.PrincipalId)
         {
             await StatusAsync(dav, StatusCodes.Status403Forbidden);
             return;

@@ -55,7 +55,7 @@ internal sealed partial class WebDavHandler
         if (LiveProperties.NeedsQuota(live))
         {
             scope.UsedBytes = node.ParentId is null ? node.Size : await files.UsedBytesAsync(dav.OwnerId, dav.Aborted);
-            scope.AvailableBytes = dav.User.QuotaBytes is long quota ? Math.Max(0, quota - scope.UsedBytes) : files.Store.AvailableBytes();
+            scope.AvailableBytes = dav.Scope.QuotaBytes is long quota ? Math.Max(0, quota - scope.UsedBytes) : files.Store.AvailableBytes();
         }
 
         var selfHref = dav.Href(dav.Path, node.IsFolder);

@@ -66,7 +66,7 @@ internal sealed partial class WebDavHandler
         var write = new FileWrite(
             dav.OwnerId,
             dav.Path,
-            dav.User.QuotaBytes,
+            dav.Scope.QuotaBytes,
             options.MaxUploadBytes,
             request.ContentLength,
             ContentType: request.ContentType,

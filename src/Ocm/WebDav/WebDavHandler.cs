@@ -25,6 +25,13 @@ internal sealed partial class WebDavHandler(
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>Methods that change something; a read-only scope refuses them with 403.</summary>
+    private static readonly HashSet<string> WritingMethods = new(StringComparer.Ordinal)
+    {
+        "PUT", "DELETE", "MKCOL", "PROPPATCH", "COPY", "MOVE", "LOCK", "UNLOCK",
+    };
+
+    /// <summary>A request on a user's own tree through one of the <see cref="DavMount"/>s.</summary>
     public async Task HandleAsync(HttpContext context)
     {
         var user = context.GetSignedInUser();
@@ -42,14 +49,30 @@ internal sealed partial class WebDavHandler(
 
         if (!string.Equals(location.UserName, user.Name, StringComparison.OrdinalIgnoreCase))
         {
-            // Only one's own tree for now; shares will widen this.
+            // Only one's own tree; other people's files are reached through shares.
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
 
-        var dav = new DavContext(context, user, location);
-        await files.EnsureRootOnceAsync(dav.OwnerId, dav.Aborted);
+        await HandleAsync(context, DavScope.ForUser(user, location.HrefBase), location.Path, location.TrailingSlash);
+    }
+
+    /// <summary>
+    /// A request inside <paramref name="scope"/> (a user's tree, or the part of one a share exposes) on
+    /// <paramref name="path"/>, an absolute storage path the caller has already confined to the scope.
+    /// </summary>
+    public async Task HandleAsync(HttpContext context, DavScope scope, StoragePath path, bool trailingSlash)
+    {
         var method = context.Request.Method;
+        if (!scope.CanWrite && WritingMethods.Contains(method))
+        {
+            Log.Rejected(logger, method, "read-only scope");
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var dav = new DavContext(context, scope, path, trailingSlash);
+        await files.EnsureRootOnceAsync(dav.OwnerId, dav.Aborted);
         var task = method switch
         {
             "OPTIONS" => OptionsAsync(dav),
@@ -203,7 +226,7 @@ internal sealed partial class WebDavHandler(
                     // A depth-0 lock on a folder protects its membership (RFC 4918 §7.5).
                     || (scope.MembershipChange && !scope.Path.IsRoot && !l.Deep && l.StoragePath == parent))
                 .ToList();
-            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.PrincipalId == dav.User.Id).ToHashSet();
+            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.PrincipalId == dav.PrincipalId).ToHashSet();
             var blocking = relevant.Where(l => l.Exclusive && !usable.Contains(l)).ToList();
             var shared = relevant.Where(l => !l.Exclusive).ToList();
             if (blocking.Count == 0 && shared.Count > 0 && !shared.Any(usable.Contains))
@@ -233,10 +256,9 @@ internal sealed partial class WebDavHandler(
         states[""] = await StateOfAsync(dav, dav.Path);
         foreach (var tag in header.ResourceTags)
         {
-            states[tag] = DavLocations.TryResolve(tag, dav.User, out var location) == LocationError.None
-                && string.Equals(location.UserName, dav.User.Name, StringComparison.OrdinalIgnoreCase)
-                    ? await StateOfAsync(dav, location.Path)
-                    : ResourceState.Unknown;
+            states[tag] = dav.Scope.Resolve(tag) is { Error: LocationError.None } other
+                ? await StateOfAsync(dav, other.Path)
+                : ResourceState.Unknown;
         }
 
         return header.Evaluate(tag => states[tag ?? ""]);
@@ -282,23 +304,88 @@ internal sealed partial class WebDavHandler(
 /// <summary>What a modifying method touches, for lock checks: a path, optionally everything below it, and whether a member is added to or removed from its parent folder.</summary>
 internal readonly record struct LockScope(StoragePath Path, bool IncludeBelow, bool MembershipChange);
 
-/// <summary>One request: the HTTP context, who is signed in, and the target location.</summary>
-internal sealed class DavContext(HttpContext http, SignedInUser user, DavLocation location)
+/// <summary>
+/// Whose tree a request works in, which part of it (<see cref="Root"/>; everything for a user's own tree, the shared
+/// file or folder for a share), how hrefs are spelled, and what the caller may do there.
+/// </summary>
+internal sealed class DavScope
+{
+    public required long OwnerId { get; init; }
+
+    public required string OwnerName { get; init; }
+
+    public string? OwnerDisplayName { get; init; }
+
+    /// <summary>Who holds the locks taken in this scope: the user, or a share's remote recipient (negative ids).</summary>
+    public required long PrincipalId { get; init; }
+
+    /// <summary>The owner's quota, which writes count against.</summary>
+    public long? QuotaBytes { get; init; }
+
+    /// <summary>The storage path the scope's href base stands for.</summary>
+    public required StoragePath Root { get; init; }
+
+    /// <summary>The href of <see cref="Root"/> as a folder, ending with a slash (<c>/dav/files/alice/</c>, <c>/dav/ocm/{id}/</c>).</summary>
+    public required string HrefBase { get; init; }
+
+    public bool CanWrite { get; init; } = true;
+
+    /// <summary>Resolves another URL of the request (<c>Destination</c>, <c>If</c> resource tags) inside this scope.</summary>
+    public required Func<string, DavTarget> Resolve { get; init; }
+
+    public static DavScope ForUser(SignedInUser user, string hrefBase) => new()
+    {
+        OwnerId = user.Id,
+        OwnerName = user.Name,
+        OwnerDisplayName = user.DisplayName,
+        PrincipalId = user.Id,
+        QuotaBytes = user.QuotaBytes,
+        Root = StoragePath.Root,
+        HrefBase = hrefBase,
+        Resolve = target => DavLocations.TryResolve(target, user, out var location) switch
+        {
+            LocationError.None when string.Equals(location.UserName, user.Name, StringComparison.OrdinalIgnoreCase) => new DavTarget(LocationError.None, location.Path),
+            LocationError.None => new DavTarget(LocationError.OtherScope, default),
+            var error => new DavTarget(error, default),
+        },
+    };
+}
+
+/// <summary>Another URL resolved in a <see cref="DavScope"/>: a storage path, or why not.</summary>
+internal readonly record struct DavTarget(LocationError Error, StoragePath Path);
+
+/// <summary>One request: the HTTP context, the scope, and the target path (absolute in the owner's tree).</summary>
+internal sealed class DavContext(HttpContext http, DavScope scope, StoragePath path, bool trailingSlash)
 {
     public HttpContext Http { get; } = http;
 
-    public SignedInUser User { get; } = user;
+    public DavScope Scope { get; } = scope;
 
-    public DavLocation Location { get; } = location;
+    public long OwnerId => Scope.OwnerId;
 
-    /// <summary>Whose tree the request works on (the signed-in user's, until shares exist).</summary>
-    public long OwnerId => User.Id;
+    public long PrincipalId => Scope.PrincipalId;
 
-    public StoragePath Path => Location.Path;
+    public StoragePath Path { get; } = path;
+
+    public bool TrailingSlash { get; } = trailingSlash;
+
+    /// <summary>The request targets the top of its scope (a user's root, or the shared file or folder itself).</summary>
+    public bool IsScopeRoot => Path == Scope.Root;
 
     public CancellationToken Aborted => Http.RequestAborted;
 
-    /// <summary>The href of a path in the mount the request came through; folders end with a slash.</summary>
-    public string Href(StoragePath path, bool folder) =>
-        path.IsRoot ? Location.HrefBase : Location.HrefBase + path.ToUrlPath() + (folder ? "/" : "");
+    /// <summary>
+    /// The href of a path in the scope the request came through; folders end with a slash. A path above the scope's
+    /// root (an ancestor's lock) is reported as the root.
+    /// </summary>
+    public string Href(StoragePath path, bool folder)
+    {
+        if (!Scope.Root.IsSelfOrAncestorOf(path) || path == Scope.Root)
+        {
+            return folder || Scope.Root.IsRoot ? Scope.HrefBase : Scope.HrefBase.TrimEnd('/');
+        }
+
+        var relative = Scope.Root.IsRoot ? path : path.Rebase(Scope.Root, StoragePath.Root);
+        return Scope.HrefBase + relative.ToUrlPath() + (folder ? "/" : "");
+    }
 }
