@@ -5,6 +5,7 @@ using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
 using Ocm.Invites;
+using Ocm.RemoteShares;
 using Ocm.Shares;
 using Ocm.Signatures;
 using Ocm.Trust;
@@ -58,6 +59,7 @@ internal static class OcmServer
         builder.Services.AddOcmSignatures(builder.Configuration);
         builder.Services.AddOcmTrust(builder.Configuration);
         builder.Services.AddOcmShares(builder.Configuration);
+        builder.Services.AddOcmRemoteShares();
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);

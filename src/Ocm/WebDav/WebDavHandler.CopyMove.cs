@@ -67,6 +67,13 @@ internal sealed partial class WebDavHandler
         }
 
         var target = destination.Path;
+        if (dav.Scope.Root.IsRoot && VirtualFolderOf(target) is not null)
+        {
+            // The shares of others live on other servers: nothing is copied or moved into them from here (§9.8.4).
+            await StatusAsync(dav, StatusCodes.Status502BadGateway);
+            return;
+        }
+
         if (target == dav.Path || dav.Path.IsAncestorOf(target) || dav.IsScopeRoot || target == dav.Scope.Root)
         {
             await StatusAsync(dav, StatusCodes.Status403Forbidden);

@@ -75,9 +75,19 @@ internal sealed partial class WebDavHandler
                 var childProperties = wantDead ? await files.ChildPropertiesAsync(node.Id, dav.Aborted) : null;
                 await foreach (var child in files.ChildrenAsync(node).WithCancellation(dav.Aborted))
                 {
+                    if (node.ParentId is null && VirtualFolderOf(child.StoragePath) is not null)
+                    {
+                        continue; // masked by the virtual folder of the same name
+                    }
+
                     var href = selfHref + Uri.EscapeDataString(child.Name) + (child.IsFolder ? "/" : "");
                     WriteResponse(xml, href, child, query, scope, childProperties?[child.Id] ?? []);
                     await output.FlushIfNeededAsync(dav.Aborted);
+                }
+
+                if (node.ParentId is null && dav.Scope.Root.IsRoot)
+                {
+                    await WriteVirtualFoldersAsync(dav, xml, selfHref, query, scope);
                 }
             }
             else

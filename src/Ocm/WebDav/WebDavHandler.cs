@@ -19,8 +19,11 @@ internal sealed partial class WebDavHandler(
     OcmDb db,
     WebDavOptions options,
     TimeProvider time,
-    ILogger<WebDavHandler> logger)
+    ILogger<WebDavHandler> logger,
+    IEnumerable<IDavVirtualFolder> virtualFolders)
 {
+    private readonly IDavVirtualFolder[] _virtualFolders = [.. virtualFolders];
+
     public const string AllowedMethods = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK";
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
@@ -54,7 +57,14 @@ internal sealed partial class WebDavHandler(
             return;
         }
 
-        await HandleAsync(context, DavScope.ForUser(user, location.HrefBase), location.Path, location.TrailingSlash);
+        var scope = DavScope.ForUser(user, location.HrefBase);
+        if (VirtualFolderOf(location.Path) is { } folder)
+        {
+            await HandleVirtualAsync(context, new DavContext(context, scope, location.Path, location.TrailingSlash), folder);
+            return;
+        }
+
+        await HandleAsync(context, scope, location.Path, location.TrailingSlash);
     }
 
     /// <summary>

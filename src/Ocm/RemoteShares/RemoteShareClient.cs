@@ -1,0 +1,438 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Xml;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Hosting;
+using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Errors;
+using Ocm.Protocol.Json;
+using Ocm.Protocol.Tokens;
+using Ocm.Shares;
+using Ocm.Signatures;
+
+namespace Ocm.RemoteShares;
+
+/// <summary>Why a remote share could not be reached, with the status to answer the recipient's client.</summary>
+internal sealed class RemoteShareException(int status, string message, TimeSpan? retryAfter = null) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>What a PROPFIND Depth 0 on a share's remote root said.</summary>
+internal sealed record RemoteStat(bool IsFolder, long Size, string? ETag, DateTimeOffset? Modified, DateTimeOffset FetchedAt);
+
+/// <summary>
+/// Talks to the sender's WebDAV for a received share (ocm-protocol.md §10.1): finds the URL (absolute <c>uri</c>, or
+/// the sender's discovered WebDAV root plus the id, or the root alone for legacy shares), picks credentials — an
+/// exchanged token when the share demands it (R88) or the sender offers the code flow, else <c>Bearer</c> with the
+/// secret and <c>Basic base64(secret:)</c> for legacy shares, in that order of preference — remembers per share what
+/// worked, and bounds every call by the share timeout and the per-peer circuit breaker. Thread-safe singleton.
+/// </summary>
+internal sealed partial class RemoteShareClient(
+    IHttpClientFactory httpClients,
+    PeerDirectory peers,
+    PeerCircuitBreaker breaker,
+    SecretProtector secrets,
+    OcmServerInfo server,
+    SharesOptions options,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<RemoteShareClient> logger)
+{
+    public const string DataClient = "ocm-data";
+
+    private const string Bearer = "bearer";
+    private const string Basic = "basic";
+    private const string Token = "token";
+
+    private static readonly TimeSpan StatFreshFor = TimeSpan.FromSeconds(15);
+
+    private readonly ConcurrentDictionary<long, Uri> _locations = new();
+    private readonly ConcurrentDictionary<long, (string Token, DateTimeOffset Expires)> _tokens = new();
+    private readonly ConcurrentDictionary<long, RemoteStat> _stats = new();
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(options.RemoteTimeoutSeconds);
+
+    /// <summary>The last known stat of a share's remote root, without contacting anyone.</summary>
+    public RemoteStat? CachedStat(long shareId) => _stats.TryGetValue(shareId, out var stat) ? stat : null;
+
+    /// <summary>The share's remote root URL: a folder URL ends with a slash.</summary>
+    public async Task<Uri> LocateAsync(ReceivedShare share, CancellationToken cancellationToken)
+    {
+        if (_locations.TryGetValue(share.Id, out var known))
+        {
+            return known;
+        }
+
+        Uri location;
+        if (share.WebDavUri is { } uri && Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.Scheme is "https" or "http")
+        {
+            location = absolute;
+        }
+        else
+        {
+            DiscoveredServer discovered;
+            try
+            {
+                discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+            }
+            catch (OcmDiscoveryException ex)
+            {
+                breaker.OnFailure(share.SenderHost);
+                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be discovered: {ex.Message}");
+            }
+
+            var root = discovered.Document.GetWebDavRoot(share.ResourceType)
+                ?? throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} advertises no WebDAV root.");
+            location = share.WebDavUri is { Length: > 0 } id ? new Uri(root, Uri.EscapeDataString(id.Trim('/'))) : root;
+        }
+
+        if (share.ResourceType == "folder" || share.IsFolder == true)
+        {
+            location = WithTrailingSlash(location);
+        }
+
+        _locations[share.Id] = location;
+        return location;
+    }
+
+    /// <summary>
+    /// Sends a request built for the share's remote root with the right credentials. A request that can be sent again
+    /// (<paramref name="replayable"/>: no body) is retried with the next kind of credentials on 401; one with a body
+    /// first makes sure which kind works with a PROPFIND. The response's headers are read within the share timeout;
+    /// the body streams on.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(ReceivedShare share, Func<Uri, HttpRequestMessage> build, bool replayable, CancellationToken cancellationToken)
+    {
+        if (breaker.IsOpen(share.SenderHost, out var retryAt))
+        {
+            throw new RemoteShareException(
+                StatusCodes.Status503ServiceUnavailable,
+                $"The sender's server {share.SenderHost} is not answering; the next attempt is at {retryAt:u}.",
+                retryAt - time.GetUtcNow());
+        }
+
+        var root = await LocateAsync(share, cancellationToken);
+        var methods = await CandidatesAsync(share, cancellationToken);
+        if (!replayable && share.AccessMethod is null && methods.Count > 1)
+        {
+            using var probe = await SendOnceAsync(share, () => Propfind(root), methods, cancellationToken);
+            methods = [share.AccessMethod ?? methods[0]];
+        }
+
+        return await SendOnceAsync(share, () => build(root), replayable ? methods : [methods[0]], cancellationToken);
+    }
+
+    /// <summary>PROPFIND Depth 0 on the share's root, cached briefly; null when the sender cannot say right now.</summary>
+    public async Task<RemoteStat?> StatAsync(ReceivedShare share, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        if (_stats.TryGetValue(share.Id, out var cached) && time.GetUtcNow() - cached.FetchedAt < StatFreshFor)
+        {
+            return cached;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(maxWait);
+        try
+        {
+            using var response = await SendAsync(share, Propfind, replayable: true, timeout.Token);
+            if ((int)response.StatusCode != 207)
+            {
+                return cached;
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var stat = await ReadStatAsync(body, time.GetUtcNow(), timeout.Token);
+            if (stat is null)
+            {
+                return cached;
+            }
+
+            _stats[share.Id] = stat;
+            if (stat.IsFolder && share.ResourceType == "file" && share.IsFolder != true)
+            {
+                // Nextcloud announces folders as files; what the remote says wins.
+                _locations.TryRemove(share.Id, out _);
+                await UpdateAsync(share.Id, s => s.IsFolder = true, CancellationToken.None);
+            }
+
+            return stat;
+        }
+        catch (Exception ex) when (ex is RemoteShareException or OperationCanceledException or HttpRequestException or XmlException)
+        {
+            return cached;
+        }
+    }
+
+    private static HttpRequestMessage Propfind(Uri root)
+    {
+        var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), root)
+        {
+            Content = new StringContent(
+                "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\"><d:prop><d:resourcetype/><d:getcontentlength/><d:getetag/><d:getlastmodified/></d:prop></d:propfind>",
+                Encoding.UTF8,
+                "application/xml"),
+        };
+        request.Headers.TryAddWithoutValidation("Depth", "0");
+        return request;
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(ReceivedShare share, Func<HttpRequestMessage> build, IReadOnlyList<string> methods, CancellationToken cancellationToken)
+    {
+        var client = httpClients.CreateClient(DataClient);
+        HttpResponseMessage? last = null;
+        foreach (var method in methods)
+        {
+            last?.Dispose();
+            var request = build();
+            request.Headers.Authorization = await CredentialAsync(share, method, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            try
+            {
+                last = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                breaker.OnFailure(share.SenderHost);
+                throw new RemoteShareException(StatusCodes.Status504GatewayTimeout, $"The sender's server {share.SenderHost} did not answer within {Timeout.TotalSeconds:0} s.");
+            }
+            catch (HttpRequestException ex)
+            {
+                breaker.OnFailure(share.SenderHost);
+                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be reached: {ex.Message}");
+            }
+
+            if ((int)last.StatusCode >= 500)
+            {
+                breaker.OnFailure(share.SenderHost);
+            }
+            else
+            {
+                breaker.OnSuccess(share.SenderHost);
+            }
+
+            if (last.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                if (share.AccessMethod != method)
+                {
+                    share.AccessMethod = method;
+                    await UpdateAsync(share.Id, s => s.AccessMethod = method, CancellationToken.None);
+                }
+
+                return last;
+            }
+
+            if (method == Token)
+            {
+                _tokens.TryRemove(share.Id, out _);
+            }
+
+            Log.CredentialRefused(logger, share.Id, share.SenderHost, method);
+        }
+
+        return last!;
+    }
+
+    /// <summary>The kinds of credentials to try, best first; what worked last time leads.</summary>
+    private async Task<List<string>> CandidatesAsync(ReceivedShare share, CancellationToken cancellationToken)
+    {
+        if (share.MustExchangeToken)
+        {
+            return [Token];
+        }
+
+        List<string> methods = share.Legacy ? [Basic, Bearer] : [Bearer, Basic];
+        if (!share.Legacy && await OffersTokenExchangeAsync(share, cancellationToken))
+        {
+            methods.Insert(0, Token);
+        }
+
+        if (share.AccessMethod is { } known && methods.Remove(known))
+        {
+            methods.Insert(0, known);
+        }
+
+        return methods;
+    }
+
+    private async Task<bool> OffersTokenExchangeAsync(ReceivedShare share, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+            return discovered.Document.SupportsCapability("exchange-token") && discovered.Document.GetTokenEndPointUri() is not null;
+        }
+        catch (OcmDiscoveryException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<AuthenticationHeaderValue> CredentialAsync(ReceivedShare share, string method, CancellationToken cancellationToken)
+    {
+        var secret = secrets.Unprotect(share.ProtectedSecret);
+        return method switch
+        {
+            Basic => new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + ":"))),
+            Token => new AuthenticationHeaderValue("Bearer", await ExchangeAsync(share, secret, cancellationToken)),
+            _ => new AuthenticationHeaderValue("Bearer", secret),
+        };
+    }
+
+    /// <summary>The code flow (ocm-protocol.md §8): a signed form POST to the sender's token endpoint; tokens are reused until shortly before they expire.</summary>
+    private async Task<string> ExchangeAsync(ReceivedShare share, string secret, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_tokens.TryGetValue(share.Id, out var cached) && cached.Expires > now)
+        {
+            return cached.Token;
+        }
+
+        DiscoveredServer discovered;
+        try
+        {
+            discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+        }
+        catch (OcmDiscoveryException ex)
+        {
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be discovered: {ex.Message}");
+        }
+
+        var endpoint = discovered.Document.GetTokenEndPointUri()
+            ?? throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The share requires token exchange, but {share.SenderHost} advertises no tokenEndPoint.");
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new ByteArrayContent(TokenRequestForm.FormatUtf8(new TokenRequest { GrantType = TokenTypes.AuthorizationCodeGrant, ClientId = server.Authority, Code = secret })),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        request.Options.Set(OutboundSigningHandler.PeerOption, share.SenderHost);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient).SendAsync(request, timeout.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            breaker.OnFailure(share.SenderHost);
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The token exchange with {share.SenderHost} failed: {ex.Message}");
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                string reason;
+                try
+                {
+                    var error = OcmJson.ReadOAuthError(body);
+                    reason = error.Error + (error.ErrorDescription is { } d ? ": " + d : "");
+                }
+                catch (Exception ex) when (ex is OcmFormatException or FormatException)
+                {
+                    reason = "HTTP " + (int)response.StatusCode;
+                }
+
+                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} refused the token exchange ({reason}).");
+            }
+
+            TokenResponse token;
+            try
+            {
+                token = OcmJson.ReadTokenResponse(body);
+            }
+            catch (Exception ex) when (ex is OcmFormatException or FormatException)
+            {
+                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the token exchange with an unusable body: {ex.Message}");
+            }
+
+            var lifetime = TimeSpan.FromSeconds(Math.Clamp(token.ExpiresIn ?? 300, 10, 86400));
+            // Renew before expiry: use a token for at most 80 % of its life.
+            _tokens[share.Id] = (token.AccessToken, now + (lifetime * 0.8));
+            return token.AccessToken;
+        }
+    }
+
+    /// <summary>Forgets everything remembered about a share (it ended, or its data moved).</summary>
+    public void Forget(long shareId)
+    {
+        _locations.TryRemove(shareId, out _);
+        _tokens.TryRemove(shareId, out _);
+        _stats.TryRemove(shareId, out _);
+    }
+
+    private async Task UpdateAsync(long shareId, Action<ReceivedShare> update, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        var share = await db.Set<ReceivedShare>().SingleOrDefaultAsync(s => s.Id == shareId, cancellationToken);
+        if (share is not null)
+        {
+            update(share);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<RemoteStat?> ReadStatAsync(Stream body, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var reader = XmlReader.Create(body, new XmlReaderSettings { Async = true, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        bool? isFolder = null;
+        long size = 0;
+        string? etag = null;
+        DateTimeOffset? modified = null;
+        while (await reader.ReadAsync())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (reader.NodeType != XmlNodeType.Element || reader.NamespaceURI != "DAV:")
+            {
+                continue;
+            }
+
+            switch (reader.LocalName)
+            {
+                case "resourcetype":
+                    isFolder = false;
+                    if (!reader.IsEmptyElement)
+                    {
+                        var inner = await reader.ReadInnerXmlAsync();
+                        isFolder = inner.Contains("collection", StringComparison.Ordinal);
+                    }
+
+                    break;
+                case "getcontentlength":
+                    _ = long.TryParse(await reader.ReadElementContentAsStringAsync(), out size);
+                    break;
+                case "getetag":
+                    etag = (await reader.ReadElementContentAsStringAsync()).Trim();
+                    break;
+                case "getlastmodified":
+                    if (DateTimeOffset.TryParse(await reader.ReadElementContentAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var m))
+                    {
+                        modified = m;
+                    }
+
+                    break;
+            }
+        }
+
+        return isFolder is null ? null : new RemoteStat(isFolder.Value, size, etag, modified, now);
+    }
+
+    private static Uri WithTrailingSlash(Uri uri) =>
+        uri.AbsolutePath.EndsWith('/') ? uri : new UriBuilder(uri) { Path = uri.AbsolutePath + "/" }.Uri;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
+        public static partial void CredentialRefused(ILogger logger, long shareId, string sender, string method);
+    }
+}
