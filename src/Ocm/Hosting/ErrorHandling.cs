@@ -32,6 +32,14 @@ internal static partial class ErrorHandling
         }
     });
 
+    /// <summary>
+    /// The user JSON API answers every error as RFC 9457 problem details (house rule 5), also the ones produced before a
+    /// handler runs: 401 and 429 from Basic authentication, 400 and 415 for a body that cannot be read, 404 and 405 for
+    /// unknown routes and methods. WebDAV, OCM and the web interface keep their own dialects, so only <c>/api/</c>.
+    /// </summary>
+    public static IApplicationBuilder UseOcmApiProblemDetails(this IApplicationBuilder app) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase), api => api.UseStatusCodePages());
+
     // Request paths carry users' file names, so logs name the endpoint, not the path.
     private static string EndpointName(HttpContext context) => context.GetEndpoint()?.DisplayName ?? "(no endpoint)";
 
