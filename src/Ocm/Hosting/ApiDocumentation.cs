@@ -82,7 +82,8 @@ internal static class ApiDocumentation
 
     /// <summary>
     /// Operations behind the signed-in policy get the Basic scheme as their security requirement and the answers of
-    /// <c>BasicAuthenticationHandler</c>: 401 with a challenge, 429 while sign-ins are throttled. Neither has a body.
+    /// <c>BasicAuthenticationHandler</c>: 401 with a challenge, 429 while sign-ins are throttled (both with a problem body
+    /// from <see cref="ErrorHandling.UseOcmApiProblemDetails"/>).
     /// </summary>
     private static async Task DescribeAuthenticationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
