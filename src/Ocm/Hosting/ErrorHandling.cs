@@ -32,6 +32,35 @@ internal static partial class ErrorHandling
         }
     });
 
+    /// <summary>
+    /// The user JSON API answers every error as RFC 9457 problem details (house rule 5), also the ones produced before a
+    /// handler runs: 401 and 429 from Basic authentication, 400 and 415 for a body that cannot be read, 404 and 405 for
+    /// unknown routes and methods. WebDAV, OCM and the web interface keep their own dialects, so only <c>/api/</c>.
+    /// </summary>
+    public static IApplicationBuilder UseOcmApiProblemDetails(this IApplicationBuilder app) =>
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase),
+            api => api.UseStatusCodePages(async pages =>
+            {
+                var context = pages.HttpContext;
+                var problem = new ProblemDetailsContext { HttpContext = context };
+                problem.ProblemDetails.Status = context.Response.StatusCode;
+                problem.ProblemDetails.Detail = ApiStatusDetail(context.Response.StatusCode);
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(problem);
+            }));
+
+    // A sentence for a person reading a script's error output (the `ocm` commands print title and detail).
+    private static string? ApiStatusDetail(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request could not be read: malformed JSON or an invalid parameter.",
+        StatusCodes.Status401Unauthorized => "The server refused the user name or password (HTTP Basic), or none was sent.",
+        StatusCodes.Status404NotFound => "No API endpoint has this path.",
+        StatusCodes.Status405MethodNotAllowed => "This API endpoint does not take this method; the Allow header lists those it takes.",
+        StatusCodes.Status415UnsupportedMediaType => "The request body must be application/json.",
+        StatusCodes.Status429TooManyRequests => "Too many failed sign-ins; try again after the number of seconds in Retry-After.",
+        _ => null,
+    };
+
     // Request paths carry users' file names, so logs name the endpoint, not the path.
     private static string EndpointName(HttpContext context) => context.GetEndpoint()?.DisplayName ?? "(no endpoint)";
 

@@ -53,6 +53,7 @@ internal static class OcmServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new OcmServerInfo(options, dataDir, sp.GetRequiredService<IServer>()));
         builder.Services.AddProblemDetails();
+        builder.Services.AddOcmApiDocumentation();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
@@ -70,10 +71,12 @@ internal static class OcmServer
 
         var app = builder.Build();
         app.UseOcmErrorHandling();
+        app.UseOcmApiProblemDetails();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOcmHealth();
+        app.MapOcmApiDocumentation();
         app.MapOcmFederation();
         app.MapOcmSignatures();
         app.MapOcmShares();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Contacts;
 using Ocm.Data;
@@ -36,20 +37,20 @@ internal static class InviteEndpoints
 {
     public static IEndpointRouteBuilder MapInviteApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/invites").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy);
+        var api = app.MapGroup("/api/v1/invites").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Invites");
 
-        api.MapPost("", async (HttpContext context, CreateInviteRequest? request, InviteRegistry registry, CancellationToken cancellationToken) =>
+        api.MapPost("", async Task<Results<Created<CreatedInvite>, ProblemHttpResult>> (HttpContext context, CreateInviteRequest? request, InviteRegistry registry, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
             if (request?.Label is { Length: > InviteConfiguration.MaxLabelLength })
             {
-                return Results.Problem(statusCode: 400, title: "Label too long", detail: $"The label may have at most {InviteConfiguration.MaxLabelLength} characters.");
+                return TypedResults.Problem(statusCode: 400, title: "Label too long", detail: $"The label may have at most {InviteConfiguration.MaxLabelLength} characters.");
             }
 
             var (invite, token) = await registry.CreateAsync(user.Id, request?.Label, cancellationToken);
             var created = new CreatedInvite(invite.Id, token, registry.InviteStringFor(token), registry.LinkFor(token).AbsoluteUri, invite.Expires);
-            return Results.Created($"/api/v1/invites/{invite.Id}", created);
-        });
+            return TypedResults.Created($"/api/v1/invites/{invite.Id}", created);
+        }).WithName("CreateInvite").WithSummary("Create an invite for someone on another server").ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("", async (HttpContext context, OcmDb db, InviteRegistry registry, CancellationToken cancellationToken) =>
         {
@@ -58,30 +59,38 @@ internal static class InviteEndpoints
             return TypedResults.Ok(invites
                 .Select(i => new InviteView(i.Id, i.Label, i.Created, i.Expires, registry.StateOf(i).ToString().ToLowerInvariant(), i.Accepted, i.AcceptedBy))
                 .ToList());
-        });
+        }).WithName("ListInvites").WithSummary("List the invites you created (never their tokens)");
 
-        api.MapDelete("/{id:long}", async (HttpContext context, long id, OcmDb db, CancellationToken cancellationToken) =>
+        api.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (HttpContext context, long id, OcmDb db, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
             var deleted = await db.Set<Invite>().Where(i => i.Id == id && i.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
             return deleted == 0
-                ? Results.Problem(statusCode: 404, title: "No such invite", detail: $"You have no invite with id {id}.")
-                : Results.NoContent();
-        });
+                ? TypedResults.Problem(statusCode: 404, title: "No such invite", detail: $"You have no invite with id {id}.")
+                : TypedResults.NoContent();
+        }).WithName("RevokeInvite").WithSummary("Revoke an invite").ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/accept", async (HttpContext context, AcceptInviteRequest request, InviteAcceptor acceptor, CancellationToken cancellationToken) =>
+        api.MapPost("/accept", async Task<Results<Ok<ContactView>, ProblemHttpResult>> (HttpContext context, AcceptInviteRequest request, InviteAcceptor acceptor, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
             if (!InviteInput.TryRead(request.Invite, request.Token, request.ProviderDomain, out var token, out var inviterServer, out var error))
             {
-                return Results.Problem(statusCode: 400, title: "Invalid invite", detail: error);
+                return TypedResults.Problem(statusCode: 400, title: "Invalid invite", detail: error);
             }
 
             var outcome = await acceptor.AcceptAsync(user.Id, token, inviterServer, cancellationToken);
             return outcome.Succeeded
-                ? Results.Ok(ContactView.From(outcome.Contact))
-                : Results.Problem(statusCode: outcome.Status, title: outcome.Title, detail: outcome.Detail);
-        });
+                ? TypedResults.Ok(ContactView.From(outcome.Contact))
+                : TypedResults.Problem(statusCode: outcome.Status, title: outcome.Title, detail: outcome.Detail);
+        })
+            .WithName("AcceptInvite")
+            .WithSummary("Accept someone else's invite: they become your contact and you theirs")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -64,9 +65,16 @@ internal static partial class RequestShareEndpoints
     {
         app.MapPost("/ocm/request-share", ReceiveAsync).RequireOcmAuthentication().ExcludeFromDescription();
 
-        var api = app.MapGroup("/api/v1/share-requests").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy);
-        api.MapGet("", ListAsync);
-        api.MapPost("/{id:long}/dismiss", DismissAsync);
+        var api = app.MapGroup("/api/v1/share-requests").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Share requests");
+        api.MapGet("", ListAsync)
+            .WithName("ListShareRequests")
+            .WithSummary("List requests from users of other servers to share something with them")
+            .WithQueryValues("state", "open", "all")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/{id:long}/dismiss", DismissAsync)
+            .WithName("DismissShareRequest")
+            .WithSummary("Dismiss a share request")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -178,7 +186,7 @@ internal static partial class RequestShareEndpoints
         return new OcmApi.JsonBytesResult(StatusCodes.Status201Created, "{}"u8.ToArray());
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, OcmDb db, string? state, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<ShareRequestView>>, ProblemHttpResult>> ListAsync(HttpContext context, OcmDb db, string? state, CancellationToken cancellationToken)
     {
         var user = context.GetSignedInUser();
         var query = db.Set<ShareRequest>().AsNoTracking().Where(r => r.OwnerUserId == user.Id);
@@ -190,7 +198,7 @@ internal static partial class RequestShareEndpoints
             case "all":
                 break;
             default:
-                return Results.Problem(statusCode: 400, title: "Unknown state", detail: "state is 'open' (default) or 'all'.");
+                return TypedResults.Problem(statusCode: 400, title: "Unknown state", detail: "state is 'open' (default) or 'all'.");
         }
 
         var requests = await query.OrderByDescending(r => r.Received).Take(1000).ToListAsync(cancellationToken);
@@ -209,13 +217,13 @@ internal static partial class RequestShareEndpoints
             r.Closed)).ToList());
     }
 
-    private static async Task<IResult> DismissAsync(HttpContext context, long id, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DismissAsync(HttpContext context, long id, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
     {
         var user = context.GetSignedInUser();
         var entry = await db.Set<ShareRequest>().FirstOrDefaultAsync(r => r.Id == id && r.OwnerUserId == user.Id, cancellationToken);
         if (entry is null)
         {
-            return Results.Problem(statusCode: 404, title: "No such share request", detail: $"You have no share request with id {id}.");
+            return TypedResults.Problem(statusCode: 404, title: "No such share request", detail: $"You have no share request with id {id}.");
         }
 
         if (entry.State == ShareRequestState.Open)
@@ -225,7 +233,7 @@ internal static partial class RequestShareEndpoints
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
     private static partial class Log

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
+using Ocm.Hosting;
 using Ocm.Notifications;
 using Ocm.Users;
 
@@ -15,11 +16,23 @@ internal static class ReceivedShareEndpoints
     public static IEndpointRouteBuilder MapReceivedShareApi(this IEndpointRouteBuilder app)
     {
         var received = app.MapGroup("/api/v1/received-shares").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Received shares");
-        received.MapGet("", ListAsync).WithName("ListReceivedShares");
-        received.MapGet("{id:long}", GetAsync).WithName("GetReceivedShare");
-        received.MapPost("{id:long}/accept", AcceptAsync).WithName("AcceptReceivedShare");
-        received.MapPost("{id:long}/decline", DeclineAsync).WithName("DeclineReceivedShare");
-        received.MapDelete("{id:long}", LeaveAsync).WithName("LeaveReceivedShare");
+        received.MapGet("", ListAsync).WithName("ListReceivedShares")
+            .WithSummary("List shares offered to you, optionally only those in one state")
+            .WithQueryValues("state", "pending", "accepted", "declined", "unshared")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        received.MapGet("{id:long}", GetAsync).WithName("GetReceivedShare")
+            .WithSummary("One received share")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        received.MapPost("{id:long}/accept", AcceptAsync).WithName("AcceptReceivedShare")
+            .WithSummary("Accept a share: it appears in your files; the owner's server is notified")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        received.MapPost("{id:long}/decline", DeclineAsync).WithName("DeclineReceivedShare")
+            .WithSummary("Decline a share; the owner's server is notified")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        received.MapDelete("{id:long}", LeaveAsync).WithName("LeaveReceivedShare")
+            .WithSummary("Leave a share: it disappears for you; the owner's server is notified")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

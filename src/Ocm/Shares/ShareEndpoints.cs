@@ -27,11 +27,24 @@ internal static partial class ShareEndpoints
     public static IEndpointRouteBuilder MapShareApi(this IEndpointRouteBuilder app)
     {
         var shares = app.MapGroup("/api/v1/shares").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Shares");
-        shares.MapPost("", CreateAsync).WithName("CreateShare");
-        shares.MapGet("", ListAsync).WithName("ListShares");
-        shares.MapGet("{id:long}", GetAsync).WithName("GetShare");
-        shares.MapPatch("{id:long}", UpdateAsync).WithName("UpdateShare");
-        shares.MapDelete("{id:long}", DeleteAsync).WithName("DeleteShare");
+        shares.MapPost("", CreateAsync).WithName("CreateShare")
+            .WithSummary("Share a file or folder with a user on another server")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        shares.MapGet("", ListAsync).WithName("ListShares")
+            .WithSummary("List your outgoing shares with their delivery state");
+        shares.MapGet("{id:long}", GetAsync).WithName("GetShare")
+            .WithSummary("One outgoing share")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        shares.MapPatch("{id:long}", UpdateAsync).WithName("UpdateShare")
+            .WithSummary("Change permissions or expiry (expiration 0 removes it); the recipient's server is notified")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        shares.MapDelete("{id:long}", DeleteAsync).WithName("DeleteShare")
+            .WithSummary("Revoke a share: access ends at once and the recipient's server is notified")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
