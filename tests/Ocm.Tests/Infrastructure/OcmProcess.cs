@@ -76,14 +76,22 @@ internal sealed class OcmProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>ocm serve</c> and waits until <c>/healthz</c> answers.</summary>
-    public static async Task<OcmProcess> StartServeAsync(
+    public static Task<OcmProcess> StartServeAsync(
         string address,
         string? dataDir = null,
         IReadOnlyDictionary<string, string>? environment = null,
+        params string[] extraArgs) => StartServeAsync(address, port: null, dataDir, environment, extraArgs);
+
+    /// <summary>Starts <c>ocm serve</c> on a given port (a restart keeps its address), or a free one.</summary>
+    public static async Task<OcmProcess> StartServeAsync(
+        string address,
+        int? port,
+        string? dataDir,
+        IReadOnlyDictionary<string, string>? environment,
         params string[] extraArgs)
     {
         dataDir ??= TempDirectory.Create("ocm-proc");
-        var port = FreePort(address);
+        port ??= FreePort(address);
         var baseUri = new Uri($"http://{address}:{port}/");
         var start = Start(["serve", "--urls", baseUri.ToString().TrimEnd('/'), "--data-dir", dataDir, .. extraArgs], environment);
         var process = new OcmProcess(start, baseUri, dataDir);
