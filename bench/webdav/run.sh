@@ -5,6 +5,8 @@
 #   bench/webdav/run.sh              # RUNS=3 by default; prints medians and ratios
 #   RUNS=5 SERVERS="ocm nginx" bench/webdav/run.sh
 #   BENCH_HOST=127.0.3.1 bench/webdav/run.sh     # listen on another loopback address (all four servers)
+#   SERVERS="ocm ocm-nofsync rclone" bench/webdav/run.sh   # ocm-nofsync: ocm with Ocm:Files:FlushToDisk=false
+#                                                 # (no fsync per upload, like the three reference servers)
 #   BIG_MIB=64 SMALL_COUNT=100 LISTING_COUNT=500 PROPFIND_COUNT=100 RUNS=1 bench/webdav/run.sh   # smoke test
 #
 # Besides wall-clock seconds it reports the CPU seconds each server process (with its worker children) spent
@@ -28,8 +30,8 @@ SMALL_COUNT="${SMALL_COUNT:-1000}"
 SMALL_PARALLEL=8
 LISTING_COUNT="${LISTING_COUNT:-10000}"
 PROPFIND_COUNT="${PROPFIND_COUNT:-2000}"
-declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084)
-declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="")
+declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084 [ocm-nofsync]=18085)
+declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="" [ocm-nofsync]="/dav/files/$BENCH_USER")
 declare -A PIDS=()
 
 WORK="$(mktemp -d /tmp/ocm-bench.XXXXXX)"
@@ -82,17 +84,25 @@ cat > "$WORK/propfind.xml" <<'XML'
 XML
 
 # ---------------------------------------------------------------- servers
-start_ocm() {
-  log "building ocm (Release)"
-  dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
-  local dll="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
-  mkdir -p "$WORK/ocm"
-  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/ocm" >/dev/null
-  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" serve --data-dir "$WORK/ocm" --urls "http://$BENCH_HOST:${PORT[ocm]}" \
-    > "$WORK/ocm.log" 2>&1 &
-  PIDS[ocm]=$!
-  wait_for ocm "$(url ocm "")"
+start_ocm_server() { # name [VAR=value ...]: ocm serve with its own data directory, default configuration
+  local name="$1" dll="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
+  shift
+  if [ -z "${OCM_BUILT:-}" ]; then
+    log "building ocm (Release)"
+    dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
+    OCM_BUILT=1
+  fi
+  mkdir -p "$WORK/$name"
+  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/$name" >/dev/null
+  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" serve --data-dir "$WORK/$name" --urls "http://$BENCH_HOST:${PORT[$name]}" \
+    > "$WORK/$name.log" 2>&1 &
+  PIDS[$name]=$!
+  wait_for "$name" "$(url "$name" "")"
 }
+
+start_ocm() { start_ocm_server ocm; }
+
+start_ocm_nofsync() { start_ocm_server ocm-nofsync OCM_FILES__FLUSHTODISK=false; }
 
 start_nginx() {
   mkdir -p "$WORK/nginx/root" "$WORK/nginx/tmp"
@@ -238,9 +248,9 @@ bench_small_puts() { # server run
 
 # The folder of $LISTING_COUNT files: uploaded to ocm (its tree lives in its database); written straight to disk,
 # before the server starts, for the file-system servers (rclone caches directory listings).
-prepare_listing_ocm() {
-  local config="$WORK/listing-ocm.curl" base
-  base="$(url ocm many)"
+prepare_listing_ocm() { # name
+  local config="$WORK/listing-$1.curl" base
+  base="$(url "$1" many)"
   curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base"
   : > "$config"
   for i in $(seq -w 1 "$LISTING_COUNT"); do
@@ -287,7 +297,7 @@ declare -A CPU=()
 declare -A RSS=()
 for server in $SERVERS; do
   log "starting $server"
-  "start_$server"
+  "start_${server//-/_}"
   for run in $(seq 1 "$RUNS"); do
     log "$server run $run: PUT $BIG_MIB MiB"
     measure "$server" put_big bench_put_big "$server"
@@ -299,9 +309,9 @@ for server in $SERVERS; do
     log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
     measure "$server" small bench_small_puts "$server" "$run"
   done
-  if [ "$server" = ocm ]; then
-    log "ocm: uploading a folder of $LISTING_COUNT files"
-    prepare_listing_ocm
+  if [[ "$server" == ocm* ]]; then
+    log "$server: uploading a folder of $LISTING_COUNT files"
+    prepare_listing_ocm "$server"
   fi
   for run in $(seq 1 "$RUNS"); do
     log "$server run $run: PROPFIND Depth 1 on $LISTING_COUNT files"
@@ -316,7 +326,7 @@ for server in $SERVERS; do
   kill "${PIDS[$server]}" 2>/dev/null || true
   wait "${PIDS[$server]}" 2>/dev/null || true
   unset "PIDS[$server]"
-  rm -rf "$WORK/nginx/root" "$WORK/apache/root" "$WORK/rclone/root" "$WORK/ocm/files"
+  rm -rf "$WORK/nginx/root" "$WORK/apache/root" "$WORK/rclone/root" "$WORK/$server/files"
 done
 
 # ---------------------------------------------------------------- report
