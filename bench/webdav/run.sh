@@ -354,13 +354,13 @@ label() {
 table() { # table title
   printf '\n%s\n' "$2"
   printf '%-34s' "workload"
-  for s in $SERVERS; do printf '%10s' "$s"; done
-  for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%12s' "ocm/$s"; fi; done
+  for s in $SERVERS; do printf '%13s' "$s"; done
+  for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%18s' "ocm/$s"; fi; done
   printf '\n'
   for w in put_big get_big small listing propfind0; do
     printf '%-34s' "$(label "$w")"
-    for s in $SERVERS; do printf '%10s' "$(med "$1" "$s" "$w" | xargs printf '%.3f')"; done
-    for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%11sx' "$(ratio "$1" "$s" "$w")"; fi; done
+    for s in $SERVERS; do printf '%13s' "$(med "$1" "$s" "$w" | xargs printf '%.3f')"; done
+    for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%17sx' "$(ratio "$1" "$s" "$w")"; fi; done
     printf '\n'
   done
 }
