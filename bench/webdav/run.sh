@@ -4,6 +4,14 @@
 #
 #   bench/webdav/run.sh              # RUNS=3 by default; prints medians and ratios
 #   RUNS=5 SERVERS="ocm nginx" bench/webdav/run.sh
+#   BENCH_HOST=127.0.3.1 bench/webdav/run.sh     # listen on another loopback address (all four servers)
+#   SERVERS="ocm ocm-nofsync rclone" bench/webdav/run.sh   # ocm-nofsync: ocm with Ocm:Files:FlushToDisk=false
+#                                                 # (no fsync per upload, like the three reference servers)
+#   BIG_MIB=64 SMALL_COUNT=100 LISTING_COUNT=500 PROPFIND_COUNT=100 RUNS=1 bench/webdav/run.sh   # smoke test
+#
+# Besides wall-clock seconds it reports the CPU seconds each server process (with its worker children) spent
+# on each workload, read from /proc before and after, and the load average at the start and the end: on a
+# shared machine the wall-clock figures include waiting for a core, the CPU figures do not.
 #
 # Needs: nginx-full (or nginx + libnginx-mod-http-dav-ext), apache2, apache2-utils, rclone, curl, openssl
 # (`apt-get install -y nginx-full libnginx-mod-http-dav-ext apache2 apache2-utils rclone curl`).
@@ -14,14 +22,16 @@ REPO="$(pwd)"
 
 RUNS="${RUNS:-3}"
 SERVERS="${SERVERS:-ocm nginx apache rclone}"
+BENCH_HOST="${BENCH_HOST:-127.0.0.1}"
 BENCH_USER=bench
 BENCH_PASS=bench-password-1
-SMALL_COUNT=1000
+BIG_MIB="${BIG_MIB:-1024}"
+SMALL_COUNT="${SMALL_COUNT:-1000}"
 SMALL_PARALLEL=8
-LISTING_COUNT=10000
-PROPFIND_COUNT=2000
-declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084)
-declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="")
+LISTING_COUNT="${LISTING_COUNT:-10000}"
+PROPFIND_COUNT="${PROPFIND_COUNT:-2000}"
+declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084 [ocm-nofsync]=18085)
+declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="" [ocm-nofsync]="/dav/files/$BENCH_USER")
 declare -A PIDS=()
 
 WORK="$(mktemp -d /tmp/ocm-bench.XXXXXX)"
@@ -45,7 +55,7 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.4f\n", a - b }'; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-url() { echo "http://127.0.0.1:${PORT[$1]}${PREFIX[$1]}/$2"; }
+url() { echo "http://$BENCH_HOST:${PORT[$1]}${PREFIX[$1]}/$2"; }
 auth=(-u "$BENCH_USER:$BENCH_PASS")
 
 wait_for() { # name url
@@ -57,11 +67,12 @@ wait_for() { # name url
 }
 
 # ---------------------------------------------------------------- data
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "generating test data in $WORK"
 mkdir -p "$WORK/data"
-# 1 GiB of seeded pseudo-random bytes (AES-CTR keystream): fast to make, incompressible, the same every run.
+# $BIG_MIB MiB (1 GiB by default) of seeded pseudo-random bytes (AES-CTR keystream): fast to make, incompressible, the same every run.
 set +o pipefail # openssl ends with SIGPIPE once head has enough
-openssl enc -aes-128-ctr -nosalt -pass pass:ocm-bench -pbkdf2 < /dev/zero 2>/dev/null | head -c $((1 << 30)) > "$WORK/data/big.bin"
+openssl enc -aes-128-ctr -nosalt -pass pass:ocm-bench -pbkdf2 < /dev/zero 2>/dev/null | head -c $((BIG_MIB << 20)) > "$WORK/data/big.bin"
 set -o pipefail
 head -c 4096 "$WORK/data/big.bin" > "$WORK/data/small.bin"
 head -c 100 "$WORK/data/big.bin" > "$WORK/data/tiny.bin"
@@ -73,17 +84,25 @@ cat > "$WORK/propfind.xml" <<'XML'
 XML
 
 # ---------------------------------------------------------------- servers
-start_ocm() {
-  log "building ocm (Release)"
-  dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
-  local dll="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
-  mkdir -p "$WORK/ocm"
-  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/ocm" >/dev/null
-  OCM_LOGGING__LOGLEVEL__DEFAULT=Warning dotnet "$dll" serve --data-dir "$WORK/ocm" --urls "http://127.0.0.1:${PORT[ocm]}" \
-    > "$WORK/ocm.log" 2>&1 &
-  PIDS[ocm]=$!
-  wait_for ocm "$(url ocm "")"
+start_ocm_server() { # name [VAR=value ...]: ocm serve with its own data directory, default configuration
+  local name="$1" dll="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
+  shift
+  if [ -z "${OCM_BUILT:-}" ]; then
+    log "building ocm (Release)"
+    dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
+    OCM_BUILT=1
+  fi
+  mkdir -p "$WORK/$name"
+  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/$name" >/dev/null
+  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" serve --data-dir "$WORK/$name" --urls "http://$BENCH_HOST:${PORT[$name]}" \
+    > "$WORK/$name.log" 2>&1 &
+  PIDS[$name]=$!
+  wait_for "$name" "$(url "$name" "")"
 }
+
+start_ocm() { start_ocm_server ocm; }
+
+start_ocm_nofsync() { start_ocm_server ocm-nofsync OCM_FILES__FLUSHTODISK=false; }
 
 start_nginx() {
   mkdir -p "$WORK/nginx/root" "$WORK/nginx/tmp"
@@ -103,7 +122,7 @@ http {
   client_max_body_size 0;
   client_body_temp_path $WORK/nginx/tmp;
   server {
-    listen 127.0.0.1:${PORT[nginx]};
+    listen $BENCH_HOST:${PORT[nginx]};
     root $WORK/nginx/root;
     location / {
       dav_methods PUT DELETE MKCOL COPY MOVE;
@@ -129,7 +148,7 @@ start_apache() {
   cat > "$WORK/apache/httpd.conf" <<CONF
 ServerRoot $WORK/apache
 ServerName localhost
-Listen 127.0.0.1:${PORT[apache]}
+Listen $BENCH_HOST:${PORT[apache]}
 PidFile $WORK/apache/httpd.pid
 DefaultRuntimeDir $WORK/apache/run
 ErrorLog $WORK/apache/error.log
@@ -169,7 +188,7 @@ CONF
 start_rclone() {
   mkdir -p "$WORK/rclone/root"
   prepare_listing_on_disk "$WORK/rclone/root"
-  RCLONE_CONFIG=/dev/null rclone serve webdav "$WORK/rclone/root" --addr "127.0.0.1:${PORT[rclone]}" \
+  RCLONE_CONFIG=/dev/null rclone serve webdav "$WORK/rclone/root" --addr "$BENCH_HOST:${PORT[rclone]}" \
     --user "$BENCH_USER" --pass "$BENCH_PASS" > "$WORK/rclone.log" 2>&1 &
   PIDS[rclone]=$!
   wait_for rclone "$(url rclone "")"
@@ -181,6 +200,30 @@ server_root() { # where a plain file-system server keeps its files
 
 # ---------------------------------------------------------------- workloads
 rss_peak() { grep VmHWM "/proc/$1/status" | awk '{print $2}'; }
+
+descendants() { # pid: the pid and all its descendants (nginx and Apache serve from worker children)
+  local child
+  echo "$1"
+  for child in $(pgrep -P "$1"); do descendants "$child"; done
+}
+
+cpu_ticks() { # pid: utime + stime of the process tree, plus the reaped children's cutime + cstime
+  local pid
+  for pid in $(descendants "$1"); do
+    # fields after "pid (comm) ": utime stime cutime cstime are the 12th to 15th
+    sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }'
+  done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+measure() { # server workload command...: runs the command, records its wall time (its output) and server CPU
+  local server="$1" workload="$2" before after wall
+  shift 2
+  before=$(cpu_ticks "${PIDS[$server]}")
+  wall=$("$@")
+  after=$(cpu_ticks "${PIDS[$server]}")
+  RESULT[$server,$workload]+="$wall "
+  CPU[$server,$workload]+="$(awk -v a="$after" -v b="$before" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (a - b) / hz }') "
+}
 
 bench_put_big() {
   curl -sf "${auth[@]}" -o /dev/null -w '%{time_total}\n' -T "$WORK/data/big.bin" "$(url "$1" big.bin)"
@@ -205,9 +248,9 @@ bench_small_puts() { # server run
 
 # The folder of $LISTING_COUNT files: uploaded to ocm (its tree lives in its database); written straight to disk,
 # before the server starts, for the file-system servers (rclone caches directory listings).
-prepare_listing_ocm() {
-  local config="$WORK/listing-ocm.curl" base
-  base="$(url ocm many)"
+prepare_listing_ocm() { # name
+  local config="$WORK/listing-$1.curl" base
+  base="$(url "$1" many)"
   curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base"
   : > "$config"
   for i in $(seq -w 1 "$LISTING_COUNT"); do
@@ -250,30 +293,31 @@ bench_propfind0() {
 
 # ---------------------------------------------------------------- run
 declare -A RESULT=()
+declare -A CPU=()
 declare -A RSS=()
 for server in $SERVERS; do
   log "starting $server"
-  "start_$server"
+  "start_${server//-/_}"
   for run in $(seq 1 "$RUNS"); do
-    log "$server run $run: PUT 1 GiB"
-    RESULT[$server,put_big]+="$(bench_put_big "$server") "
-    log "$server run $run: GET 1 GiB"
-    RESULT[$server,get_big]+="$(bench_get_big "$server") "
+    log "$server run $run: PUT $BIG_MIB MiB"
+    measure "$server" put_big bench_put_big "$server"
+    log "$server run $run: GET $BIG_MIB MiB"
+    measure "$server" get_big bench_get_big "$server"
   done
   if [ "$server" = ocm ]; then RSS[ocm]=$(rss_peak "${PIDS[ocm]}"); fi
   for run in $(seq 1 "$RUNS"); do
     log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
-    RESULT[$server,small]+="$(bench_small_puts "$server" "$run") "
+    measure "$server" small bench_small_puts "$server" "$run"
   done
-  if [ "$server" = ocm ]; then
-    log "ocm: uploading a folder of $LISTING_COUNT files"
-    prepare_listing_ocm
+  if [[ "$server" == ocm* ]]; then
+    log "$server: uploading a folder of $LISTING_COUNT files"
+    prepare_listing_ocm "$server"
   fi
   for run in $(seq 1 "$RUNS"); do
     log "$server run $run: PROPFIND Depth 1 on $LISTING_COUNT files"
-    RESULT[$server,listing]+="$(bench_listing "$server") "
+    measure "$server" listing bench_listing "$server"
     log "$server run $run: $PROPFIND_COUNT x PROPFIND Depth 0 (keep-alive)"
-    RESULT[$server,propfind0]+="$(bench_propfind0 "$server") "
+    measure "$server" propfind0 bench_propfind0 "$server"
   done
   if [ "$server" = ocm ]; then RSS[ocm_end]=$(rss_peak "${PIDS[ocm]}"); fi
   log "stopping $server"
@@ -282,32 +326,55 @@ for server in $SERVERS; do
   kill "${PIDS[$server]}" 2>/dev/null || true
   wait "${PIDS[$server]}" 2>/dev/null || true
   unset "PIDS[$server]"
-  rm -rf "$WORK/nginx/root" "$WORK/apache/root" "$WORK/rclone/root" "$WORK/ocm/files"
+  rm -rf "$WORK/nginx/root" "$WORK/apache/root" "$WORK/rclone/root" "$WORK/$server/files"
 done
 
 # ---------------------------------------------------------------- report
-med() { echo "${RESULT[$1,$2]:-}" | tr ' ' '\n' | grep -v '^$' | median; }
-ratio() { # throughput of ocm relative to $1 (higher is better for ocm): other_time / ocm_time
-  local o t
-  o=$(med ocm "$2"); t=$(med "$1" "$2")
-  if [ -n "$o" ] && [ -n "$t" ]; then awk -v t="$t" -v o="$o" 'BEGIN { printf "%.2f", t / o }'; else echo "-"; fi
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+med() { # table server workload
+  local -n table="$1"
+  echo "${table[$2,$3]:-}" | tr ' ' '\n' | grep -v '^$' | median
 }
-printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs (seconds; lower is better)\n' \
-  "$(date -u +%Y-%m-%d)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS"
-printf '%-34s' "workload"; for s in $SERVERS; do printf '%10s' "$s"; done
-for s in $SERVERS; do [ "$s" != ocm ] && printf '%12s' "ocm/$s"; done; printf '\n'
-for w in put_big get_big small listing propfind0; do
-  case $w in
-    put_big) label="PUT 1 GiB" ;; get_big) label="GET 1 GiB" ;; small) label="$SMALL_COUNT x 4 KiB PUT (c=$SMALL_PARALLEL)" ;;
-    listing) label="PROPFIND D1, $LISTING_COUNT files" ;; propfind0) label="$PROPFIND_COUNT x PROPFIND D0 keep-alive" ;;
+ratio() { # table other workload: ocm relative to the other server, other / ocm (>1: ocm is faster or cheaper)
+  local o t
+  o=$(med "$1" ocm "$3"); t=$(med "$1" "$2" "$3")
+  if [ -n "$o" ] && [ -n "$t" ] && awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
+    awk -v t="$t" -v o="$o" 'BEGIN { printf "%.2f", t / o }'
+  else
+    echo "-"
+  fi
+}
+label() {
+  case $1 in
+    put_big) echo "PUT $BIG_MIB MiB" ;; get_big) echo "GET $BIG_MIB MiB" ;;
+    small) echo "$SMALL_COUNT x 4 KiB PUT (c=$SMALL_PARALLEL)" ;;
+    listing) echo "PROPFIND D1, $LISTING_COUNT files" ;; propfind0) echo "$PROPFIND_COUNT x PROPFIND D0 keep-alive" ;;
   esac
-  printf '%-34s' "$label"
-  for s in $SERVERS; do printf '%10s' "$(med "$s" "$w" | xargs printf '%.3f')"; done
-  for s in $SERVERS; do [ "$s" != ocm ] && printf '%11sx' "$(ratio "$s" "$w")"; done
+}
+table() { # table title
+  printf '\n%s\n' "$2"
+  printf '%-34s' "workload"
+  for s in $SERVERS; do printf '%13s' "$s"; done
+  for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%18s' "ocm/$s"; fi; done
   printf '\n'
-done
+  for w in put_big get_big small listing propfind0; do
+    printf '%-34s' "$(label "$w")"
+    for s in $SERVERS; do printf '%13s' "$(med "$1" "$s" "$w" | xargs printf '%.3f')"; done
+    for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%17sx' "$(ratio "$1" "$s" "$w")"; fi; done
+    printf '\n'
+  done
+}
+printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs, load average %s at the start, %s at the end\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS" \
+  "$LOAD_START" "$LOAD_END"
+table RESULT "Wall-clock seconds (lower is better)"
+table CPU "Server CPU seconds, process and worker children (lower is better)"
 if [ -n "${RSS[ocm]:-}" ]; then
-  printf '\nocm serve peak RSS (VmHWM): %s MiB after the 1 GiB transfers, %s MiB at the end\n' \
-    "$((RSS[ocm] / 1024))" "$((RSS[ocm_end] / 1024))"
+  printf '\nocm serve peak RSS (VmHWM): %s MiB after the %s MiB transfers, %s MiB at the end\n' \
+    "$((RSS[ocm] / 1024))" "$BIG_MIB" "$((RSS[ocm_end] / 1024))"
 fi
-printf '\nRatios are ocm throughput relative to the other server (other time / ocm time): >1 means ocm is faster.\n'
+printf '\nRatios are ocm relative to the other server (other / ocm): >1 means ocm is faster (wall) or cheaper (CPU).\n'
+printf 'Raw figures per run (wall seconds, server CPU seconds):\n'
+for s in $SERVERS; do for w in put_big get_big small listing propfind0; do
+  printf '  %-7s %-10s wall %s cpu %s\n' "$s" "$w" "${RESULT[$s,$w]:-}" "${CPU[$s,$w]:-}"
+done; done
