@@ -14,11 +14,20 @@ internal sealed partial class PeerDirectory(
     TimeProvider time,
     ILogger<PeerDirectory> logger)
 {
+    /// <summary>The discovery fetch last recorded per peer: a cached answer is not written to the database again.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _recorded = new(StringComparer.OrdinalIgnoreCase);
+
     public async Task<DiscoveredServer> DiscoverAsync(string target, CancellationToken cancellationToken)
     {
         try
         {
             var server = await discovery.DiscoverAsync(target, cancellationToken);
+            if (_recorded.TryGetValue(server.Authority, out var recorded) && recorded == server.FetchedAt)
+            {
+                return server;
+            }
+
+            _recorded[server.Authority] = server.FetchedAt;
             await RecordAsync(server.Authority, peer =>
             {
                 peer.Provider = server.Document.Provider;
@@ -33,6 +42,7 @@ internal sealed partial class PeerDirectory(
         }
         catch (OcmDiscoveryException ex)
         {
+            _recorded.TryRemove(ex.Target, out _);
             await RecordAsync(ex.Target, peer =>
             {
                 peer.LastFailure = time.GetUtcNow();

@@ -213,12 +213,9 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
 
         public string Rewrite(string href)
         {
-            var path = href;
-            var scheme = path.IndexOf("://", StringComparison.Ordinal);
-            if (scheme > 0 && scheme < 10)
+            if (WebDav.DavLocations.PathOf(href) is not { } path)
             {
-                var slash = path.IndexOf('/', scheme + 3);
-                path = slash < 0 ? "/" : path[slash..];
+                return href;
             }
 
             var decoded = Uri.UnescapeDataString(path);

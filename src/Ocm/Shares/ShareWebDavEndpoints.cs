@@ -201,28 +201,8 @@ internal static partial class ShareWebDavEndpoints
 
     private static bool IsOurs(string url)
     {
-        var path = PathOf(url);
+        var path = DavLocations.PathOf(url);
         return path is not null && (path.StartsWith(Root, StringComparison.Ordinal) || path.StartsWith(LegacyRoot, StringComparison.Ordinal));
-    }
-
-    /// <summary>The path of an absolute URL or absolute path, without query; null when it is neither.</summary>
-    private static string? PathOf(string target)
-    {
-        var path = target;
-        var scheme = path.IndexOf("://", StringComparison.Ordinal);
-        if (scheme > 0 && scheme < 10)
-        {
-            var slash = path.IndexOf('/', scheme + 3);
-            path = slash < 0 ? "/" : path[slash..];
-        }
-
-        var cut = path.IndexOfAny(['?', '#']);
-        if (cut >= 0)
-        {
-            path = path[..cut];
-        }
-
-        return path.StartsWith('/') ? path : null;
     }
 
     private static async Task RefuseAsync(HttpContext context, int status, string message)
@@ -247,7 +227,7 @@ internal static partial class ShareWebDavEndpoints
         {
             hrefBase = prefix;
             trailingSlash = false;
-            var path = PathOf(url);
+            var path = DavLocations.PathOf(url);
             if (path is null || !(path.StartsWith(prefix, StringComparison.Ordinal) || path == prefix.TrimEnd('/')))
             {
                 return new DavTarget(LocationError.OutsideMounts, default);

@@ -41,13 +41,11 @@ internal static class DavLocations
         context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : context.Request.Path.Value ?? "/";
 
     /// <summary>
-    /// Resolves an absolute URL or absolute path to a location in one of the mounts; the signed-in user's name fills
-    /// <c>/remote.php/webdav/</c>. The host of an absolute URL is not compared (reverse proxies rewrite it); access is
-    /// decided by the user segment.
+    /// The (still percent-encoded) path of an absolute URL or absolute path, without query or fragment; null when the
+    /// target is neither. The host is dropped: reverse proxies rewrite it.
     /// </summary>
-    public static LocationError TryResolve(string target, SignedInUser user, out DavLocation location)
+    public static string? PathOf(string target)
     {
-        location = default;
         var path = target;
         var scheme = path.IndexOf("://", StringComparison.Ordinal);
         if (scheme > 0 && scheme < 10)
@@ -62,7 +60,18 @@ internal static class DavLocations
             path = path[..cut];
         }
 
-        if (!path.StartsWith('/'))
+        return path.StartsWith('/') ? path : null;
+    }
+
+    /// <summary>
+    /// Resolves an absolute URL or absolute path to a location in one of the mounts; the signed-in user's name fills
+    /// <c>/remote.php/webdav/</c>. The host of an absolute URL is not compared (reverse proxies rewrite it); access is
+    /// decided by the user segment.
+    /// </summary>
+    public static LocationError TryResolve(string target, SignedInUser user, out DavLocation location)
+    {
+        location = default;
+        if (PathOf(target) is not { } path)
         {
             return LocationError.OutsideMounts;
         }

@@ -14,29 +14,8 @@ internal sealed partial class WebDavHandler
     /// </summary>
     private async Task PropFindAsync(DavContext dav)
     {
-        var depth = ReadDepth(dav.Http.Request, fallback: -1);
-        if (depth is null)
+        if (await ReadPropFindAsync(dav, fallbackDepth: -1) is not var (depth, query))
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
-            return;
-        }
-
-        if (depth == -1 && !options.AllowInfiniteDepth)
-        {
-            await ConditionAsync(dav, StatusCodes.Status403Forbidden, "propfind-finite-depth");
-            return;
-        }
-
-        var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
-        if (RejectBody(dav, body))
-        {
-            return;
-        }
-
-        var query = body.Status == XmlBodyStatus.Empty ? PropQuery.AllProp([]) : PropQuery.Parse(body.Root!);
-        if (query is null)
-        {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
             return;
         }
 
@@ -98,6 +77,41 @@ internal sealed partial class WebDavHandler
 
         xml.WriteEndElement();
         await output.CompleteAsync(dav.Aborted);
+    }
+
+    /// <summary>
+    /// The Depth header and the body of a PROPFIND; null after answering 400 (malformed), 403 (infinity not enabled)
+    /// or 413 (body too large).
+    /// </summary>
+    private async Task<(int Depth, PropQuery Query)?> ReadPropFindAsync(DavContext dav, int fallbackDepth)
+    {
+        var depth = ReadDepth(dav.Http.Request, fallbackDepth);
+        if (depth is null)
+        {
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return null;
+        }
+
+        if (depth == -1 && !options.AllowInfiniteDepth)
+        {
+            await ConditionAsync(dav, StatusCodes.Status403Forbidden, "propfind-finite-depth");
+            return null;
+        }
+
+        var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
+        if (RejectBody(dav, body))
+        {
+            return null;
+        }
+
+        var query = body.Status == XmlBodyStatus.Empty ? PropQuery.AllProp([]) : PropQuery.Parse(body.Root!);
+        if (query is null)
+        {
+            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            return null;
+        }
+
+        return (depth.Value, query);
     }
 
     /// <summary>Depth infinity (only when enabled): everything below, in path order.</summary>

@@ -75,23 +75,9 @@ internal sealed partial class WebDavHandler
 
     private async Task VirtualPropFindAsync(DavContext dav, IDavVirtualFolder folder, SignedInUser user, FileNode self, string folderHref)
     {
-        var depth = ReadDepth(dav.Http.Request, fallback: 1);
-        if (depth is null)
+        // One level only: the members' contents live on other servers.
+        if (await ReadPropFindAsync(dav, fallbackDepth: 1) is not var (depth, query))
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
-            return;
-        }
-
-        var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
-        if (RejectBody(dav, body))
-        {
-            return;
-        }
-
-        var query = body.Status == XmlBodyStatus.Empty ? PropQuery.AllProp([]) : PropQuery.Parse(body.Root!);
-        if (query is null)
-        {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
             return;
         }
 

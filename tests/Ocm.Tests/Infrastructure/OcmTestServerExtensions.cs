@@ -37,6 +37,23 @@ internal static class OcmTestServerExtensions
         Assert.True(response.IsSuccessStatusCode, $"MKCOL {path}: {(int)response.StatusCode}");
     }
 
+    /// <summary>Sends <paramref name="method"/> (any WebDAV verb) with an optional text body and extra headers.</summary>
+    public static async Task<HttpResponseMessage> SendDavAsync(this HttpClient client, string method, string url, string? body = null, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await client.SendAsync(request);
+    }
+
     public static async Task<JsonElement> PostJsonAsync(this HttpClient client, string url, object body, int expectedStatus)
     {
         using var response = await client.PostAsJsonAsync(url, body);

@@ -82,25 +82,9 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         return share.GetProperty("id").GetInt64();
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string url, string? body = null, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body);
-        }
-
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return await client.SendAsync(request);
-    }
-
     private static async Task<List<XElement>> PropFindAsync(HttpClient client, string url, string depth = "1")
     {
-        using var response = await SendAsync(client, "PROPFIND", url, null, ("Depth", depth));
+        using var response = await client.SendDavAsync("PROPFIND", url, null, ("Depth", depth));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode == 207, $"PROPFIND {url}: {(int)response.StatusCode} {text}");
         return XDocument.Parse(text).Descendants(D + "response").ToList();
@@ -129,18 +113,18 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         Assert.Equal("the plan", await _bob.GetStringAsync(Mount + "Project/plan.txt"));
 
         // He writes; alice finds it in her folder.
-        using (var put = await SendAsync(_bob, "PUT", Mount + "Project/from-bob.txt", "bob was here"))
+        using (var put = await _bob.SendDavAsync("PUT", Mount + "Project/from-bob.txt", "bob was here"))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
         Assert.Equal("bob was here", await _alice.GetStringAsync("dav/files/alice/Project/from-bob.txt"));
-        using (var mkcol = await SendAsync(_bob, "MKCOL", Mount + "Project/minutes"))
+        using (var mkcol = await _bob.SendDavAsync("MKCOL", Mount + "Project/minutes"))
         {
             Assert.Equal(HttpStatusCode.Created, mkcol.StatusCode);
         }
 
-        using (var move = await SendAsync(_bob, "MOVE", Mount + "Project/from-bob.txt", null, ("Destination", $"{_b.BaseUri}{Mount}Project/minutes/from-bob.txt")))
+        using (var move = await _bob.SendDavAsync("MOVE", Mount + "Project/from-bob.txt", null, ("Destination", $"{_b.BaseUri}{Mount}Project/minutes/from-bob.txt")))
         {
             Assert.Equal(HttpStatusCode.Created, move.StatusCode);
         }
@@ -148,7 +132,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         Assert.Equal("bob was here", await _alice.GetStringAsync("dav/files/alice/Project/minutes/from-bob.txt"));
 
         // Moving his own file into the share would cross servers: refused, and his file stays.
-        using (var cross = await SendAsync(_bob, "MOVE", "dav/files/bob/own.txt", null, ("Destination", $"{_b.BaseUri}{Mount}Project/own.txt")))
+        using (var cross = await _bob.SendDavAsync("MOVE", "dav/files/bob/own.txt", null, ("Destination", $"{_b.BaseUri}{Mount}Project/own.txt")))
         {
             Assert.Equal(HttpStatusCode.BadGateway, cross.StatusCode);
         }
@@ -156,7 +140,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         Assert.Equal("bob's own file", await _bob.GetStringAsync("dav/files/bob/own.txt"));
 
         // The folder of shares itself cannot be changed.
-        using var mkcolTop = await SendAsync(_bob, "MKCOL", Mount + "mine");
+        using var mkcolTop = await _bob.SendDavAsync("MKCOL", Mount + "mine");
         Assert.Equal(HttpStatusCode.Forbidden, mkcolTop.StatusCode);
     }
 
@@ -170,7 +154,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         Assert.Equal("17", member.Descendants(D + "getcontentlength").Single().Value);
         Assert.Equal("quarterly numbers", await _bob.GetStringAsync(Mount + "report.txt"));
 
-        using var put = await SendAsync(_bob, "PUT", Mount + "report.txt", "changed by bob");
+        using var put = await _bob.SendDavAsync("PUT", Mount + "report.txt", "changed by bob");
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         Assert.Equal("quarterly numbers", await _alice.GetStringAsync("dav/files/alice/report.txt"));
     }
@@ -179,7 +163,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
     public async Task PermissionChangeToReadOnly_NextPutFails_Unshare_GoneForBob()
     {
         var shareId = await ShareAndAcceptAsync("/Project", "read", "write");
-        using (var put = await SendAsync(_bob, "PUT", Mount + "Project/a.txt", "a"))
+        using (var put = await _bob.SendDavAsync("PUT", Mount + "Project/a.txt", "a"))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
@@ -194,7 +178,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         }
 
         // The very next write fails (A enforces at once, before B even hears of the change).
-        using (var put = await SendAsync(_bob, "PUT", Mount + "Project/b.txt", "b"))
+        using (var put = await _bob.SendDavAsync("PUT", Mount + "Project/b.txt", "b"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         }

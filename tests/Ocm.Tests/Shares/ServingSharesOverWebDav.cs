@@ -82,25 +82,9 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
 
     private static string Basic(string userPart) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(userPart));
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string url, string? body = null, params (string Name, string Value)[] headers)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body);
-        }
-
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return await client.SendAsync(request);
-    }
-
     private static async Task<List<string>> ListAsync(HttpClient client, string url)
     {
-        using var response = await SendAsync(client, "PROPFIND", url, null, ("Depth", "1"));
+        using var response = await client.SendDavAsync("PROPFIND", url, null, ("Depth", "1"));
         Assert.Equal((HttpStatusCode)207, response.StatusCode);
         var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
         return xml.Descendants(D + "href").Select(h => h.Value).ToList();
@@ -129,7 +113,7 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
         // Read-only: every writing method is refused, and nothing changed.
         foreach (var (method, url) in new[] { ("PUT", root + "plan.txt"), ("DELETE", root + "plan.txt"), ("MKCOL", root + "new"), ("PROPPATCH", root + "plan.txt"), ("MOVE", root + "plan.txt"), ("LOCK", root + "plan.txt") })
         {
-            using var response = await SendAsync(carol, method, url, method == "PUT" ? "overwritten" : null, ("Destination", "/" + root + "moved.txt"));
+            using var response = await carol.SendDavAsync(method, url, method == "PUT" ? "overwritten" : null, ("Destination", "/" + root + "moved.txt"));
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method}: {(int)response.StatusCode}");
         }
 
@@ -143,17 +127,17 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
         using var carol = Carol("Bearer " + share.Secret);
         var root = $"dav/ocm/{share.ProviderId}/";
 
-        using (var put = await SendAsync(carol, "PUT", root + "drafts/v2.txt", "second draft"))
+        using (var put = await carol.SendDavAsync("PUT", root + "drafts/v2.txt", "second draft"))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
-        using (var mkcol = await SendAsync(carol, "MKCOL", root + "minutes"))
+        using (var mkcol = await carol.SendDavAsync("MKCOL", root + "minutes"))
         {
             Assert.Equal(HttpStatusCode.Created, mkcol.StatusCode);
         }
 
-        using (var move = await SendAsync(carol, "MOVE", root + "drafts/v2.txt", null, ("Destination", $"{_server.BaseUri}{root}minutes/v2.txt")))
+        using (var move = await carol.SendDavAsync("MOVE", root + "drafts/v2.txt", null, ("Destination", $"{_server.BaseUri}{root}minutes/v2.txt")))
         {
             Assert.Equal(HttpStatusCode.Created, move.StatusCode);
             Assert.Equal("/" + root + "minutes/v2.txt", move.Headers.Location?.OriginalString);
@@ -162,12 +146,12 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
         Assert.Equal("second draft", await _alice.GetStringAsync("dav/files/alice/Project/minutes/v2.txt"));
 
         // A destination outside the share (alice's own tree) is refused, as is removing or moving the share itself.
-        using (var outside = await SendAsync(carol, "COPY", root + "plan.txt", null, ("Destination", "/dav/files/alice/stolen.txt")))
+        using (var outside = await carol.SendDavAsync("COPY", root + "plan.txt", null, ("Destination", "/dav/files/alice/stolen.txt")))
         {
             Assert.True(outside.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadGateway, $"COPY outside: {(int)outside.StatusCode}");
         }
 
-        using (var delete = await SendAsync(carol, "DELETE", root))
+        using (var delete = await carol.SendDavAsync("DELETE", root))
         {
             Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
         }
@@ -211,7 +195,7 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
         using var other = await carol.GetAsync($"dav/ocm/{share.ProviderId}/private.txt");
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
 
-        using var propfind = await SendAsync(carol, "PROPFIND", $"dav/ocm/{share.ProviderId}", null, ("Depth", "0"));
+        using var propfind = await carol.SendDavAsync("PROPFIND", $"dav/ocm/{share.ProviderId}", null, ("Depth", "0"));
         Assert.Equal((HttpStatusCode)207, propfind.StatusCode);
         var response = XDocument.Parse(await propfind.Content.ReadAsStringAsync()).Descendants(D + "response").Single();
         Assert.Equal($"/dav/ocm/{share.ProviderId}", response.Element(D + "href")!.Value);
@@ -246,14 +230,14 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
         var share = await ShareAsync("/Project", "read", "write");
         using var carol = Carol("Bearer " + share.Secret);
         var root = $"dav/ocm/{share.ProviderId}/";
-        using (var put = await SendAsync(carol, "PUT", root + "a.txt", "a"))
+        using (var put = await carol.SendDavAsync("PUT", root + "a.txt", "a"))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
 
         // Read-only from now on.
         await PatchAsync(share.Id, new { permissions = new[] { "read" } });
-        using (var put = await SendAsync(carol, "PUT", root + "b.txt", "b"))
+        using (var put = await carol.SendDavAsync("PUT", root + "b.txt", "b"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         }
