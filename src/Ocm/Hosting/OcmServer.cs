@@ -7,6 +7,7 @@ using Ocm.Files;
 using Ocm.Invites;
 using Ocm.Shares;
 using Ocm.Signatures;
+using Ocm.SyncClients;
 using Ocm.Trust;
 using Ocm.Ui;
 using Ocm.Users;
@@ -61,6 +62,7 @@ internal static class OcmServer
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
+        builder.Services.AddOcmSyncClients(builder.Configuration, dataDir);
         builder.Services.AddOcmInvites(builder.Configuration);
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
 
@@ -76,6 +78,7 @@ internal static class OcmServer
         app.MapOcmSignatures();
         app.MapOcmShares();
         app.MapOcmWebDav();
+        app.MapOcmSyncClients();
         app.MapOcmInvites();
         app.MapOcmUi();
         return app;
