@@ -19,28 +19,48 @@ namespace Ocm.Tests.SyncClients;
 /// OCS envelopes, chunked uploads in both chunk-naming schemes and their failure modes, and the cleanup of abandoned
 /// uploads on a clock the test moves.
 /// </summary>
-public sealed class SyncClientProtocolTests : IAsyncLifetime
+public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixture fixture) : IClassFixture<SyncClientProtocolTests.ServerFixture>, IAsyncLifetime
 {
     private static readonly XNamespace D = "DAV:";
-    private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private OcmTestServer _server = null!;
     private HttpClient _alice = null!;
+    private string _name = "";
+
+    /// <summary>One server for the class (a start costs seconds); each test signs in as a user of its own.</summary>
+    public sealed class ServerFixture : IAsyncLifetime
+    {
+        private int _users;
+
+        internal ManualTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        internal OcmTestServer Server { get; private set; } = null!;
+
+        public string NextUserName() => "user" + Interlocked.Increment(ref _users).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public async Task InitializeAsync()
+        {
+            Server = await OcmTestServer.StartAsync(
+                "127.0.1.1",
+                TestUsers.Settings(("Ocm:SyncClients:AbandonedUploadSeconds", "3600")),
+                services => services.AddSingleton<TimeProvider>(Clock));
+            await TestUsers.CreateAsync(Server, "bob");
+        }
+
+        public async Task DisposeAsync() => await Server.DisposeAsync();
+    }
 
     public async Task InitializeAsync()
     {
-        _server = await OcmTestServer.StartAsync(
-            "127.0.1.1",
-            TestUsers.Settings(("Ocm:SyncClients:AbandonedUploadSeconds", "3600")),
-            services => services.AddSingleton<TimeProvider>(_clock));
-        await TestUsers.CreateAsync(_server, "alice");
-        await TestUsers.CreateAsync(_server, "bob");
-        _alice = Client("alice");
+        _server = fixture.Server;
+        _name = fixture.NextUserName();
+        await TestUsers.CreateAsync(_server, _name);
+        _alice = Client(_name);
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
         _alice.Dispose();
-        await _server.DisposeAsync();
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -112,8 +132,8 @@ public sealed class SyncClientProtocolTests : IAsyncLifetime
     {
         using var response = await OcsAsync(_alice, "ocs/v1.php/cloud/user?format=json");
         var data = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("ocs").GetProperty("data");
-        Assert.Equal("alice", data.GetProperty("id").GetString());
-        Assert.Equal("alice", data.GetProperty("display-name").GetString());
+        Assert.Equal(_name, data.GetProperty("id").GetString());
+        Assert.Equal(_name, data.GetProperty("display-name").GetString());
         Assert.True(data.GetProperty("quota").GetProperty("free").GetInt64() > 0);
     }
 
@@ -122,22 +142,22 @@ public sealed class SyncClientProtocolTests : IAsyncLifetime
     {
         var content = RandomBytes(3_000_001, seed: 1);
         var parts = Split(content, 1_000_000);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync("MKCOL", "remote.php/dav/uploads/alice/4711", ("OC-Total-Length", "3000001"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/4711", ("OC-Total-Length", "3000001"))).StatusCode);
         foreach (var index in (int[])[2, 0, 3, 1])
         {
-            Assert.Equal(HttpStatusCode.Created, (await PutAsync($"remote.php/dav/uploads/alice/4711/{index:D16}", parts[index])).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await PutAsync($"remote.php/dav/uploads/{_name}/4711/{index:D16}", parts[index])).StatusCode);
         }
 
         // A client resuming an upload lists what arrived.
-        using var listing = await SendAsync("PROPFIND", "remote.php/dav/uploads/alice/4711/", ("Depth", "1"));
+        using var listing = await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/4711/", ("Depth", "1"));
         Assert.Equal(HttpStatusCode.MultiStatus, listing.StatusCode);
         var lengths = XDocument.Parse(await listing.Content.ReadAsStringAsync()).Descendants(D + "getcontentlength").Select(e => long.Parse(e.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal([1_000_000L, 1_000_000, 1_000_000, 1], lengths);
 
         using var move = await SendAsync(
             "MOVE",
-            "remote.php/dav/uploads/alice/4711/.file",
-            ("Destination", "/remote.php/dav/files/alice/big%20file.bin"),
+            $"remote.php/dav/uploads/{_name}/4711/.file",
+            ("Destination", $"/remote.php/dav/files/{_name}/big%20file.bin"),
             ("OC-Total-Length", "3000001"),
             ("OC-Checksum", "SHA1:" + Convert.ToHexStringLower(SHA1.HashData(content))),
             ("X-OC-Mtime", "1700000000"));
@@ -146,142 +166,144 @@ public sealed class SyncClientProtocolTests : IAsyncLifetime
         Assert.Equal(move.Headers.ETag!.Tag, move.Headers.GetValues("OC-ETag").Single());
         Assert.Matches("^\\d{8}oc[a-z0-9]+$", move.Headers.GetValues("OC-FileId").Single());
 
-        using var download = await _alice.GetAsync("remote.php/dav/files/alice/big%20file.bin");
+        using var download = await _alice.GetAsync($"remote.php/dav/files/{_name}/big%20file.bin");
         Assert.Equal(content, await download.Content.ReadAsByteArrayAsync());
         Assert.Equal(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero), download.Content.Headers.LastModified);
         Assert.Equal("SHA1:" + Convert.ToHexStringLower(SHA1.HashData(content)), download.Headers.GetValues("OC-Checksum").Single());
 
         // Assembled uploads are gone, from the listing and from the disk.
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("PROPFIND", "remote.php/dav/uploads/alice/4711/", ("Depth", "1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/4711/", ("Depth", "1"))).StatusCode);
         Assert.Empty(Directory.EnumerateFiles(ChunkRoot, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task ChunkedUpload_ByteOffsetNames_ReplacesFileAndKeepsItsId()
     {
-        await _alice.PutTextAsync("remote.php/dav/files/alice/doc.bin", "old");
-        using var before = await _alice.SendAsync(DavRequests.Method("HEAD", "remote.php/dav/files/alice/doc.bin"));
+        await _alice.PutTextAsync($"remote.php/dav/files/{_name}/doc.bin", "old");
+        using var before = await _alice.SendAsync(DavRequests.Method("HEAD", $"remote.php/dav/files/{_name}/doc.bin"));
         var fileId = before.Headers.GetValues("OC-FileId").Single();
 
         var content = RandomBytes(2_500_000, seed: 2);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync("MKCOL", "remote.php/dav/uploads/alice/oc-2"))!.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/oc-2"))!.StatusCode);
         foreach (var (offset, length) in new[] { (0, 1_000_000), (1_000_000, 1_000_000), (2_000_000, 500_000) })
         {
-            Assert.Equal(HttpStatusCode.Created, (await PutAsync($"remote.php/dav/uploads/alice/oc-2/{offset:D16}", content.AsSpan(offset, length).ToArray())).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await PutAsync($"remote.php/dav/uploads/{_name}/oc-2/{offset:D16}", content.AsSpan(offset, length).ToArray())).StatusCode);
         }
 
         // ownCloud's MOVE carries the ETag it knows in an If header tagged with the destination.
         using var move = await SendAsync(
             "MOVE",
-            "remote.php/dav/uploads/alice/oc-2/.file",
-            ("Destination", _server.BaseUri + "remote.php/dav/files/alice/doc.bin"),
+            $"remote.php/dav/uploads/{_name}/oc-2/.file",
+            ("Destination", _server.BaseUri + $"remote.php/dav/files/{_name}/doc.bin"),
             ("OC-Total-File-Length", "2500000"),
-            ("If", $"<{_server.BaseUri}remote.php/dav/files/alice/doc.bin> ([{before.Headers.ETag!.Tag}])"));
+            ("If", $"<{_server.BaseUri}remote.php/dav/files/{_name}/doc.bin> ([{before.Headers.ETag!.Tag}])"));
         Assert.Equal(HttpStatusCode.NoContent, move.StatusCode);
         Assert.Equal(fileId, move.Headers.GetValues("OC-FileId").Single());
-        Assert.Equal(content, await _alice.GetByteArrayAsync("remote.php/dav/files/alice/doc.bin"));
+        Assert.Equal(content, await _alice.GetByteArrayAsync($"remote.php/dav/files/{_name}/doc.bin"));
     }
 
     [Fact]
     public async Task ChunkedUpload_StaleETag_412AndServerVersionKept()
     {
-        await _alice.PutTextAsync("remote.php/dav/files/alice/shared.txt", "first");
-        using var head = await _alice.SendAsync(DavRequests.Method("HEAD", "remote.php/dav/files/alice/shared.txt"));
+        await _alice.PutTextAsync($"remote.php/dav/files/{_name}/shared.txt", "first");
+        using var head = await _alice.SendAsync(DavRequests.Method("HEAD", $"remote.php/dav/files/{_name}/shared.txt"));
         var staleTag = head.Headers.ETag!.Tag;
-        await _alice.PutTextAsync("remote.php/dav/files/alice/shared.txt", "changed by another client");
+        await _alice.PutTextAsync($"remote.php/dav/files/{_name}/shared.txt", "changed by another client");
 
-        await SendAsync("MKCOL", "remote.php/dav/uploads/alice/stale");
-        await PutAsync("remote.php/dav/uploads/alice/stale/0000000000000000", Encoding.UTF8.GetBytes("mine"));
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/stale");
+        await PutAsync($"remote.php/dav/uploads/{_name}/stale/0000000000000000", Encoding.UTF8.GetBytes("mine"));
         using var move = await SendAsync(
             "MOVE",
-            "remote.php/dav/uploads/alice/stale/.file",
-            ("Destination", "/remote.php/dav/files/alice/shared.txt"),
-            ("If", $"</remote.php/dav/files/alice/shared.txt> ([{staleTag}])"));
+            $"remote.php/dav/uploads/{_name}/stale/.file",
+            ("Destination", $"/remote.php/dav/files/{_name}/shared.txt"),
+            ("If", $"</remote.php/dav/files/{_name}/shared.txt> ([{staleTag}])"));
         Assert.Equal(HttpStatusCode.PreconditionFailed, move.StatusCode);
-        Assert.Equal("changed by another client", await _alice.GetStringAsync("remote.php/dav/files/alice/shared.txt"));
+        Assert.Equal("changed by another client", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/shared.txt"));
 
         // If-Match on the MOVE is about the destination as well.
         using var ifMatch = await SendAsync(
-            "MOVE", "remote.php/dav/uploads/alice/stale/.file", ("Destination", "/remote.php/dav/files/alice/shared.txt"), ("If-Match", staleTag));
+            "MOVE", $"remote.php/dav/uploads/{_name}/stale/.file", ("Destination", $"/remote.php/dav/files/{_name}/shared.txt"), ("If-Match", staleTag));
         Assert.Equal(HttpStatusCode.PreconditionFailed, ifMatch.StatusCode);
     }
 
     [Fact]
     public async Task ChunkedUpload_ChecksumMismatch_400AndNothingStored()
     {
-        await SendAsync("MKCOL", "remote.php/dav/uploads/alice/bad-sum");
-        await PutAsync("remote.php/dav/uploads/alice/bad-sum/0000000000000000", RandomBytes(100_000, seed: 3));
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/bad-sum");
+        await PutAsync($"remote.php/dav/uploads/{_name}/bad-sum/0000000000000000", RandomBytes(100_000, seed: 3));
         using var move = await SendAsync(
             "MOVE",
-            "remote.php/dav/uploads/alice/bad-sum/.file",
-            ("Destination", "/remote.php/dav/files/alice/sum.bin"),
+            $"remote.php/dav/uploads/{_name}/bad-sum/.file",
+            ("Destination", $"/remote.php/dav/files/{_name}/sum.bin"),
             ("OC-Checksum", "SHA1:0000000000000000000000000000000000000000"));
         Assert.Equal(HttpStatusCode.BadRequest, move.StatusCode);
         Assert.Contains("checksum", await move.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(HttpStatusCode.NotFound, (await _alice.GetAsync("remote.php/dav/files/alice/sum.bin")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _alice.GetAsync($"remote.php/dav/files/{_name}/sum.bin")).StatusCode);
 
         // The client gives the upload up.
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", "remote.php/dav/uploads/alice/bad-sum")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", $"remote.php/dav/uploads/{_name}/bad-sum")).StatusCode);
         Assert.Empty(Directory.EnumerateFiles(ChunkRoot, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task ChunkedUpload_BadInput_Clear4xx()
     {
-        await SendAsync("MKCOL", "remote.php/dav/uploads/alice/gap");
-        await PutAsync("remote.php/dav/uploads/alice/gap/0000000000000000", new byte[10]);
-        await PutAsync("remote.php/dav/uploads/alice/gap/0000000000000002", new byte[10]);
-        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync("MOVE", "remote.php/dav/uploads/alice/gap/.file", ("Destination", "/remote.php/dav/files/alice/gap.bin"))).StatusCode);
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/gap");
+        await PutAsync($"remote.php/dav/uploads/{_name}/gap/0000000000000000", new byte[10]);
+        await PutAsync($"remote.php/dav/uploads/{_name}/gap/0000000000000002", new byte[10]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/gap/.file", ("Destination", $"/remote.php/dav/files/{_name}/gap.bin"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(
-            "MOVE", "remote.php/dav/uploads/alice/gap/.file", ("Destination", "/remote.php/dav/files/alice/x"), ("OC-Total-Length", "nope"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync("remote.php/dav/uploads/alice/gap/chunk-a", new byte[1])).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await PutAsync("remote.php/dav/uploads/alice/never-started/0000000000000000", new byte[1])).StatusCode);
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await SendAsync("MKCOL", "remote.php/dav/uploads/alice/gap")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync("MOVE", "remote.php/dav/uploads/alice/gap/.file")).StatusCode);
-        await PutAsync("remote.php/dav/uploads/alice/gap/0000000000000001", new byte[10]);
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("MOVE", "remote.php/dav/uploads/alice/gap/.file", ("Destination", "/remote.php/dav/files/bob/x.bin"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync("MOVE", "remote.php/dav/uploads/alice/gap/.file", ("Destination", "/remote.php/dav/files/alice/no/such/folder.bin"))).StatusCode);
+            "MOVE", $"remote.php/dav/uploads/{_name}/gap/.file", ("Destination", $"/remote.php/dav/files/{_name}/x"), ("OC-Total-Length", "nope"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync($"remote.php/dav/uploads/{_name}/gap/chunk-a", new byte[1])).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PutAsync($"remote.php/dav/uploads/{_name}/never-started/0000000000000000", new byte[1])).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/gap")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/gap/.file")).StatusCode);
+        await PutAsync($"remote.php/dav/uploads/{_name}/gap/0000000000000001", new byte[10]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/gap/.file", ("Destination", "/remote.php/dav/files/bob/x.bin"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/gap/.file", ("Destination", $"/remote.php/dav/files/{_name}/no/such/folder.bin"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync("MKCOL", "remote.php/dav/uploads/bob/mine")).StatusCode);
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _alice.GetAsync("remote.php/dav/uploads/alice/gap/0000000000000000")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _alice.GetAsync($"remote.php/dav/uploads/{_name}/gap/0000000000000000")).StatusCode);
         using var bob = Client("bob");
-        Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(DavRequests.Method("PROPFIND", "remote.php/dav/uploads/alice/gap/", null, ("Depth", "1")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(DavRequests.Method("PROPFIND", $"remote.php/dav/uploads/{_name}/gap/", null, ("Depth", "1")))).StatusCode);
     }
 
     [Fact]
     public async Task ChunkedUpload_OverQuota_507()
     {
-        await TestUsers.CreateAsync(_server, "small", quotaBytes: 1_000_000);
-        using var small = Client("small");
-        Assert.Equal(HttpStatusCode.InsufficientStorage, (await small.SendAsync(DavRequests.Method("MKCOL", "remote.php/dav/uploads/small/1", null, ("OC-Total-Length", "2000000")))).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await small.SendAsync(DavRequests.Method("MKCOL", "remote.php/dav/uploads/small/2"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await small.PutAsync("remote.php/dav/uploads/small/2/0000000000000000", new ByteArrayContent(new byte[600_000]))).StatusCode);
-        Assert.Equal(HttpStatusCode.InsufficientStorage, (await small.PutAsync("remote.php/dav/uploads/small/2/0000000000000001", new ByteArrayContent(new byte[600_000]))).StatusCode);
+        var smallName = fixture.NextUserName();
+        await TestUsers.CreateAsync(_server, smallName, quotaBytes: 1_000_000);
+        using var small = Client(smallName);
+        Assert.Equal(HttpStatusCode.InsufficientStorage, (await small.SendAsync(DavRequests.Method("MKCOL", $"remote.php/dav/uploads/{smallName}/1", null, ("OC-Total-Length", "2000000")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await small.SendAsync(DavRequests.Method("MKCOL", $"remote.php/dav/uploads/{smallName}/2"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await small.PutAsync($"remote.php/dav/uploads/{smallName}/2/0000000000000000", new ByteArrayContent(new byte[600_000]))).StatusCode);
+        Assert.Equal(HttpStatusCode.InsufficientStorage, (await small.PutAsync($"remote.php/dav/uploads/{smallName}/2/0000000000000001", new ByteArrayContent(new byte[600_000]))).StatusCode);
     }
 
     [Fact]
     public async Task AbandonedUpload_OlderThanConfiguredAge_Swept_ActiveOneKept()
     {
-        await SendAsync("MKCOL", "remote.php/dav/uploads/alice/abandoned");
-        await PutAsync("remote.php/dav/uploads/alice/abandoned/0000000000000000", new byte[1000]);
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/abandoned");
+        await PutAsync($"remote.php/dav/uploads/{_name}/abandoned/0000000000000000", new byte[1000]);
         var store = _server.GetRequiredService<ChunkStore>();
 
-        _clock.Advance(TimeSpan.FromMinutes(50));
-        await SendAsync("MKCOL", "remote.php/dav/uploads/alice/active");
-        Assert.Equal(0, store.SweepAbandoned());
+        fixture.Clock.Advance(TimeSpan.FromMinutes(50));
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/active");
+        store.SweepAbandoned();
+        Assert.Equal(HttpStatusCode.MultiStatus, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/abandoned/", ("Depth", "1"))).StatusCode);
 
-        _clock.Advance(TimeSpan.FromMinutes(20));
-        Assert.Equal(1, store.SweepAbandoned());
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("PROPFIND", "remote.php/dav/uploads/alice/abandoned/", ("Depth", "1"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await PutAsync("remote.php/dav/uploads/alice/abandoned/0000000000000001", new byte[10])).StatusCode);
-        Assert.Equal(HttpStatusCode.MultiStatus, (await SendAsync("PROPFIND", "remote.php/dav/uploads/alice/active/", ("Depth", "1"))).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", "remote.php/dav/uploads/alice/active")).StatusCode);
+        fixture.Clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.True(store.SweepAbandoned() >= 1);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/abandoned/", ("Depth", "1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PutAsync($"remote.php/dav/uploads/{_name}/abandoned/0000000000000001", new byte[10])).StatusCode);
+        Assert.Equal(HttpStatusCode.MultiStatus, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/active/", ("Depth", "1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync("DELETE", $"remote.php/dav/uploads/{_name}/active")).StatusCode);
     }
 
     [Fact]
     public async Task PropFind_SyncClientProperties_AnsweredWithPermissions()
     {
-        await _alice.PutTextAsync("remote.php/dav/files/alice/p.txt", "p");
-        using var response = await _alice.SendAsync(DavRequests.Method("PROPFIND", "remote.php/dav/files/alice/", """
+        await _alice.PutTextAsync($"remote.php/dav/files/{_name}/p.txt", "p");
+        using var response = await _alice.SendAsync(DavRequests.Method("PROPFIND", $"remote.php/dav/files/{_name}/", """
             <?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>
             <d:resourcetype/><d:getlastmodified/><d:getcontentlength/><d:getetag/><oc:size/><oc:id/><oc:fileid/><oc:downloadURL/><oc:dDC/>
             <oc:permissions/><oc:checksums/><oc:data-fingerprint/><oc:share-types/></d:prop>M</d:propfind>
@@ -289,11 +311,11 @@ public sealed class SyncClientProtocolTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
         XNamespace oc = "http://owncloud.org/ns";
         var byHref = XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants(D + "response").ToDictionary(r => r.Element(D + "href")!.Value);
-        var root = Found(byHref["/remote.php/dav/files/alice/"]);
+        var root = Found(byHref[$"/remote.php/dav/files/{_name}/"]);
         Assert.Equal("", root.Element(oc + "data-fingerprint")!.Value);
         Assert.NotNull(root.Element(oc + "share-types"));
         Assert.Equal("RGDNVCK", root.Element(oc + "permissions")!.Value);
-        var file = Found(byHref["/remote.php/dav/files/alice/p.txt"]);
+        var file = Found(byHref[$"/remote.php/dav/files/{_name}/p.txt"]);
         Assert.Equal("RGDNVW", file.Element(oc + "permissions")!.Value);
         Assert.NotNull(file.Element(oc + "downloadURL"));
         Assert.NotNull(file.Element(oc + "dDC"));
@@ -304,7 +326,18 @@ public sealed class SyncClientProtocolTests : IAsyncLifetime
             response.Elements(D + "propstat").Single(p => p.Element(D + "status")!.Value.Contains("200", StringComparison.Ordinal)).Element(D + "prop")!;
     }
 
-    private string ChunkRoot => Path.Combine(_server.DataDir, "chunks");
+    /// <summary>Where this test's user's chunks are kept on disk.</summary>
+    private string ChunkRoot
+    {
+        get
+        {
+            using var scope = _server.Services.CreateScope();
+            var id = scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>().Set<Ocm.Users.User>().Single(u => u.Name == _name).Id;
+            var folder = Path.Combine(_server.DataDir, "chunks", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+    }
 
     private HttpClient Client(string name)
     {
