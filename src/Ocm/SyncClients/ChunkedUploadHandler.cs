@@ -375,7 +375,12 @@ internal sealed partial class ChunkedUploadHandler(
         var conditions = await CheckConditionsAsync(request, destination, existing);
         if (conditions != StatusCodes.Status200OK)
         {
-            await ErrorAsync(http, conditions, conditions == StatusCodes.Status423Locked ? "The destination is locked." : "A precondition failed: the file changed on the server.");
+            await ErrorAsync(http, conditions, conditions switch
+            {
+                StatusCodes.Status423Locked => "The destination is locked.",
+                StatusCodes.Status400BadRequest => "Malformed If header.",
+                _ => "A precondition failed: the file changed on the server.",
+            });
             return;
         }
 
@@ -486,7 +491,7 @@ internal sealed partial class ChunkedUploadHandler(
     /// <summary>
     /// The conditions clients put on the final MOVE, applied to the destination: the <c>If</c> header (ownCloud and
     /// Nextcloud send <c>&lt;destination&gt; (["etag"])</c>), <c>If-Match</c> and <c>If-None-Match</c>; and write locks
-    /// on the destination whose token was not submitted. 200 when the move may go ahead, else 412 or 423.
+    /// on the destination whose token was not submitted. 200 when the move may go ahead, else 400 (malformed <c>If</c>), 412 or 423.
     /// </summary>
     private async Task<int> CheckConditionsAsync(UploadRequest request, DavLocation destination, FileNode? existing)
     {
@@ -513,7 +518,7 @@ internal sealed partial class ChunkedUploadHandler(
         {
             if (!IfHeader.TryParse(rawIf, out ifHeader))
             {
-                return StatusCodes.Status412PreconditionFailed;
+                return StatusCodes.Status400BadRequest;
             }
 
             var destinationState = new ResourceState(current, destinationLocks.Select(l => l.Token).ToHashSet(StringComparer.Ordinal));

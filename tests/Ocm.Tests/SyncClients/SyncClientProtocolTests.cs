@@ -227,6 +227,25 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
     }
 
     [Fact]
+    public async Task ChunkedUpload_LockedDestination_423UnlessTokenSubmitted()
+    {
+        using var lockResponse = await _alice.SendAsync(DavRequests.Method("LOCK", $"remote.php/dav/files/{_name}/locked.txt", """
+            <?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>
+            """));
+        Assert.True(lockResponse.IsSuccessStatusCode, $"LOCK: {(int)lockResponse.StatusCode}");
+        var token = lockResponse.Headers.GetValues("Lock-Token").Single();
+
+        await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/locked");
+        await PutAsync($"remote.php/dav/uploads/{_name}/locked/0000000000000000", Encoding.UTF8.GetBytes("new"));
+        var destination = ("Destination", $"/remote.php/dav/files/{_name}/locked.txt");
+        Assert.Equal(HttpStatusCode.Locked, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/locked/.file", destination)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/locked/.file", destination, ("If", "not an if header"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(
+            "MOVE", $"remote.php/dav/uploads/{_name}/locked/.file", destination, ("If", $"</remote.php/dav/files/{_name}/locked.txt> ({token})"))).StatusCode);
+        Assert.Equal("new", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/locked.txt"));
+    }
+
+    [Fact]
     public async Task ChunkedUpload_ChecksumMismatch_400AndNothingStored()
     {
         await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/bad-sum");
