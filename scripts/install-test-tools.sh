@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql litmus rclone cadaver curl chromium)
+packages=(postgresql litmus rclone cadaver curl chromium nextcloud-desktop-cmd owncloud-client-cmd)
 # node and npm drive the cross-implementation signature tests; the dotnet image ships them, a bare Debian does not.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)

@@ -8,6 +8,7 @@ using Ocm.Invites;
 using Ocm.RemoteShares;
 using Ocm.Shares;
 using Ocm.Signatures;
+using Ocm.SyncClients;
 using Ocm.Trust;
 using Ocm.Ui;
 using Ocm.Users;
@@ -64,6 +65,7 @@ internal static class OcmServer
         builder.Services.AddOcmUsers(builder.Configuration);
         builder.Services.AddOcmFiles(builder.Configuration, dataDir);
         builder.Services.AddOcmWebDav(builder.Configuration);
+        builder.Services.AddOcmSyncClients(builder.Configuration, dataDir);
         builder.Services.AddOcmInvites(builder.Configuration);
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
 
@@ -81,6 +83,7 @@ internal static class OcmServer
         app.MapOcmSignatures();
         app.MapOcmShares();
         app.MapOcmWebDav();
+        app.MapOcmSyncClients();
         app.MapOcmInvites();
         app.MapOcmUi();
         return app;

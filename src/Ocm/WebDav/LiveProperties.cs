@@ -60,6 +60,14 @@ internal static class LiveProperties
         new(XName.Get("owner-id", Oc), false, true, true, (x, _, s) => x.WriteElementString("oc", "owner-id", Oc, s.Dav.Scope.OwnerName)),
         new(XName.Get("owner-display-name", Oc), false, true, true, (x, _, s) =>
             x.WriteElementString("oc", "owner-display-name", Oc, s.Dav.Scope.OwnerDisplayName ?? s.Dav.Scope.OwnerName)),
+        // Sync clients ask for these on every PROPFIND. data-fingerprint changes only when a server is restored from a
+        // backup (the clients then keep local changes as conflicts); it is empty until such a restore exists.
+        new(XName.Get("data-fingerprint", Oc), false, false, true, (x, _, _) => x.WriteElementString("oc", "data-fingerprint", Oc, "")),
+        // The kinds of shares made of a node (0 user, 3 link, 6 federated …); none from this tree yet.
+        new(XName.Get("share-types", Oc), false, true, true, (x, _, _) => x.WriteElementString("oc", "share-types", Oc, null)),
+        // No direct-download URL and cookie (dDC): clients download through WebDAV, which they do when these are empty.
+        new(XName.Get("downloadURL", Oc), false, true, false, (x, _, _) => x.WriteElementString("oc", "downloadURL", Oc, "")),
+        new(XName.Get("dDC", Oc), false, true, false, (x, _, _) => x.WriteElementString("oc", "dDC", Oc, "")),
     ];
 
     public static readonly IReadOnlyDictionary<XName, LiveProperty> ByName = All.ToDictionary(p => p.Name);

@@ -235,7 +235,7 @@ public sealed partial class WebDavBehaviourTests
         using var response = await dav.PropFindAsync("Fotos%202026/", "1", """
             <d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>
               <d:resourcetype/><d:getlastmodified/><d:getcontentlength/><d:getcontenttype/><d:getetag/>
-              <oc:id/><oc:fileid/><oc:permissions/><oc:size/><oc:checksums/><oc:downloadURL/>
+              <oc:id/><oc:fileid/><oc:permissions/><oc:size/><oc:checksums/><oc:downloadURL/><oc:no-such-property/>
             </d:prop></d:propfind>
             """);
         var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -262,7 +262,8 @@ public sealed partial class WebDavBehaviourTests
             file.Descendants(Oc + "checksums").Single().Element(Oc + "checksum")!.Value);
         // Properties the server does not have are listed with 404, not left out.
         var notFound = file.Elements(D + "propstat").Single(p => p.Element(D + "status")!.Value.Contains("404", StringComparison.Ordinal));
-        Assert.NotNull(notFound.Descendants(Oc + "downloadURL").SingleOrDefault());
+        Assert.NotNull(notFound.Descendants(Oc + "no-such-property").SingleOrDefault());
+        Assert.Equal("", file.Descendants(Oc + "downloadURL").Single().Value);
 
         // A checksum that does not match the body is refused and nothing is stored.
         var bad = DavRequests.Method("PUT", "Fotos%202026/bad.txt", null, ("OC-Checksum", "SHA1:0000000000000000000000000000000000000000"));

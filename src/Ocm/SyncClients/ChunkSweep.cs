@@ -1,0 +1,43 @@
+namespace Ocm.SyncClients;
+
+/// <summary>
+/// Removes chunked uploads nobody finished: at start, then every <see cref="SyncClientsOptions.UploadSweepIntervalSeconds"/>
+/// (on the injected clock), those idle longer than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>.
+/// </summary>
+internal sealed partial class ChunkSweep(ChunkStore store, SyncClientsOptions options, TimeProvider time, ILogger<ChunkSweep> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.UploadSweepIntervalSeconds), time);
+        do
+        {
+            try
+            {
+                store.SweepAbandoned();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.SweepFailed(logger, ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Looking for abandoned chunked uploads failed; the next sweep retries")]
+        public static partial void SweepFailed(ILogger logger, Exception exception);
+    }
+}
