@@ -96,6 +96,27 @@ public sealed class SignatureKeyTests
     }
 
     [Fact]
+    public void RsaJwk_WithZeroPaddedValues_IsImported_AndOursUseMinimalOctets()
+    {
+        // .NET pads CRT values to half the modulus length; about one key in 128 has a leading zero byte there.
+        using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256, "host#rsa");
+        var jwk = System.Text.Json.Nodes.JsonNode.Parse(key.ExportPrivateJwk().ToJson())!.AsObject();
+        foreach (var name in new[] { "n", "e", "d", "p", "q", "dp", "dq", "qi" })
+        {
+            Assert.NotEqual(0, System.Buffers.Text.Base64Url.DecodeFromChars(jwk[name]!.GetValue<string>())[0]);
+        }
+
+        foreach (var name in new[] { "dp", "dq", "qi" })
+        {
+            var value = System.Buffers.Text.Base64Url.DecodeFromChars(jwk[name]!.GetValue<string>());
+            jwk[name] = System.Buffers.Text.Base64Url.EncodeToString([0, 0, .. value]);
+        }
+
+        using var padded = JsonWebKey.Parse(jwk.ToJsonString()).ToSigningKey();
+        Assert.True(key.ExportPublicJwk().ToVerificationKey().Verify(Data, padded.Sign(Data)));
+    }
+
+    [Fact]
     public void Generate_Rsa_Is2048Bits()
     {
         using var key = SigningKey.Generate(HttpSignatureAlgorithm.RsaPssSha512, "k");

@@ -354,7 +354,10 @@ public sealed class JsonWebKey
                             writer.WriteInteger(0);
                             foreach (var part in new[] { modulus, exponent, Decode(D, "d"), Decode(P, "p"), Decode(Q, "q"), Decode(DP, "dp"), Decode(DQ, "dq"), Decode(QI, "qi") })
                             {
-                                writer.WriteIntegerUnsigned(part);
+                                // RFC 7518 §6.3 wants minimal octets, but exporters (.NET's own RSAParameters among
+                                // them) pad CRT values to a fixed length: leading zeros are not allowed in DER.
+                                var first = Array.FindIndex(part, b => b != 0);
+                                writer.WriteIntegerUnsigned(first <= 0 ? part : part.AsSpan(first));
                             }
                         }
 

@@ -49,6 +49,13 @@ internal abstract class KeyMaterial : IDisposable
     protected static void WriteBase64Url(Utf8JsonWriter writer, string name, ReadOnlySpan<byte> value) =>
         writer.WriteString(name, Base64Url.EncodeToString(value));
 
+    /// <summary>An RSA integer with the minimum number of octets (RFC 7518 §6.3): no leading zero bytes.</summary>
+    protected static void WriteUnsignedBase64Url(Utf8JsonWriter writer, string name, ReadOnlySpan<byte> value)
+    {
+        var first = value.IndexOfAnyExcept((byte)0);
+        WriteBase64Url(writer, name, first <= 0 ? value : value[first..]);
+    }
+
     protected static string ToPem(string label, ReadOnlySpan<byte> der) => new(PemEncoding.Write(label, der));
 }
 
@@ -173,7 +180,7 @@ internal sealed class EcdsaKeyMaterial : KeyMaterial
         WriteBase64Url(writer, "y", p.Q.Y);
         if (p.D is not null)
         {
-            WriteBase64Url(writer, "d", p.D);
+            WriteUnsignedBase64Url(writer, "d", p.D);
         }
     }
 
@@ -237,16 +244,16 @@ internal sealed class RsaKeyMaterial : KeyMaterial
     public override void WriteJwkMembers(Utf8JsonWriter writer, bool includePrivate)
     {
         var p = _key.ExportParameters(includePrivate && HasPrivateKey);
-        WriteBase64Url(writer, "n", p.Modulus);
-        WriteBase64Url(writer, "e", p.Exponent);
+        WriteUnsignedBase64Url(writer, "n", p.Modulus);
+        WriteUnsignedBase64Url(writer, "e", p.Exponent);
         if (p.D is not null)
         {
-            WriteBase64Url(writer, "d", p.D);
-            WriteBase64Url(writer, "p", p.P);
-            WriteBase64Url(writer, "q", p.Q);
-            WriteBase64Url(writer, "dp", p.DP);
-            WriteBase64Url(writer, "dq", p.DQ);
-            WriteBase64Url(writer, "qi", p.InverseQ);
+            WriteUnsignedBase64Url(writer, "d", p.D);
+            WriteUnsignedBase64Url(writer, "p", p.P);
+            WriteUnsignedBase64Url(writer, "q", p.Q);
+            WriteUnsignedBase64Url(writer, "dp", p.DP);
+            WriteUnsignedBase64Url(writer, "dq", p.DQ);
+            WriteUnsignedBase64Url(writer, "qi", p.InverseQ);
         }
     }
 
