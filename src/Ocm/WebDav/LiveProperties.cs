@@ -54,7 +54,10 @@ internal static class LiveProperties
         new(XName.Get("id", Oc), false, true, true, (x, n, s) => x.WriteElementString("oc", "id", Oc, StorageIdentity.FileId(n.Id, s.InstanceId))),
         new(XName.Get("fileid", Oc), false, true, true, (x, n, _) => x.WriteElementString("oc", "fileid", Oc, n.Id.ToString(CultureInfo.InvariantCulture))),
         // Files: read, share, delete, rename, move, write; folders: … create file, create folder (ownCloud letters).
-        new(XName.Get("permissions", Oc), false, true, true, (x, n, _) => x.WriteElementString("oc", "permissions", Oc, n.IsFolder ? "RGDNVCK" : "RGDNVW")),
+        // In a read-only scope (a share without write permission): shared, read — so sync clients keep local edits
+        // as conflicts instead of uploading them into a 403.
+        new(XName.Get("permissions", Oc), false, true, true, (x, n, s) => x.WriteElementString("oc", "permissions", Oc,
+            !s.Dav.Scope.CanWrite ? "SG" : n.IsFolder ? "RGDNVCK" : "RGDNVW")),
         new(XName.Get("size", Oc), false, true, true, (x, n, _) => x.WriteElementString("oc", "size", Oc, n.Size.ToString(CultureInfo.InvariantCulture))),
         new(XName.Get("checksums", Oc), false, true, false, WriteChecksums),
         new(XName.Get("owner-id", Oc), false, true, true, (x, _, s) => x.WriteElementString("oc", "owner-id", Oc, s.Dav.Scope.OwnerName)),

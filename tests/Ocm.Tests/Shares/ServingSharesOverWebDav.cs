@@ -102,6 +102,10 @@ public sealed class ServingSharesOverWebDav : IAsyncLifetime
             new[] { "/" + root, "/" + root + "drafts/", "/" + root + "plan.txt" }.Order(StringComparer.Ordinal),
             hrefs.Order(StringComparer.Ordinal));
         Assert.Equal("first draft", await carol.GetStringAsync(root + "drafts/v1.txt"));
+        using (var permissions = await carol.SendDavAsync("PROPFIND", root + "plan.txt", """<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:permissions/></d:prop></d:propfind>""", ("Depth", "0")))
+        {
+            Assert.Equal("SG", XDocument.Parse(await permissions.Content.ReadAsStringAsync()).Descendants(XName.Get("permissions", "http://owncloud.org/ns")).Single().Value);
+        }
 
         // Nothing outside the shared folder, however it is spelled.
         foreach (var escape in new[] { root + "../private.txt", root + "%2e%2e/private.txt", root + "..%2fprivate.txt", "dav/ocm/private.txt" })
