@@ -19,6 +19,7 @@ internal static class SharedWithMePages
         ui.MapPost("/received/{id:long}/accept", AcceptAsync);
         ui.MapPost("/received/{id:long}/decline", DeclineAsync);
         ui.MapPost("/received/{id:long}/leave", LeaveAsync);
+        ui.MapGet("/received/{id:long}/download", DownloadAsync);
     }
 
     private static async Task<IResult> ShowAsync(HttpContext context, OcmDb db, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
@@ -56,7 +57,7 @@ internal static class SharedWithMePages
             {unknownSection}
             <section aria-labelledby="accepted-title">
             <h2 id="accepted-title">Accepted ({accepted.Count})</h2>
-            {List(accepted, "accepted", "You have not accepted any shares.", s => Card(ui, s, options, now, ui.ButtonForm(ui.Urls.Action($"received/{s.Id}/leave"), "Leave", "secondary leave", $"Leave “{s.Name}”? The owner is told.")))}
+            {List(accepted, "accepted", "You have not accepted any shares.", s => Card(ui, s, options, now, AcceptedActions(ui, s)))}
             </section>
             {endedSection}
             """);
@@ -105,6 +106,49 @@ internal static class SharedWithMePages
             <p class="actions-row">{actions}</p>
             </li>
             """);
+    }
+
+    private static Html AcceptedActions(UiRequest ui, ReceivedShare share)
+    {
+        var leave = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/leave"), "Leave", "secondary leave", $"Leave “{share.Name}”? The owner is told.");
+        var isFile = share.IsFolder != true && share.ResourceType == "file";
+        return isFile
+            ? Html.Of($"""<a class="button download" href="{ui.Urls.Action($"received/{share.Id}/download")}" download="{share.Name}">Download</a> {leave}""")
+            : leave;
+    }
+
+    /// <summary>
+    /// Downloads an accepted file share from the sender's server, streamed through this server with the share's
+    /// credentials (<see cref="RemoteShares.RemoteShareProxy"/>). Always an attachment, never rendered in our origin.
+    /// </summary>
+    private static async Task<IResult> DownloadAsync(long id, HttpContext context, OcmDb db, RemoteShares.RemoteShareProxy proxy, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var share = await db.Set<ReceivedShare>().AsNoTracking()
+            .SingleOrDefaultAsync(s => s.Id == id && s.RecipientUserId == ui.User.Id && s.State == ReceivedShareState.Accepted, cancellationToken);
+        if (share is null || share.IsExpired(time.GetUtcNow()) || share.IsFolder == true || share.ResourceType != "file")
+        {
+            return ui.Message(StatusCodes.Status404NotFound, "Not found", "You have no accepted file share with this number.", UiSection.SharedWithMe);
+        }
+
+        context.Response.OnStarting(() =>
+        {
+            // Whatever the sender says about the content, it never runs as this site.
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.CacheControl = "private, no-cache";
+            if (context.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
+                disposition.SetHttpFileName(share.Name);
+                headers.ContentDisposition = disposition.ToString();
+            }
+
+            return Task.CompletedTask;
+        });
+        await proxy.ForwardAsync(context, share, Files.StoragePath.Root, "/", _ => null);
+        return Results.Empty;
     }
 
     private static async Task<IResult> AcceptAsync(long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)

@@ -140,6 +140,11 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await bobPage.ClickAsync("#pending li[data-name='report.bin'] button.accept");
         Assert.Contains("it is in /Shared with me/report.bin", await bobPage.FlashAsync(), StringComparison.Ordinal);
         Assert.Contains("/Shared with me/report.bin", await bobPage.InnerTextAsync("#accepted li[data-name='report.bin']"), StringComparison.Ordinal);
+
+        // Bob opens the shared file on B: B fetches it from A with the share's credentials; the bytes are alice's.
+        var download = await bobPage.RunAndWaitForDownloadAsync(() => bobPage.ClickAsync("#accepted li[data-name='report.bin'] a.download"));
+        Assert.Equal("report.bin", download.SuggestedFilename);
+        Assert.Equal(SHA256.HashData(report), SHA256.HashData(await File.ReadAllBytesAsync((await download.PathAsync())!)));
         await bobPage.ClickAsync("#unknown li[data-name='notes.txt'] button.decline");
         Assert.Contains("Declined", await bobPage.FlashAsync(), StringComparison.Ordinal);
 
