@@ -40,10 +40,7 @@ internal sealed partial class WebDavHandler
         var selfHref = dav.Href(dav.Path, node.IsFolder);
         await using var output = DavXmlOutput.Start(dav.Http.Response, StatusCodes.Status207MultiStatus);
         var xml = output.Xml;
-        xml.WriteStartElement("d", "multistatus", DavXml.Dav);
-        xml.WriteAttributeString("xmlns", "d", null, DavXml.Dav);
-        xml.WriteAttributeString("xmlns", "oc", null, DavXml.OwnCloud);
-        xml.WriteAttributeString("xmlns", "nc", null, DavXml.NextCloud);
+        StartPropFindMultistatus(xml);
         var selfProperties = wantDead ? await files.PropertiesAsync(node.Id, dav.Aborted) : [];
         WriteResponse(xml, selfHref, node, query, scope, selfProperties);
 
@@ -140,6 +137,15 @@ internal sealed partial class WebDavHandler
             WriteResponse(output.Xml, dav.Href(path, node.IsFolder), node, query, scope, properties?[node.Id] ?? []);
             await output.FlushIfNeededAsync(dav.Aborted);
         }
+    }
+
+    /// <summary>Opens a PROPFIND multistatus, declaring the DAV, ownCloud and Nextcloud prefixes once for all responses.</summary>
+    private static void StartPropFindMultistatus(XmlWriter xml)
+    {
+        xml.WriteStartElement("d", "multistatus", DavXml.Dav);
+        xml.WriteAttributeString("xmlns", "d", null, DavXml.Dav);
+        xml.WriteAttributeString("xmlns", "oc", null, DavXml.OwnCloud);
+        xml.WriteAttributeString("xmlns", "nc", null, DavXml.NextCloud);
     }
 
     private static void WriteResponse(XmlWriter xml, string href, FileNode node, PropQuery query, PropertyScope scope, IEnumerable<FileProperty> dead)

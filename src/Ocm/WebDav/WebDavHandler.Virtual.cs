@@ -85,10 +85,7 @@ internal sealed partial class WebDavHandler
         var scope = new PropertyScope(dav, await identity.InstanceIdAsync(db, dav.Aborted), [], time.GetUtcNow());
         await using var output = DavXmlOutput.Start(dav.Http.Response, StatusCodes.Status207MultiStatus);
         var xml = output.Xml;
-        xml.WriteStartElement("d", "multistatus", DavXml.Dav);
-        xml.WriteAttributeString("xmlns", "d", null, DavXml.Dav);
-        xml.WriteAttributeString("xmlns", "oc", null, DavXml.OwnCloud);
-        xml.WriteAttributeString("xmlns", "nc", null, DavXml.NextCloud);
+        StartPropFindMultistatus(xml);
         WriteResponse(xml, folderHref, self, query, scope, []);
         foreach (var child in children)
         {
