@@ -21,12 +21,14 @@ internal static class DataServiceCollectionExtensions
 
             services.AddDbContext<PostgresOcmDb>(o => o.UseNpgsql(options.ConnectionString));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<PostgresOcmDb>());
+            services.TryAddSingleton(new DatabaseWriteGate(serialize: false));
         }
         else if (string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = options.ConnectionString ?? SqliteConnectionString(dataDir);
             services.AddDbContext<SqliteOcmDb>(o => o.UseSqlite(connectionString));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<SqliteOcmDb>());
+            services.TryAddSingleton(new DatabaseWriteGate(serialize: true));
         }
         else
         {

@@ -4,7 +4,7 @@ using Ocm.Data;
 namespace Ocm.Files;
 
 /// <summary>Write locks on paths of a user's tree (RFC 4918 §6): finding, taking, refreshing and releasing them.</summary>
-internal sealed class FileLocks(OcmDb db, TimeProvider time)
+internal sealed class FileLocks(OcmDb db, DatabaseWriteGate writeGate, TimeProvider time)
 {
     private static readonly CompiledQuery<Func<OcmDb, long, long[], DateTimeOffset, IAsyncEnumerable<FileLock>>> OnPaths = new(() =>
         EF.CompileAsyncQuery((OcmDb db, long ownerId, long[] hashes, DateTimeOffset now) =>
@@ -58,7 +58,7 @@ internal sealed class FileLocks(OcmDb db, TimeProvider time)
     public async Task<(FileLock? Taken, List<FileLock> Conflicts)> AcquireAsync(FileLock request, CancellationToken cancellationToken)
     {
         var path = request.StoragePath;
-        await using var transaction = await TreeTransaction.BeginAsync(db, request.OwnerId, cancellationToken);
+        await using var transaction = await TreeTransaction.BeginAsync(db, writeGate, request.OwnerId, cancellationToken);
         var now = time.GetUtcNow();
         await db.Set<FileLock>().Where(l => l.OwnerId == request.OwnerId && l.Expires <= now).ExecuteDeleteAsync(cancellationToken);
         var existing = await FindAsync(request.OwnerId, path, includeBelow: request.Deep, cancellationToken);

@@ -21,6 +21,7 @@ namespace Ocm.Files;
 /// </summary>
 internal sealed partial class FileTree(
     OcmDb db,
+    DatabaseWriteGate writeGate,
     IFileStore store,
     StorageIdentity identity,
     TimeProvider time,
@@ -692,8 +693,8 @@ internal sealed partial class FileTree(
         return new WriteResult(created ? WriteStatus.Created : WriteStatus.Replaced, node);
     }
 
-    private Task<IDbContextTransaction> BeginAsync(long ownerId, CancellationToken cancellationToken) =>
-        TreeTransaction.BeginAsync(db, ownerId, cancellationToken);
+    private Task<TreeTransaction> BeginAsync(long ownerId, CancellationToken cancellationToken) =>
+        TreeTransaction.BeginAsync(db, writeGate, ownerId, cancellationToken);
 
     private async Task InsertAsync(FileNode node, CancellationToken cancellationToken)
     {
