@@ -26,7 +26,14 @@ internal static class ShareIngestBenchmark
         BenchReport.Line($"Share ingest: {BenchReport.Machine()}");
         try
         {
-            await using var receiver = await OcmServeProcess.StartAsync(options.Address(0), work, "receiver", [("bob", Password)]);
+            // The per-sender limit on new shares (Ocm:Shares:IncomingBurst/IncomingPerHour) is lifted: this measures
+            // how fast the receiver can take shares in, not the limit.
+            var unlimited = new Dictionary<string, string>
+            {
+                ["OCM_SHARES__INCOMINGBURST"] = "100000000",
+                ["OCM_SHARES__INCOMINGPERHOUR"] = "100000000",
+            };
+            await using var receiver = await OcmServeProcess.StartAsync(options.Address(0), work, "receiver", [("bob", Password)], unlimited);
             await using var peers = await SigningPeers.StartAsync([.. Enumerable.Range(1, peerCount).Select(options.Address)]);
             var target = new Uri(receiver.BaseUri, "ocm/shares");
             var recipient = $"bob@{receiver.Authority}";

@@ -16,10 +16,14 @@ namespace Ocm.Shares;
 /// <summary>
 /// <c>POST /ocm/shares</c>: another server offers one of our users a share (ocm-protocol.md §4.8). Every dialect the
 /// wire model reads is accepted; invalid → 400 naming every field, unsupported → 501, signature/trust → 401/403;
-/// idempotent on (sending server, providerId) so a retried delivery never creates a duplicate.
+/// idempotent on (sending server, providerId) so a retried delivery never creates a duplicate; new shares are
+/// rate-limited per sending server (429 with <c>Retry-After</c>, which senders retry), so one peer cannot flood a
+/// user's pending list.
 /// </summary>
 internal static partial class IncomingShareEndpoints
 {
+    public const string RateLimiterKey = "incoming-shares";
+
     public static IEndpointRouteBuilder MapIncomingShares(this IEndpointRouteBuilder app)
     {
         app.MapPost("/ocm/shares", ReceiveAsync).RequireOcmAuthentication().ExcludeFromDescription();
@@ -34,6 +38,7 @@ internal static partial class IncomingShareEndpoints
         TrustPolicy trust,
         SecretProtector protector,
         Notifier notifier,
+        [FromKeyedServices(RateLimiterKey)] PeerRateLimiter limiter,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -94,6 +99,14 @@ internal static partial class IncomingShareEndpoints
         {
             // A retried delivery: the first one already created it.
             return Created(recipient);
+        }
+
+        if (!limiter.TryAcquire(senderHost, out var retryAfter))
+        {
+            Log.Refused(logger, StatusCodes.Status429TooManyRequests, $"too many new shares from {senderHost}");
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return OcmApi.Error(StatusCodes.Status429TooManyRequests,
+                $"Too many new shares from {senderHost}; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
         }
 
         var autoAccept = decision.Action == IncomingShareAction.AutoAccept;

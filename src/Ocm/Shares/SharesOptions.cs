@@ -13,4 +13,36 @@ internal sealed record SharesOptions
 
     /// <summary>Lifetime of access tokens issued by our token endpoint, in seconds. Default 3600.</summary>
     public int AccessTokenSeconds { get; init; } = 3600;
+
+    /// <summary>
+    /// New shares one sending server may offer our users at once (<c>POST /ocm/shares</c>, re-deliveries of a share
+    /// already received do not count). Default 300: a folder shared with a large group arrives in one go.
+    /// </summary>
+    public int IncomingBurst { get; init; } = 300;
+
+    /// <summary>New shares per hour one sending server may offer after its burst is spent. Default 3600 (one a second).</summary>
+    public int IncomingPerHour { get; init; } = 3600;
+
+    public IEnumerable<string> Validate()
+    {
+        if (RemoteTimeoutSeconds < 1)
+        {
+            yield return "Ocm:Shares:RemoteTimeoutSeconds must be at least 1.";
+        }
+
+        if (AccessTokenSeconds < 60)
+        {
+            yield return "Ocm:Shares:AccessTokenSeconds must be at least 60.";
+        }
+
+        if (IncomingBurst < 1)
+        {
+            yield return "Ocm:Shares:IncomingBurst must be at least 1.";
+        }
+
+        if (IncomingPerHour < 1)
+        {
+            yield return "Ocm:Shares:IncomingPerHour must be at least 1.";
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Hosting;
@@ -7,6 +8,7 @@ using Ocm.Protocol.Discovery;
 using Ocm.Protocol.Shares;
 using Ocm.Signatures;
 using Ocm.Tokens;
+using Ocm.Trust;
 
 namespace Ocm.Shares;
 
@@ -15,7 +17,15 @@ internal static class SharesServiceCollectionExtensions
     public static IServiceCollection AddOcmShares(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(SharesOptions.Section).Get<SharesOptions>() ?? new SharesOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(SharesOptions.Section, typeof(SharesOptions), errors);
+        }
+
         services.TryAddSingleton(options);
+        services.TryAddKeyedSingleton(IncomingShareEndpoints.RateLimiterKey, (sp, _) =>
+            new PeerRateLimiter(sp.GetRequiredService<TimeProvider>(), options.IncomingBurst, options.IncomingPerHour));
         services.TryAddSingleton<ShareSecrets>();
         services.TryAddSingleton<SecretProtector>();
         services.TryAddScoped<Notifier>();
