@@ -6,6 +6,7 @@ using System.Xml;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Federation;
+using Ocm.Files;
 using Ocm.Hosting;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Errors;
@@ -13,6 +14,7 @@ using Ocm.Protocol.Json;
 using Ocm.Protocol.Tokens;
 using Ocm.Shares;
 using Ocm.Signatures;
+using Ocm.WebDav;
 
 namespace Ocm.RemoteShares;
 
@@ -26,6 +28,15 @@ internal sealed class RemoteShareException(int status, string message, TimeSpan?
 
 /// <summary>What a PROPFIND Depth 0 on a share's remote root said.</summary>
 internal sealed record RemoteStat(bool IsFolder, long Size, string? ETag, DateTimeOffset? Modified, DateTimeOffset FetchedAt);
+
+/// <summary>One member of a folder inside a received share, as the sender listed it.</summary>
+internal sealed record RemoteMember(string Name, bool IsFolder, long? Size, string? ETag, DateTimeOffset? Modified);
+
+/// <summary>
+/// A folder inside a received share (PROPFIND Depth 1): its members, or <see cref="IsFolder"/> false when the path
+/// names a file. <see cref="Truncated"/> when the sender listed more than <see cref="RemoteShareClient.MaxListedMembers"/>.
+/// </summary>
+internal sealed record RemoteFolder(bool IsFolder, IReadOnlyList<RemoteMember> Members, bool Truncated);
 
 /// <summary>
 /// Talks to the sender's WebDAV for a received share (ocm-protocol.md §10.1): finds the URL (absolute <c>uri</c>, or
@@ -46,6 +57,9 @@ internal sealed partial class RemoteShareClient(
     ILogger<RemoteShareClient> logger)
 {
     public const string DataClient = "ocm-data";
+
+    /// <summary>The most members of one folder read from a sender's listing; the rest is left unread.</summary>
+    public const int MaxListedMembers = 10_000;
 
     private const string Bearer = "bearer";
     private const string Basic = "basic";
@@ -148,11 +162,13 @@ internal sealed partial class RemoteShareClient(
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var stat = await ReadStatAsync(body, time.GetUtcNow(), timeout.Token);
-            if (stat is null)
+            var (entries, _) = await ReadMultistatusAsync(body, maxEntries: 1, timeout.Token);
+            if (entries is not [{ IsFolder: { } isFolder } root, ..])
             {
                 return cached;
             }
+
+            var stat = new RemoteStat(isFolder, root.Size ?? 0, root.ETag, root.Modified, time.GetUtcNow());
 
             _stats[share.Id] = stat;
             if (stat.IsFolder && share.ResourceType == "file" && share.IsFolder != true)
@@ -170,16 +186,113 @@ internal sealed partial class RemoteShareClient(
         }
     }
 
-    private static HttpRequestMessage Propfind(Uri root)
+    /// <summary>
+    /// Lists the folder at <paramref name="folder"/> inside the share with a PROPFIND Depth 1 on the sender. A sender
+    /// that cannot be reached, refuses access (403), has no such folder (404) or answers something unusable (502) raises
+    /// <see cref="RemoteShareException"/> with the status to show.
+    /// </summary>
+    public async Task<RemoteFolder> ListAsync(ReceivedShare share, StoragePath folder, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), root)
+        Uri? requested = null;
+        using var response = await SendAsync(
+            share,
+            root => Propfind(requested = Combine(root, folder.IsRoot ? "" : folder.ToUrlPath() + "/"), depth: "1"),
+            replayable: true,
+            cancellationToken);
+        var status = (int)response.StatusCode;
+        switch (status)
+        {
+            case 207:
+                break;
+            case 401 or 403:
+                throw new RemoteShareException(StatusCodes.Status403Forbidden, $"{share.SenderHost} refused access to '{share.Name}' ({status}); the share may have ended.");
+            case 404:
+                throw new RemoteShareException(StatusCodes.Status404NotFound, $"{share.SenderHost} has no folder {folder} in '{share.Name}'.");
+            default:
+                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the folder listing with HTTP {status}.");
+        }
+
+        List<RemoteEntry> entries;
+        bool truncated;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            (entries, truncated) = await ReadMultistatusAsync(body, MaxListedMembers + 1, timeout.Token);
+        }
+        catch (XmlException)
+        {
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the folder listing with XML that cannot be read.");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteShareException(StatusCodes.Status504GatewayTimeout, $"{share.SenderHost} did not finish the folder listing within {Timeout.TotalSeconds:0} s.");
+        }
+        catch (HttpRequestException)
+        {
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} broke off the folder listing.");
+        }
+
+        // Hrefs are matched segment by segment, decoded, against the URL asked for (after redirects, if any), so the
+        // sender's own escaping does not matter and an encoded "/" cannot smuggle a path into a name.
+        var self = Segments((response.RequestMessage?.RequestUri ?? requested!).AbsolutePath);
+        var members = new List<RemoteMember>();
+        var isFolder = true;
+        foreach (var entry in entries)
+        {
+            if (DavLocations.PathOf(entry.Href) is not { } path)
+            {
+                continue;
+            }
+
+            var segments = Segments(path);
+            if (segments.Count == self.Count && segments.SequenceEqual(self, StringComparer.Ordinal))
+            {
+                isFolder = entry.IsFolder != false;
+                continue;
+            }
+
+            // Only direct children with names that can be shown and asked for again; anything else is ignored.
+            if (segments.Count != self.Count + 1 || !segments.Take(self.Count).SequenceEqual(self, StringComparer.Ordinal)
+                || StoragePath.CheckName(segments[^1]) != PathError.None)
+            {
+                continue;
+            }
+
+            members.Add(new RemoteMember(segments[^1], entry.IsFolder == true, entry.Size, entry.ETag, entry.Modified));
+        }
+
+        return new RemoteFolder(isFolder, members, truncated);
+    }
+
+    /// <summary><paramref name="relativeUrlPath"/> (percent-encoded, no leading slash) below the share's remote root.</summary>
+    internal static Uri Combine(Uri root, string relativeUrlPath)
+    {
+        if (relativeUrlPath.Length == 0)
+        {
+            return root;
+        }
+
+        var path = root.AbsolutePath.EndsWith('/') ? root.AbsolutePath + relativeUrlPath : root.AbsolutePath + "/" + relativeUrlPath;
+        return new UriBuilder(root) { Path = path }.Uri;
+    }
+
+    private static List<string> Segments(string encodedPath) =>
+        encodedPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList();
+
+    private static HttpRequestMessage Propfind(Uri root) => Propfind(root, depth: "0");
+
+    private static HttpRequestMessage Propfind(Uri url, string depth)
+    {
+        var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), url)
         {
             Content = new StringContent(
                 "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\"><d:prop><d:resourcetype/><d:getcontentlength/><d:getetag/><d:getlastmodified/></d:prop></d:propfind>",
                 Encoding.UTF8,
                 "application/xml"),
         };
-        request.Headers.TryAddWithoutValidation("Depth", "0");
+        request.Headers.TryAddWithoutValidation("Depth", depth);
         return request;
     }
 
@@ -382,49 +495,126 @@ internal sealed partial class RemoteShareClient(
         }
     }
 
-    private static async Task<RemoteStat?> ReadStatAsync(Stream body, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>One <c>DAV:response</c> of a multistatus: its href (still percent-encoded) and what we asked for.</summary>
+    private sealed record RemoteEntry(string Href, bool? IsFolder, long? Size, string? ETag, DateTimeOffset? Modified);
+
+    /// <summary>
+    /// Reads a PROPFIND multistatus (RFC 4918 §14.16) as it streams in, one entry per <c>DAV:response</c>, at most
+    /// <paramref name="maxEntries"/> (then reports <c>Truncated</c> and stops reading). Lenient: properties are taken
+    /// wherever they appear in the response, an unparsable size or date is left out, unknown elements are skipped.
+    /// </summary>
+    private static async Task<(List<RemoteEntry> Entries, bool Truncated)> ReadMultistatusAsync(Stream body, int maxEntries, CancellationToken cancellationToken)
     {
-        using var reader = XmlReader.Create(body, new XmlReaderSettings { Async = true, DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        var settings = new XmlReaderSettings
+        {
+            Async = true,
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersFromEntities = 0,
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+        };
+        using var reader = XmlReader.Create(body, settings);
+        var entries = new List<RemoteEntry>();
+        var responseDepth = -1;
+        string? href = null;
         bool? isFolder = null;
-        long size = 0;
+        long? size = null;
         string? etag = null;
         DateTimeOffset? modified = null;
-        while (await reader.ReadAsync())
+
+        var more = await reader.ReadAsync();
+        while (more)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (reader.NodeType != XmlNodeType.Element || reader.NamespaceURI != "DAV:")
+            if (reader.NamespaceURI != "DAV:" || reader.NodeType is not (XmlNodeType.Element or XmlNodeType.EndElement))
             {
+                more = await reader.ReadAsync();
                 continue;
             }
 
+            if (reader.NodeType == XmlNodeType.EndElement)
+            {
+                if (reader.LocalName == "response" && reader.Depth == responseDepth)
+                {
+                    if (href is not null)
+                    {
+                        entries.Add(new RemoteEntry(href, isFolder, size, etag, modified));
+                        if (entries.Count >= maxEntries)
+                        {
+                            return (entries, await AnotherResponseFollowsAsync(reader));
+                        }
+                    }
+
+                    responseDepth = -1;
+                }
+
+                more = await reader.ReadAsync();
+                continue;
+            }
+
+            // Reading an element's content leaves the reader on the node after it, which must not be skipped.
             switch (reader.LocalName)
             {
-                case "resourcetype":
+                case "response" when !reader.IsEmptyElement:
+                    responseDepth = reader.Depth;
+                    (href, isFolder, size, etag, modified) = (null, null, null, null, null);
+                    more = await reader.ReadAsync();
+                    break;
+                case "href" when responseDepth >= 0 && reader.Depth == responseDepth + 1:
+                    var text = (await reader.ReadElementContentAsStringAsync()).Trim();
+                    href ??= text;
+                    more = !reader.EOF;
+                    break;
+                case "resourcetype" when responseDepth >= 0 && reader.IsEmptyElement:
                     isFolder = false;
-                    if (!reader.IsEmptyElement)
-                    {
-                        var inner = await reader.ReadInnerXmlAsync();
-                        isFolder = inner.Contains("collection", StringComparison.Ordinal);
-                    }
-
+                    more = await reader.ReadAsync();
                     break;
-                case "getcontentlength":
-                    _ = long.TryParse(await reader.ReadElementContentAsStringAsync(), out size);
+                case "resourcetype" when responseDepth >= 0:
+                    isFolder = (await reader.ReadInnerXmlAsync()).Contains("collection", StringComparison.Ordinal);
+                    more = !reader.EOF;
                     break;
-                case "getetag":
-                    etag = (await reader.ReadElementContentAsStringAsync()).Trim();
+                case "getcontentlength" when responseDepth >= 0:
+                    size = long.TryParse(await reader.ReadElementContentAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture, out var length) && length >= 0 ? length : null;
+                    more = !reader.EOF;
                     break;
-                case "getlastmodified":
-                    if (DateTimeOffset.TryParse(await reader.ReadElementContentAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var m))
-                    {
-                        modified = m;
-                    }
-
+                case "getetag" when responseDepth >= 0:
+                    etag = (await reader.ReadElementContentAsStringAsync()).Trim() is { Length: > 0 } tag ? tag : null;
+                    more = !reader.EOF;
+                    break;
+                case "getlastmodified" when responseDepth >= 0:
+                    modified = DateTimeOffset.TryParse(
+                        await reader.ReadElementContentAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var m)
+                        ? m
+                        : null;
+                    more = !reader.EOF;
+                    break;
+                default:
+                    more = await reader.ReadAsync();
                     break;
             }
         }
 
-        return isFolder is null ? null : new RemoteStat(isFolder.Value, size, etag, modified, now);
+        return (entries, false);
+    }
+
+    /// <summary>Whether the multistatus goes on with another <c>DAV:response</c> (reads up to its start, no further).</summary>
+    private static async Task<bool> AnotherResponseFollowsAsync(XmlReader reader)
+    {
+        while (await reader.ReadAsync())
+        {
+            if (reader.NodeType == XmlNodeType.Element)
+            {
+                return reader.LocalName == "response" && reader.NamespaceURI == "DAV:";
+            }
+
+            if (reader.NodeType == XmlNodeType.EndElement)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     private static Uri WithTrailingSlash(Uri uri) =>

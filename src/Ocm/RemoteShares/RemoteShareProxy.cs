@@ -110,7 +110,7 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
 
     private static HttpRequestMessage Build(HttpContext context, Uri root, StoragePath below, string? destination, bool hasBody)
     {
-        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), Combine(root, below.ToUrlPath()));
+        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), RemoteShareClient.Combine(root, below.ToUrlPath()));
         foreach (var name in ForwardedHeaders)
         {
             if (context.Request.Headers.TryGetValue(name, out var value))
@@ -128,7 +128,7 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
 
         if (destination is not null)
         {
-            request.Headers.TryAddWithoutValidation("Destination", Combine(root, destination).AbsoluteUri);
+            request.Headers.TryAddWithoutValidation("Destination", RemoteShareClient.Combine(root, destination).AbsoluteUri);
         }
 
         if (hasBody)
@@ -148,17 +148,6 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
         }
 
         return request;
-    }
-
-    private static Uri Combine(Uri root, string relativeUrlPath)
-    {
-        if (relativeUrlPath.Length == 0)
-        {
-            return root;
-        }
-
-        var path = root.AbsolutePath.EndsWith('/') ? root.AbsolutePath + relativeUrlPath : root.AbsolutePath + "/" + relativeUrlPath;
-        return new UriBuilder(root) { Path = path }.Uri;
     }
 
     private static async Task RelayAsync(HttpContext context, HttpResponseMessage response, Uri root, string childHref, ReceivedShare share, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ namespace Ocm.Ui;
 internal static partial class FilesPages
 {
     /// <summary>Names sort as people expect: case-insensitive, "file 2" before "file 10".</summary>
-    private static readonly StringComparer NameOrder =
+    internal static readonly StringComparer NameOrder =
         StringComparer.Create(CultureInfo.InvariantCulture, CompareOptions.IgnoreCase | CompareOptions.NumericOrdering);
 
     public static void Map(RouteGroupBuilder ui)

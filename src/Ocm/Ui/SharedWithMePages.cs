@@ -8,7 +8,8 @@ namespace Ocm.Ui;
 
 /// <summary>
 /// What others offered the signed-in user: pending shares to accept or decline (those from senders who are not
-/// contacts set apart and marked), accepted ones with their path, and ended ones to clear away. Decisions go through
+/// contacts set apart and marked), accepted ones with their path (a file to download, a folder to open with
+/// <see cref="ReceivedFolderPages"/>), and ended ones to clear away. Decisions go through
 /// <see cref="ReceivedShareEndpoints"/>, which tells the sender's server.
 /// </summary>
 internal static class SharedWithMePages
@@ -111,44 +112,26 @@ internal static class SharedWithMePages
     private static Html AcceptedActions(UiRequest ui, ReceivedShare share)
     {
         var leave = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/leave"), "Leave", "secondary leave", $"Leave “{share.Name}”? The owner is told.");
-        var isFile = share.IsFolder != true && share.ResourceType == "file";
-        return isFile
+        return ReceivedFolderPages.IsFileShare(share)
             ? Html.Of($"""<a class="button download" href="{ui.Urls.Action($"received/{share.Id}/download")}" download="{share.Name}">Download</a> {leave}""")
-            : leave;
+            : Html.Of($"""<a class="button open" href="{ui.Urls.ReceivedFolder(share.Id, Files.StoragePath.Root)}">Open</a> {leave}""");
     }
 
     /// <summary>
     /// Downloads an accepted file share from the sender's server, streamed through this server with the share's
-    /// credentials (<see cref="RemoteShares.RemoteShareProxy"/>). Always an attachment, never rendered in our origin.
+    /// credentials (<see cref="ReceivedFolderPages.DownloadAsync"/>). Always an attachment, never rendered in our origin.
     /// </summary>
-    private static async Task<IResult> DownloadAsync(long id, HttpContext context, OcmDb db, RemoteShares.RemoteShareProxy proxy, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> DownloadAsync(
+        long id, HttpContext context, OcmDb db, RemoteShares.RemoteShareClient remote, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
-        var share = await db.Set<ReceivedShare>().AsNoTracking()
-            .SingleOrDefaultAsync(s => s.Id == id && s.RecipientUserId == ui.User.Id && s.State == ReceivedShareState.Accepted, cancellationToken);
-        if (share is null || share.IsExpired(time.GetUtcNow()) || share.IsFolder == true || share.ResourceType != "file")
+        var share = await ReceivedFolderPages.FindAcceptedAsync(ui, db, id, time, cancellationToken);
+        if (share is null || !ReceivedFolderPages.IsFileShare(share))
         {
             return ui.Message(StatusCodes.Status404NotFound, "Not found", "You have no accepted file share with this number.", UiSection.SharedWithMe);
         }
 
-        context.Response.OnStarting(() =>
-        {
-            // Whatever the sender says about the content, it never runs as this site.
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
-            headers.XContentTypeOptions = "nosniff";
-            headers.CacheControl = "private, no-cache";
-            if (context.Response.StatusCode == StatusCodes.Status200OK)
-            {
-                var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
-                disposition.SetHttpFileName(share.Name);
-                headers.ContentDisposition = disposition.ToString();
-            }
-
-            return Task.CompletedTask;
-        });
-        await proxy.ForwardAsync(context, share, Files.StoragePath.Root, "/", _ => null);
-        return Results.Empty;
+        return await ReceivedFolderPages.DownloadAsync(ui, share, Files.StoragePath.Root, share.Name, remote, loggers.CreateLogger(typeof(SharedWithMePages)));
     }
 
     private static async Task<IResult> AcceptAsync(long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)

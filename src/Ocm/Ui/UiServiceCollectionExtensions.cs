@@ -94,6 +94,7 @@ internal static class UiServiceCollectionExtensions
         FilesPages.Map(signedIn);
         SharePages.Map(signedIn);
         SharedWithMePages.Map(signedIn);
+        ReceivedFolderPages.Map(signedIn);
         AccountPages.Map(signedIn);
 
         // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.

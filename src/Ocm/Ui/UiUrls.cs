@@ -58,6 +58,12 @@ internal sealed class UiUrls(string basePath)
 
     public string ConfirmDelete(StoragePath path) => Base + "delete/" + path.ToUrlPath();
 
+    /// <summary>A folder inside an accepted received share (the root: the share itself), listed from the sender.</summary>
+    public string ReceivedFolder(long shareId, StoragePath folder) => Base + $"received/{shareId}/folder/" + folder.ToUrlPath();
+
+    /// <summary>A file inside an accepted received folder share, downloaded from the sender.</summary>
+    public string ReceivedFile(long shareId, StoragePath file) => Base + $"received/{shareId}/file/" + file.ToUrlPath();
+
     public string Upload(StoragePath folder) => Base + "upload?dir=" + Uri.EscapeDataString("/" + folder.Value);
 
     /// <summary>A form target or page directly under the base, e.g. <c>Action("mkdir")</c>.</summary>

@@ -16,6 +16,7 @@ namespace Ocm.Tests.Ui;
 /// bar, shares it with Bob on server B (127.0.0.81); Bob accepts it on B's pages; Alice sees it accepted and revokes
 /// it, and it is gone for Bob. A's administrator sees B among the peers, and a delivery to a failing third server in
 /// the outbox, which "retry now" delivers once that server answers. Screenshots of every main page are taken on the way.
+/// A second story browses a received folder share on B.
 /// </summary>
 public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -204,6 +205,95 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
 
         Assert.Equal(22, shots.Taken.Count);
     }
+
+    /// <summary>
+    /// A received folder in the browser: Alice, on A (127.0.6.1), builds a folder with a subfolder and files and shares
+    /// it with Bob on B (127.0.6.2); Bob accepts it on B, opens it, goes into the subfolder and back by the breadcrumbs,
+    /// and downloads a file, which B fetches from A: the bytes are Alice's.
+    /// </summary>
+    [Fact]
+    public async Task ReceivedFolder_OpenOnB_NavigateSubfolder_DownloadHasAlicesBytes()
+    {
+        await using var a = await OcmTestServer.StartAsync("127.0.6.1", UiPageExtensions.Settings(("Ocm:ProviderName", "University A")));
+        await using var b = await OcmTestServer.StartAsync("127.0.6.2", UiPageExtensions.Settings(("Ocm:ProviderName", "Lab B")));
+        var alice = await UiUser.AddAsync(a, "alice", "Alice Liddell");
+        var bob = await UiUser.AddAsync(b, "bob", "Bob Builder");
+        using (var bobApi = bob.ApiClient())
+        {
+            await bobApi.PostJsonAsync("api/v1/contacts", new { address = alice.Address, name = "Alice Liddell" }, 201);
+        }
+
+        var measurements = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        var siteMap = RandomNumberGenerator.GetBytes(200 * 1024);
+        var shots = Screenshots.Create();
+
+        // --- Alice builds "Field data" with a subfolder "raw" on A, and shares it with Bob ---
+        var page = await browser.NewPageAsync(a);
+        await page.SignInAsync(alice);
+        await page.FillAsync("#folder-name", "Field data");
+        await page.ClickAsync("#create-folder");
+        await page.ClickAsync("#listing a.folder >> text=Field data");
+        Assert.Equal("Field data", await page.InnerTextAsync("#folder-title"));
+        await page.FillAsync("#folder-name", "raw");
+        await page.ClickAsync("#create-folder");
+        await UploadAsync(page, ("README.txt", "read me first"u8.ToArray()), ("site map.pdf", siteMap));
+        await page.ClickAsync("#listing a.folder >> text=raw");
+        Assert.Equal("raw", await page.InnerTextAsync("#folder-title"));
+        await UploadAsync(page, ("measurements.bin", measurements), ("calibration.csv", "sensor,offset\n1,0.02\n"u8.ToArray()));
+
+        await page.GotoAsync("ui/share/Field%20data");
+        Assert.Equal("Share “Field data”", await page.InnerTextAsync("h1"));
+        await ShareAsync(page, bob.Address, write: false);
+        await page.ReloadUntilAsync(async () => await StateAsync(page, bob.Address) == "delivered", "the folder share to reach B");
+
+        // --- Bob accepts it on B and opens it ---
+        var bobPage = await browser.NewPageAsync(b);
+        await bobPage.SignInAsync(bob);
+        await bobPage.GotoAsync("ui/shared-with-me");
+        await bobPage.ReloadUntilAsync(async () => await bobPage.Locator("#pending li[data-name='Field data']").CountAsync() == 1, "the folder share on B");
+        Assert.Contains("a folder you can view", await bobPage.InnerTextAsync("#pending li[data-name='Field data']"), StringComparison.Ordinal);
+        await bobPage.ClickAsync("#pending li[data-name='Field data'] button.accept");
+        Assert.Contains("it is in /Shared with me/Field data", await bobPage.FlashAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await bobPage.Locator("#accepted li[data-name='Field data'] a.download").CountAsync());
+
+        await bobPage.ClickAsync("#accepted li[data-name='Field data'] a.open");
+        Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
+        Assert.Equal(["Shared with me", "Field data"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
+        Assert.Equal(["raw", "README.txt", "site map.pdf"], await NamesAsync(bobPage));
+        Assert.Equal("200 KiB", await bobPage.InnerTextAsync("#listing tr[data-name='site map.pdf'] td.size"));
+        Assert.Contains(alice.Address, await bobPage.InnerTextAsync("#shared-by"), StringComparison.Ordinal);
+        await shots.CaptureAsync(bobPage, "shared-folder");
+
+        // --- into the subfolder, and back by the breadcrumbs ---
+        await bobPage.ClickAsync("#listing a.folder >> text=raw");
+        Assert.Equal("raw", await bobPage.InnerTextAsync("#folder-title"));
+        Assert.Equal(["Shared with me", "Field data", "raw"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
+        Assert.Equal(["calibration.csv", "measurements.bin"], await NamesAsync(bobPage));
+
+        // B fetches the file from A with the share's credentials; what arrives is exactly what Alice uploaded.
+        var download = await bobPage.RunAndWaitForDownloadAsync(() => bobPage.ClickAsync("#listing a.file >> text=measurements.bin"));
+        Assert.Equal("measurements.bin", download.SuggestedFilename);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(measurements)), Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync((await download.PathAsync())!))));
+
+        await bobPage.ClickAsync("#crumb-share");
+        Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
+        await bobPage.ClickAsync("#crumb-shared-with-me");
+        Assert.Equal("Shared with me", await bobPage.InnerTextAsync("h1"));
+        Assert.Equal(2, shots.Taken.Count);
+    }
+
+    private static async Task UploadAsync(IPage page, params (string Name, byte[] Content)[] files)
+    {
+        await page.SetInputFilesAsync("#files", files.Select(f => new FilePayload { Name = f.Name, MimeType = "application/octet-stream", Buffer = f.Content }));
+        foreach (var (name, _) in files)
+        {
+            await page.Locator($"#uploads li[data-name='{name}'].done").WaitForAsync();
+            await page.Locator($"#listing tr[data-name='{name}']").WaitForAsync();
+        }
+    }
+
+    private static async Task<string[]> NamesAsync(IPage page) =>
+        [.. await page.Locator("#listing tr[data-name]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.name)")];
 
     private static async Task ShareAsync(IPage page, string address, bool write)
     {
