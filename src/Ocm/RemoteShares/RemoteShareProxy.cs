@@ -3,6 +3,7 @@ using System.Text;
 using System.Xml;
 using Microsoft.AspNetCore.Http.Features;
 using Ocm.Files;
+using Ocm.Protocol.Http;
 using Ocm.Shares;
 
 namespace Ocm.RemoteShares;
@@ -184,25 +185,33 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
         }
         else
         {
-            await CopyToResponseAsync(body, outgoing.BodyWriter, cancellationToken);
+            await CopyToResponseAsync(body, response.Content.Headers.ContentLength, outgoing.BodyWriter, cancellationToken);
         }
     }
 
     /// <summary>
     /// Streams the sender's body into the response: each read lands directly in the response pipe's memory (no
-    /// intermediate buffer, one copy less per byte than a stream copy), and is flushed at once.
+    /// intermediate buffer) and is flushed at once. With a known length, each read may wait for a large part of what is
+    /// still to come (<see cref="BulkReceive"/>) rather than wake for every packet.
     /// </summary>
-    private static async Task CopyToResponseAsync(Stream body, System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
+    private static async Task CopyToResponseAsync(Stream body, long? length, System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
     {
+        var remaining = length ?? 0;
         while (true)
         {
             var memory = writer.GetMemory(RelayChunk);
-            var read = await body.ReadAsync(memory, cancellationToken);
+            int read;
+            using (BulkReceive.Expect(Math.Min(remaining, memory.Length)))
+            {
+                read = await body.ReadAsync(memory, cancellationToken);
+            }
+
             if (read == 0)
             {
                 return;
             }
 
+            remaining -= read;
             writer.Advance(read);
             var flushed = await writer.FlushAsync(cancellationToken);
             if (flushed.IsCanceled || flushed.IsCompleted)

@@ -16,7 +16,7 @@ internal static class RemoteSharesServiceCollectionExtensions
         // token, ocm-protocol.md §10) and without an overall timeout — a 1 GiB body may take long; the wait for the
         // sender's answer is bounded per request by Ocm:Shares:RemoteTimeoutSeconds.
         services.AddHttpClient(RemoteShareClient.DataClient, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>()))
+            .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>(), bulkReceive: true))
             .AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<OutboundPolicy>()));
         services.TryAddSingleton<RemoteShareClient>();
         services.TryAddSingleton<RemoteShareProxy>();
