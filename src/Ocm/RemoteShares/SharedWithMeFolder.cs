@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Files;
+using Ocm.Notifications;
 using Ocm.Shares;
 using Ocm.Users;
 using Ocm.WebDav;
@@ -14,12 +16,13 @@ namespace Ocm.RemoteShares;
 /// per accepted, unexpired received share, named after the share (a number is added when two have the same name).
 /// Listing it asks each sender for its share's ETag and size with a short wait, so a sync client notices remote
 /// changes; a sender that does not answer in time is listed from what was known before. Everything below a member is
-/// forwarded to the sender by <see cref="RemoteShareProxy"/>.
+/// forwarded to the sender by <see cref="RemoteShareProxy"/>; deleting a member itself leaves that share.
 /// </summary>
 internal sealed class SharedWithMeFolder(
     OcmDb db,
     RemoteShareClient remote,
     RemoteShareProxy proxy,
+    Notifier notifier,
     SharesOptions options,
     TimeProvider time) : IDavVirtualFolder
 {
@@ -73,6 +76,16 @@ internal sealed class SharedWithMeFolder(
             await context.Response.WriteAsync(
                 creates ? $"'{Name}' holds the shares other servers' users gave you; nothing can be created in it.\n" : $"No accepted share named '{child}'.\n",
                 context.RequestAborted);
+            return;
+        }
+
+        if (below.IsRoot && HttpMethods.IsDelete(context.Request.Method))
+        {
+            // Deleting a share's folder (what a sync client sends when its user deletes it) leaves the share, as the
+            // API's DELETE /api/v1/received-shares/{id} does: it disappears here and the owner is told. Nothing of
+            // the owner's is deleted.
+            var left = await ReceivedShareEndpoints.LeaveAsync(share.Id, context, db, notifier, context.RequestAborted);
+            context.Response.StatusCode = left.Result is NoContent ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
             return;
         }
 

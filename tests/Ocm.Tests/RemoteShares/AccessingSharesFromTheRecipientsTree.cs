@@ -145,6 +145,27 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeletingTheSharesFolder_LeavesTheShare_AliceKeepsHerFilesAndIsTold()
+    {
+        var shareId = await ShareAndAcceptAsync("/Project", "read", "write");
+
+        using var delete = await _bob.SendDavAsync("DELETE", Mount + "Project/");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+
+        Assert.Equal(0, (await _bob.GetJsonAsync("api/v1/received-shares")).GetArrayLength());
+        using (var gone = await _bob.SendDavAsync("PROPFIND", Mount + "Project/", headers: [("Depth", "0")]))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        Assert.Equal("the plan", await _alice.GetStringAsync("dav/files/alice/Project/plan.txt"));
+        await OcmTestServerExtensions.EventuallyAsync(
+            () => _alice.GetJsonAsync($"api/v1/shares/{shareId}"),
+            s => s.GetProperty("state").GetString() == "declined",
+            "alice's share to show that bob left it");
+    }
+
+    [Fact]
     public async Task FileShare_ReadOnly_BobReadsIt_AndHisWritesAreRefused()
     {
         await ShareAndAcceptAsync("/report.txt", "read");
