@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
@@ -39,6 +41,8 @@ internal static class OcmServer
         var dataDir = DataDirectory.Prepare(options.DataDir);
 
         builder.WebHost.UseKestrelCore();
+        builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
