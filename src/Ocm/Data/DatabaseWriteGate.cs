@@ -10,6 +10,9 @@ internal sealed class DatabaseWriteGate(bool serialize)
 {
     private readonly SemaphoreSlim? _gate = serialize ? new SemaphoreSlim(1, 1) : null;
 
+    /// <summary>Whether writers queue here (SQLite), i.e. a transaction, once begun, is the only writer.</summary>
+    public bool Serializes => _gate is not null;
+
     /// <summary>Waits for the turn to write; dispose the result to let the next writer in.</summary>
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
     {

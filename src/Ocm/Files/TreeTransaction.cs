@@ -27,10 +27,15 @@ internal sealed class TreeTransaction : IAsyncDisposable
         {
             transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-            // Touching the owner's root row takes its row lock, which serialises writers of one tree on PostgreSQL
-            // (SQLite's BEGIN IMMEDIATE already holds the database write lock). Everything read after this is current.
-            await db.Set<FileNode>().Where(n => n.OwnerId == ownerId && n.ParentId == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(n => n.Size, n => n.Size), cancellationToken);
+            // On PostgreSQL, touching the owner's root row takes its row lock, which serialises writers of one tree.
+            // SQLite needs nothing more: its BEGIN IMMEDIATE holds the database write lock (and the gate keeps this
+            // process's writers in line). Either way everything read after this is current.
+            if (!gate.Serializes)
+            {
+                await db.Set<FileNode>().Where(n => n.OwnerId == ownerId && n.ParentId == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(n => n.Size, n => n.Size), cancellationToken);
+            }
+
             return new TreeTransaction(transaction, turn);
         }
         catch
