@@ -4,6 +4,7 @@
 #
 #   bench/webdav/run.sh              # RUNS=3 by default; prints medians and ratios
 #   RUNS=5 SERVERS="ocm nginx" bench/webdav/run.sh
+#   WARMUP=0 bench/webdav/run.sh     # no untimed warm-up pass (default 1: every workload once, unmeasured, first)
 #   BENCH_HOST=127.0.3.1 bench/webdav/run.sh     # listen on another loopback address (all four servers)
 #   SERVERS="ocm ocm-nofsync rclone" bench/webdav/run.sh   # ocm-nofsync: ocm with Ocm:Files:FlushToDisk=false
 #                                                 # (no fsync per upload, like the three reference servers)
@@ -21,6 +22,7 @@ cd "$(dirname "$0")/../.."
 REPO="$(pwd)"
 
 RUNS="${RUNS:-3}"
+WARMUP="${WARMUP:-1}" # untimed passes of every workload before the timed ones (JIT-compiled servers reach full speed)
 SERVERS="${SERVERS:-ocm nginx apache rclone}"
 BENCH_HOST="${BENCH_HOST:-127.0.0.1}"
 BENCH_USER=bench
@@ -225,6 +227,13 @@ measure() { # server workload command...: runs the command, records its wall tim
   CPU[$server,$workload]+="$(awk -v a="$after" -v b="$before" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (a - b) / hz }') "
 }
 
+timed() { # run server workload command...: run 0 and below are the untimed warm-up
+  local run="$1"
+  shift
+  # Like measure (whose command substitution does not stop at a failing step), a warm-up step never ends the run.
+  if [ "$run" -le 0 ]; then "${@:3}" >/dev/null || true; else measure "$@"; fi
+}
+
 bench_put_big() {
   curl -sf "${auth[@]}" -o /dev/null -w '%{time_total}\n' -T "$WORK/data/big.bin" "$(url "$1" big.bin)"
 }
@@ -298,26 +307,26 @@ declare -A RSS=()
 for server in $SERVERS; do
   log "starting $server"
   "start_${server//-/_}"
-  for run in $(seq 1 "$RUNS"); do
+  for run in $(seq $((1 - WARMUP)) "$RUNS"); do
     log "$server run $run: PUT $BIG_MIB MiB"
-    measure "$server" put_big bench_put_big "$server"
+    timed "$run" "$server" put_big bench_put_big "$server"
     log "$server run $run: GET $BIG_MIB MiB"
-    measure "$server" get_big bench_get_big "$server"
+    timed "$run" "$server" get_big bench_get_big "$server"
   done
   if [ "$server" = ocm ]; then RSS[ocm]=$(rss_peak "${PIDS[ocm]}"); fi
-  for run in $(seq 1 "$RUNS"); do
+  for run in $(seq $((1 - WARMUP)) "$RUNS"); do
     log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
-    measure "$server" small bench_small_puts "$server" "$run"
+    timed "$run" "$server" small bench_small_puts "$server" "$run"
   done
   if [[ "$server" == ocm* ]]; then
     log "$server: uploading a folder of $LISTING_COUNT files"
     prepare_listing_ocm "$server"
   fi
-  for run in $(seq 1 "$RUNS"); do
+  for run in $(seq $((1 - WARMUP)) "$RUNS"); do
     log "$server run $run: PROPFIND Depth 1 on $LISTING_COUNT files"
-    measure "$server" listing bench_listing "$server"
+    timed "$run" "$server" listing bench_listing "$server"
     log "$server run $run: $PROPFIND_COUNT x PROPFIND Depth 0 (keep-alive)"
-    measure "$server" propfind0 bench_propfind0 "$server"
+    timed "$run" "$server" propfind0 bench_propfind0 "$server"
   done
   if [ "$server" = ocm ]; then RSS[ocm_end]=$(rss_peak "${PIDS[ocm]}"); fi
   log "stopping $server"
@@ -364,8 +373,8 @@ table() { # table title
     printf '\n'
   done
 }
-printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs, load average %s at the start, %s at the end\n' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS" \
+printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs after %s untimed warm-up pass(es), load average %s at the start, %s at the end\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS" "$WARMUP" \
   "$LOAD_START" "$LOAD_END"
 table RESULT "Wall-clock seconds (lower is better)"
 table CPU "Server CPU seconds, process and worker children (lower is better)"
