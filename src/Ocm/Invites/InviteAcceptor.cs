@@ -123,6 +123,15 @@ internal sealed partial class InviteAcceptor(
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Accepts the invite the user gave (<see cref="InviteInput.TryRead"/>: an invite string or link, or a token with the
+    /// inviter's server); input that is no invite is a 400 outcome "Invalid invite" saying why.
+    /// </summary>
+    public Task<InviteAcceptOutcome> AcceptAsync(long userId, string? invite, string? token, string? providerDomain, CancellationToken cancellationToken) =>
+        InviteInput.TryRead(invite, token, providerDomain, out var inviteToken, out var inviterServer, out var error)
+            ? AcceptAsync(userId, inviteToken, inviterServer, cancellationToken)
+            : Task.FromResult(InviteAcceptOutcome.Failed(400, "Invalid invite", error));
+
     public async Task<InviteAcceptOutcome> AcceptAsync(long userId, string token, string inviterServer, CancellationToken cancellationToken)
     {
         if (OcmAddress.Create("x", inviterServer).IsAt(server.Authority))

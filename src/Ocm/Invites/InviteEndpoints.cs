@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Ocm.Contacts;
-using Ocm.Data;
 using Ocm.Users;
 
 namespace Ocm.Invites;
@@ -42,9 +40,9 @@ internal static class InviteEndpoints
         api.MapPost("", async Task<Results<Created<CreatedInvite>, ProblemHttpResult>> (HttpContext context, CreateInviteRequest? request, InviteRegistry registry, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
-            if (request?.Label is { Length: > InviteConfiguration.MaxLabelLength })
+            if (InviteRegistry.LabelProblem(request?.Label) is { } labelProblem)
             {
-                return TypedResults.Problem(statusCode: 400, title: "Label too long", detail: $"The label may have at most {InviteConfiguration.MaxLabelLength} characters.");
+                return TypedResults.Problem(statusCode: 400, title: "Label too long", detail: labelProblem);
             }
 
             var (invite, token) = await registry.CreateAsync(user.Id, request?.Label, cancellationToken);
@@ -52,33 +50,27 @@ internal static class InviteEndpoints
             return TypedResults.Created($"/api/v1/invites/{invite.Id}", created);
         }).WithName("CreateInvite").WithSummary("Create an invite for someone on another server").ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("", async (HttpContext context, OcmDb db, InviteRegistry registry, CancellationToken cancellationToken) =>
+        api.MapGet("", async (HttpContext context, InviteRegistry registry, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
-            var invites = await db.Set<Invite>().AsNoTracking().Where(i => i.UserId == user.Id).OrderByDescending(i => i.Created).ToListAsync(cancellationToken);
+            var invites = await registry.ListAsync(user.Id, cancellationToken);
             return TypedResults.Ok(invites
                 .Select(i => new InviteView(i.Id, i.Label, i.Created, i.Expires, registry.StateOf(i).ToString().ToLowerInvariant(), i.Accepted, i.AcceptedBy))
                 .ToList());
         }).WithName("ListInvites").WithSummary("List the invites you created (never their tokens)");
 
-        api.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (HttpContext context, long id, OcmDb db, CancellationToken cancellationToken) =>
+        api.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (HttpContext context, long id, InviteRegistry registry, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
-            var deleted = await db.Set<Invite>().Where(i => i.Id == id && i.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
-            return deleted == 0
-                ? TypedResults.Problem(statusCode: 404, title: "No such invite", detail: $"You have no invite with id {id}.")
-                : TypedResults.NoContent();
+            return await registry.RevokeAsync(user.Id, id, cancellationToken)
+                ? TypedResults.NoContent()
+                : TypedResults.Problem(statusCode: 404, title: "No such invite", detail: $"You have no invite with id {id}.");
         }).WithName("RevokeInvite").WithSummary("Revoke an invite").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/accept", async Task<Results<Ok<ContactView>, ProblemHttpResult>> (HttpContext context, AcceptInviteRequest request, InviteAcceptor acceptor, CancellationToken cancellationToken) =>
         {
             var user = context.GetSignedInUser();
-            if (!InviteInput.TryRead(request.Invite, request.Token, request.ProviderDomain, out var token, out var inviterServer, out var error))
-            {
-                return TypedResults.Problem(statusCode: 400, title: "Invalid invite", detail: error);
-            }
-
-            var outcome = await acceptor.AcceptAsync(user.Id, token, inviterServer, cancellationToken);
+            var outcome = await acceptor.AcceptAsync(user.Id, request.Invite, request.Token, request.ProviderDomain, cancellationToken);
             return outcome.Succeeded
                 ? TypedResults.Ok(ContactView.From(outcome.Contact))
                 : TypedResults.Problem(statusCode: outcome.Status, title: outcome.Title, detail: outcome.Detail);

@@ -34,6 +34,18 @@ internal sealed class InviteRegistry(OcmDb db, RandomNumberGenerator random, Tim
         return (invite, token);
     }
 
+    /// <summary>Why <paramref name="label"/> cannot be an invite's label, or null when it can.</summary>
+    public static string? LabelProblem(string? label) =>
+        label is { Length: > InviteConfiguration.MaxLabelLength } ? $"The label may have at most {InviteConfiguration.MaxLabelLength} characters." : null;
+
+    /// <summary>The invites <paramref name="userId"/> created, newest first (metadata only: tokens are not stored).</summary>
+    public Task<List<Invite>> ListAsync(long userId, CancellationToken cancellationToken) =>
+        db.Set<Invite>().AsNoTracking().Where(i => i.UserId == userId).OrderByDescending(i => i.Created).ToListAsync(cancellationToken);
+
+    /// <summary>Revokes (deletes) invite <paramref name="id"/> of <paramref name="userId"/>: its token is then unknown. False when there is none.</summary>
+    public async Task<bool> RevokeAsync(long userId, long id, CancellationToken cancellationToken) =>
+        await db.Set<Invite>().Where(i => i.Id == id && i.UserId == userId).ExecuteDeleteAsync(cancellationToken) > 0;
+
     /// <summary>The invite minted with <paramref name="token"/>, or null.</summary>
     public Task<Invite?> FindAsync(string token, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ internal enum UiSection
     None,
     Files,
     SharedWithMe,
+    Contacts,
     Account,
     Admin,
 }
@@ -145,6 +146,7 @@ internal sealed class UiRequest
             {
                 NavItem(Urls.Home, "Files", section == UiSection.Files),
                 NavItem(Urls.Action("shared-with-me"), "Shared with me", section == UiSection.SharedWithMe),
+                NavItem(Urls.Contacts, "Contacts", section == UiSection.Contacts),
                 NavItem(Urls.Action("account"), "Account", section == UiSection.Account),
             };
             if (IsAdmin)

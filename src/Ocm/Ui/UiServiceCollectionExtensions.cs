@@ -95,6 +95,7 @@ internal static class UiServiceCollectionExtensions
         SharePages.Map(signedIn);
         SharedWithMePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
+        ContactsPages.Map(signedIn);
         AccountPages.Map(signedIn);
 
         // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.

@@ -64,6 +64,9 @@ internal sealed class UiUrls(string basePath)
     /// <summary>A file inside an accepted received folder share, downloaded from the sender.</summary>
     public string ReceivedFile(long shareId, StoragePath file) => Base + $"received/{shareId}/file/" + file.ToUrlPath();
 
+    /// <summary>Contacts and invites: create, accept and revoke invites, list and remove contacts.</summary>
+    public string Contacts => Base + "contacts";
+
     public string Upload(StoragePath folder) => Base + "upload?dir=" + Uri.EscapeDataString("/" + folder.Value);
 
     /// <summary>A form target or page directly under the base, e.g. <c>Action("mkdir")</c>.</summary>

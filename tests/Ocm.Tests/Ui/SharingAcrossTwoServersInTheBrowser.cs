@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +18,7 @@ namespace Ocm.Tests.Ui;
 /// bar, shares it with Bob on server B (127.0.0.81); Bob accepts it on B's pages; Alice sees it accepted and revokes
 /// it, and it is gone for Bob. A's administrator sees B among the peers, and a delivery to a failing third server in
 /// the outbox, which "retry now" delivers once that server answers. Screenshots of every main page are taken on the way.
-/// A second story browses a received folder share on B.
+/// A second story browses a received folder share on B; a third connects Alice and Bob by an invite on the Contacts page.
 /// </summary>
 public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -279,6 +281,91 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
         await bobPage.ClickAsync("#crumb-shared-with-me");
         Assert.Equal("Shared with me", await bobPage.InnerTextAsync("h1"));
+        Assert.Equal(2, shots.Taken.Count);
+    }
+
+    /// <summary>
+    /// Contacts and invites in the browser: Alice, on A (127.0.6.60), creates an invite on the Contacts page and copies
+    /// its invite string; Bob, on B (127.0.6.61), pastes it into "Accept an invite" (after a string that is no invite,
+    /// which is refused with a reason); both then see each other among their contacts. Alice revokes a second invite,
+    /// whose string then no longer works for Bob; Bob removes Alice, telling A, and Alice loses him in return.
+    /// </summary>
+    [Fact]
+    public async Task Invite_CreatedOnA_AcceptedOnB_BothAreContacts_RevokeAndRemove()
+    {
+        await using var a = await OcmTestServer.StartAsync("127.0.6.60", UiPageExtensions.Settings(("Ocm:ProviderName", "University A")));
+        await using var b = await OcmTestServer.StartAsync("127.0.6.61", UiPageExtensions.Settings(("Ocm:ProviderName", "Lab B")));
+        var alice = await UiUser.AddAsync(a, "alice", "Alice Liddell");
+        var bob = await UiUser.AddAsync(b, "bob", "Bob Builder");
+        var shots = Screenshots.Create();
+
+        // --- Alice creates an invite on A's Contacts page and copies its invite string ---
+        var page = await browser.NewPageAsync(a);
+        page.AcceptDialogs();
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await page.SignInAsync(alice);
+        await page.ClickAsync("nav.main-nav >> text=Contacts");
+        Assert.Equal("Contacts", await page.InnerTextAsync("h1"));
+        Assert.Equal(1, await page.Locator("#no-contacts").CountAsync());
+        await page.FillAsync("#invite-label", "Bob");
+        await page.ClickAsync("#create-invite");
+
+        var inviteString = (await page.InnerTextAsync("#invite-string")).Trim();
+        Assert.EndsWith("@" + a.Authority, Encoding.UTF8.GetString(Base64Url.DecodeFromChars(inviteString)), StringComparison.Ordinal);
+        Assert.StartsWith(new Uri(a.BaseUri, "ocm/wayf?token=").AbsoluteUri, (await page.InnerTextAsync("#invite-link")).Trim(), StringComparison.Ordinal);
+        await page.ClickAsync("button[data-copy='invite-string']");
+        Assert.Equal("Copied", await page.InnerTextAsync("button[data-copy='invite-string']"));
+        Assert.Equal(inviteString, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        Assert.Equal("open", await page.GetAttributeAsync("#invites li[data-label='Bob']", "data-state"));
+
+        // --- Bob, on B, pastes something that is no invite, then Alice's invite string ---
+        var bobPage = await browser.NewPageAsync(b);
+        bobPage.AcceptDialogs();
+        await bobPage.SignInAsync(bob);
+        await bobPage.ClickAsync("nav.main-nav >> text=Contacts");
+        await bobPage.FillAsync("#invite-input", "hello Bob, here is my invite");
+        var refused = await bobPage.RunAndWaitForResponseAsync(() => bobPage.ClickAsync("#accept-invite"), r => r.Url.EndsWith("/ui/contacts/accept", StringComparison.Ordinal));
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("This is not an invite string", await bobPage.InnerTextAsync("#contacts-error"), StringComparison.Ordinal);
+        Assert.Equal("hello Bob, here is my invite", await bobPage.InputValueAsync("#invite-input"));
+
+        await bobPage.FillAsync("#invite-input", inviteString);
+        await bobPage.ClickAsync("#accept-invite");
+        Assert.Contains($"Alice Liddell ({alice.Address}) is now one of your contacts", await bobPage.FlashAsync(), StringComparison.Ordinal);
+        var aliceCard = await bobPage.InnerTextAsync($"#contacts li[data-address='{alice.Address}']");
+        Assert.Contains("Alice Liddell", aliceCard, StringComparison.Ordinal);
+        Assert.Contains("invite", aliceCard, StringComparison.Ordinal);
+
+        // --- Alice sees Bob among her contacts, and her invite accepted by him ---
+        await page.GotoAsync("ui/contacts");
+        await page.ReloadUntilAsync(async () => await page.Locator($"#contacts li[data-address='{bob.Address}']").CountAsync() == 1, "Bob among Alice's contacts");
+        Assert.Contains("Bob Builder", await page.InnerTextAsync($"#contacts li[data-address='{bob.Address}']"), StringComparison.Ordinal);
+        Assert.Equal("accepted", await page.GetAttributeAsync("#invites li[data-label='Bob']", "data-state"));
+        Assert.Contains(bob.Address, await page.InnerTextAsync("#invites li[data-label='Bob']"), StringComparison.Ordinal);
+
+        // --- A second invite, which Alice revokes: it leaves her list, and its string no longer works ---
+        await page.FillAsync("#invite-label", "Carol");
+        await page.ClickAsync("#create-invite");
+        var secondString = (await page.InnerTextAsync("#invite-string")).Trim();
+        Assert.Equal("open", await page.GetAttributeAsync("#invites li[data-label='Carol']", "data-state"));
+        await shots.CaptureAsync(page, "contacts");
+        await page.ClickAsync("#invites li[data-label='Carol'] button.revoke");
+        Assert.Contains("Invite revoked", await page.FlashAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#invites li[data-label='Carol']").CountAsync());
+        Assert.Equal(1, await page.Locator("#invites li[data-label='Bob']").CountAsync());
+
+        await bobPage.FillAsync("#invite-input", secondString);
+        await bobPage.ClickAsync("#accept-invite");
+        Assert.Contains("Invite not valid", await bobPage.InnerTextAsync("#contacts-error"), StringComparison.Ordinal);
+
+        // --- Bob removes Alice and tells A: Alice loses Bob in return ---
+        await bobPage.GotoAsync("ui/contacts");
+        await bobPage.CheckAsync($"#contacts li[data-address='{alice.Address}'] input[name='notify']");
+        await bobPage.ClickAsync($"#contacts li[data-address='{alice.Address}'] button.remove");
+        Assert.Contains($"Alice Liddell ({alice.Address}) removed from your contacts", await bobPage.FlashAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await bobPage.Locator("#no-contacts").CountAsync());
+        await page.ReloadUntilAsync(async () => await page.Locator("#no-contacts").CountAsync() == 1, "Bob's removal to reach A");
+
         Assert.Equal(2, shots.Taken.Count);
     }
 

@@ -48,6 +48,7 @@ public sealed class WebInterfaceSecurity(UiServerFixture fixture) : IClassFixtur
     [InlineData("ui/files/")]
     [InlineData("ui/account")]
     [InlineData("ui/shared-with-me")]
+    [InlineData("ui/contacts")]
     [InlineData("ui/admin/users")]
     public async Task Page_WithoutSession_RedirectsToSignIn(string page)
     {
