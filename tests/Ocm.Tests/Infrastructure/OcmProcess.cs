@@ -128,8 +128,11 @@ internal sealed class OcmProcess : IAsyncDisposable
         throw new TimeoutException($"ocm serve did not become healthy within 120 s:\n{process.Output}");
     }
 
+    /// <summary>Settings for a server whose console output nobody reads: warnings and errors only.</summary>
+    public static IReadOnlyDictionary<string, string> Quiet { get; } = new Dictionary<string, string> { ["OCM_LOGGING__LOGLEVEL__DEFAULT"] = "Warning" };
+
     /// <summary>Runs a one-shot command (e.g. <c>discover host</c>) and returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(
+    public static async Task<RunResult> RunAsync(
         IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string>? environment = null,
         string? stdin = null,
@@ -155,7 +158,7 @@ internal sealed class OcmProcess : IAsyncDisposable
             throw new TimeoutException($"ocm {string.Join(' ', args)} did not finish: {await stdout}{await stderr}");
         }
 
-        return (process.ExitCode, await stdout, await stderr);
+        return new RunResult(process.ExitCode, await stdout, await stderr);
     }
 
     private static Process Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment, bool redirectInput = false)
@@ -212,6 +215,17 @@ internal sealed class OcmProcess : IAsyncDisposable
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>Kills the process at once (SIGKILL: no shutdown code runs) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -222,4 +236,10 @@ internal sealed class OcmProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+}
+
+/// <summary>What a one-shot <c>ocm</c> command printed and how it ended.</summary>
+internal sealed record RunResult(int ExitCode, string StdOut, string StdErr)
+{
+    public string All => StdOut + StdErr;
 }

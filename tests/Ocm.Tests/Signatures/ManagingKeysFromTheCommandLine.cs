@@ -47,7 +47,7 @@ public sealed class ManagingKeysFromTheCommandLine : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private Task<(int ExitCode, string StdOut, string StdErr)> KeysAsync(params string[] args) =>
+    private Task<RunResult> KeysAsync(params string[] args) =>
         OcmProcess.RunAsync(["keys", .. args, "--data-dir", _server.DataDir, "--public-url", _server.BaseUri.ToString()]);
 
     private async Task<string> KeysOkAsync(params string[] args)

@@ -26,7 +26,7 @@ public sealed class SigCommandsTests : IDisposable
 
     private static string ReadVector(string path) => File.ReadAllText(path, Encoding.Latin1);
 
-    private static Task<(int ExitCode, string StdOut, string StdErr)> Sig(params string[] args) => OcmProcess.RunAsync(["sig", .. args]);
+    private static Task<RunResult> Sig(params string[] args) => OcmProcess.RunAsync(["sig", .. args]);
 
     private string Write(string name, string content)
     {

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Ocm.Tests.Infrastructure;
 using Ocm.Tests.WebDav;
 
-using OcmProcess = Ocm.Tests.WebDav.OcmProcess;
 
 namespace Ocm.Tests.Users;
 
@@ -19,7 +18,7 @@ public sealed partial class UserCommandsTests
         var dataDir = TempDirectory.Create("ocm-first");
         try
         {
-            await using var server = await OcmProcess.StartAsync(dataDir, new Dictionary<string, string> { ["OCM_LOGGING__LOGLEVEL__DEFAULT"] = "Information" });
+            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, new Dictionary<string, string> { ["OCM_LOGGING__LOGLEVEL__DEFAULT"] = "Information" });
             var output = server.Output;
             var password = AdminPassword().Match(output).Groups["password"].Value;
             Assert.Equal(24, password.Length);
@@ -33,7 +32,7 @@ public sealed partial class UserCommandsTests
 
             // A second start finds a user and creates none.
             await server.KillAsync();
-            await using var again = await OcmProcess.StartAsync(dataDir);
+            await using var again = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
             Assert.DoesNotContain("Created the first user", again.Output);
         }
         finally
@@ -48,22 +47,22 @@ public sealed partial class UserCommandsTests
         var dataDir = TempDirectory.Create("ocm-users");
         try
         {
-            await using var server = await OcmProcess.StartAsync(dataDir, new Dictionary<string, string> { ["OCM_USERS__CREATEADMINONFIRSTSTART"] = "false" });
+            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, new Dictionary<string, string> { ["OCM_LOGGING__LOGLEVEL__DEFAULT"] = "Warning", ["OCM_USERS__CREATEADMINONFIRSTSTART"] = "false" });
 
             var add = await Ocm("user", "add", "alice", "--password", "alice-pass-1", "--display-name", "Alice A", "--email", "alice@example.org", "--quota", "1M", "--data-dir", dataDir);
-            Assert.Contains("Created user 'alice'", add.Output);
+            Assert.Contains("Created user 'alice'", add.StdOut);
             using (var alice = TestUsers.Client(server.BaseUri, "alice", "alice-pass-1"))
             {
                 using var quota = await alice.PropFindAsync("", "0", """<d:propfind xmlns:d="DAV:"><d:prop><d:quota-available-bytes/></d:prop></d:propfind>""");
                 Assert.Contains("<d:quota-available-bytes>1048576</d:quota-available-bytes>", await quota.Content.ReadAsStringAsync());
             }
 
-            Assert.Contains("already exists", (await Ocm(1, "user", "add", "ALICE", "--password", "whatever-123", "--data-dir", dataDir)).Error);
-            Assert.Contains("not a valid user name", (await Ocm(1, "user", "add", "bad name!", "--password", "whatever-123", "--data-dir", dataDir)).Error);
-            Assert.Contains("at least 8", (await Ocm(1, "user", "add", "shorty", "--password", "short", "--data-dir", dataDir)).Error);
+            Assert.Contains("already exists", (await Ocm(1, "user", "add", "ALICE", "--password", "whatever-123", "--data-dir", dataDir)).StdErr);
+            Assert.Contains("not a valid user name", (await Ocm(1, "user", "add", "bad name!", "--password", "whatever-123", "--data-dir", dataDir)).StdErr);
+            Assert.Contains("at least 8", (await Ocm(1, "user", "add", "shorty", "--password", "short", "--data-dir", dataDir)).StdErr);
 
             var generated = await Ocm("user", "add", "bob", "--generate", "--data-dir", dataDir);
-            var bobPassword = Regex.Match(generated.Output, "Password: (\\S+)").Groups[1].Value;
+            var bobPassword = Regex.Match(generated.StdOut, "Password: (\\S+)").Groups[1].Value;
             Assert.Equal(24, bobPassword.Length);
             await AssertSignInAsync(server, "bob", bobPassword, HttpStatusCode.MultiStatus);
 
@@ -71,8 +70,8 @@ public sealed partial class UserCommandsTests
             await AssertSignInAsync(server, "carol", "carol-from-stdin", HttpStatusCode.MultiStatus);
 
             var list = await Ocm("user", "list", "--data-dir", dataDir);
-            Assert.Matches(@"alice\s+Alice A\s+alice@example\.org\s+0 B\s+1 MiB\s+active", list.Output);
-            Assert.Matches(@"bob\s+-\s+-\s+0 B\s+unlimited\s+active", list.Output);
+            Assert.Matches(@"alice\s+Alice A\s+alice@example\.org\s+0 B\s+1 MiB\s+active", list.StdOut);
+            Assert.Matches(@"bob\s+-\s+-\s+0 B\s+unlimited\s+active", list.StdOut);
 
             // passwd: the old password (verified and cached a moment ago) stops working at once.
             await AssertSignInAsync(server, "alice", "alice-pass-1", HttpStatusCode.MultiStatus);
@@ -81,11 +80,11 @@ public sealed partial class UserCommandsTests
             await AssertSignInAsync(server, "alice", "alice-pass-2", HttpStatusCode.MultiStatus);
 
             var created = await Ocm("user", "app-password", "alice", "--label", "laptop sync", "--data-dir", dataDir);
-            var appPassword = created.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+            var appPassword = created.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
             Assert.Matches("^[a-z2-9]{5}(-[a-z2-9]{5}){4}$", appPassword);
             await AssertSignInAsync(server, "alice", appPassword, HttpStatusCode.MultiStatus);
             var listed = await Ocm("user", "app-password", "alice", "--list", "--data-dir", dataDir);
-            var id = Regex.Match(listed.Output, @"^\s*(\d+)\s+laptop sync", RegexOptions.Multiline).Groups[1].Value;
+            var id = Regex.Match(listed.StdOut, @"^\s*(\d+)\s+laptop sync", RegexOptions.Multiline).Groups[1].Value;
             Assert.NotEmpty(id);
             await Ocm("user", "app-password", "alice", "--revoke", id, "--data-dir", dataDir);
             await AssertSignInAsync(server, "alice", appPassword, HttpStatusCode.Unauthorized);
@@ -93,23 +92,23 @@ public sealed partial class UserCommandsTests
 
             await Ocm("user", "disable", "alice", "--data-dir", dataDir);
             await AssertSignInAsync(server, "alice", "alice-pass-2", HttpStatusCode.Unauthorized);
-            Assert.Matches(@"alice\s.*disabled", (await Ocm("user", "list", "--data-dir", dataDir)).Output);
+            Assert.Matches(@"alice\s.*disabled", (await Ocm("user", "list", "--data-dir", dataDir)).StdOut);
             await Ocm("user", "enable", "alice", "--data-dir", dataDir);
             await AssertSignInAsync(server, "alice", "alice-pass-2", HttpStatusCode.MultiStatus);
 
             await Ocm("user", "update", "alice", "--quota", "unlimited", "--data-dir", dataDir);
-            Assert.Matches(@"alice\s.*unlimited", (await Ocm("user", "list", "--data-dir", dataDir)).Output);
+            Assert.Matches(@"alice\s.*unlimited", (await Ocm("user", "list", "--data-dir", dataDir)).StdOut);
 
             using (var alice = TestUsers.Client(server.BaseUri, "alice", "alice-pass-2"))
             {
                 Assert.Equal(HttpStatusCode.Created, (await alice.PutTextAsync("keep.txt", "data")).StatusCode);
             }
 
-            Assert.Contains("--yes", (await Ocm(1, "user", "delete", "alice", "--data-dir", dataDir)).Error);
+            Assert.Contains("--yes", (await Ocm(1, "user", "delete", "alice", "--data-dir", dataDir)).StdErr);
             await Ocm("user", "delete", "alice", "--yes", "--data-dir", dataDir);
             await AssertSignInAsync(server, "alice", "alice-pass-2", HttpStatusCode.Unauthorized);
-            Assert.DoesNotContain("alice", (await Ocm("user", "list", "--data-dir", dataDir)).Output);
-            Assert.Contains("no user named", (await Ocm(1, "user", "passwd", "alice", "--password", "whatever-123", "--data-dir", dataDir)).Error);
+            Assert.DoesNotContain("alice", (await Ocm("user", "list", "--data-dir", dataDir)).StdOut);
+            Assert.Contains("no user named", (await Ocm(1, "user", "passwd", "alice", "--password", "whatever-123", "--data-dir", dataDir)).StdErr);
             var blobs = Directory.EnumerateFiles(Path.Combine(dataDir, "files"), "*", SearchOption.AllDirectories).Where(f => !f.Contains(".uploads", StringComparison.Ordinal));
             Assert.Empty(blobs);
         }
@@ -119,18 +118,18 @@ public sealed partial class UserCommandsTests
         }
     }
 
-    private static Task<Tool.Result> Ocm(params string[] arguments) => Ocm(0, arguments);
+    private static Task<RunResult> Ocm(params string[] arguments) => Ocm(0, arguments);
 
-    private static async Task<Tool.Result> Ocm(int expectedExitCode, params string[] arguments)
+    private static async Task<RunResult> Ocm(int expectedExitCode, params string[] arguments)
     {
-        var result = await OcmProcess.RunAsync(arguments);
+        var result = await OcmProcess.RunAsync(arguments, OcmProcess.Quiet);
         Assert.True(result.ExitCode == expectedExitCode, $"ocm {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.All}");
         return result;
     }
 
-    private static async Task<Tool.Result> Ocm(string[] arguments, string standardInput)
+    private static async Task<RunResult> Ocm(string[] arguments, string standardInput)
     {
-        var result = await OcmProcess.RunAsync(arguments, standardInput);
+        var result = await OcmProcess.RunAsync(arguments, OcmProcess.Quiet, standardInput);
         Assert.True(result.ExitCode == 0, result.All);
         return result;
     }

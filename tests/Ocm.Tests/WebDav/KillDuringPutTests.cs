@@ -22,9 +22,9 @@ public sealed class KillDuringPutTests
         var dataDir = TempDirectory.Create("ocm-kill");
         try
         {
-            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "victim", "--password", Password, "--data-dir", dataDir])).ExitCode);
+            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "victim", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet)).ExitCode);
             var original = Enumerable.Range(0, OldSize).Select(i => (byte)(i * 7)).ToArray();
-            await using (var server = await OcmProcess.StartAsync(dataDir))
+            await using (var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet))
             {
                 using var client = TestUsers.Client(server.BaseUri, "victim", Password);
                 Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("report.bin", new ByteArrayContent(original))).StatusCode);
@@ -42,7 +42,7 @@ public sealed class KillDuringPutTests
                 await Task.WhenAll(replace, create);
             }
 
-            await using var restarted = await OcmProcess.StartAsync(dataDir);
+            await using var restarted = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
             using var after = TestUsers.Client(restarted.BaseUri, "victim", Password);
             Assert.Equal(original, await after.GetByteArrayAsync("report.bin"));
             Assert.Equal(HttpStatusCode.NotFound, (await after.GetAsync("brand-new.bin")).StatusCode);

@@ -27,9 +27,9 @@ public sealed partial class LitmusConformance
         var workDir = TempDirectory.Create("litmus-cwd");
         try
         {
-            var add = await OcmProcess.RunAsync(["user", "add", "tester", "--password", Password, "--data-dir", dataDir]);
+            var add = await OcmProcess.RunAsync(["user", "add", "tester", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet);
             Assert.True(add.ExitCode == 0, add.All);
-            await using var server = await OcmProcess.StartAsync(dataDir);
+            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
 
             // litmus writes debug.log/child.log into its working directory; -k runs every suite even after a failure.
             var url = new Uri(server.BaseUri, "remote.php/dav/files/tester/").ToString();

@@ -28,9 +28,9 @@ public sealed class RcloneInterop
             var expected = CreateTree(local);
             Assert.Equal(500, expected.Count);
 
-            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir]);
+            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet);
             Assert.True(add.ExitCode == 0, add.All);
-            await using var server = await OcmProcess.StartAsync(dataDir);
+            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
             var obscured = (await Tool.RunAsync("rclone", ["obscure", Password])).Output.Trim();
             var configFile = Path.Combine(work, "rclone.conf");
             await File.WriteAllTextAsync(configFile, "");
