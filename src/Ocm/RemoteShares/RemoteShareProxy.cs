@@ -89,7 +89,7 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
             Log.Failed(logger, share.Id, share.SenderHost, ex.Status);
             if (ex.RetryAfter is { } retryAfter)
             {
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Hosting.RetryAfter.Set(context.Response, retryAfter);
             }
 
             await AnswerAsync(context, ex.Status, ex.Message);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -102,7 +101,7 @@ internal static partial class RequestShareEndpoints
         if (!limiter.TryAcquire(peer, out var retryAfter))
         {
             Log.RateLimited(logger, peer);
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            RetryAfter.Set(context.Response, retryAfter);
             return OcmApi.Error(StatusCodes.Status429TooManyRequests, "Too many share requests from this server; try again later.");
         }
 

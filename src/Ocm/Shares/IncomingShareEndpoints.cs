@@ -104,7 +104,7 @@ internal static partial class IncomingShareEndpoints
         if (!limiter.TryAcquire(senderHost, out var retryAfter))
         {
             Log.Refused(logger, StatusCodes.Status429TooManyRequests, $"too many new shares from {senderHost}");
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            RetryAfter.Set(context.Response, retryAfter);
             return OcmApi.Error(StatusCodes.Status429TooManyRequests,
                 $"Too many new shares from {senderHost}; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
         }

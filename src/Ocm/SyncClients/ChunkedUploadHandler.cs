@@ -385,7 +385,7 @@ internal sealed partial class ChunkedUploadHandler(
         }
 
         var overwrite = http.Request.Headers["Overwrite"].ToString();
-        var mtime = ReadMtime(http.Request);
+        var mtime = UploadHeaders.ReadMtime(http.Request);
         var write = new FileWrite(
             request.User.Id,
             destination.Path,
@@ -420,15 +420,7 @@ internal sealed partial class ChunkedUploadHandler(
             case WriteStatus.Created or WriteStatus.Replaced:
                 chunks.Delete(request.User.Id, request.TransferId);
                 var node = result.Node!;
-                var headers = http.Response.Headers;
-                headers.ETag = node.QuotedETag;
-                headers["OC-ETag"] = node.QuotedETag;
-                headers["OC-FileId"] = StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, CancellationToken.None));
-                headers.LastModified = node.Modified.ToString("R");
-                if (mtime is not null)
-                {
-                    headers["X-OC-MTime"] = "accepted";
-                }
+                UploadHeaders.DescribeStored(http.Response, node, StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, CancellationToken.None)), mtime is not null);
 
                 http.Response.StatusCode = result.Status == WriteStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status204NoContent;
                 break;
@@ -568,19 +560,6 @@ internal sealed partial class ChunkedUploadHandler(
         return false;
     }
 
-    private static DateTimeOffset? ReadMtime(HttpRequest request)
-    {
-        var value = request.Headers["X-OC-Mtime"].ToString();
-        if (value.Length == 0 || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
-            || seconds < 0 || seconds > 253402300799m)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
-    }
-
-    /// <summary>The path segments after <see cref="Prefix"/>, percent-decoded; false for a malformed target.</summary>
     internal static bool TryParseTarget(string rawTarget, out List<string> segments)
     {
         segments = [];

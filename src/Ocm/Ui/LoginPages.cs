@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
@@ -42,7 +41,7 @@ internal static class LoginPages
         if (result.Status == SignInStatus.Throttled)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalMinutes));
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(result.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            Hosting.RetryAfter.Set(context.Response, result.RetryAfter);
             return Page(ui, returnUrl, userName,
                 $"Too many failed sign-ins for this user or from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.",
                 StatusCodes.Status429TooManyRequests);

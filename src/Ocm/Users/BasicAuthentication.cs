@@ -66,7 +66,7 @@ internal sealed class BasicAuthenticationHandler(
         if (_retryAfter is TimeSpan wait)
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            Hosting.RetryAfter.Set(Response, wait);
             return Task.CompletedTask;
         }
 

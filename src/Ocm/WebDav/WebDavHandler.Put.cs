@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Ocm.Files;
 
@@ -62,7 +61,7 @@ internal sealed partial class WebDavHandler
         var ifMatch = typed.IfMatch.Count == 1 && !typed.IfMatch[0].Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)
             ? typed.IfMatch[0].Tag.ToString().Trim('"')
             : null;
-        var mtime = ReadMtime(request);
+        var mtime = UploadHeaders.ReadMtime(request);
         var write = new FileWrite(
             dav.OwnerId,
             dav.Path,
@@ -81,15 +80,7 @@ internal sealed partial class WebDavHandler
         {
             case WriteStatus.Created or WriteStatus.Replaced:
                 var node = result.Node!;
-                var headers = dav.Http.Response.Headers;
-                headers.ETag = node.QuotedETag;
-                headers["OC-ETag"] = node.QuotedETag;
-                headers["OC-FileId"] = StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, dav.Aborted));
-                headers.LastModified = node.Modified.ToString("R");
-                if (mtime is not null)
-                {
-                    headers["X-OC-MTime"] = "accepted";
-                }
+                UploadHeaders.DescribeStored(dav.Http.Response, node, StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, dav.Aborted)), mtime is not null);
 
                 dav.Http.Response.StatusCode = result.Status == WriteStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status204NoContent;
                 break;
@@ -134,18 +125,5 @@ internal sealed partial class WebDavHandler
         {
             await ConditionAsync(dav, status, condition);
         }
-    }
-
-    /// <summary><c>X-OC-Mtime</c>: the file's modification time in Unix seconds, set by ownCloud/Nextcloud clients and rclone.</summary>
-    private static DateTimeOffset? ReadMtime(HttpRequest request)
-    {
-        var value = request.Headers["X-OC-Mtime"].ToString();
-        if (value.Length == 0 || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
-            || seconds < 0 || seconds > 253402300799m)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
     }
 }
