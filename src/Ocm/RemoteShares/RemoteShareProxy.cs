@@ -190,11 +190,12 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
     }
 
     /// <summary>
-    /// Streams the sender's body into the response: each read lands directly in the response pipe's memory (no
-    /// intermediate buffer) and is flushed at once. With a known length, each read may wait for a large part of what is
-    /// still to come (<see cref="BulkReceive"/>) rather than wake for every packet.
+    /// Streams the sender's body into the response (WebDAV here, downloads in the web interface): each read lands
+    /// directly in the response pipe's memory (no intermediate buffer) and is flushed at once. With a known length,
+    /// each read may wait for a large part of what is still to come (<see cref="BulkReceive"/>) rather than wake for
+    /// every packet.
     /// </summary>
-    private static async Task CopyToResponseAsync(Stream body, long? length, System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
+    internal static async Task CopyToResponseAsync(Stream body, long? length, System.IO.Pipelines.PipeWriter writer, CancellationToken cancellationToken)
     {
         var remaining = length ?? 0;
         while (true)

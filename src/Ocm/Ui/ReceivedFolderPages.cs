@@ -170,7 +170,7 @@ internal static partial class ReceivedFolderPages
             await using var body = await response.Content.ReadAsStreamAsync(ui.Aborted);
             try
             {
-                await body.CopyToAsync(outgoing.Body, 81920, ui.Aborted);
+                await RemoteShareProxy.CopyToResponseAsync(body, response.Content.Headers.ContentLength, outgoing.BodyWriter, ui.Aborted);
             }
             catch (OperationCanceledException) when (ui.Aborted.IsCancellationRequested)
             {
