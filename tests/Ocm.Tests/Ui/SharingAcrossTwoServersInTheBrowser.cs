@@ -314,6 +314,8 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         Assert.EndsWith("@" + a.Authority, Encoding.UTF8.GetString(Base64Url.DecodeFromChars(inviteString)), StringComparison.Ordinal);
         Assert.StartsWith(new Uri(a.BaseUri, "ocm/wayf?token=").AbsoluteUri, (await page.InnerTextAsync("#invite-link")).Trim(), StringComparison.Ordinal);
         await page.ClickAsync("button[data-copy='invite-string']");
+        // The label changes once the browser's asynchronous clipboard write has finished.
+        await page.WaitForFunctionAsync("() => document.querySelector(\"button[data-copy='invite-string']\").textContent === 'Copied'");
         Assert.Equal("Copied", await page.InnerTextAsync("button[data-copy='invite-string']"));
         Assert.Equal(inviteString, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         Assert.Equal("open", await page.GetAttributeAsync("#invites li[data-label='Bob']", "data-state"));
