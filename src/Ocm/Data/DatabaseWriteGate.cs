@@ -25,6 +25,13 @@ internal sealed class DatabaseWriteGate(bool serialize)
         return new Turn(_gate);
     }
 
+    /// <summary>Waits for the turn on this thread (for a thread of its own, not the thread pool).</summary>
+    public Turn Enter()
+    {
+        _gate?.Wait();
+        return new Turn(_gate);
+    }
+
     internal readonly struct Turn(SemaphoreSlim? gate) : IDisposable
     {
         public void Dispose() => gate?.Release();

@@ -18,6 +18,7 @@ internal static class FilesServiceCollectionExtensions
             sp.GetRequiredService<ILogger<LocalFileStore>>()));
         services.TryAddSingleton<StorageIdentity>();
         services.TryAddScoped<FileTree>();
+        services.TryAddSingleton<FileWriteBatcher>();
         services.TryAddScoped<FileLocks>();
         services.AddHostedService<StorageSweep>();
         return services;

@@ -105,6 +105,88 @@ public sealed partial class WebDavBehaviourTests
         }
     }
 
+    /// <summary>
+    /// Many small uploads at once (what a sync client does with a folder of small files): on SQLite their commits are
+    /// grouped into shared transactions, so refused and accepted writes end up in one batch. Each must still get its own
+    /// answer, and every folder size must add up to exactly what was stored.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task ManyConcurrentSmallPuts_EachGetsItsOwnAnswer_AndSizesAddUp(string provider)
+    {
+        await using var env = await DavEnvironment.StartAsync(provider);
+        var dav = env.Client;
+        Assert.Equal(HttpStatusCode.Created, (await dav.SendAsync(DavRequests.Method("MKCOL", "batch"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await dav.PutTextAsync("batch/taken.txt", "first")).StatusCode);
+
+        async Task<(string Path, HttpStatusCode Status)> PutAsync(string path, int length, bool mustNotExist)
+        {
+            using var client = TestUsers.Client(env.BaseUri, "user");
+            using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new ByteArrayContent(Enumerable.Repeat((byte)'x', length).ToArray()) };
+            if (mustNotExist)
+            {
+                request.Headers.IfNoneMatch.Add(System.Net.Http.Headers.EntityTagHeaderValue.Any);
+            }
+
+            using var response = await client.SendAsync(request);
+            return (path, response.StatusCode);
+        }
+
+        var puts = new List<Task<(string Path, HttpStatusCode Status)>>();
+        for (var i = 1; i <= 40; i++)
+        {
+            puts.Add(PutAsync($"batch/f{i:D2}.bin", i, mustNotExist: false));
+            if (i % 5 == 0)
+            {
+                puts.Add(PutAsync($"missing/f{i:D2}.bin", i, mustNotExist: false));
+                puts.Add(PutAsync("batch/taken.txt", i, mustNotExist: true));
+            }
+        }
+
+        var results = await Task.WhenAll(puts);
+        foreach (var (path, status) in results)
+        {
+            var expected = path.StartsWith("missing/", StringComparison.Ordinal) ? HttpStatusCode.Conflict
+                : path == "batch/taken.txt" ? HttpStatusCode.PreconditionFailed
+                : HttpStatusCode.Created;
+            Assert.True(expected == status, $"{path}: {status}, expected {expected}");
+        }
+
+        var listing = await PropsAsync(dav, "batch", "1");
+        Assert.Equal(42, listing.Count);
+        for (var i = 1; i <= 40; i++)
+        {
+            Assert.Equal(i, listing[$"batch/f{i:D2}.bin"].Size);
+            Assert.Equal(i, (await dav.GetByteArrayAsync($"batch/f{i:D2}.bin")).Length);
+        }
+
+        Assert.Equal("first", await dav.GetStringAsync("batch/taken.txt"));
+        const long total = (40 * 41 / 2) + 5;
+        Assert.Equal(total, listing["batch"].Size);
+        Assert.Equal(total, (await PropsAsync(dav, "", "0"))[""].Size);
+        Assert.Equal(41, BlobFiles(env).Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Quota_ConcurrentUploads_NeverTogetherExceedIt(string provider)
+    {
+        await using var env = await DavEnvironment.StartAsync(provider, quotaBytes: 10_000);
+        var uploads = Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var client = TestUsers.Client(env.BaseUri, "user");
+            using var response = await client.PutAsync($"part{i}.bin", new ByteArrayContent(new byte[3000]));
+            return response.StatusCode;
+        }).ToArray();
+        var statuses = await Task.WhenAll(uploads);
+
+        // Each upload alone fits; together only three do. The ones that do not fit get 507 and leave nothing behind.
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(7, statuses.Count(s => s == HttpStatusCode.InsufficientStorage));
+        Assert.Equal(9000, (await PropsAsync(env.Client, "", "0"))[""].Size);
+        Assert.Equal(3, BlobFiles(env).Length);
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task Quota_WritesBeyondIt_Get507_AndLeaveNothing(string provider)
