@@ -7,7 +7,10 @@ namespace Ocm.Data;
 
 internal static class DataServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="OcmDb"/> on the configured provider.</summary>
+    /// <summary>
+    /// Registers <see cref="OcmDb"/> on the configured provider. Contexts are pooled: setting up a new context's internal
+    /// services was a tenth of the server's CPU on small requests (a PROPFIND of one file, a 4 KiB upload).
+    /// </summary>
     public static IServiceCollection AddOcmData(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -19,14 +22,14 @@ internal static class DataServiceCollectionExtensions
                     "Ocm:Database:Provider is 'postgres' but Ocm:Database:ConnectionString is empty (set OCM_DATABASE__CONNECTIONSTRING).");
             }
 
-            services.AddDbContext<PostgresOcmDb>(o => o.UseNpgsql(options.ConnectionString));
+            services.AddDbContextPool<PostgresOcmDb>(o => o.UseNpgsql(options.ConnectionString));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<PostgresOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: false));
         }
         else if (string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = options.ConnectionString ?? SqliteConnectionString(dataDir);
-            services.AddDbContext<SqliteOcmDb>(o => o.UseSqlite(connectionString));
+            services.AddDbContextPool<SqliteOcmDb>(o => o.UseSqlite(connectionString));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<SqliteOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: true));
         }
