@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ocm.Data;
@@ -9,7 +10,8 @@ internal static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="OcmDb"/> on the configured provider. Contexts are pooled: setting up a new context's internal
-    /// services was a tenth of the server's CPU on small requests (a PROPFIND of one file, a 4 KiB upload).
+    /// services was a tenth of the server's CPU on small requests (a PROPFIND of one file, a 4 KiB upload). Features
+    /// that need to see the database's transactions register an <see cref="IInterceptor"/> (e.g. the outbox's wake on commit).
     /// </summary>
     public static IServiceCollection AddOcmData(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
@@ -22,14 +24,14 @@ internal static class DataServiceCollectionExtensions
                     "Ocm:Database:Provider is 'postgres' but Ocm:Database:ConnectionString is empty (set OCM_DATABASE__CONNECTIONSTRING).");
             }
 
-            services.AddDbContextPool<PostgresOcmDb>(o => o.UseNpgsql(options.ConnectionString));
+            services.AddDbContextPool<PostgresOcmDb>((sp, o) => o.UseNpgsql(options.ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<PostgresOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: false));
         }
         else if (string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
         {
             var connectionString = options.ConnectionString ?? SqliteConnectionString(dataDir);
-            services.AddDbContextPool<SqliteOcmDb>(o => o.UseSqlite(connectionString));
+            services.AddDbContextPool<SqliteOcmDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<SqliteOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: true));
         }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ocm.Federation;
 
@@ -10,6 +11,7 @@ internal static class DeliveryServiceCollectionExtensions
         var options = configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions();
         services.TryAddSingleton(options);
         services.TryAddSingleton<OutboxSignal>();
+        services.AddSingleton<IInterceptor, OutboxCommitInterceptor>();
         services.TryAddSingleton(sp => new PeerCircuitBreaker(
             sp.GetRequiredService<TimeProvider>(), options.CircuitBreakerThreshold, options.CircuitBreakSeconds));
         services.TryAddScoped<Outbox>();

@@ -1,3 +1,7 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Ocm.Data;
 
 namespace Ocm.Delivery;
@@ -26,10 +30,20 @@ internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options,
     }
 }
 
-/// <summary>Wakes the worker right after a transaction with new messages commits, instead of at the next poll.</summary>
+/// <summary>
+/// Wakes the worker right after a transaction with new messages commits, instead of at the next poll. Not before: a
+/// worker woken while the transaction is still open reads the database without the new message and sleeps until the
+/// poll (on SQLite with WAL, and on PostgreSQL, readers see only committed rows). So a message enqueued inside an
+/// explicit transaction wakes the worker when that transaction commits (<see cref="OutboxCommitInterceptor"/>), one
+/// enqueued outside one when <c>SaveChanges</c> has committed it.
+/// </summary>
 internal sealed class OutboxSignal : IDisposable
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // Contexts whose open transaction holds new messages. Weak: a context dropped with its transaction rolled back
+    // must not be kept alive by this (a pooled one that comes back merely causes one harmless extra wake).
+    private readonly ConditionalWeakTable<DbContext, object> _untilCommit = [];
 
     public void Wake()
     {
@@ -48,18 +62,69 @@ internal sealed class OutboxSignal : IDisposable
 
     public void WakeAfterCommit(OcmDb db)
     {
-        void Handler(object? sender, Microsoft.EntityFrameworkCore.SavedChangesEventArgs e)
+        if (db.Database.CurrentTransaction is not null)
+        {
+            _untilCommit.AddOrUpdate(db, this);
+            return;
+        }
+
+        void Handler(object? sender, SavedChangesEventArgs e)
         {
             db.SavedChanges -= Handler;
+            if (db.Database.CurrentTransaction is not null)
+            {
+                // A transaction was begun between Enqueue and SaveChanges: wait for its commit.
+                _untilCommit.AddOrUpdate(db, this);
+                return;
+            }
+
             Wake();
         }
 
         db.SavedChanges += Handler;
     }
 
+    internal void Committed(DbContext? context)
+    {
+        if (context is not null && _untilCommit.Remove(context))
+        {
+            Wake();
+        }
+    }
+
+    internal void RolledBack(DbContext? context)
+    {
+        if (context is not null)
+        {
+            _untilCommit.Remove(context);
+        }
+    }
+
     public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
 
     public void Dispose() => _wake.Dispose();
+}
+
+/// <summary>Tells the <see cref="OutboxSignal"/> when a context's transaction ends (registered on every context).</summary>
+internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+        signal.Committed(eventData.Context);
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        signal.Committed(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
+        signal.RolledBack(eventData.Context);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        signal.RolledBack(eventData.Context);
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>

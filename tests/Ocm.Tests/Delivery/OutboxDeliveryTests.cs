@@ -52,6 +52,37 @@ public sealed class OutboxDeliveryTests
         }
     }
 
+    /// <summary>
+    /// A new message wakes the worker when it is committed, not at the next poll — also when it is enqueued inside an
+    /// explicit transaction (how a share and its delivery commit together), where SaveChanges runs before the commit and
+    /// a worker woken then would find nothing and sleep until the poll (2 s by default; a share took ~2 s to arrive).
+    /// </summary>
+    [Fact]
+    public async Task Enqueue_WakesTheWorkerWhenCommitted_NotAtTheNextPoll()
+    {
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.7.11", (c, _) => { c.Response.StatusCode = 201; return Task.CompletedTask; });
+        var settings = new Dictionary<string, string?>(FastRetries) { ["Ocm:Delivery:PollSeconds"] = "300" };
+        await using var server = await OcmTestServer.StartAsync("127.0.7.10", settings);
+
+        var plain = await EnqueueAsync(server, peer.Authority, """{"n":1}""");
+        await WaitForAsync(server, plain, m => m.State == OutboxState.Delivered, seconds: 15);
+
+        long inTransaction;
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var message = scope.ServiceProvider.GetRequiredService<Outbox>().Enqueue(peer.Authority, "notifications", "test", null, """{"n":2}"""u8.ToArray());
+            await db.SaveChangesAsync();
+            await Task.Delay(500); // a worker woken here would see nothing committed
+            await transaction.CommitAsync();
+            inTransaction = message.Id;
+        }
+
+        await WaitForAsync(server, inTransaction, m => m.State == OutboxState.Delivered, seconds: 15);
+        Assert.Equal(2, peer.Received.Count);
+    }
+
     [Fact]
     public async Task Enqueue_PeerAccepts_IsDeliveredOnceWithExactBody()
     {
