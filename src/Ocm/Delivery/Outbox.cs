@@ -62,18 +62,12 @@ internal sealed class OutboxSignal : IDisposable
 
     public void WakeAfterCommit(OcmDb db)
     {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            _untilCommit.AddOrUpdate(db, this);
-            return;
-        }
-
         void Handler(object? sender, SavedChangesEventArgs e)
         {
             db.SavedChanges -= Handler;
             if (db.Database.CurrentTransaction is not null)
             {
-                // A transaction was begun between Enqueue and SaveChanges: wait for its commit.
+                // Saved inside the caller's transaction: not committed yet.
                 _untilCommit.AddOrUpdate(db, this);
                 return;
             }

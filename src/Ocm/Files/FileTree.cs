@@ -156,17 +156,17 @@ internal sealed partial class FileTree(
     /// </summary>
     public async Task<WriteResult> WriteAsync(FileWrite request, PipeReader body, CancellationToken cancellationToken)
     {
-        var upload = await ReceiveAsync(request, body, cancellationToken);
-        if (upload.Failure is WriteStatus failure)
+        var (upload, failure) = await ReceiveAsync(request, body, cancellationToken);
+        if (upload is null)
         {
-            return new WriteResult(failure, null);
+            return new WriteResult(failure!.Value, null);
         }
 
         var committed = false;
         try
         {
             // The body is complete: a client that goes away now still gets its file (no half-finished commit).
-            var result = await CommitWriteAsync(request, upload.Stored, CancellationToken.None);
+            var result = await CommitWriteAsync(request, upload, CancellationToken.None);
             committed = result.Status is WriteStatus.Created or WriteStatus.Replaced;
             return result;
         }
@@ -520,7 +520,8 @@ internal sealed partial class FileTree(
 #pragma warning restore CA5350
     private static readonly string EmptySha256 = Convert.ToHexStringLower(SHA256.HashData([]));
 
-    private async Task<ReceivedContent> ReceiveAsync(FileWrite request, PipeReader body, CancellationToken cancellationToken)
+    /// <summary>The stored content, or why the body was refused (then nothing is stored).</summary>
+    private async Task<(StoredContent? Content, WriteStatus? Failure)> ReceiveAsync(FileWrite request, PipeReader body, CancellationToken cancellationToken)
     {
         var allowance = request.QuotaBytes is long quota
             ? quota - await UsedBytesAsync(request.OwnerId, cancellationToken) + (request.ReplacedSize ?? 0)
@@ -529,12 +530,12 @@ internal sealed partial class FileTree(
         {
             if (declared > request.MaxBytes)
             {
-                return ReceivedContent.Failed(WriteStatus.TooLarge);
+                return (null, WriteStatus.TooLarge);
             }
 
             if (declared > allowance)
             {
-                return ReceivedContent.Failed(WriteStatus.QuotaExceeded);
+                return (null, WriteStatus.QuotaExceeded);
             }
         }
 
@@ -551,12 +552,12 @@ internal sealed partial class FileTree(
                 total += buffer.Length;
                 if (total > request.MaxBytes)
                 {
-                    return ReceivedContent.Failed(WriteStatus.TooLarge);
+                    return (null, WriteStatus.TooLarge);
                 }
 
                 if (total > allowance)
                 {
-                    return ReceivedContent.Failed(WriteStatus.QuotaExceeded);
+                    return (null, WriteStatus.QuotaExceeded);
                 }
 
                 await HashAndWriteAsync(buffer, sha1, sha256, upload, cancellationToken);
@@ -571,19 +572,19 @@ internal sealed partial class FileTree(
 
         if (request.DeclaredLength is long expected && total != expected)
         {
-            return ReceivedContent.Failed(WriteStatus.IncompleteBody);
+            return (null, WriteStatus.IncompleteBody);
         }
 
         var sha1Hex = Convert.ToHexStringLower(sha1.GetHashAndReset());
         var sha256Hex = Convert.ToHexStringLower(sha256.GetHashAndReset());
         if (request.ExpectedChecksum is { } checksum && !checksum.Matches(sha1Hex, sha256Hex))
         {
-            return ReceivedContent.Failed(WriteStatus.ChecksumMismatch);
+            return (null, WriteStatus.ChecksumMismatch);
         }
 
         // An empty file needs no blob; the upload is discarded on dispose.
         var blobId = total == 0 ? null : await upload.CompleteAsync(cancellationToken);
-        return new ReceivedContent(blobId, total, sha1Hex, sha256Hex, null);
+        return (new StoredContent(blobId, total, sha1Hex, sha256Hex), null);
     }
 
     private static async ValueTask HashAndWriteAsync(
@@ -911,13 +912,6 @@ internal sealed partial class FileTree(
         Span<byte> bytes = stackalloc byte[10];
         random.GetBytes(bytes);
         return Convert.ToHexStringLower(bytes);
-    }
-
-    private sealed record ReceivedContent(string? BlobId, long Length, string Sha1, string Sha256, WriteStatus? Failure)
-    {
-        public static ReceivedContent Failed(WriteStatus status) => new(null, 0, "", "", status);
-
-        public StoredContent Stored => new(BlobId, Length, Sha1, Sha256);
     }
 
     private static partial class Log
