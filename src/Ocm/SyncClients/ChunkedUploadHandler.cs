@@ -560,6 +560,7 @@ internal sealed partial class ChunkedUploadHandler(
         return false;
     }
 
+    /// <summary>The path segments after <see cref="Prefix"/>, percent-decoded; false for a malformed target.</summary>
     internal static bool TryParseTarget(string rawTarget, out List<string> segments)
     {
         segments = [];
