@@ -5,6 +5,7 @@
 #   bench/webdav/run.sh              # RUNS=3 by default; prints medians and ratios
 #   RUNS=5 SERVERS="ocm nginx" bench/webdav/run.sh
 #   WARMUP=0 bench/webdav/run.sh     # no untimed warm-up pass (default 1: every workload once, unmeasured, first)
+#   SMALL_WARMUP=5                   # untimed passes of the small-PUT workload (default 5, see below)
 #   BENCH_HOST=127.0.3.1 bench/webdav/run.sh     # listen on another loopback address (all four servers)
 #   SERVERS="ocm ocm-nofsync rclone" bench/webdav/run.sh   # ocm-nofsync: ocm with Ocm:Files:FlushToDisk=false
 #                                                 # (no fsync per upload, like the three reference servers)
@@ -30,6 +31,10 @@ BENCH_PASS=bench-password-1
 BIG_MIB="${BIG_MIB:-1024}"
 SMALL_COUNT="${SMALL_COUNT:-1000}"
 SMALL_PARALLEL=8
+# .NET compiles hot code again with profile data in the background, and on two busy cores that takes ~5000 requests
+# (a first pass of 1000 uploads ran at half the speed of the fifth); every server gets the same untimed passes.
+SMALL_WARMUP="${SMALL_WARMUP:-5}"
+FLOOR_COUNT="${FLOOR_COUNT:-1000}"
 LISTING_COUNT="${LISTING_COUNT:-10000}"
 PROPFIND_COUNT="${PROPFIND_COUNT:-2000}"
 declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084 [ocm-nofsync]=18085)
@@ -255,6 +260,20 @@ bench_small_puts() { # server run
   elapsed "$start"
 }
 
+# The per-request floor: $FLOOR_COUNT authenticated OPTIONS on the user's root at the small PUTs' concurrency, with
+# the same curl invocation — what the server costs for a request that does nothing, next to what an upload costs.
+bench_floor() {
+  local config="$WORK/floor-$1.curl" start
+  if [ ! -f "$config" ]; then
+    for _ in $(seq 1 "$FLOOR_COUNT"); do
+      printf 'url = "%s"\nrequest = "OPTIONS"\noutput = "/dev/null"\n' "$(url "$1" "")" >> "$config"
+    done
+  fi
+  start=$(now)
+  curl -sf --no-progress-meter "${auth[@]}" -Z --parallel-max "$SMALL_PARALLEL" -K "$config"
+  elapsed "$start"
+}
+
 # The folder of $LISTING_COUNT files: uploaded to ocm (its tree lives in its database); written straight to disk,
 # before the server starts, for the file-system servers (rclone caches directory listings).
 prepare_listing_ocm() { # name
@@ -316,9 +335,11 @@ for server in $SERVERS; do
     timed "$run" "$server" get_big bench_get_big "$server"
   done
   if [ "$server" = ocm ]; then RSS[ocm]=$(rss_peak "${PIDS[ocm]}"); fi
-  for run in $(seq $((1 - WARMUP)) "$RUNS"); do
+  for run in $(seq $((1 - SMALL_WARMUP)) "$RUNS"); do
     log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
     timed "$run" "$server" small bench_small_puts "$server" "$run"
+    log "$server run $run: $FLOOR_COUNT x OPTIONS, $SMALL_PARALLEL in parallel"
+    timed "$run" "$server" floor bench_floor "$server"
   done
   if [[ "$server" == ocm* ]]; then
     log "$server: uploading a folder of $LISTING_COUNT files"
@@ -359,6 +380,7 @@ label() {
   case $1 in
     put_big) echo "PUT $BIG_MIB MiB" ;; get_big) echo "GET $BIG_MIB MiB" ;;
     small) echo "$SMALL_COUNT x 4 KiB PUT (c=$SMALL_PARALLEL)" ;;
+    floor) echo "  floor: $FLOOR_COUNT x OPTIONS (c=$SMALL_PARALLEL)" ;;
     listing) echo "PROPFIND D1, $LISTING_COUNT files" ;; propfind0) echo "$PROPFIND_COUNT x PROPFIND D0 keep-alive" ;;
   esac
 }
@@ -368,15 +390,15 @@ table() { # table title
   for s in $SERVERS; do printf '%13s' "$s"; done
   for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%18s' "ocm/$s"; fi; done
   printf '\n'
-  for w in put_big get_big small listing propfind0; do
+  for w in put_big get_big small floor listing propfind0; do
     printf '%-34s' "$(label "$w")"
     for s in $SERVERS; do printf '%13s' "$(med "$1" "$s" "$w" | xargs printf '%.3f')"; done
     for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%17sx' "$(ratio "$1" "$s" "$w")"; fi; done
     printf '\n'
   done
 }
-printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs after %s untimed warm-up pass(es), load average %s at the start, %s at the end\n' \
-  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS" "$WARMUP" \
+printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs after %s untimed warm-up pass(es) (%s of the small PUTs), load average %s at the start, %s at the end\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" "$(nproc)" "$RUNS" "$WARMUP" "$SMALL_WARMUP" \
   "$LOAD_START" "$LOAD_END"
 table RESULT "Wall-clock seconds (lower is better)"
 table CPU "Server CPU seconds, process and worker children (lower is better)"
@@ -386,6 +408,6 @@ if [ -n "${RSS[ocm]:-}" ]; then
 fi
 printf '\nRatios are ocm relative to the other server (other / ocm): >1 means ocm is faster (wall) or cheaper (CPU).\n'
 printf 'Raw figures per run (wall seconds, server CPU seconds):\n'
-for s in $SERVERS; do for w in put_big get_big small listing propfind0; do
+for s in $SERVERS; do for w in put_big get_big small floor listing propfind0; do
   printf '  %-7s %-10s wall %s cpu %s\n' "$s" "$w" "${RESULT[$s,$w]:-}" "${CPU[$s,$w]:-}"
 done; done
