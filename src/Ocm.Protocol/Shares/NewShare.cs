@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Shares;
 
@@ -62,9 +63,12 @@ public sealed record NewShare
     [JsonPropertyName("protocol")]
     public required ShareProtocol Protocol { get; init; }
 
-    /// <summary>The expiration as a timestamp, or null when the share does not expire.</summary>
+    /// <summary>
+    /// The expiration as a timestamp, or null when the share does not expire (or the value is not a time at all, which
+    /// <see cref="ShareValidator"/> refuses).
+    /// </summary>
     [JsonIgnore]
-    public DateTimeOffset? ExpiresAt => Expiration is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+    public DateTimeOffset? ExpiresAt => Expiration is { } seconds && UnixTime.TryToDateTimeOffset(seconds, out var at) ? at : null;
 }
 
 /// <summary>The 201 answer to a Share Creation Notification (ocm-protocol.md §4.9, D3, D4).</summary>

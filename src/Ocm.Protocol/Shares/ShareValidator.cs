@@ -63,6 +63,10 @@ public static class ShareValidator
         {
             errors.Invalid("expiration", ValidationMessages.Negative);
         }
+        else if (expiration is > UnixTime.MaxSeconds)
+        {
+            errors.Invalid("expiration", ValidationMessages.TooFarInTheFuture);
+        }
         else if (expiration is { } seconds && options.Now is { } now && seconds <= now.ToUnixTimeSeconds())
         {
             errors.Invalid("expiration", ValidationMessages.Expired);

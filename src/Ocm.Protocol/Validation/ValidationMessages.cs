@@ -57,6 +57,9 @@ public static class ValidationMessages
     /// <summary>An expiration lies in the past.</summary>
     public const string Expired = "EXPIRED";
 
+    /// <summary>A time lies beyond the year 9999 (<see cref="UnixTime.MaxSeconds"/>).</summary>
+    public const string TooFarInTheFuture = "TOO_FAR_IN_THE_FUTURE";
+
     /// <summary>The value is a negative number where only non-negative ones make sense.</summary>
     public const string Negative = "NEGATIVE";
 

@@ -11,6 +11,7 @@ using Ocm.Protocol.Discovery;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Json;
 using Ocm.Protocol.Shares;
+using Ocm.Protocol.Validation;
 using Ocm.Signatures;
 using Ocm.Tokens;
 using Ocm.Trust;
@@ -84,9 +85,15 @@ internal static partial class ShareEndpoints
             return Problem(400, "Invalid permissions", permissionError);
         }
 
-        if (body.Expiration is { } expiration && DateTimeOffset.FromUnixTimeSeconds(expiration) <= now)
+        DateTimeOffset? expiresAt = null;
+        if (body.Expiration is { } expiration)
         {
-            return Problem(400, "Invalid expiration", "'expiration' must be in the future (seconds since the Unix epoch).");
+            if (!UnixTime.TryToDateTimeOffset(expiration, out var at) || at <= now)
+            {
+                return Problem(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000 (seconds since the Unix epoch).");
+            }
+
+            expiresAt = at;
         }
 
         var node = await files.FindAsync(user.Id, path, cancellationToken);
@@ -130,7 +137,7 @@ internal static partial class ShareEndpoints
             ProviderId = providerId,
             SecretHash = ShareSecrets.Hash(secrets.DeriveShareSecret(providerId)),
             Permissions = permissions,
-            Expiration = body.Expiration is { } e ? DateTimeOffset.FromUnixTimeSeconds(e) : null,
+            Expiration = expiresAt,
             MustExchangeToken = plan?.MustExchangeToken ?? security.RequireTokenExchange,
             State = OutgoingShareState.PendingDelivery,
             Dialect = (plan?.Dialect ?? ShareDialect.RevaCompatible).ToString(),
@@ -201,12 +208,13 @@ internal static partial class ShareEndpoints
 
         if (body.Expiration is { } expiration)
         {
-            if (expiration != 0 && DateTimeOffset.FromUnixTimeSeconds(expiration) <= time.GetUtcNow())
+            DateTimeOffset at = default;
+            if (expiration != 0 && (!UnixTime.TryToDateTimeOffset(expiration, out at) || at <= time.GetUtcNow()))
             {
-                return Problem(400, "Invalid expiration", "'expiration' must be in the future, or 0 to remove the expiry.");
+                return Problem(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000, or 0 to remove the expiry.");
             }
 
-            share.Expiration = expiration == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(expiration);
+            share.Expiration = expiration == 0 ? null : at;
         }
 
         share.Updated = time.GetUtcNow();

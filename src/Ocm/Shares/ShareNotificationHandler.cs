@@ -5,6 +5,7 @@ using Ocm.Data;
 using Ocm.Federation;
 using Ocm.Notifications;
 using Ocm.Protocol.Notifications;
+using Ocm.Protocol.Validation;
 using Ocm.Signatures;
 
 namespace Ocm.Shares;
@@ -88,7 +89,14 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
             if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
                 && expiration.TryGetInt64(out var seconds))
             {
-                received.Expiration = seconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+                DateTimeOffset at = default;
+                if (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at))
+                {
+                    return OcmApi.Error(StatusCodes.Status400BadRequest,
+                        $"notification.expiration {seconds} is not a time: seconds since the Unix epoch, before the year 10000, or 0 for none.");
+                }
+
+                received.Expiration = seconds > 0 ? at : null;
             }
         }
 

@@ -228,7 +228,12 @@ internal static partial class ShareWebDavEndpoints
             hrefBase = prefix;
             trailingSlash = false;
             var path = DavLocations.PathOf(url);
-            if (path is null || !(path.StartsWith(prefix, StringComparison.Ordinal) || path == prefix.TrimEnd('/')))
+            if (path is null)
+            {
+                return new DavTarget(LocationError.BadPath, default);
+            }
+
+            if (!(path.StartsWith(prefix, StringComparison.Ordinal) || path == prefix.TrimEnd('/')))
             {
                 return new DavTarget(LocationError.OutsideMounts, default);
             }

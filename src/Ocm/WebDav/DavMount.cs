@@ -73,7 +73,8 @@ internal static class DavLocations
         location = default;
         if (PathOf(target) is not { } path)
         {
-            return LocationError.OutsideMounts;
+            // RFC 4918 §10.3: a Destination is an absolute URI or an absolute path; anything else is malformed.
+            return LocationError.BadPath;
         }
 
         foreach (var mount in DavMount.All)

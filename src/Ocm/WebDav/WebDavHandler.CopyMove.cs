@@ -16,7 +16,7 @@ internal sealed partial class WebDavHandler
         var destinationHeader = request.Headers["Destination"].ToString();
         if (destinationHeader.Length == 0)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The Destination header is missing.");
             return;
         }
 
@@ -24,14 +24,15 @@ internal sealed partial class WebDavHandler
         switch (destination.Error)
         {
             case LocationError.BadPath:
-                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                await StatusAsync(dav, StatusCodes.Status400BadRequest,
+                    "The Destination header is not an absolute URL or absolute path to a valid name (no '..', NUL or backslash).");
                 return;
             case LocationError.OutsideMounts:
                 // §9.8.4/§9.9.4: a destination on another server (or outside any tree) cannot be reached from here.
-                await StatusAsync(dav, StatusCodes.Status502BadGateway);
+                await StatusAsync(dav, StatusCodes.Status502BadGateway, "The Destination is not on this server's WebDAV trees.");
                 return;
             case LocationError.OtherScope:
-                await StatusAsync(dav, StatusCodes.Status403Forbidden);
+                await StatusAsync(dav, StatusCodes.Status403Forbidden, "The Destination is outside what this request may change (another user's tree or another share).");
                 return;
         }
 
@@ -47,14 +48,14 @@ internal sealed partial class WebDavHandler
         }
         else
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The Overwrite header must be T or F.");
             return;
         }
 
         var source = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (source is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
             return;
         }
 
@@ -62,7 +63,9 @@ internal sealed partial class WebDavHandler
         // §9.8.3: COPY of a folder takes Depth 0 or infinity; §9.9.2: MOVE of a folder only infinity.
         if (depth is null || (source.IsFolder && (depth == 1 || (move && depth != -1))))
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, move
+                ? "MOVE of a folder takes Depth: infinity (or no Depth header)."
+                : "COPY takes Depth: 0 or infinity (or no Depth header).");
             return;
         }
 
@@ -70,19 +73,19 @@ internal sealed partial class WebDavHandler
         if (dav.Scope.Root.IsRoot && VirtualFolderOf(target) is not null)
         {
             // The shares of others live on other servers: nothing is copied or moved into them from here (§9.8.4).
-            await StatusAsync(dav, StatusCodes.Status502BadGateway);
+            await StatusAsync(dav, StatusCodes.Status502BadGateway, "The Destination is inside a share from another server; copy or move into it directly.");
             return;
         }
 
         if (target == dav.Path || dav.Path.IsAncestorOf(target) || dav.IsScopeRoot || target == dav.Scope.Root)
         {
-            await StatusAsync(dav, StatusCodes.Status403Forbidden);
+            await StatusAsync(dav, StatusCodes.Status403Forbidden, "The source and destination are the same, one contains the other, or one is the root.");
             return;
         }
 
         if (!HttpPreconditionsHold(request, source))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 
@@ -107,16 +110,19 @@ internal sealed partial class WebDavHandler
                 await StatusAsync(dav, StatusCodes.Status204NoContent);
                 break;
             case TransferStatus.SourceMissing:
-                await StatusAsync(dav, StatusCodes.Status404NotFound);
+                await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: the source was removed meanwhile.");
                 break;
             case TransferStatus.DestinationExists:
-                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "The destination exists and Overwrite is F.");
                 break;
-            case TransferStatus.ParentMissing or TransferStatus.SourceChanged:
-                await StatusAsync(dav, StatusCodes.Status409Conflict);
+            case TransferStatus.ParentMissing:
+                await StatusAsync(dav, StatusCodes.Status409Conflict, "The destination's parent folder does not exist.");
+                break;
+            case TransferStatus.SourceChanged:
+                await StatusAsync(dav, StatusCodes.Status409Conflict, "The source changed while it was being copied; try again.");
                 break;
             case TransferStatus.Forbidden:
-                await StatusAsync(dav, StatusCodes.Status403Forbidden);
+                await StatusAsync(dav, StatusCodes.Status403Forbidden, "The destination cannot be replaced.");
                 break;
             case TransferStatus.QuotaExceeded:
                 await ConditionAsync(dav, StatusCodes.Status507InsufficientStorage, "quota-not-exceeded");

@@ -10,27 +10,27 @@ internal sealed partial class WebDavHandler
     {
         if (dav.IsScopeRoot)
         {
-            await StatusAsync(dav, StatusCodes.Status403Forbidden);
+            await StatusAsync(dav, StatusCodes.Status403Forbidden, "The root folder cannot be deleted.");
             return;
         }
 
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
             return;
         }
 
         // §9.6.1: a folder is deleted with Depth infinity; any other Depth is an error.
         if (node.IsFolder && ReadDepth(dav.Http.Request, fallback: -1) != -1)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "DELETE of a folder takes Depth: infinity (or no Depth header).");
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, node))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 
@@ -49,32 +49,32 @@ internal sealed partial class WebDavHandler
         if (dav.Http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             // §9.3: we define no MKCOL body, so any body is an unsupported media type.
-            await StatusAsync(dav, StatusCodes.Status415UnsupportedMediaType);
+            await StatusAsync(dav, StatusCodes.Status415UnsupportedMediaType, "MKCOL takes no request body.");
             return;
         }
 
         if (dav.Path.IsRoot)
         {
-            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "The root folder already exists.");
             return;
         }
 
         var found = await files.FindManyAsync(dav.OwnerId, [dav.Path, dav.Path.Parent], dav.Aborted);
         if (found.ContainsKey(dav.Path))
         {
-            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "Something already exists at this path.");
             return;
         }
 
         if (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder)
         {
-            await StatusAsync(dav, StatusCodes.Status409Conflict);
+            await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder does not exist.");
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, null))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 

@@ -16,7 +16,7 @@ internal sealed partial class WebDavHandler
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
             return;
         }
 
@@ -43,13 +43,13 @@ internal sealed partial class WebDavHandler
         catch (FileNotFoundException ex)
         {
             Log.ContentMissing(logger, ex);
-            await StatusAsync(dav, StatusCodes.Status500InternalServerError);
+            await StatusAsync(dav, StatusCodes.Status500InternalServerError, "The file's content is missing from the server's storage; the administrator has been told in the log.");
             return;
         }
         catch (DirectoryNotFoundException ex)
         {
             Log.ContentMissing(logger, ex);
-            await StatusAsync(dav, StatusCodes.Status500InternalServerError);
+            await StatusAsync(dav, StatusCodes.Status500InternalServerError, "The file's content is missing from the server's storage; the administrator has been told in the log.");
             return;
         }
 

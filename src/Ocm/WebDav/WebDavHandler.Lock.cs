@@ -14,7 +14,7 @@ internal sealed partial class WebDavHandler
     private async Task LockAsync(DavContext dav)
     {
         var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
-        if (RejectBody(dav, body))
+        if (await RejectBodyAsync(dav, body))
         {
             return;
         }
@@ -32,21 +32,21 @@ internal sealed partial class WebDavHandler
         if (info.Name != DavXml.D + "lockinfo" || type != DavXml.D + "write"
             || (scope != DavXml.D + "exclusive" && scope != DavXml.D + "shared"))
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The body must be a DAV:lockinfo for a write lock, exclusive or shared.");
             return;
         }
 
         var depth = ReadDepth(dav.Http.Request, fallback: -1);
         if (depth is null or 1)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "LOCK takes Depth: 0 or infinity.");
             return;
         }
 
         var ownerXml = info.Element(DavXml.D + "owner") is { } owner ? DavXml.SerializeContent(owner) : null;
         if (ownerXml?.Length > 8192)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The lock's owner is longer than 8192 characters.");
             return;
         }
 
@@ -54,13 +54,13 @@ internal sealed partial class WebDavHandler
         var exists = found.TryGetValue(dav.Path, out var node);
         if (!exists && (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder))
         {
-            await StatusAsync(dav, StatusCodes.Status409Conflict);
+            await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder does not exist.");
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, node))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 
@@ -98,7 +98,9 @@ internal sealed partial class WebDavHandler
             if (result.Status is WriteStatus.ParentMissing or WriteStatus.QuotaExceeded)
             {
                 await locks.ReleaseAsync(taken.Token, dav.Aborted);
-                await StatusAsync(dav, StatusCodes.Status409Conflict);
+                await StatusAsync(dav, StatusCodes.Status409Conflict, result.Status == WriteStatus.ParentMissing
+                    ? "The parent folder does not exist."
+                    : "Locking an unmapped URL creates an empty file, and the quota is used up.");
                 return;
             }
         }
@@ -113,7 +115,7 @@ internal sealed partial class WebDavHandler
         if (rawIf.Length == 0 || !IfHeader.TryParse(rawIf, out var header))
         {
             // §9.10.2: a refresh names its lock in the If header.
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "A LOCK without a body refreshes a lock: name it in the If header.");
             return;
         }
 
@@ -142,7 +144,7 @@ internal sealed partial class WebDavHandler
         var header = dav.Http.Request.Headers["Lock-Token"].ToString().Trim();
         if (header.Length < 3 || header[0] != '<' || header[^1] != '>')
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "UNLOCK needs a Lock-Token header: <the lock token>.");
             return;
         }
 
@@ -156,7 +158,7 @@ internal sealed partial class WebDavHandler
 
         if (existing.PrincipalId != dav.PrincipalId)
         {
-            await StatusAsync(dav, StatusCodes.Status403Forbidden);
+            await StatusAsync(dav, StatusCodes.Status403Forbidden, "The lock belongs to someone else.");
             return;
         }
 

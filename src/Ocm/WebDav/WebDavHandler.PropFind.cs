@@ -22,7 +22,7 @@ internal sealed partial class WebDavHandler
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
             return;
         }
 
@@ -85,7 +85,7 @@ internal sealed partial class WebDavHandler
         var depth = ReadDepth(dav.Http.Request, fallbackDepth);
         if (depth is null)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The Depth header must be 0, 1 or infinity.");
             return null;
         }
 
@@ -96,7 +96,7 @@ internal sealed partial class WebDavHandler
         }
 
         var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
-        if (RejectBody(dav, body))
+        if (await RejectBodyAsync(dav, body))
         {
             return null;
         }
@@ -104,7 +104,7 @@ internal sealed partial class WebDavHandler
         var query = body.Status == XmlBodyStatus.Empty ? PropQuery.AllProp([]) : PropQuery.Parse(body.Root!);
         if (query is null)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The body must be a DAV:propfind with prop, propname or allprop.");
             return null;
         }
 

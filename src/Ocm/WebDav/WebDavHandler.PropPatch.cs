@@ -13,7 +13,7 @@ internal sealed partial class WebDavHandler
     private async Task PropPatchAsync(DavContext dav)
     {
         var body = await DavXml.ReadAsync(dav.Http.Request, options.MaxXmlBodyBytes, dav.Aborted);
-        if (RejectBody(dav, body))
+        if (await RejectBodyAsync(dav, body))
         {
             return;
         }
@@ -26,20 +26,20 @@ internal sealed partial class WebDavHandler
             : null;
         if (instructions is null || instructions.Count == 0)
         {
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "The body must be a DAV:propertyupdate with at least one set or remove.");
             return;
         }
 
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, node))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 
@@ -77,7 +77,7 @@ internal sealed partial class WebDavHandler
         }
         else if (!await files.PatchPropertiesAsync(dav.OwnerId, node.Id, changes, dav.Aborted))
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound);
+            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: it was removed meanwhile.");
             return;
         }
 

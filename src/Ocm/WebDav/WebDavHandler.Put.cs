@@ -16,13 +16,13 @@ internal sealed partial class WebDavHandler
         if (request.Headers.ContentRange.Count > 0)
         {
             // RFC 9110 §14.5: a partial PUT must be refused rather than applied as a whole.
-            await StatusAsync(dav, StatusCodes.Status400BadRequest);
+            await StatusAsync(dav, StatusCodes.Status400BadRequest, "Partial PUT (Content-Range) is not supported; send the whole file.");
             return;
         }
 
         if (dav.Path.IsRoot)
         {
-            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "The root is a folder; PUT a file inside it.");
             return;
         }
 
@@ -30,19 +30,19 @@ internal sealed partial class WebDavHandler
         found.TryGetValue(dav.Path, out var existing);
         if (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder)
         {
-            await StatusAsync(dav, StatusCodes.Status409Conflict);
+            await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder does not exist.");
             return;
         }
 
         if (existing is { IsFolder: true })
         {
-            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+            await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "A folder exists at this path.");
             return;
         }
 
         if (!HttpPreconditionsHold(request, existing))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
             return;
         }
 
@@ -53,7 +53,7 @@ internal sealed partial class WebDavHandler
 
         if (request.ContentLength > options.MaxUploadBytes)
         {
-            await StatusAsync(dav, StatusCodes.Status413PayloadTooLarge);
+            await StatusAsync(dav, StatusCodes.Status413PayloadTooLarge, $"The file is larger than this server's upload limit ({options.MaxUploadBytes} bytes).");
             return;
         }
 
@@ -85,23 +85,26 @@ internal sealed partial class WebDavHandler
                 dav.Http.Response.StatusCode = result.Status == WriteStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status204NoContent;
                 break;
             case WriteStatus.ParentMissing:
-                await StatusAsync(dav, StatusCodes.Status409Conflict);
+                await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder was removed meanwhile.");
                 break;
             case WriteStatus.IsFolder:
-                await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+                await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "A folder was created at this path meanwhile.");
                 break;
             case WriteStatus.PreconditionFailed:
-                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: the file changed while it was being uploaded.");
                 break;
             case WriteStatus.QuotaExceeded:
                 await RefuseRestAsync(dav, StatusCodes.Status507InsufficientStorage, "quota-not-exceeded");
                 break;
             case WriteStatus.TooLarge:
-                await RefuseRestAsync(dav, StatusCodes.Status413PayloadTooLarge, null);
+                await RefuseRestAsync(dav, StatusCodes.Status413PayloadTooLarge, null,
+                    $"The file is larger than this server's upload limit ({options.MaxUploadBytes} bytes).");
                 break;
             case WriteStatus.ChecksumMismatch:
+                await StatusAsync(dav, StatusCodes.Status400BadRequest, "The content does not match the checksum sent with it (OC-Checksum); nothing was stored.");
+                break;
             case WriteStatus.IncompleteBody:
-                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                await StatusAsync(dav, StatusCodes.Status400BadRequest, "The body ended before Content-Length bytes arrived; nothing was stored.");
                 break;
         }
     }
@@ -110,7 +113,7 @@ internal sealed partial class WebDavHandler
     /// Answers an upload refused part-way. The rest of the body is not read: the connection is closed after the
     /// response (Kestrel does so when a body is left unread), so the client stops sending.
     /// </summary>
-    private static async Task RefuseRestAsync(DavContext dav, int status, string? condition)
+    private static async Task RefuseRestAsync(DavContext dav, int status, string? condition, string? message = null)
     {
         if (dav.Http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
@@ -119,7 +122,7 @@ internal sealed partial class WebDavHandler
 
         if (condition is null)
         {
-            await StatusAsync(dav, status);
+            await StatusAsync(dav, status, message);
         }
         else
         {

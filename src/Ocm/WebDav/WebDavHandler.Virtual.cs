@@ -57,11 +57,11 @@ internal sealed partial class WebDavHandler
                 await VirtualPropFindAsync(dav, folder, user, self, folderHref);
                 return;
             case "PROPFIND" or "GET" or "HEAD" when self is null:
-                await StatusAsync(dav, StatusCodes.Status404NotFound);
+                await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
                 return;
             case "GET" or "HEAD":
                 dav.Http.Response.Headers.Allow = "OPTIONS, PROPFIND";
-                await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed);
+                await StatusAsync(dav, StatusCodes.Status405MethodNotAllowed, "This is a folder; list it with PROPFIND.");
                 return;
             default:
                 // The folder is the server's view of what others share with this user: it cannot be changed itself.

@@ -46,14 +46,16 @@ internal sealed partial class WebDavHandler(
         if (error != LocationError.None)
         {
             Log.Rejected(logger, context.Request.Method, "malformed path");
-            context.Response.StatusCode = error == LocationError.BadPath ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound;
+            await (error == LocationError.BadPath
+                ? AnswerAsync(context, StatusCodes.Status400BadRequest, "The path is malformed: '..', '.', NUL, backslash, invalid percent-encoding or a fragment.")
+                : AnswerAsync(context, StatusCodes.Status404NotFound, "Not found: no WebDAV tree at this path."));
             return;
         }
 
         if (!string.Equals(location.UserName, user.Name, StringComparison.OrdinalIgnoreCase))
         {
             // Only one's own tree; other people's files are reached through shares.
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await AnswerAsync(context, StatusCodes.Status403Forbidden, "This is another user's tree; their files are reached through shares.");
             return;
         }
 
@@ -77,7 +79,7 @@ internal sealed partial class WebDavHandler(
         if (!scope.CanWrite && WritingMethods.Contains(method))
         {
             Log.Rejected(logger, method, "read-only scope");
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await AnswerAsync(context, StatusCodes.Status403Forbidden, "Read-only: this share does not allow changes.");
             return;
         }
 
@@ -119,10 +121,23 @@ internal sealed partial class WebDavHandler(
         return Task.CompletedTask;
     }
 
-    private static Task StatusAsync(DavContext dav, int status)
+    /// <summary>
+    /// Answers with <paramref name="status"/> alone, or for an error with a plain-text <paramref name="message"/> that
+    /// names the problem (clients such as rclone show it to the user).
+    /// </summary>
+    private static Task StatusAsync(DavContext dav, int status, string? message = null) => AnswerAsync(dav.Http, status, message);
+
+    private static Task AnswerAsync(HttpContext context, int status, string? message)
     {
-        dav.Http.Response.StatusCode = status;
-        return Task.CompletedTask;
+        var response = context.Response;
+        response.StatusCode = status;
+        if (message is null || status < 400 || response.HasStarted || HttpMethods.IsHead(context.Request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message + "\n", context.RequestAborted);
     }
 
     /// <summary>An error with an RFC 4918 precondition/postcondition element: <c>&lt;d:error&gt;&lt;d:{condition}&gt;hrefs…</c>.</summary>
@@ -150,15 +165,15 @@ internal sealed partial class WebDavHandler(
     }
 
     /// <summary>Answers a request whose XML body could not be used (400, or 413 when too large); false when it can.</summary>
-    private static bool RejectBody(DavContext dav, XmlBody body)
+    private static async Task<bool> RejectBodyAsync(DavContext dav, XmlBody body)
     {
         switch (body.Status)
         {
             case XmlBodyStatus.Invalid:
-                dav.Http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await StatusAsync(dav, StatusCodes.Status400BadRequest, "The XML body is not well-formed (or declares a DTD, which is refused).");
                 return true;
             case XmlBodyStatus.TooLarge:
-                dav.Http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await StatusAsync(dav, StatusCodes.Status413PayloadTooLarge, "The XML body is too large.");
                 return true;
             default:
                 return false;
@@ -209,13 +224,13 @@ internal sealed partial class WebDavHandler(
         {
             if (!IfHeader.TryParse(rawIf, out ifHeader))
             {
-                await StatusAsync(dav, StatusCodes.Status400BadRequest);
+                await StatusAsync(dav, StatusCodes.Status400BadRequest, "The If header is malformed (RFC 4918 §10.4).");
                 return false;
             }
 
             if (!await EvaluateIfAsync(dav, ifHeader!))
             {
-                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed);
+                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: no list of the If header matches (lock token or ETag).");
                 return false;
             }
         }

@@ -184,6 +184,8 @@ public sealed class ShareValidationTests
     [InlineData("-5", ValidationMessages.Negative)]
     [InlineData("1.5", ValidationMessages.ExpectedInteger)]
     [InlineData("1000", ValidationMessages.Expired)]
+    [InlineData("99999999999999999", ValidationMessages.TooFarInTheFuture)] // past 9999-12-31: no DateTimeOffset holds it
+    [InlineData("253402300800", ValidationMessages.TooFarInTheFuture)]
     public void ValidateShare_BadExpiration_IsInvalid(string expiration, string message)
     {
         var options = new ShareValidationOptions { Now = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero) };

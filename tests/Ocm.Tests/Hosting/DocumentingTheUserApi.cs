@@ -134,6 +134,11 @@ public sealed class DocumentingTheUserApi : IAsyncLifetime
         using var notJson = await _alice.PostAsync("api/v1/shares", new StringContent("path=/report.txt", Encoding.UTF8, "text/plain"));
         await AssertDocumentedAsync("POST", "/api/v1/shares", notJson, HttpStatusCode.UnsupportedMediaType);
 
+        // Beyond the year 9999 is not a time: a 400 that names the field, not a 500 from the date conversion.
+        using var farFuture = await _alice.PostAsJsonAsync("api/v1/shares", new { path = "/report.txt", shareWith = "bob@127.0.2.2:9", expiration = 99_999_999_999_999_999L });
+        var farFutureProblem = await AssertDocumentedAsync("POST", "/api/v1/shares", farFuture, HttpStatusCode.BadRequest);
+        Assert.Contains("'expiration'", farFutureProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
         // Nobody listens on port 9: discovery fails, the share is kept for the outbox to deliver later (201 all the same).
         using var created = await _alice.PostAsJsonAsync("api/v1/shares", new { path = "/report.txt", shareWith = "bob@127.0.2.2:9", permissions = new[] { "read" } });
         var share = await AssertDocumentedAsync("POST", "/api/v1/shares", created, HttpStatusCode.Created);
@@ -147,6 +152,10 @@ public sealed class DocumentingTheUserApi : IAsyncLifetime
 
         using var badPermission = await _alice.PatchAsJsonAsync($"api/v1/shares/{id}", new { permissions = new[] { "admin" } });
         await AssertDocumentedAsync("PATCH", "/api/v1/shares/{id}", badPermission, HttpStatusCode.BadRequest);
+
+        using var farFutureChange = await _alice.PatchAsJsonAsync($"api/v1/shares/{id}", new { expiration = long.MaxValue });
+        var changeProblem = await AssertDocumentedAsync("PATCH", "/api/v1/shares/{id}", farFutureChange, HttpStatusCode.BadRequest);
+        Assert.Contains("'expiration'", changeProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         using var changed = await _alice.PatchAsJsonAsync($"api/v1/shares/{id}", new { permissions = new[] { "read", "write" } });
         await AssertDocumentedAsync("PATCH", "/api/v1/shares/{id}", changed, HttpStatusCode.OK);

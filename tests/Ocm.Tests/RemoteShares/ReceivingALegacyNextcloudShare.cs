@@ -112,6 +112,23 @@ public sealed class ReceivingALegacyNextcloudShare : IAsyncLifetime
         }
     }
 
+    /// <summary>A permission/expiry change as legacy peers send it: the share's secret in the notification, cavage-signed.</summary>
+    private HttpMessage ExpiryChange(long expiration)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            notificationType = "SHARE_CHANGE_PERMISSION",
+            resourceType = "file",
+            providerId = "4711",
+            notification = new { sharedSecret = Secret, permissions = new[] { "read" }, expiration },
+        });
+        var message = HttpMessage.CreateRequest("POST", new Uri(_server.BaseUri, "ocm/notifications"));
+        message.Headers.Add("Content-Type", "application/json");
+        message.Body = body;
+        new CavageSigner(_cavageKey, _cavageKeyId, CavageSignerOptions.Nextcloud).Sign(message);
+        return message;
+    }
+
     /// <summary>The share exactly as Nextcloud 31 sends it: legacy protocol, sharedBy and sender, cavage-signed.</summary>
     private HttpMessage LegacyShare()
     {
@@ -172,6 +189,27 @@ public sealed class ReceivingALegacyNextcloudShare : IAsyncLifetime
         var notification = JsonDocument.Parse(accepted!.Body).RootElement;
         Assert.Equal("SHARE_ACCEPTED", notification.GetProperty("notificationType").GetString());
         Assert.Equal(Secret, notification.GetProperty("notification").GetProperty("sharedSecret").GetString());
+    }
+
+    [Fact]
+    public async Task ExpiryChange_BeyondTheYear9999_IsRefusedWith400_AndTheShareKeepsItsExpiry()
+    {
+        var (status, _) = await SigningPeer.SendAsync(LegacyShare());
+        Assert.Equal(201, status);
+        var before = (await _bob.GetJsonAsync("api/v1/received-shares"))[0];
+
+        // No DateTimeOffset holds it: a 400 naming the field (it was a 500 from the conversion), nothing changed.
+        var (refused, answer) = await SigningPeer.SendAsync(ExpiryChange(99_999_999_999_999_999));
+        Assert.Equal(400, refused);
+        Assert.Contains("expiration", answer, StringComparison.Ordinal);
+        var unchanged = (await _bob.GetJsonAsync("api/v1/received-shares"))[0];
+        Assert.True(!unchanged.TryGetProperty("expiration", out var none) || none.ValueKind == JsonValueKind.Null, $"expiration changed: {unchanged}");
+        Assert.Equal(before.GetProperty("permissions").ToString(), unchanged.GetProperty("permissions").ToString());
+
+        var later = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
+        var (changed, _) = await SigningPeer.SendAsync(ExpiryChange(later));
+        Assert.Equal(201, changed);
+        Assert.Equal(later, (await _bob.GetJsonAsync("api/v1/received-shares"))[0].GetProperty("expiration").GetInt64());
     }
 
     [Fact]

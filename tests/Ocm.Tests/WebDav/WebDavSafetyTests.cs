@@ -96,7 +96,7 @@ public sealed class WebDavSafetyTests(WebDavSafetyTests.Fixture fixture) : IClas
     [InlineData("http://elsewhere.example/dav/files/bob/stolen.txt", 403)]
     [InlineData("http://elsewhere.example/other/path", 502)]
     [InlineData("/etc/passwd", 502)]
-    [InlineData("not a url", 502)]
+    [InlineData("not a url", 400)]
     public async Task CopyAndMove_ToDestinationsOutsideOwnTree_AreRefused(string destination, int expected)
     {
         foreach (var method in (string[])["COPY", "MOVE"])
@@ -107,6 +107,41 @@ public sealed class WebDavSafetyTests(WebDavSafetyTests.Fixture fixture) : IClas
 
         Assert.Equal("alice's file", await _alice.GetStringAsync("mine.txt"));
         await AssertBobUntouchedAsync();
+    }
+
+    [Theory]
+    [InlineData("PUT", "no-such-folder/new.txt", null, 409, "parent folder does not exist")]
+    [InlineData("MOVE", "mine.txt", "Destination: not a url", 400, "Destination header is not an absolute URL")]
+    [InlineData("COPY", "mine.txt", "Destination: /dav/files/alice/copy.txt|Overwrite: maybe", 400, "Overwrite header must be T or F")]
+    [InlineData("DELETE", "nothing-here.txt", null, 404, "Not found")]
+    [InlineData("LOCK", "mine.txt", "Depth: 1", 400, "Depth: 0 or infinity")]
+    [InlineData("UNLOCK", "mine.txt", "Lock-Token: nonsense", 400, "Lock-Token header")]
+    [InlineData("PROPFIND", "mine.txt", "Depth: 7", 400, "Depth header must be 0, 1 or infinity")]
+    public async Task Errors_NameTheProblem_InPlainText(string method, string url, string? header, int expected, string named)
+    {
+        var headers = (header ?? "").Split('|', StringSplitOptions.RemoveEmptyEntries)
+            .Select(h => (h[..h.IndexOf(':', StringComparison.Ordinal)], h[(h.IndexOf(':', StringComparison.Ordinal) + 2)..])).ToArray();
+        var body = method switch
+        {
+            "PUT" => "content",
+            "LOCK" => """<?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>""",
+            _ => null,
+        };
+        using var response = await _alice.SendAsync(DavRequests.Method(method, url, body, headers));
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(named, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("alice's file", await _alice.GetStringAsync("mine.txt"));
+    }
+
+    [Fact]
+    public async Task Errors_OnHead_HaveNoBody()
+    {
+        using var response = await _alice.SendAsync(new HttpRequestMessage(HttpMethod.Head, "nothing-here.txt"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
