@@ -259,6 +259,12 @@ internal static class SharePages
             return false;
         }
 
+        if (date == DateOnly.MaxValue)
+        {
+            error = "The expiry date must be before 9999-12-31.";
+            return false;
+        }
+
         var end = new DateTimeOffset(date.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         if (end <= time.GetUtcNow())
         {

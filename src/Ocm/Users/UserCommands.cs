@@ -295,8 +295,8 @@ internal static class UserCommands
             throw new UserAccountException($"'{text}' is not a quota: use bytes, a K/M/G/T suffix, or 'unlimited'.");
         }
 
-        var bytes = number * multiplier;
-        return bytes > long.MaxValue ? throw new UserAccountException("The quota is too large.") : (long)bytes;
+        // Compared before multiplying: a decimal product can itself overflow (e.g. "1e27T" written out in digits).
+        return number > long.MaxValue / multiplier ? throw new UserAccountException("The quota is too large.") : (long)(number * multiplier);
     }
 
     internal static string FormatBytes(long bytes)
