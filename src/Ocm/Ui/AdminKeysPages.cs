@@ -109,7 +109,7 @@ internal static class AdminKeysPages
         {
             change(keys, keyId);
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is ServerKeyException or KeyNotFoundException or InvalidOperationException or IOException)
         {
             return ui.Redirect(ui.Urls.Action("admin/keys"), FlashKind.Error, ex.Message);
         }
