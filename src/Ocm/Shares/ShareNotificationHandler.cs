@@ -80,20 +80,26 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
                 received.MustExchangeToken = webdav.MustExchangeToken;
             }
             else if (notification.Notification?.AdditionalData?.TryGetValue("permissions", out var permissions) == true
-                && permissions.ValueKind == System.Text.Json.JsonValueKind.Array)
+                && permissions.ValueKind != System.Text.Json.JsonValueKind.Null)
             {
-                received.Permissions = SharePermissionNames.Parse(permissions.EnumerateArray()
-                    .Where(p => p.ValueKind == System.Text.Json.JsonValueKind.String).Select(p => p.GetString()!));
+                if (ReadPermissions(permissions) is not { } changed)
+                {
+                    return OcmApi.Error(StatusCodes.Status400BadRequest,
+                        $"notification.permissions {permissions.GetRawText()} is neither a list of permission names (e.g. [\"read\", \"write\"]) nor a permission bit mask.");
+                }
+
+                received.Permissions = changed;
             }
 
             if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
-                && expiration.TryGetInt64(out var seconds))
+                && expiration.ValueKind != System.Text.Json.JsonValueKind.Null)
             {
                 DateTimeOffset at = default;
-                if (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at))
+                if (expiration.ValueKind != System.Text.Json.JsonValueKind.Number || !expiration.TryGetInt64(out var seconds)
+                    || (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at)))
                 {
                     return OcmApi.Error(StatusCodes.Status400BadRequest,
-                        $"notification.expiration {seconds} is not a time: seconds since the Unix epoch, before the year 10000, or 0 for none.");
+                        $"notification.expiration {expiration.GetRawText()} is not a time: an integer number of seconds since the Unix epoch, before the year 10000, or 0 for none.");
                 }
 
                 received.Expiration = seconds > 0 ? at : null;
@@ -131,6 +137,28 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
         // Unsigned (legacy): the share whose secret the caller knows.
         var candidates = await db.Set<ReceivedShare>().Where(s => s.ProviderId == providerId).ToListAsync(cancellationToken);
         return candidates.FirstOrDefault(s => FixedEquals(secret, secrets.Unprotect(s.ProtectedSecret)));
+    }
+
+    /// <summary>
+    /// Permissions in a change notification, as peers send them: a list of names (the spec's shape), one name, or the
+    /// ownCloud/Nextcloud bit mask (1 read; 2, 4, 8 update, create, delete; 16 share). Null when it is none of these.
+    /// </summary>
+    private static SharePermissions? ReadPermissions(System.Text.Json.JsonElement permissions)
+    {
+        switch (permissions.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.String:
+                return SharePermissionNames.Parse([permissions.GetString()!]);
+            case System.Text.Json.JsonValueKind.Array when permissions.EnumerateArray().All(p => p.ValueKind == System.Text.Json.JsonValueKind.String):
+                return SharePermissionNames.Parse(permissions.EnumerateArray().Select(p => p.GetString()!));
+            case System.Text.Json.JsonValueKind.Number when permissions.TryGetInt32(out var mask) && mask is >= 0 and <= 31:
+                var result = SharePermissions.Read;
+                result |= (mask & (2 | 4 | 8)) != 0 ? SharePermissions.Write : SharePermissions.None;
+                result |= (mask & 16) != 0 ? SharePermissions.Share : SharePermissions.None;
+                return result;
+            default:
+                return null;
+        }
     }
 
     private IResult Forbidden(NewNotification notification, OcmRequest request)

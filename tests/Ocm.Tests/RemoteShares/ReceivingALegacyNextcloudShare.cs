@@ -113,14 +113,14 @@ public sealed class ReceivingALegacyNextcloudShare : IAsyncLifetime
     }
 
     /// <summary>A permission/expiry change as legacy peers send it: the share's secret in the notification, cavage-signed.</summary>
-    private HttpMessage ExpiryChange(long expiration)
+    private HttpMessage ExpiryChange(object expiration, object? permissions = null)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             notificationType = "SHARE_CHANGE_PERMISSION",
             resourceType = "file",
             providerId = "4711",
-            notification = new { sharedSecret = Secret, permissions = new[] { "read" }, expiration },
+            notification = new { sharedSecret = Secret, permissions = permissions ?? new[] { "read" }, expiration },
         });
         var message = HttpMessage.CreateRequest("POST", new Uri(_server.BaseUri, "ocm/notifications"));
         message.Headers.Add("Content-Type", "application/json");
@@ -192,16 +192,28 @@ public sealed class ReceivingALegacyNextcloudShare : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ExpiryChange_BeyondTheYear9999_IsRefusedWith400_AndTheShareKeepsItsExpiry()
+    public async Task Change_WithAnExpiryOrPermissionsThatMeanNothing_IsRefusedWith400_AndTheShareStaysAsItWas()
     {
         var (status, _) = await SigningPeer.SendAsync(LegacyShare());
         Assert.Equal(201, status);
         var before = (await _bob.GetJsonAsync("api/v1/received-shares"))[0];
 
-        // No DateTimeOffset holds it: a 400 naming the field (it was a 500 from the conversion), nothing changed.
-        var (refused, answer) = await SigningPeer.SendAsync(ExpiryChange(99_999_999_999_999_999));
-        Assert.Equal(400, refused);
-        Assert.Contains("expiration", answer, StringComparison.Ordinal);
+        // An expiry past the year 9999 or not an integer (both were 500s), permissions that are no list of names (were
+        // silently ignored): a 400 naming the field, and nothing changed.
+        foreach (var nonsense in new object[] { 99_999_999_999_999_999, "tomorrow", 1.5, new[] { 1 } })
+        {
+            var (refused, answer) = await SigningPeer.SendAsync(ExpiryChange(nonsense));
+            Assert.True(refused == 400, $"expiration {JsonSerializer.Serialize(nonsense)}: {refused} {answer}");
+            Assert.Contains("expiration", answer, StringComparison.Ordinal);
+        }
+
+        foreach (var nonsense in new object[] { new { read = true }, 1.5, 99, new object[] { "read", 5 } })
+        {
+            var (refused, answer) = await SigningPeer.SendAsync(ExpiryChange(0, nonsense));
+            Assert.True(refused == 400, $"permissions {JsonSerializer.Serialize(nonsense)}: {refused} {answer}");
+            Assert.Contains("permissions", answer, StringComparison.Ordinal);
+        }
+
         var unchanged = (await _bob.GetJsonAsync("api/v1/received-shares"))[0];
         Assert.True(!unchanged.TryGetProperty("expiration", out var none) || none.ValueKind == JsonValueKind.Null, $"expiration changed: {unchanged}");
         Assert.Equal(before.GetProperty("permissions").ToString(), unchanged.GetProperty("permissions").ToString());
@@ -210,6 +222,11 @@ public sealed class ReceivingALegacyNextcloudShare : IAsyncLifetime
         var (changed, _) = await SigningPeer.SendAsync(ExpiryChange(later));
         Assert.Equal(201, changed);
         Assert.Equal(later, (await _bob.GetJsonAsync("api/v1/received-shares"))[0].GetProperty("expiration").GetInt64());
+
+        // ownCloud's bit mask (1 read + 2 update + 16 share) is understood, not refused.
+        var (masked, _) = await SigningPeer.SendAsync(ExpiryChange(later, 19));
+        Assert.Equal(201, masked);
+        Assert.Equal("""["read","write","share"]""", (await _bob.GetJsonAsync("api/v1/received-shares"))[0].GetProperty("permissions").GetRawText());
     }
 
     [Fact]
