@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Federation;
@@ -80,7 +81,7 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
                 received.MustExchangeToken = webdav.MustExchangeToken;
             }
             else if (notification.Notification?.AdditionalData?.TryGetValue("permissions", out var permissions) == true
-                && permissions.ValueKind != System.Text.Json.JsonValueKind.Null)
+                && permissions.ValueKind != JsonValueKind.Null)
             {
                 if (ReadPermissions(permissions) is not { } changed)
                 {
@@ -92,10 +93,10 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
             }
 
             if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
-                && expiration.ValueKind != System.Text.Json.JsonValueKind.Null)
+                && expiration.ValueKind != JsonValueKind.Null)
             {
                 DateTimeOffset at = default;
-                if (expiration.ValueKind != System.Text.Json.JsonValueKind.Number || !expiration.TryGetInt64(out var seconds)
+                if (expiration.ValueKind != JsonValueKind.Number || !expiration.TryGetInt64(out var seconds)
                     || (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at)))
                 {
                     return OcmApi.Error(StatusCodes.Status400BadRequest,
@@ -143,15 +144,15 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
     /// Permissions in a change notification, as peers send them: a list of names (the spec's shape), one name, or the
     /// ownCloud/Nextcloud bit mask (1 read; 2, 4, 8 update, create, delete; 16 share). Null when it is none of these.
     /// </summary>
-    private static SharePermissions? ReadPermissions(System.Text.Json.JsonElement permissions)
+    private static SharePermissions? ReadPermissions(JsonElement permissions)
     {
         switch (permissions.ValueKind)
         {
-            case System.Text.Json.JsonValueKind.String:
+            case JsonValueKind.String:
                 return SharePermissionNames.Parse([permissions.GetString()!]);
-            case System.Text.Json.JsonValueKind.Array when permissions.EnumerateArray().All(p => p.ValueKind == System.Text.Json.JsonValueKind.String):
+            case JsonValueKind.Array when permissions.EnumerateArray().All(p => p.ValueKind == JsonValueKind.String):
                 return SharePermissionNames.Parse(permissions.EnumerateArray().Select(p => p.GetString()!));
-            case System.Text.Json.JsonValueKind.Number when permissions.TryGetInt32(out var mask) && mask is >= 0 and <= 31:
+            case JsonValueKind.Number when permissions.TryGetInt32(out var mask) && mask is >= 0 and <= 31:
                 var result = SharePermissions.Read;
                 result |= (mask & (2 | 4 | 8)) != 0 ? SharePermissions.Write : SharePermissions.None;
                 result |= (mask & 16) != 0 ? SharePermissions.Share : SharePermissions.None;
