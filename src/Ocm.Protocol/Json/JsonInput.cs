@@ -48,10 +48,10 @@ internal static class JsonInput
         }
 
         var document = ParseMemory(utf8Json.ToArray());
-        if (!EscapedStringsAreValid(utf8Json))
+        if (EscapedStringsProblem(utf8Json) is { } problem)
         {
             document.Dispose();
-            throw new OcmFormatException(new OcmError { Message = ValidationMessages.InvalidJson });
+            throw new OcmFormatException(new OcmError { Message = problem });
         }
 
         return document;
@@ -59,26 +59,28 @@ internal static class JsonInput
 
     /// <summary>
     /// An escaped lone surrogate (<c>"\ud800"</c>) is well-formed JSON text but cannot become a .NET string; find it
-    /// here once instead of letting some later <c>GetString()</c> throw.
+    /// here once instead of letting some later <c>GetString()</c> throw. An escaped NUL (<c>"\u0000"</c>) becomes a
+    /// string no OCM field has a use for and PostgreSQL cannot store (a raw NUL byte is not JSON at all).
     /// </summary>
-    private static bool EscapedStringsAreValid(ReadOnlySpan<byte> utf8Json)
+    private static string? EscapedStringsProblem(ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = OcmJson.MaxDepth });
         try
         {
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped
+                    && reader.GetString()!.Contains('\0', StringComparison.Ordinal))
                 {
-                    _ = reader.GetString();
+                    return ValidationMessages.NulCharacter;
                 }
             }
 
-            return true;
+            return null;
         }
         catch (InvalidOperationException)
         {
-            return false;
+            return ValidationMessages.InvalidJson;
         }
     }
 

@@ -15,6 +15,9 @@ public static class ValidationMessages
     /// <summary>The body is not well-formed JSON (or has duplicate member names).</summary>
     public const string InvalidJson = "INVALID_JSON";
 
+    /// <summary>A string in the body contains the NUL character (<c>\u0000</c>).</summary>
+    public const string NulCharacter = "NUL_CHARACTER";
+
     /// <summary>The body nests deeper than <see cref="Json.OcmJson.MaxDepth"/>.</summary>
     public const string TooDeep = "JSON_TOO_DEEP";
 

@@ -58,6 +58,7 @@ internal static class OcmServer
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new OcmServerInfo(options, dataDir, sp.GetRequiredService<IServer>()));
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulFreeStringConverter()));
         builder.Services.AddOcmApiDocumentation();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddOcmFederation(builder.Configuration);

@@ -129,6 +129,23 @@ internal sealed partial class CsrfFilter(IAntiforgery antiforgery, OcmOptions op
             limit.MaxRequestBodySize = options.MaxApiBodyBytes;
         }
 
+        // A form ASP.NET Core cannot decode (a field with %00, say) fails the antiforgery check as well; say what is
+        // wrong instead of "Form expired", which would send the user looking for the wrong problem.
+        if (http.Request.HasFormContentType)
+        {
+            try
+            {
+                await http.Request.ReadFormAsync(http.RequestAborted);
+            }
+            catch (InvalidDataException)
+            {
+                return UiRequest.For(http).Message(
+                    StatusCodes.Status400BadRequest,
+                    "Invalid form",
+                    "A field of this form contains a character that no name or text may contain (such as NUL). Go back and retype it.");
+            }
+        }
+
         try
         {
             await antiforgery.ValidateRequestAsync(http);

@@ -28,6 +28,8 @@ public sealed class HostileInputTests
         { "{'a':1}", ValidationMessages.InvalidJson },
         { "{\"a\":\"\\ud800\"}x", ValidationMessages.InvalidJson },
         { "{\"name\":\"a\",\"name\":\"b\"}", ValidationMessages.InvalidJson },
+        { "{\"name\":\"a\\u0000b\"}", ValidationMessages.NulCharacter }, // PostgreSQL cannot store it; no field needs it
+        { "{\"a\\u0000\":1}", ValidationMessages.NulCharacter },
         { "[]", ValidationMessages.ExpectedObjectBody },
         { "\"text\"", ValidationMessages.ExpectedObjectBody },
         { "null", ValidationMessages.ExpectedObjectBody },
