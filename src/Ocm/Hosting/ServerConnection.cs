@@ -20,6 +20,18 @@ internal sealed class ServerConnection
 
     public Option<string> User { get; } = new("--user") { Description = "User name; the password comes from OCM_PASSWORD or a prompt.", Required = true };
 
+    public ServerConnection()
+    {
+        Server.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                result.AddError($"--server '{value}' is not an http:// or https:// URL (e.g. https://cloud.example.org).");
+            }
+        });
+    }
+
     public static ServerConnection AddTo(Command command)
     {
         var connection = new ServerConnection();

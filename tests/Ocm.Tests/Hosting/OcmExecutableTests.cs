@@ -110,4 +110,25 @@ public sealed class OcmExecutableTests : IAsyncLifetime
         Assert.Equal(0, serveExit);
         Assert.Contains("--public-url", serveHelp, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--urls: 'notaurl' is not an address to listen on", "serve", "--urls", "notaurl")]
+    [InlineData("--server 'ftp://files.example' is not an http:// or https:// URL", "share", "list", "--server", "ftp://files.example", "--user", "alice")]
+    [InlineData("--server 'localhost' is not an http:// or https:// URL", "received", "list", "--server", "localhost", "--user", "alice")]
+    public async Task MalformedAddresses_AreNamed_NotAStackTrace(string named, params string[] args)
+    {
+        var dataDir = TempDirectory.Create("ocm-bad-address");
+        try
+        {
+            var result = await OcmProcess.RunAsync([.. args, .. args[0] == "serve" ? new[] { "--data-dir", dataDir } : []], new Dictionary<string, string> { ["OCM_PASSWORD"] = "x" });
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains(named, result.StdErr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", result.All, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(dataDir);
+        }
+    }
 }
