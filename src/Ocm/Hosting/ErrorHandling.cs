@@ -24,6 +24,15 @@ internal static partial class ErrorHandling
             context.Response.StatusCode = ex.StatusCode;
             await Results.Problem(statusCode: ex.StatusCode, title: "Bad request", detail: ex.Message).ExecuteAsync(context);
         }
+        catch (Exception ex) when (ex is IOException or InvalidDataException && ex.Source == "Microsoft.AspNetCore.WebUtilities" && !context.Response.HasStarted)
+        {
+            // ASP.NET Core's form and multipart readers: the client's body cannot be decoded (a field with %00 is an
+            // InvalidDataException, a multipart body that ends before its boundary an IOException). The client's
+            // fault, not ours; the same exceptions from anywhere else stay a 500.
+            Log.BadRequest(Logger(context), context.Request.Method, EndpointName(context), ex.Message);
+            context.Response.Clear();
+            await Results.Problem(statusCode: 400, title: "Bad request", detail: "The form could not be read: " + ex.Message).ExecuteAsync(context);
+        }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             Log.Unhandled(Logger(context), ex, context.Request.Method, EndpointName(context));

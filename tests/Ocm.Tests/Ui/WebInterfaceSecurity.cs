@@ -296,6 +296,25 @@ public sealed class WebInterfaceSecurity(UiServerFixture fixture) : IClassFixtur
         Assert.DoesNotContain("too-big.bin", await session.GetPageAsync("ui/files/"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Upload_WhoseMultipartBodyIsCutShort_IsA400_AndStoresNothing()
+    {
+        var user = await fixture.NewUserAsync();
+        using var session = await UiHttpSession.SignInAsync(user);
+        var token = await session.TokenAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "ui/upload?dir=%2F");
+        request.Headers.Add("X-CSRF-Token", token);
+        request.Content = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cut.txt\"\r\n\r\nhalf a fi");
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+
+        using var response = await session.Client.SendAsync(request);
+
+        // The multipart reader gives up at the missing boundary: the client's fault (it was a 500).
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The form could not be read", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("cut.txt", await session.GetPageAsync("ui/files/"), StringComparison.Ordinal);
+    }
+
     /// <summary>As the page's script uploads: one file, token in the header, JSON back.</summary>
     private static async Task<HttpResponseMessage> UploadAsync(UiHttpSession session, string name, byte[] content, bool expectSuccess = true)
     {
