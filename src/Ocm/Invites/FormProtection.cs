@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Ocm.Hosting;
+using Ocm.Protocol.Validation;
 
 namespace Ocm.Invites;
 
@@ -50,7 +51,7 @@ internal sealed class FormProtection(OcmServerInfo server, RandomNumberGenerator
         }
 
         var issued = BinaryPrimitives.ReadInt64BigEndian(bytes);
-        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(issued, 0, 253402300799));
+        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(issued, 0, UnixTime.MaxSeconds));
         if (age > Lifetime || age < TimeSpan.FromMinutes(-5))
         {
             return false;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ocm.Files;
+using Ocm.Protocol.Validation;
 
 namespace Ocm.WebDav;
 
@@ -14,7 +15,7 @@ internal static class UploadHeaders
     {
         var value = request.Headers["X-OC-Mtime"].ToString();
         if (value.Length == 0 || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
-            || seconds < 0 || seconds > 253402300799m)
+            || seconds < 0 || seconds > UnixTime.MaxSeconds)
         {
             return null;
         }

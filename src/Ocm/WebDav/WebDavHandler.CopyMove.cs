@@ -55,7 +55,7 @@ internal sealed partial class WebDavHandler
         var source = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (source is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
+            await StatusAsync(dav, StatusCodes.Status404NotFound, NotFoundMessage);
             return;
         }
 
@@ -85,7 +85,7 @@ internal sealed partial class WebDavHandler
 
         if (!HttpPreconditionsHold(request, source))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
             return;
         }
 

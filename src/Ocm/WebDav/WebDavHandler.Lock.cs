@@ -54,13 +54,13 @@ internal sealed partial class WebDavHandler
         var exists = found.TryGetValue(dav.Path, out var node);
         if (!exists && (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder))
         {
-            await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder does not exist.");
+            await StatusAsync(dav, StatusCodes.Status409Conflict, ParentMissingMessage);
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, node))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
             return;
         }
 
@@ -99,7 +99,7 @@ internal sealed partial class WebDavHandler
             {
                 await locks.ReleaseAsync(taken.Token, dav.Aborted);
                 await StatusAsync(dav, StatusCodes.Status409Conflict, result.Status == WriteStatus.ParentMissing
-                    ? "The parent folder does not exist."
+                    ? ParentMissingMessage
                     : "Locking an unmapped URL creates an empty file, and the quota is used up.");
                 return;
             }

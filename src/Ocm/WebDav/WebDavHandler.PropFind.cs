@@ -22,7 +22,7 @@ internal sealed partial class WebDavHandler
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
+            await StatusAsync(dav, StatusCodes.Status404NotFound, NotFoundMessage);
             return;
         }
 

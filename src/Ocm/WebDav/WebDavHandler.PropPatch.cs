@@ -33,13 +33,13 @@ internal sealed partial class WebDavHandler
         var node = await files.FindAsync(dav.OwnerId, dav.Path, dav.Aborted);
         if (node is null)
         {
-            await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
+            await StatusAsync(dav, StatusCodes.Status404NotFound, NotFoundMessage);
             return;
         }
 
         if (!HttpPreconditionsHold(dav.Http.Request, node))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
             return;
         }
 

@@ -30,7 +30,7 @@ internal sealed partial class WebDavHandler
         found.TryGetValue(dav.Path, out var existing);
         if (!found.TryGetValue(dav.Path.Parent, out var parent) || !parent.IsFolder)
         {
-            await StatusAsync(dav, StatusCodes.Status409Conflict, "The parent folder does not exist.");
+            await StatusAsync(dav, StatusCodes.Status409Conflict, ParentMissingMessage);
             return;
         }
 
@@ -42,7 +42,7 @@ internal sealed partial class WebDavHandler
 
         if (!HttpPreconditionsHold(request, existing))
         {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.");
+            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
             return;
         }
 

@@ -57,7 +57,7 @@ internal sealed partial class WebDavHandler
                 await VirtualPropFindAsync(dav, folder, user, self, folderHref);
                 return;
             case "PROPFIND" or "GET" or "HEAD" when self is null:
-                await StatusAsync(dav, StatusCodes.Status404NotFound, "Not found: nothing exists at this path.");
+                await StatusAsync(dav, StatusCodes.Status404NotFound, NotFoundMessage);
                 return;
             case "GET" or "HEAD":
                 dav.Http.Response.Headers.Allow = "OPTIONS, PROPFIND";

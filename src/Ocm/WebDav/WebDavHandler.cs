@@ -121,6 +121,11 @@ internal sealed partial class WebDavHandler(
         return Task.CompletedTask;
     }
 
+    // Messages several methods answer with.
+    private const string NotFoundMessage = "Not found: nothing exists at this path.";
+    private const string PreconditionFailedMessage = "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.";
+    private const string ParentMissingMessage = "The parent folder does not exist.";
+
     /// <summary>
     /// Answers with <paramref name="status"/> alone, or for an error with a plain-text <paramref name="message"/> that
     /// names the problem (clients such as rclone show it to the user).

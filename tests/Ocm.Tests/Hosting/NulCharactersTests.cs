@@ -3,6 +3,7 @@ using System.Text;
 using Ocm.Tests.Infrastructure;
 using Ocm.Tests.Invites;
 using Ocm.Tests.Ui;
+using Ocm.Tests.WebDav;
 
 namespace Ocm.Tests.Hosting;
 
@@ -20,11 +21,7 @@ public sealed class NulCharactersTests
     public async Task Nul_InApiJson_OcmJson_AndForms_IsA400_AndNothingIsStored(string provider)
     {
         await using var database = provider == TestDatabases.Postgres ? await TestDatabases.CreateAsync(provider) : null;
-        var settings = new Dictionary<string, string?>(InvitingAUserOnAnotherServer.DatabaseSettings(provider, database).ToDictionary(s => s.Item1, s => s.Item2))
-        {
-            ["Ocm:Users:CreateAdminOnFirstStart"] = "false",
-        };
-        await using var server = await OcmTestServer.StartAsync("127.0.8.30", settings);
+        await using var server = await OcmTestServer.StartAsync("127.0.8.30", TestUsers.Settings(InvitingAUserOnAnotherServer.DatabaseSettings(provider, database)));
         using var alice = await server.AddUserAsync("alice");
 
         using var invite = await alice.Client.PostAsync("api/v1/invites", Json("""{"label":"for\u0000Bob"}"""));
