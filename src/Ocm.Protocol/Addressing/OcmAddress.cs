@@ -8,10 +8,13 @@ namespace Ocm.Protocol.Addressing;
 /// </summary>
 /// <remarks>
 /// Parsing splits on the <b>last</b> <c>@</c>, so the identifier may itself contain <c>@</c> (e-mail-like ids).
-/// It is lenient with what peers send (§2.4 interop, D17): whitespace is trimmed, an <c>http://</c> or
-/// <c>https://</c> scheme and trailing slashes are stripped from the host (Nextcloud 35:
-/// <c>bob@https://host</c>), and a duplicated <c>@host</c> suffix is collapsed (OpenCloud:
-/// <c>uuid@https://host:port@host:port</c>). Output is strict: <see cref="ToString"/> never has a scheme.
+/// It is lenient with what peers send and people type (§2.4 interop, D17): whitespace around the address is trimmed,
+/// an <c>http://</c> or <c>https://</c> scheme and trailing slashes are stripped from the host (Nextcloud 35:
+/// <c>bob@https://host</c>), the host is lower-cased, the scheme's default port (<c>:443</c>, or <c>:80</c> after
+/// <c>http://</c>) is dropped, and a duplicated <c>@host</c> suffix is collapsed (OpenCloud:
+/// <c>uuid@https://host:port@host:port</c>). What is surely a typo is refused with the reason: <c>@@</c>, a leading
+/// <c>@</c>, a space next to the separating <c>@</c>. Output is strict: <see cref="ToString"/> never has a scheme or a
+/// default port, so it is the one normalised form every caller stores and compares.
 /// Equality: the identifier is compared byte-exact (case-sensitive), the host case-insensitively through its
 /// IDN/punycode form, the port exactly.
 /// <para>Known ambiguity of the collapse rule (the same one reva 3.12 applies): a user whose identifier is an
@@ -73,6 +76,24 @@ public sealed class OcmAddress : IEquatable<OcmAddress>
         if (at < 0)
         {
             error = "the address has no '@' between identifier and host";
+            return false;
+        }
+
+        if (text.Contains("@@", StringComparison.Ordinal))
+        {
+            error = "the address has two '@' in a row; write it as identifier@host, e.g. bob@cloud.example.org";
+            return false;
+        }
+
+        if (text[0] == '@' && at > 0)
+        {
+            error = "the identifier must not begin with '@'; write bob@cloud.example.org, not @bob@cloud.example.org";
+            return false;
+        }
+
+        if ((at > 0 && char.IsWhiteSpace(text[at - 1])) || (at + 1 < text.Length && char.IsWhiteSpace(text[at + 1])))
+        {
+            error = "there is a space next to the '@' between identifier and host";
             return false;
         }
 

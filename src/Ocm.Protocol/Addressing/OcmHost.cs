@@ -26,20 +26,38 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
     }
 
     /// <summary>Strips what lenient peers add around a host: whitespace, an http(s) scheme, trailing slashes (§2.4, D17).</summary>
-    public static string StripDecorations(string text)
+    public static string StripDecorations(string text) => StripDecorations(text, out _);
+
+    /// <summary>As <see cref="StripDecorations(string)"/>; <paramref name="scheme"/> is the scheme that was stripped, if any.</summary>
+    private static string StripDecorations(string text, out string? scheme)
     {
         var s = text.Trim();
+        scheme = null;
         if (s.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             s = s["https://".Length..];
+            scheme = "https";
         }
         else if (s.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             s = s["http://".Length..];
+            scheme = "http";
         }
 
         return s.TrimEnd('/');
     }
+
+    /// <summary>
+    /// The port an address names only when it is not the default of its scheme: OCM servers are reached over https
+    /// (ocm-protocol.md §3.1), so <c>:443</c> is the default unless the address said <c>http://</c>, where <c>:80</c> is
+    /// (RFC 9110 §4.2). <c>bob@host:443</c>, <c>bob@https://host:443/</c> and <c>bob@host</c> are then one address.
+    /// </summary>
+    private static int? WithoutDefaultPort(int? port, string? scheme) => (port, scheme) switch
+    {
+        (443, null or "https") => null,
+        (80, "http") => null,
+        _ => port,
+    };
 
     public static bool TryParse(string? text, [NotNullWhen(true)] out OcmHost? host, [NotNullWhen(false)] out string? error)
     {
@@ -50,7 +68,7 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
             return false;
         }
 
-        var s = StripDecorations(text);
+        var s = StripDecorations(text, out var scheme);
         if (s.Length == 0)
         {
             error = "the host is empty";
@@ -141,7 +159,7 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
                 return false;
             }
 
-            port = p;
+            port = WithoutDefaultPort(p, scheme);
         }
 
         if (isIpv6)

@@ -3,18 +3,21 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Ocm.Data;
+using Ocm.Federation;
+using Ocm.Protocol.Discovery.Client;
 
 namespace Ocm.Delivery;
 
 /// <summary>Enqueues messages to other servers; call before <c>SaveChangesAsync</c> so they commit with the change.</summary>
-internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options, OutboxSignal signal)
+internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options, OutboxSignal signal, PeerCircuitBreaker breaker)
 {
     public OutboxMessage Enqueue(string peer, string endpoint, string kind, long? subjectId, byte[] body)
     {
         var now = time.GetUtcNow();
         var message = new OutboxMessage
         {
-            Peer = peer,
+            // One spelling per peer (ASCII host, no default port), so that everything waiting for a peer is found by it.
+            Peer = DiscoveryTarget.TryParse(peer, out var target, out _) ? target.Authority : peer,
             Endpoint = endpoint,
             Kind = kind,
             SubjectId = subjectId,
@@ -26,6 +29,21 @@ internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options,
         };
         db.Add(message);
         signal.WakeAfterCommit(db);
+        return message;
+    }
+
+    /// <summary>
+    /// Enqueues a message whose peer was just found unreachable (e.g. by the discovery that preceded it): that counts as
+    /// its first attempt, so the message waits for the first retry — or for the peer to be reachable again — and its
+    /// <see cref="OutboxMessage.LastError"/> says why from the start.
+    /// </summary>
+    public OutboxMessage EnqueueUnreachable(string peer, string endpoint, string kind, long? subjectId, byte[] body, string reason)
+    {
+        var message = Enqueue(peer, endpoint, kind, subjectId, body);
+        message.Attempts = 1;
+        message.LastError = reason.Length > 2000 ? reason[..2000] : reason;
+        message.NextAttemptAt = message.Created.AddSeconds(options.InitialRetrySeconds);
+        breaker.OnFailure(message.Peer);
         return message;
     }
 }

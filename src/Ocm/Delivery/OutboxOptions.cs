@@ -31,4 +31,14 @@ internal sealed record OutboxOptions
 
     /// <summary>Peers delivered to in parallel. Default 8.</summary>
     public int MaxParallelPeers { get; init; } = 8;
+
+    /// <summary>
+    /// While deliveries wait for a peer that could not be reached, it is asked (one discovery request, at most
+    /// <see cref="ProbeTimeoutSeconds"/>) this often; when it answers, everything waiting for it goes out at once instead
+    /// of at its next back-off step. Default 5 s.
+    /// </summary>
+    public double ProbeSeconds { get; init; } = 5;
+
+    /// <summary>Time allowed for one such probe. Default 5 s.</summary>
+    public double ProbeTimeoutSeconds { get; init; } = 5;
 }

@@ -6,14 +6,17 @@ using Ocm.Federation;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Http;
 using Ocm.Protocol.Json;
+using Ocm.Trust;
 
 namespace Ocm.Delivery;
 
 /// <summary>
 /// Delivers <see cref="OutboxMessage"/>s: per peer in order, peers in parallel, transient failures (timeouts,
 /// connection errors, 5xx, 429/503 with Retry-After) retried with exponential backoff until the deadline, permanent
-/// ones (other 4xx) failed at once with the peer's own message. An open circuit for a peer defers its messages
-/// without spending a request.
+/// ones (other 4xx, and whatever our own trust or outbound policy forbids) failed at once with the reason, never
+/// retried. An open circuit for a peer defers its messages without spending a request. A peer that could not be
+/// reached is probed every <see cref="OutboxOptions.ProbeSeconds"/>; when it answers — to a probe, or by any other
+/// contact the <see cref="PeerCircuitBreaker"/> hears of — what waits for it is due at once.
 /// </summary>
 internal sealed partial class OutboxWorker(
     IServiceScopeFactory scopes,
@@ -21,6 +24,7 @@ internal sealed partial class OutboxWorker(
     OutboxOptions options,
     PeerCircuitBreaker breaker,
     PeerDirectory peers,
+    TrustPolicy trust,
     IHttpClientFactory httpClients,
     TimeProvider time,
     IEnumerable<IOutboxListener> listeners,
@@ -30,10 +34,47 @@ internal sealed partial class OutboxWorker(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _parallelPeers = new(options.MaxParallelPeers);
 
+    /// <summary>Peers heard from since the last pass whose waiting messages are to be made due.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _reachable = new(StringComparer.OrdinalIgnoreCase);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _recoveredDuringLane = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _lastProbe = new(StringComparer.OrdinalIgnoreCase);
+    private int _probes;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        breaker.Recovered += OnPeerRecovered;
+        return base.StartAsync(cancellationToken);
+    }
+
     public override void Dispose()
     {
+        breaker.Recovered -= OnPeerRecovered;
         _parallelPeers.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>
+    /// Contact with a peer that was failing. While a lane serves or probes that peer it only counts once the lane has
+    /// really got through (a delivery or a probe succeeded): a success inside a delivery that then fails (its
+    /// discovery answered, its request did not) must not make that very delivery due again and again.
+    /// </summary>
+    private void OnPeerRecovered(string peer)
+    {
+        if (_inFlight.ContainsKey(peer))
+        {
+            _recoveredDuringLane[peer] = 0;
+        }
+        else
+        {
+            MarkReachable(peer);
+        }
+    }
+
+    private void MarkReachable(string peer)
+    {
+        _reachable[peer] = 0;
+        signal.Wake();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,24 +112,37 @@ internal sealed partial class OutboxWorker(
     private async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        List<(long Id, string Peer, DateTimeOffset NextAttemptAt)> pending;
+        List<(long Id, string Peer, DateTimeOffset NextAttemptAt, bool Unreachable)> pending;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            await ReleaseReachablePeersAsync(db, now, cancellationToken);
             pending = (await db.Set<OutboxMessage>()
                     .Where(m => m.State == OutboxState.Pending)
                     .OrderBy(m => m.Id)
-                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil })
+                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil, m.Attempts, m.LastStatus })
                     .Take(1000)
                     .ToListAsync(cancellationToken))
                 .Where(m => m.LeaseUntil is null || m.LeaseUntil < now)
-                .Select(m => (m.Id, m.Peer, m.NextAttemptAt))
+                .Select(m => (m.Id, m.Peer, m.NextAttemptAt, m.Attempts > 0 && m.LastStatus is null))
                 .ToList();
         }
 
         foreach (var group in pending.GroupBy(m => m.Peer, StringComparer.OrdinalIgnoreCase))
         {
-            if (group.First().NextAttemptAt > now || breaker.IsOpen(group.Key, out _) || _inFlight.ContainsKey(group.Key))
+            if (_inFlight.ContainsKey(group.Key))
+            {
+                continue;
+            }
+
+            var head = group.First();
+            if (head.NextAttemptAt > now && head.Unreachable)
+            {
+                StartProbe(group.Key, now, cancellationToken);
+                continue;
+            }
+
+            if (head.NextAttemptAt > now || breaker.IsOpen(group.Key, out _))
             {
                 continue;
             }
@@ -102,9 +156,10 @@ internal sealed partial class OutboxWorker(
 
             _ = Task.Run(async () =>
             {
+                var delivered = false;
                 try
                 {
-                    await ServePeerAsync(ids, now, cancellationToken);
+                    delivered = await ServePeerAsync(ids, now, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -112,6 +167,11 @@ internal sealed partial class OutboxWorker(
                 }
                 finally
                 {
+                    if (_recoveredDuringLane.TryRemove(group.Key, out _) && delivered)
+                    {
+                        MarkReachable(group.Key); // what waited behind the lane's snapshot goes out too
+                    }
+
                     _inFlight.TryRemove(group.Key, out _);
                     lane.SetResult();
                     signal.Wake();
@@ -120,19 +180,132 @@ internal sealed partial class OutboxWorker(
         }
     }
 
-    private async Task ServePeerAsync(List<(long Id, DateTimeOffset NextAttemptAt)> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes due what waits for peers that were heard from: messages that failed for want of an answer (no HTTP status),
+    /// not those the peer answered with a temporary error, whose back-off and Retry-After stand.
+    /// </summary>
+    private async Task ReleaseReachablePeersAsync(OcmDb db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var peer in _reachable.Keys)
+        {
+            if (!_reachable.TryRemove(peer, out _))
+            {
+                continue;
+            }
+
+            var released = await db.Set<OutboxMessage>()
+                .Where(m => m.Peer == peer && m.State == OutboxState.Pending && m.NextAttemptAt > now && m.LastStatus == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now), cancellationToken);
+            if (released > 0)
+            {
+                Log.PeerReachable(logger, peer, released);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The half-open trial for a peer that could not be reached: one fresh discovery, at most every
+    /// <see cref="OutboxOptions.ProbeSeconds"/> per peer, outside the delivery slots (a dead peer must not hold them).
+    /// </summary>
+    private void StartProbe(string peer, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_lastProbe.TryGetValue(peer, out var last) && now - last < TimeSpan.FromSeconds(options.ProbeSeconds))
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _probes) >= options.MaxParallelPeers)
+        {
+            return;
+        }
+
+        var lane = new TaskCompletionSource();
+        if (!_inFlight.TryAdd(peer, lane.Task))
+        {
+            return;
+        }
+
+        _lastProbe[peer] = now;
+        Interlocked.Increment(ref _probes);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (await ProbeAsync(peer, cancellationToken))
+                {
+                    MarkReachable(peer);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.WorkerError(logger, ex);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _probes);
+                _recoveredDuringLane.TryRemove(peer, out _);
+                _inFlight.TryRemove(peer, out _);
+                lane.SetResult();
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// True when the peer answers discovery again and, if its OCM endpoint lives on another host, that host answers too
+    /// (any HTTP status will do): a delivery would then reach it.
+    /// </summary>
+    private async Task<bool> ProbeAsync(string peer, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
+        if (!await peers.ProbeAsync(peer, timeout, cancellationToken))
+        {
+            return false;
+        }
+
+        var discovered = await peers.DiscoverAsync(peer, cancellationToken);
+        if (discovered.Document.GetEndPointUri() is not { } endPoint
+            || string.Equals(endPoint.Authority, discovered.DocumentUrl.Authority, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Head, endPoint);
+            using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.DiscoveryClient).SendAsync(request, limit.Token);
+            return true;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Delivers the peer's due messages in order; true when at least one was delivered.</summary>
+    private async Task<bool> ServePeerAsync(List<(long Id, DateTimeOffset NextAttemptAt)> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await _parallelPeers.WaitAsync(cancellationToken);
+        var delivered = false;
         try
         {
             // In order per peer: a notification about a share never overtakes the share itself.
             foreach (var (id, nextAttemptAt) in messages)
             {
-                if (nextAttemptAt > now || !await DeliverAsync(id, cancellationToken))
+                var outcome = nextAttemptAt > now ? null : await DeliverAsync(id, cancellationToken);
+                delivered |= outcome == OutcomeKind.Delivered;
+                if (outcome is null or OutcomeKind.Transient)
                 {
                     break;
                 }
             }
+
+            return delivered;
         }
         finally
         {
@@ -140,8 +313,8 @@ internal sealed partial class OutboxWorker(
         }
     }
 
-    /// <summary>Claims and delivers one message; returns false when the peer's later messages should wait.</summary>
-    private async Task<bool> DeliverAsync(long id, CancellationToken cancellationToken)
+    /// <summary>Claims and delivers one message; null when another worker has it (the peer's later messages then wait).</summary>
+    private async Task<OutcomeKind?> DeliverAsync(long id, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
@@ -152,7 +325,7 @@ internal sealed partial class OutboxWorker(
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseUntil, lease), cancellationToken);
         if (claimed == 0)
         {
-            return false; // another worker has it
+            return null; // another worker has it
         }
 
         var message = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id, cancellationToken);
@@ -196,7 +369,7 @@ internal sealed partial class OutboxWorker(
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
-        return outcome.Kind != OutcomeKind.Transient;
+        return outcome.Kind;
     }
 
     private async Task FailAsync(OcmDb db, OutboxMessage message, string reason, CancellationToken cancellationToken)
@@ -224,6 +397,13 @@ internal sealed partial class OutboxWorker(
 
     private async Task<Outcome> SendAsync(OcmDb db, OutboxMessage message, CancellationToken cancellationToken)
     {
+        // Our own policy may have changed since the message was written: what it forbids now is never retried.
+        var trusted = trust.EvaluatePeer(message.Peer);
+        if (!trusted.Allowed)
+        {
+            return Outcome.Permanent(trusted.Reason!, null);
+        }
+
         DiscoveredServer peer;
         try
         {
@@ -231,7 +411,9 @@ internal sealed partial class OutboxWorker(
         }
         catch (OcmDiscoveryException ex)
         {
-            return Outcome.Transient(ex.Message, null);
+            // Blocked by our outbound policy: retrying cannot help until an operator changes it. Anything else about the
+            // peer (down, unknown name, a maintenance page) may be mended on its side: retried until the deadline.
+            return ex.Failure == DiscoveryFailure.Blocked ? Outcome.Permanent(ex.Reason, null) : Outcome.Transient(ex.Reason, null);
         }
 
         if (peer.Document.GetEndPointUri() is not { } endPoint)
@@ -293,11 +475,11 @@ internal sealed partial class OutboxWorker(
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Outcome.Transient($"{url.GetLeftPart(UriPartial.Path)} did not answer within {options.RequestTimeoutSeconds} s", null);
+            return Outcome.Transient($"the server {message.Peer} did not answer within {options.RequestTimeoutSeconds} s ({url.GetLeftPart(UriPartial.Path)})", null);
         }
         catch (HttpRequestException ex)
         {
-            return Outcome.Transient($"{url.GetLeftPart(UriPartial.Path)}: {ex.Message}", null);
+            return Outcome.Transient($"the server {message.Peer} cannot be reached right now ({url.GetLeftPart(UriPartial.Path)}: {ex.Message})", null);
         }
     }
 
@@ -368,5 +550,8 @@ internal sealed partial class OutboxWorker(
 
         [LoggerMessage(4, LogLevel.Error, "Outbox worker pass failed")]
         public static partial void WorkerError(ILogger logger, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Information, "{Peer} is reachable again: {Count} waiting deliveries are due now")]
+        public static partial void PeerReachable(ILogger logger, string peer, int count);
     }
 }

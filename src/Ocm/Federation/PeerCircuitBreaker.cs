@@ -5,17 +5,23 @@ namespace Ocm.Federation;
 /// <summary>
 /// Per-peer circuit breaker shared by everything that calls other servers: after a few consecutive failures a peer
 /// is skipped for a cool-down (doubling up to a cap) so one dead server never costs local users or other peers a
-/// timeout per request; one trial call is let through when the cool-down ends.
+/// timeout per request; one trial call is let through when the cool-down ends. Any success with a peer that had
+/// failures — a delivery, a fresh discovery, a request it signed, a probe — closes its circuit at once and is
+/// announced through <see cref="Recovered"/>, so what waits for that peer need not wait for its back-off.
+/// Peers are keyed by their normalised authority (<c>host[:port]</c> as discovery uses it).
 /// </summary>
 internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, double breakSeconds = 30, double maxBreakSeconds = 600)
 {
     private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Raised with the peer's authority when a success follows failures (outside any lock).</summary>
+    public event Action<string>? Recovered;
+
     /// <summary>True when calls to <paramref name="peer"/> should not be attempted now.</summary>
     public bool IsOpen(string peer, out DateTimeOffset retryAt)
     {
         retryAt = default;
-        if (!_circuits.TryGetValue(peer, out var circuit))
+        if (!_circuits.TryGetValue(Key(peer), out var circuit))
         {
             return false;
         }
@@ -34,20 +40,30 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
 
     public void OnSuccess(string peer)
     {
-        if (_circuits.TryGetValue(peer, out var circuit))
+        var key = Key(peer);
+        if (!_circuits.TryGetValue(key, out var circuit))
         {
-            lock (circuit)
-            {
-                circuit.ConsecutiveFailures = 0;
-                circuit.OpenUntil = null;
-                circuit.Breaks = 0;
-            }
+            return;
+        }
+
+        bool recovered;
+        lock (circuit)
+        {
+            recovered = circuit.ConsecutiveFailures > 0 || circuit.OpenUntil is not null;
+            circuit.ConsecutiveFailures = 0;
+            circuit.OpenUntil = null;
+            circuit.Breaks = 0;
+        }
+
+        if (recovered)
+        {
+            Recovered?.Invoke(key);
         }
     }
 
     public void OnFailure(string peer)
     {
-        var circuit = _circuits.GetOrAdd(peer, _ => new Circuit());
+        var circuit = _circuits.GetOrAdd(Key(peer), _ => new Circuit());
         lock (circuit)
         {
             circuit.ConsecutiveFailures++;
@@ -70,6 +86,10 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
                 return (c.Value.ConsecutiveFailures, c.Value.OpenUntil);
             }
         }, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>One spelling per peer: <c>Host:443</c>, <c>https://host/</c> and <c>host</c> share one circuit.</summary>
+    private static string Key(string peer) =>
+        Protocol.Discovery.Client.DiscoveryTarget.TryParse(peer, out var target, out _) ? target.Authority : peer;
 
     private sealed class Circuit
     {

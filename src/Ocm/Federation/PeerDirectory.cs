@@ -6,11 +6,13 @@ namespace Ocm.Federation;
 
 /// <summary>
 /// Discovery as the server uses it: the cached, SSRF-guarded discovery client, plus a record of every peer seen
-/// (dialect, version, capabilities, last success or failure) for operators.
+/// (dialect, version, capabilities, last success or failure) for operators. A fresh answer from a peer counts as
+/// contact for the <see cref="PeerCircuitBreaker"/>: a peer that was failing is reachable again.
 /// </summary>
 internal sealed partial class PeerDirectory(
     IOcmDiscoveryClient discovery,
     IServiceScopeFactory scopes,
+    PeerCircuitBreaker breaker,
     TimeProvider time,
     ILogger<PeerDirectory> logger)
 {
@@ -28,6 +30,7 @@ internal sealed partial class PeerDirectory(
             }
 
             _recorded[server.Authority] = server.FetchedAt;
+            breaker.OnSuccess(server.Authority);
             await RecordAsync(server.Authority, peer =>
             {
                 peer.Provider = server.Document.Provider;
@@ -49,6 +52,30 @@ internal sealed partial class PeerDirectory(
                 peer.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
             }, cancellationToken);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Asks <paramref name="authority"/> again, past the discovery cache (a failure is remembered for a while), within
+    /// <paramref name="timeout"/>: true when it answered as an OCM server. The half-open trial of a failing peer.
+    /// </summary>
+    public async Task<bool> ProbeAsync(string authority, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        discovery.Invalidate(authority);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await DiscoverAsync(authority, limit.Token);
+            return true;
+        }
+        catch (OcmDiscoveryException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // the fetch goes on detached and caches its outcome for the next caller
         }
     }
 

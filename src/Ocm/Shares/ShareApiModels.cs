@@ -27,6 +27,20 @@ internal sealed record UpdateShareRequest
 }
 
 /// <summary>An outgoing share as its owner sees it.</summary>
+/// <param name="Id">The share's id in this API.</param>
+/// <param name="Path">Where the shared file or folder is now in the owner's tree; null once it is gone.</param>
+/// <param name="Name">The name the recipient sees.</param>
+/// <param name="ResourceType"><c>file</c> or <c>folder</c>.</param>
+/// <param name="ShareWith">The recipient's address as normalised (host lower-cased, no scheme, no default port).</param>
+/// <param name="Permissions">Any of <c>read</c>, <c>write</c>, <c>share</c>.</param>
+/// <param name="Expiration">Expiry in seconds since the Unix epoch, if any.</param>
+/// <param name="State"><c>pending-delivery</c>, <c>delivered</c>, <c>accepted</c>, <c>declined</c> or <c>failed: reason</c>.</param>
+/// <param name="ProviderId">The id sent to the recipient's server.</param>
+/// <param name="RecipientDisplayName">The recipient's name as their server reported it.</param>
+/// <param name="Created">When the share was made.</param>
+/// <param name="LastError">While <c>pending-delivery</c>: why the last attempt to deliver it failed, in words.</param>
+/// <param name="NextAttemptAt">While <c>pending-delivery</c>: when it is tried next (sooner once the server answers again).</param>
+/// <param name="NormalizedFrom">Only in the answer to creating it: the address as typed, when it differs from <paramref name="ShareWith"/>.</param>
 internal sealed record ShareView(
     long Id,
     string? Path,
@@ -38,7 +52,10 @@ internal sealed record ShareView(
     string State,
     string ProviderId,
     string? RecipientDisplayName,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    string? LastError = null,
+    DateTimeOffset? NextAttemptAt = null,
+    string? NormalizedFrom = null);
 
 /// <summary>A share offered to the signed-in user by someone on another server.</summary>
 internal sealed record ReceivedShareView(

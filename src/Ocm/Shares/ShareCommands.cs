@@ -6,7 +6,7 @@ using Ocm.Hosting;
 namespace Ocm.Shares;
 
 /// <summary>
-/// <c>ocm share create|list|update|delete</c> and <c>ocm received list|accept|decline|leave</c>: the sharing API for
+/// <c>ocm share create|list|show|update|delete</c> and <c>ocm received list|accept|decline|leave</c>: the sharing API for
 /// scripts and operators, against a running server as a user.
 /// </summary>
 internal static class ShareCommands
@@ -53,6 +53,17 @@ internal static class ShareCommands
             return Print(await ServerConnection.SendAsync(client, HttpMethod.Get, "api/v1/shares", null, ct));
         });
         share.Subcommands.Add(list);
+
+        var show = new Command("show", "Show one outgoing share: its state and, while it waits for delivery, why and the next attempt.");
+        var showId = new Argument<long>("id");
+        show.Arguments.Add(showId);
+        var showConnection = ServerConnection.AddTo(show);
+        show.SetAction(async (parse, ct) =>
+        {
+            using var client = showConnection.CreateClient(parse);
+            return Print(await ServerConnection.SendAsync(client, HttpMethod.Get, $"api/v1/shares/{parse.GetValue(showId)}", null, ct));
+        });
+        share.Subcommands.Add(show);
 
         var update = new Command("update", "Change permissions or expiry of a share.");
         var updateId = new Argument<long>("id");

@@ -1,27 +1,18 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
-using Ocm.Delivery;
-using Ocm.Federation;
 using Ocm.Files;
-using Ocm.Hosting;
 using Ocm.Notifications;
-using Ocm.Protocol.Addressing;
-using Ocm.Protocol.Discovery;
-using Ocm.Protocol.Discovery.Client;
-using Ocm.Protocol.Json;
 using Ocm.Protocol.Shares;
 using Ocm.Protocol.Validation;
-using Ocm.Signatures;
 using Ocm.Tokens;
-using Ocm.Trust;
 using Ocm.Users;
 
 namespace Ocm.Shares;
 
 /// <summary>
-/// The owner's side of federated sharing, <c>/api/v1/shares</c>: create (discover the recipient's server, refuse what
-/// it cannot receive, write the payload in the dialect it understands into the outbox), list, change, revoke.
+/// The owner's side of federated sharing, <c>/api/v1/shares</c>: create and read through <see cref="OutgoingShares"/>
+/// (whose rules the web interface shares), change, revoke.
 /// </summary>
 internal static partial class ShareEndpoints
 {
@@ -33,6 +24,7 @@ internal static partial class ShareEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         shares.MapGet("", ListAsync).WithName("ListShares")
             .WithSummary("List your outgoing shares with their delivery state");
@@ -49,135 +41,18 @@ internal static partial class ShareEndpoints
         return app;
     }
 
-    internal static async Task<Results<Created<ShareView>, ProblemHttpResult>> CreateAsync(
-        CreateShareRequest body,
-        HttpContext context,
-        OcmDb db,
-        FileTree files,
-        PeerDirectory peers,
-        TrustPolicy trust,
-        SecurityOptions security,
-        SecretProtector secrets,
-        Outbox outbox,
-        OcmServerInfo server,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<ShareView>, ProblemHttpResult>> CreateAsync(
+        CreateShareRequest body, HttpContext context, OutgoingShares shares, CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
-        var now = time.GetUtcNow();
-        if (StoragePath.TryParse(body.Path, out var path) != PathError.None || path.IsRoot)
-        {
-            return Problem(400, "Invalid path", string.IsNullOrWhiteSpace(body.Path) ? "'path' is required." : $"'{body.Path}' is not a path of a file or folder you can share.");
-        }
-
-        if (!OcmAddress.TryParse(body.ShareWith, out var recipient, out var addressError))
-        {
-            return Problem(400, "Invalid recipient", $"'shareWith' must be an OCM address like bob@cloud.example.org: {addressError}.");
-        }
-
-        if (recipient.IsAt(server.Authority))
-        {
-            return Problem(400, "Recipient on this server", $"{recipient} is a user of this server; federated shares go to other servers.");
-        }
-
-        if (!TryParsePermissions(body.Permissions, out var permissions, out var permissionError))
-        {
-            return Problem(400, "Invalid permissions", permissionError);
-        }
-
-        DateTimeOffset? expiresAt = null;
-        if (body.Expiration is { } expiration)
-        {
-            if (!UnixTime.TryToDateTimeOffset(expiration, out var at) || at <= now)
-            {
-                return Problem(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000 (seconds since the Unix epoch).");
-            }
-
-            expiresAt = at;
-        }
-
-        var node = await files.FindAsync(user.Id, path, cancellationToken);
-        if (node is null)
-        {
-            return Problem(404, "Not found", $"There is no file or folder '{path}'.");
-        }
-
-        var trusted = trust.EvaluatePeer(recipient.Authority);
-        if (!trusted.Allowed)
-        {
-            return Problem(403, "Server not allowed", trusted.Reason!);
-        }
-
-        // Discovery first (§4.1), so what the recipient's server cannot take is refused now, in words. A server that
-        // does not answer right now does not stop the share: it is delivered, and phrased for the peer, once it is back.
-        SharePayload.Plan? plan = null;
-        try
-        {
-            var peer = await peers.DiscoverAsync(recipient.Authority, cancellationToken);
-            plan = SharePayload.Decide(peer, node.IsFolder, security);
-            if (plan.Value.Refusal is { } refusal)
-            {
-                return Problem(422, "Recipient's server cannot receive this", refusal + ".");
-            }
-        }
-        catch (OcmDiscoveryException)
-        {
-            // Transient or not, the outbox retries until the delivery deadline and reports the reason on the share.
-        }
-
-        var providerId = Guid.NewGuid().ToString("N");
-        var share = new OutgoingShare
-        {
-            OwnerUserId = user.Id,
-            FileId = node.Id,
-            Name = node.Name,
-            ResourceType = plan?.ResourceType ?? (node.IsFolder ? ResourceTypes.Folder : ResourceTypes.File),
-            ShareWith = recipient.ToString(),
-            RecipientHost = recipient.Authority,
-            ProviderId = providerId,
-            SecretHash = ShareSecrets.Hash(secrets.DeriveShareSecret(providerId)),
-            Permissions = permissions,
-            Expiration = expiresAt,
-            MustExchangeToken = plan?.MustExchangeToken ?? security.RequireTokenExchange,
-            State = OutgoingShareState.PendingDelivery,
-            Dialect = (plan?.Dialect ?? ShareDialect.RevaCompatible).ToString(),
-            Created = now,
-            Updated = now,
-        };
-
-        // The share and its delivery commit together: a crash in between loses nothing (the outbox retries).
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            db.Add(share);
-            await db.SaveChangesAsync(cancellationToken);
-            // The body is phrased at delivery time for the peer as it is then (ShareDeliveryListener.BuildBodyAsync).
-            outbox.Enqueue(recipient.Authority, "shares", ShareDeliveryListener.Kind, share.Id, []);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        return TypedResults.Created($"/api/v1/shares/{share.Id}", ToView(share, "/" + path.Value));
+        var created = await shares.CreateAsync(context.GetSignedInUser().Id, body, cancellationToken);
+        return created.Share is { } share ? TypedResults.Created($"/api/v1/shares/{share.Id}", share) : Problem(created.Problem!);
     }
 
-    private static async Task<Ok<List<ShareView>>> ListAsync(HttpContext context, OcmDb db, FileTree files, CancellationToken cancellationToken)
-    {
-        var user = context.GetSignedInUser();
-        var shares = await db.Set<OutgoingShare>().AsNoTracking().Where(s => s.OwnerUserId == user.Id).OrderBy(s => s.Id).ToListAsync(cancellationToken);
-        var views = new List<ShareView>(shares.Count);
-        foreach (var share in shares)
-        {
-            views.Add(ToView(share, await CurrentPathAsync(files, share, cancellationToken)));
-        }
+    private static async Task<Ok<List<ShareView>>> ListAsync(HttpContext context, OutgoingShares shares, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await shares.ListAsync(context.GetSignedInUser().Id, cancellationToken));
 
-        return TypedResults.Ok(views);
-    }
-
-    private static async Task<Results<Ok<ShareView>, ProblemHttpResult>> GetAsync(long id, HttpContext context, OcmDb db, FileTree files, CancellationToken cancellationToken)
-    {
-        var user = context.GetSignedInUser();
-        var share = await db.Set<OutgoingShare>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.OwnerUserId == user.Id, cancellationToken);
-        return share is null ? NotFound(id) : TypedResults.Ok(ToView(share, await CurrentPathAsync(files, share, cancellationToken)));
-    }
+    private static async Task<Results<Ok<ShareView>, ProblemHttpResult>> GetAsync(long id, HttpContext context, OutgoingShares shares, CancellationToken cancellationToken) =>
+        await shares.GetAsync(context.GetSignedInUser().Id, id, cancellationToken) is { } share ? TypedResults.Ok(share) : NotFound(id);
 
     internal static async Task<Results<Ok<ShareView>, ProblemHttpResult>> UpdateAsync(
         long id,
@@ -279,7 +154,7 @@ internal static partial class ShareEndpoints
     private static async Task<string?> CurrentPathAsync(FileTree files, OutgoingShare share, CancellationToken cancellationToken) =>
         (await files.FindByIdAsync(share.OwnerUserId, share.FileId, cancellationToken)) is { } node ? "/" + node.Path : null;
 
-    internal static ShareView ToView(OutgoingShare share, string? path) => new(
+    internal static ShareView ToView(OutgoingShare share, string? path, ShareDelivery? delivery = null) => new(
         share.Id,
         path is null ? null : path.StartsWith('/') ? path : "/" + path,
         share.Name,
@@ -290,7 +165,9 @@ internal static partial class ShareEndpoints
         StateText(share),
         share.ProviderId,
         share.RecipientDisplayName,
-        share.Created);
+        share.Created,
+        share.State == OutgoingShareState.PendingDelivery ? delivery?.LastError : null,
+        share.State == OutgoingShareState.PendingDelivery ? delivery?.NextAttemptAt : null);
 
     internal static string StateText(OutgoingShare share) => share.State switch
     {
@@ -305,4 +182,11 @@ internal static partial class ShareEndpoints
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    /// <summary>A refused share as an RFC 9457 problem; a 409 carries the existing share as <c>existingShare</c>.</summary>
+    private static ProblemHttpResult Problem(ShareProblem problem) => TypedResults.Problem(
+        statusCode: problem.Status,
+        title: problem.Title,
+        detail: problem.Detail,
+        extensions: problem.Existing is { } existing ? new Dictionary<string, object?> { ["existingShare"] = existing } : null);
 }

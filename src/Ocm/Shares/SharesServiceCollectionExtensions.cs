@@ -29,6 +29,7 @@ internal static class SharesServiceCollectionExtensions
         services.TryAddSingleton<ShareSecrets>();
         services.TryAddSingleton<SecretProtector>();
         services.TryAddScoped<Notifier>();
+        services.TryAddScoped<OutgoingShares>();
         services.AddSingleton<IOutboxListener, ShareDeliveryListener>();
         services.AddSingleton<INotificationHandler, ShareNotificationHandler>();
         services.AddSingleton<IDiscoveryContributor, SharesDiscoveryContributor>();

@@ -53,6 +53,7 @@ internal sealed partial class OcmRequestAuthentication(
     ISignatureReplayCache replay,
     SecurityOptions options,
     OcmServerInfo server,
+    PeerCircuitBreaker breaker,
     TimeProvider time,
     ILogger<OcmRequestAuthentication> logger) : IEndpointFilter
 {
@@ -91,6 +92,12 @@ internal sealed partial class OcmRequestAuthentication(
         }
 
         http.Features.Set(outcome.Request!);
+        if (outcome.Request!.SignerHost is { } signer)
+        {
+            // A request the peer provably sent is contact: if our deliveries to it were failing, they go out now.
+            breaker.OnSuccess(signer);
+        }
+
         return await next(context);
     }
 

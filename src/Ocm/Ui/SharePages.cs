@@ -2,23 +2,18 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
-using Ocm.Delivery;
-using Ocm.Federation;
 using Ocm.Files;
-using Ocm.Hosting;
 using Ocm.Notifications;
 using Ocm.Protocol.Shares;
 using Ocm.Shares;
-using Ocm.Signatures;
-using Ocm.Trust;
 
 namespace Ocm.Ui;
 
 /// <summary>
 /// The share dialog of a file or folder: share it with someone on another server (OCM address, permissions, expiry),
 /// see each share's delivery state, change or revoke it. Every rule (address, trust, discovery, what the peer can
-/// receive, the outbox) is <see cref="ShareEndpoints"/>' — the page only turns form fields into its requests and its
-/// problems into messages.
+/// receive, duplicates, the outbox) is <see cref="OutgoingShares"/>' or <see cref="ShareEndpoints"/>' — the page only
+/// turns form fields into their requests and their problems into messages.
 /// </summary>
 internal static class SharePages
 {
@@ -30,7 +25,7 @@ internal static class SharePages
         ui.MapPost("/shares/{id:long}/revoke", RevokeAsync);
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -49,6 +44,8 @@ internal static class SharePages
             .Where(s => s.OwnerUserId == user.Id && s.FileId == node.Id)
             .OrderBy(s => s.Id)
             .ToListAsync(cancellationToken);
+        var deliveries = await outgoing.PendingDeliveriesAsync(
+            shares.Where(s => s.State == OutgoingShareState.PendingDelivery).Select(s => s.Id).ToList(), cancellationToken);
 
         // Suggestions for the address field: people this user shared with before.
         var previous = await db.Set<OutgoingShare>().AsNoTracking()
@@ -82,7 +79,7 @@ internal static class SharePages
         var now = time.GetUtcNow();
         var list = shares.Count == 0
             ? Html.Raw("<p class=\"empty\" id=\"no-shares\">Not shared with anyone yet.</p>")
-            : Html.Of($"<ul class=\"cards\" id=\"shares\">{shares.Select(s => ShareCard(ui, s, path, tomorrow, now))}</ul>");
+            : Html.Of($"<ul class=\"cards\" id=\"shares\">{shares.Select(s => ShareCard(ui, s, deliveries.GetValueOrDefault(s.Id), path, tomorrow, now))}</ul>");
 
         var body = Html.Of($"""
             <nav class="breadcrumbs" aria-label="Back"><ol><li><a href="{ui.Urls.Folder(path.Parent)}">{(path.Parent.IsRoot ? "Files" : path.Parent.Name)}</a></li></ol></nav>
@@ -102,7 +99,7 @@ internal static class SharePages
         return ui.Page("Share " + node.Name, body, UiSection.Files);
     }
 
-    private static Html ShareCard(UiRequest ui, OutgoingShare share, StoragePath path, string tomorrow, DateTimeOffset now)
+    private static Html ShareCard(UiRequest ui, OutgoingShare share, ShareDelivery? delivery, StoragePath path, string tomorrow, DateTimeOffset now)
     {
         var state = ShareEndpoints.StateText(share);
         var stateClass = share.State switch
@@ -136,6 +133,7 @@ internal static class SharePages
             <li class="card share" data-share-id="{share.Id}" data-recipient="{share.ShareWith}">
             <p class="recipient">{who}</p>
             <p><span class="state {stateClass}" data-state="{state}">{state}</span> · {permissions}{expiry}</p>
+            {DeliveryNote(share, delivery)}
             <details>
             <summary>Change</summary>
             {ui.Form(ui.Urls.Action($"shares/{share.Id}"), change, "stack")}
@@ -147,18 +145,13 @@ internal static class SharePages
 
     private static Html Checked(bool value) => value ? Html.Raw(" checked") : Html.Empty;
 
-    private static async Task<IResult> CreateAsync(
-        HttpContext context,
-        OcmDb db,
-        FileTree files,
-        PeerDirectory peers,
-        TrustPolicy trust,
-        SecurityOptions security,
-        SecretProtector secrets,
-        Outbox outbox,
-        OcmServerInfo server,
-        TimeProvider time,
-        CancellationToken cancellationToken)
+    /// <summary>Why a share has not arrived yet, and when it is tried again.</summary>
+    private static Html DeliveryNote(OutgoingShare share, ShareDelivery? delivery) =>
+        share.State == OutgoingShareState.PendingDelivery && delivery?.LastError is { } error
+            ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error}. Next attempt {UiFormat.Time(delivery.NextAttemptAt)} (sooner once their server answers).</p>")
+            : Html.Empty;
+
+    private static async Task<IResult> CreateAsync(HttpContext context, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -179,13 +172,28 @@ internal static class SharePages
             Permissions = Permissions(form),
             Expiration = expiration,
         };
-        var result = await ShareEndpoints.CreateAsync(request, context, db, files, peers, trust, security, secrets, outbox, server, time, cancellationToken);
-        return result.Result switch
+        var created = await outgoing.CreateAsync(ui.User.Id, request, cancellationToken);
+        return ui.Redirect(ui.Urls.Share(path), created.Share is null ? FlashKind.Error : FlashKind.Success, CreatedText(created));
+    }
+
+    /// <summary>What the owner is told after the share form: the normalised address (and what was typed), or why not.</summary>
+    private static string CreatedText(ShareCreation created)
+    {
+        if (created.Problem is { Existing: { } existing })
         {
-            Created<ShareView> created => ui.Redirect(ui.Urls.Share(path), FlashKind.Success, $"Shared with {created.Value!.ShareWith}; delivering to their server."),
-            ProblemHttpResult problem => ui.Redirect(ui.Urls.Share(path), FlashKind.Error, ProblemText(problem)),
-            _ => throw new InvalidOperationException("Unexpected result from creating a share."),
-        };
+            return $"Already shared with {existing.ShareWith}: change that share below instead of sharing again.";
+        }
+
+        if (created.Problem is { } problem)
+        {
+            return problem.Detail;
+        }
+
+        var share = created.Share!;
+        var typed = share.NormalizedFrom is { } from ? $" (you typed “{from}”)" : "";
+        return share.LastError is null
+            ? $"Shared with {share.ShareWith}{typed}; delivering to their server."
+            : $"Shared with {share.ShareWith}{typed}, but their server cannot be reached right now: it is tried again automatically.";
     }
 
     private static async Task<IResult> UpdateAsync(

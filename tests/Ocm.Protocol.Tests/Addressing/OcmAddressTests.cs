@@ -35,6 +35,14 @@ public sealed class OcmAddressTests
         { "ZWluc3RlaW4=@ocis.example", "ZWluc3RlaW4=", "ocis.example", null, "ZWluc3RlaW4=@ocis.example" },
         { "bob smith@host.example", "bob smith", "host.example", null, "bob smith@host.example" },
         { "a+b_c-d.e@sub-1.host_x.example", "a+b_c-d.e", "sub-1.host_x.example", null, "a+b_c-d.e@sub-1.host_x.example" },
+
+        // Default ports: https (what an address without a scheme means) on 443, http on 80 (RFC 9110 §4.2).
+        { "bob@host.example:443", "bob", "host.example", null, "bob@host.example" },
+        { " Bob@HTTPS://Host.Example:443/ ", "Bob", "host.example", null, "Bob@host.example" },
+        { "bob@http://host.example:80", "bob", "host.example", null, "bob@host.example" },
+        { "bob@host.example:80", "bob", "host.example", 80, "bob@host.example:80" },
+        { "bob@https://host.example:80", "bob", "host.example", 80, "bob@host.example:80" },
+        { "carol@[2001:db8::7]:443", "carol", "2001:db8::7", null, "carol@[2001:db8::7]" },
     };
 
     [Theory]
@@ -83,6 +91,12 @@ public sealed class OcmAddressTests
         { "bad@ho$t.example", "not a valid host" },
         { "ctl\u0001@host.example", "control" },
         { "bad@" + new string('a', 64) + ".example", "not a valid host" },
+        { "bob@@host.example", "two '@' in a row" },
+        { "bob@@", "two '@' in a row" },
+        { "a@@b@host.example", "two '@' in a row" },
+        { "@bob@host.example", "must not begin with '@'" },
+        { "bob @host.example", "space next to the '@'" },
+        { "bob@ host.example", "space next to the '@'" },
     };
 
     [Theory]
@@ -133,7 +147,21 @@ public sealed class OcmAddressTests
     [Fact]
     public void Equals_DifferentPort_AreNotEqual()
     {
-        Assert.NotEqual(OcmAddress.Parse("bob@host.example"), OcmAddress.Parse("bob@host.example:443"));
+        Assert.NotEqual(OcmAddress.Parse("bob@host.example"), OcmAddress.Parse("bob@host.example:8443"));
+    }
+
+    [Theory]
+    [InlineData("bob@host.example:443")]
+    [InlineData("bob@https://host.example:443/")]
+    [InlineData("bob@http://HOST.example:80/")]
+    [InlineData("  bob@Host.Example.  ")]
+    public void Equals_SpelledWithDefaultPortSchemeCaseOrSpaces_IsTheSameAddress(string input)
+    {
+        var address = OcmAddress.Parse(input);
+
+        Assert.Equal(OcmAddress.Parse("bob@host.example"), address);
+        Assert.Equal("bob@host.example", address.ToString());
+        Assert.Equal("host.example", address.Authority);
     }
 
     [Fact]
@@ -174,7 +202,9 @@ public sealed class OcmAddressTests
     [Theory]
     [InlineData("https://Recv.Example.com/", "recv.example.com")]
     [InlineData("recv.example.com:8443", "recv.example.com:8443")]
-    [InlineData(" http://recv.example.com:80 ", "recv.example.com:80")]
+    [InlineData(" http://recv.example.com:80 ", "recv.example.com")]
+    [InlineData("recv.example.com:443", "recv.example.com")]
+    [InlineData("http://recv.example.com:8080", "recv.example.com:8080")]
     public void TryNormalizeAuthority_UrlOrFqdn_StripsSchemeKeepsPort(string input, string expected)
     {
         Assert.True(OcmAddress.TryNormalizeAuthority(input, out var authority, out _));

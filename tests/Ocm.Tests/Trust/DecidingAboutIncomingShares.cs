@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Ocm.Contacts;
 using Ocm.Delivery;
+using Ocm.Federation;
 using Ocm.Protocol.Addressing;
 using Ocm.Tests.Infrastructure;
 using Ocm.Trust;
@@ -110,7 +111,7 @@ public sealed class DecidingAboutIncomingShares
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var signal = new OutboxSignal();
-        var contacts = new ContactBook(db, new Outbox(db, time, new OutboxOptions(), signal), time, NullLogger<ContactBook>.Instance);
+        var contacts = new ContactBook(db, new Outbox(db, time, new OutboxOptions(), signal, new PeerCircuitBreaker(time)), time, NullLogger<ContactBook>.Instance);
         await contacts.UpsertAsync(recipient.Id, Friend, "Friend", null, ContactSource.Invite, default);
         await contacts.UpsertAsync(recipient.Id, Acquaintance, "Acquaintance", null, ContactSource.Share, default);
         await contacts.UpsertAsync(recipient.Id, Typed, "Typed", null, ContactSource.Manual, default);

@@ -97,7 +97,7 @@ public sealed partial class OcmDiscoveryClient(
                     return outcome.Server;
                 }
 
-                attempts.Add(new DiscoveryAttempt(url, outcome.Failure!));
+                attempts.Add(new DiscoveryAttempt(url, outcome.Failure!) { Failure = outcome.Kind });
                 if (outcome.HostUnreachable)
                 {
                     // The same host will not answer on another path over this scheme.
@@ -142,7 +142,14 @@ public sealed partial class OcmDiscoveryClient(
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return FetchOutcome.Fail($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
+                var status = (int)response.StatusCode;
+                var kind = status switch
+                {
+                    408 or 429 or >= 500 => DiscoveryFailure.ServerError,
+                    401 or 403 => DiscoveryFailure.Refused,
+                    _ => DiscoveryFailure.NotOcm,
+                };
+                return FetchOutcome.Fail($"HTTP {status} {response.ReasonPhrase}".TrimEnd(), kind);
             }
 
             var body = await BoundedContent.ReadAsBytesAsync(response.Content, options.MaxResponseBytes, timeout.Token);
@@ -171,25 +178,25 @@ public sealed partial class OcmDiscoveryClient(
         }
         catch (OcmFormatException ex)
         {
-            return FetchOutcome.Fail("not a discovery document: " + ex.Message);
+            return FetchOutcome.Fail("not a discovery document: " + ex.Message, DiscoveryFailure.NotOcm);
         }
         catch (ResponseTooLargeException ex)
         {
-            return FetchOutcome.Fail($"response larger than {ex.Limit} bytes");
+            return FetchOutcome.Fail($"response larger than {ex.Limit} bytes", DiscoveryFailure.NotOcm);
         }
         catch (OutboundRequestBlockedException ex)
         {
-            return FetchOutcome.Unreachable("blocked: " + ex.Message);
+            return FetchOutcome.Unreachable("blocked: " + ex.Message, DiscoveryFailure.Blocked);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return FetchOutcome.Unreachable($"no answer within {options.AttemptTimeout.TotalSeconds:0.#} s");
+            return FetchOutcome.Unreachable($"no answer within {options.AttemptTimeout.TotalSeconds:0.#} s", DiscoveryFailure.Timeout);
         }
         catch (HttpRequestException ex)
         {
             var reachable = ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded;
             var outcome = "connection failed: " + (ex.InnerException?.Message ?? ex.Message);
-            return reachable ? FetchOutcome.Fail(outcome) : FetchOutcome.Unreachable(outcome);
+            return reachable ? FetchOutcome.Fail(outcome, DiscoveryFailure.NotOcm) : FetchOutcome.Unreachable(outcome, Classify(ex));
         }
     }
 
@@ -203,13 +210,38 @@ public sealed partial class OcmDiscoveryClient(
         public DateTimeOffset? ExpiresAt { get; set; }
     }
 
-    private sealed record FetchOutcome(DiscoveredServer? Server, string? Failure, bool HostUnreachable)
+    /// <summary>
+    /// Why a request got no HTTP answer. The guarded handler resolves names itself and the connection pool wraps what
+    /// it throws, so the cause is looked for down the chain of inner exceptions.
+    /// </summary>
+    internal static DiscoveryFailure Classify(HttpRequestException exception)
     {
-        public static FetchOutcome Success(DiscoveredServer server) => new(server, null, false);
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case OutboundRequestBlockedException:
+                    return DiscoveryFailure.Blocked;
+                case System.Security.Authentication.AuthenticationException:
+                    return DiscoveryFailure.Tls;
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData }:
+                    // NXDOMAIN or no address for the name; a DNS server that does not answer is TryAgain (transient).
+                    return DiscoveryFailure.UnknownHost;
+                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }:
+                    return DiscoveryFailure.Tls;
+            }
+        }
 
-        public static FetchOutcome Fail(string reason) => new(null, reason, false);
+        return DiscoveryFailure.Unreachable;
+    }
 
-        public static FetchOutcome Unreachable(string reason) => new(null, reason, true);
+    private sealed record FetchOutcome(DiscoveredServer? Server, string? Failure, bool HostUnreachable, DiscoveryFailure Kind)
+    {
+        public static FetchOutcome Success(DiscoveredServer server) => new(server, null, false, default);
+
+        public static FetchOutcome Fail(string reason, DiscoveryFailure kind) => new(null, reason, false, kind);
+
+        public static FetchOutcome Unreachable(string reason, DiscoveryFailure kind) => new(null, reason, true, kind);
     }
 
     private static partial class Log

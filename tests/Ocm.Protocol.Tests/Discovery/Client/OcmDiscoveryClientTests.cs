@@ -152,6 +152,9 @@ public sealed class OcmDiscoveryClientTests
 
         Assert.Contains("blocked", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, peer.RequestCount);
+        Assert.Equal(DiscoveryFailure.Blocked, error.Failure);
+        Assert.False(error.IsTransient);
+        Assert.Contains("policy does not allow", error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,6 +168,66 @@ public sealed class OcmDiscoveryClientTests
         Assert.Contains("/.well-known/ocm", error.Message, StringComparison.Ordinal);
         Assert.Contains("/ocm-provider/", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, error.Attempts.Count(a => a.Url.Scheme == "http"));
+        Assert.Equal(DiscoveryFailure.NotOcm, error.Failure);
+        Assert.False(error.IsTransient);
+        Assert.Contains("does not speak OCM", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_NameThatDoesNotResolve_IsAnUnknownHostNotWorthRetrying()
+    {
+        // RFC 6761 §6.4: names under .invalid never resolve.
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("bob@nonexistent.invalid", CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.UnknownHost, error.Failure);
+        Assert.False(error.IsTransient);
+        Assert.Contains("no server named 'nonexistent.invalid'", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_NothingListening_IsUnreachableAndWorthRetrying()
+    {
+        var port = FreePort();
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync($"{Address}:{port}", CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.Unreachable, error.Failure);
+        Assert.True(error.IsTransient);
+        Assert.Contains("cannot be reached right now", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_ServerAnswering503_IsATemporaryServerError()
+    {
+        await using var peer = await LoopbackHttpServer.StartAsync(Address, c =>
+        {
+            c.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        });
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync(peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.ServerError, error.Failure);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Discover_HttpsToAPlainHttpPort_IsATlsFailure()
+    {
+        await using var peer = await LoopbackHttpServer.ServingAsync(Address, Strict14, "/.well-known/ocm");
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("https://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.Tls, error.Failure);
+        Assert.False(error.IsTransient);
+        Assert.Contains("no secure (https) connection", error.Reason, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(Address), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]
@@ -188,6 +251,8 @@ public sealed class OcmDiscoveryClientTests
         var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => client.DiscoverAsync(peer.Authority, CancellationToken.None));
 
         Assert.Contains("no answer within", error.Message, StringComparison.Ordinal);
+        Assert.Equal(DiscoveryFailure.Timeout, error.Failure);
+        Assert.True(error.IsTransient);
         // An unresponsive host is not asked again on the other paths of the same scheme.
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
         Assert.Equal(1, peer.RequestCount);
