@@ -18,7 +18,8 @@ namespace Ocm.SyncClients;
 /// each by its byte offset;</item>
 /// <item><c>MOVE …/{transferId}/.file</c> with <c>Destination: /remote.php/dav/files/{user}/path</c> assembles the
 /// chunks, in order, by streaming them through the same write path as a PUT (<c>OC-Checksum</c> verified,
-/// <c>X-OC-Mtime</c> honoured, the <c>If</c>/<c>If-Match</c> conditions checked on the destination, atomically);</item>
+/// <c>X-OC-Mtime</c> honoured, the preconditions checked on the destination by <see cref="WritePreconditions"/>, as for
+/// a PUT, atomically);</item>
 /// <item><c>DELETE …/{transferId}</c> abandons it; <see cref="ChunkSweep"/> removes uploads nobody finished.</item>
 /// </list>
 /// The new content becomes visible only when complete: a crash during assembly leaves the destination as it was.
@@ -26,7 +27,7 @@ namespace Ocm.SyncClients;
 internal sealed partial class ChunkedUploadHandler(
     ChunkStore chunks,
     FileTree files,
-    FileLocks locks,
+    WritePreconditions preconditions,
     StorageIdentity identity,
     OcmDb db,
     WebDavOptions davOptions,
@@ -36,6 +37,7 @@ internal sealed partial class ChunkedUploadHandler(
     private const string AllowedMethods = "OPTIONS, MKCOL, PUT, PROPFIND, MOVE, DELETE";
     private const string Sabre = "http://sabredav.org/ns";
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private const string LockedMessage = "The destination is locked: submit the lock's token in the If header (RFC 4918 §10.4).";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -372,15 +374,23 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        var conditions = await CheckConditionsAsync(request, destination, existing);
-        if (conditions != StatusCodes.Status200OK)
+        var conditions = WriteConditions.Read(http.Request.Headers);
+        var check = await preconditions.CheckAsync(
+            new WriteCheck(
+                request.User.Id,
+                request.User.Id,
+                conditions,
+                // The conditions clients put on the final MOVE (ownCloud and Nextcloud send <destination> (["etag"]) in
+                // If, some If-Match) are about the destination: the request URI, the virtual .file, has no ETag or locks.
+                Target: existing,
+                RequestPath: null,
+                ResolveTag: tag => DavLocations.TryResolve(tag, request.User, out var tagged) == LocationError.None
+                    && string.Equals(tagged.UserName, request.User.Name, StringComparison.OrdinalIgnoreCase) ? tagged.Path : null,
+                [new LockScope(destination.Path, IncludeBelow: false, MembershipChange: existing is null)]),
+            request.Aborted);
+        if (!check.Holds)
         {
-            await ErrorAsync(http, conditions, conditions switch
-            {
-                StatusCodes.Status423Locked => "The destination is locked.",
-                StatusCodes.Status400BadRequest => "Malformed If header.",
-                _ => "A precondition failed: the file changed on the server.",
-            });
+            await ErrorAsync(http, check.HttpStatus, check.Status == PreconditionStatus.Locked ? LockedMessage : check.Message!);
             return;
         }
 
@@ -478,62 +488,6 @@ internal sealed partial class ChunkedUploadHandler(
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// The conditions clients put on the final MOVE, applied to the destination: the <c>If</c> header (ownCloud and
-    /// Nextcloud send <c>&lt;destination&gt; (["etag"])</c>), <c>If-Match</c> and <c>If-None-Match</c>; and write locks
-    /// on the destination whose token was not submitted. 200 when the move may go ahead, else 400 (malformed <c>If</c>), 412 or 423.
-    /// </summary>
-    private async Task<int> CheckConditionsAsync(UploadRequest request, DavLocation destination, FileNode? existing)
-    {
-        var current = existing?.QuotedETag;
-        var headers = request.Http.Request.GetTypedHeaders();
-        if (headers.IfMatch.Count > 0 && (current is null || !headers.IfMatch.Any(t =>
-                t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || t.Tag.ToString() == current)))
-        {
-            return StatusCodes.Status412PreconditionFailed;
-        }
-
-        if (headers.IfNoneMatch.Count > 0 && current is not null && headers.IfNoneMatch.Any(t =>
-                t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || t.Tag.ToString() == current))
-        {
-            return StatusCodes.Status412PreconditionFailed;
-        }
-
-        var destinationLocks = (await locks.LineageAsync(request.User.Id, destination.Path, includeBelow: false, request.Aborted))
-            .Where(l => l.Covers(destination.Path))
-            .ToList();
-        var rawIf = request.Http.Request.Headers["If"].ToString();
-        IfHeader? ifHeader = null;
-        if (rawIf.Length > 0)
-        {
-            if (!IfHeader.TryParse(rawIf, out ifHeader))
-            {
-                return StatusCodes.Status400BadRequest;
-            }
-
-            var destinationState = new ResourceState(current, destinationLocks.Select(l => l.Token).ToHashSet(StringComparer.Ordinal));
-            var states = new Dictionary<string, ResourceState>(StringComparer.Ordinal);
-            foreach (var tag in ifHeader!.ResourceTags)
-            {
-                states[tag] = DavLocations.TryResolve(tag, request.User, out var location) == LocationError.None && location.Path == destination.Path
-                    && string.Equals(location.UserName, request.User.Name, StringComparison.OrdinalIgnoreCase)
-                        ? destinationState
-                        : ResourceState.Unknown;
-            }
-
-            // An untagged list is about the request URI, the virtual .file: it has no ETag and no locks.
-            if (!ifHeader.Evaluate(tag => tag is null ? ResourceState.Unknown : states[tag]))
-            {
-                return StatusCodes.Status412PreconditionFailed;
-            }
-        }
-
-        var submitted = ifHeader?.SubmittedTokens.ToHashSet(StringComparer.Ordinal) ?? [];
-        return destinationLocks.Any(l => !(submitted.Contains(l.Token) && l.PrincipalId == request.User.Id))
-            ? StatusCodes.Status423Locked
-            : StatusCodes.Status200OK;
     }
 
     /// <summary>Bytes the user may still store: the quota less what files and other chunks use; unlimited without a quota.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Ocm.Data;
 using Ocm.Files;
 using Ocm.Shares;
+using Ocm.WebDav;
 
 namespace Ocm.Ui;
 
@@ -344,7 +345,7 @@ internal static partial class FilesPages
         return ui.Page("Delete " + node.Name, body, UiSection.Files);
     }
 
-    private static async Task<IResult> CreateFolderAsync(HttpContext context, FileTree files, FileLocks locks, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateFolderAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -360,9 +361,9 @@ internal static partial class FilesPages
             return ui.Redirect(ui.Urls.Folder(parent), FlashKind.Error, NameProblem(name));
         }
 
-        if (await LockedAsync(locks, user.Id, path.Parent, includeBelow: false, cancellationToken))
+        if (await LockedAsync(preconditions, user.Id, null, [new LockScope(path, IncludeBelow: false, MembershipChange: true)], cancellationToken) is { } locked)
         {
-            return ui.Redirect(ui.Urls.Folder(parent), FlashKind.Error, "This folder is locked by a sync client or editor; try again later.");
+            return ui.Redirect(ui.Urls.Folder(parent), FlashKind.Error, locked);
         }
 
         var result = await files.CreateFolderAsync(user.Id, path, cancellationToken);
@@ -374,7 +375,7 @@ internal static partial class FilesPages
         };
     }
 
-    private static async Task<IResult> RenameAsync(HttpContext context, FileTree files, FileLocks locks, CancellationToken cancellationToken)
+    private static async Task<IResult> RenameAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -394,10 +395,10 @@ internal static partial class FilesPages
             return UiRequest.Redirect(ui.Urls.Folder(source.Parent));
         }
 
-        return await TransferAsync(ui, files, locks, source, target, $"Renamed to “{name}”.", ui.Urls.Folder(source.Parent), cancellationToken);
+        return await TransferAsync(ui, files, preconditions, source, target, $"Renamed to “{name}”.", ui.Urls.Folder(source.Parent), cancellationToken);
     }
 
-    private static async Task<IResult> MoveAsync(HttpContext context, FileTree files, FileLocks locks, CancellationToken cancellationToken)
+    private static async Task<IResult> MoveAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -428,17 +429,17 @@ internal static partial class FilesPages
             return UiRequest.Redirect(ui.Urls.Folder(source.Parent));
         }
 
-        return await TransferAsync(ui, files, locks, source, target, $"Moved to {UiUrls.Display(destination)}.", ui.Urls.Folder(destination), cancellationToken);
+        return await TransferAsync(ui, files, preconditions, source, target, $"Moved to {UiUrls.Display(destination)}.", ui.Urls.Folder(destination), cancellationToken);
     }
 
     private static async Task<IResult> TransferAsync(
-        UiRequest ui, FileTree files, FileLocks locks, StoragePath source, StoragePath target, string done, string doneUrl, CancellationToken cancellationToken)
+        UiRequest ui, FileTree files, WritePreconditions preconditions, StoragePath source, StoragePath target, string done, string doneUrl, CancellationToken cancellationToken)
     {
         var user = ui.User;
-        if (await LockedAsync(locks, user.Id, source, includeBelow: true, cancellationToken)
-            || await LockedAsync(locks, user.Id, target, includeBelow: false, cancellationToken))
+        LockScope[] scopes = [new(source, IncludeBelow: true, MembershipChange: true), new(target, IncludeBelow: true, MembershipChange: true)];
+        if (await LockedAsync(preconditions, user.Id, null, scopes, cancellationToken) is { } locked)
         {
-            return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, "This is locked by a sync client or editor; try again later.");
+            return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, locked);
         }
 
         var result = await files.MoveAsync(user.Id, source, target, overwrite: false, cancellationToken);
@@ -452,7 +453,7 @@ internal static partial class FilesPages
         };
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, FileTree files, FileLocks locks, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -462,9 +463,9 @@ internal static partial class FilesPages
             return UiRequest.Redirect(ui.Urls.Home);
         }
 
-        if (await LockedAsync(locks, user.Id, path, includeBelow: true, cancellationToken))
+        if (await LockedAsync(preconditions, user.Id, null, [new LockScope(path, IncludeBelow: true, MembershipChange: true)], cancellationToken) is { } locked)
         {
-            return ui.Redirect(ui.Urls.Item(path), FlashKind.Error, "This is locked by a sync client or editor; try again later.");
+            return ui.Redirect(ui.Urls.Item(path), FlashKind.Error, locked);
         }
 
         return await files.DeleteAsync(user.Id, path, cancellationToken)
@@ -472,9 +473,24 @@ internal static partial class FilesPages
             : ui.Redirect(ui.Urls.Folder(path.Parent), FlashKind.Error, $"{UiUrls.Display(path)} no longer exists.");
     }
 
-    /// <summary>A WebDAV lock (RFC 4918 §7) on the path, or with <paramref name="includeBelow"/> on anything below it.</summary>
-    internal static async Task<bool> LockedAsync(FileLocks locks, long ownerId, StoragePath path, bool includeBelow, CancellationToken cancellationToken) =>
-        (await locks.FindAsync(ownerId, path, includeBelow, cancellationToken)).Count > 0;
+    /// <summary>
+    /// Whether a change from the web interface may go ahead, decided by <see cref="WritePreconditions"/> as for WebDAV: the
+    /// web interface submits no lock tokens, so a WebDAV lock (RFC 4918 §7) on what the change touches refuses it, as it
+    /// refuses a WebDAV client without the token. A message naming what is locked; null when nothing is in the way.
+    /// </summary>
+    internal static async Task<string?> LockedAsync(
+        WritePreconditions preconditions, long ownerId, FileNode? target, IReadOnlyList<LockScope> scopes, CancellationToken cancellationToken)
+    {
+        var result = await preconditions.CheckAsync(WriteCheck.WithoutConditions(ownerId, target, [.. scopes]), cancellationToken);
+        if (result.Holds)
+        {
+            return null;
+        }
+
+        var root = result.Locks.Count > 0 ? result.Locks[0].StoragePath : scopes[0].Path;
+        var what = root.IsRoot ? "Your home folder" : $"“{UiUrls.Display(root)}”";
+        return $"{what} is locked by a WebDAV client (a sync client or an editor): it cannot be changed here until that client unlocks it or the lock expires.";
+    }
 
     internal static string NameProblem(string name) => StoragePath.CheckName(name) switch
     {

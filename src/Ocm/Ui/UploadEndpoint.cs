@@ -20,7 +20,7 @@ internal static partial class UploadEndpoint
     public static void Map(RouteGroupBuilder ui) => ui.MapPost("/upload", UploadAsync);
 
     private static async Task<IResult> UploadAsync(
-        HttpContext context, string? dir, string? overwrite, FileTree files, FileLocks locks, WebDavOptions webDav, IAntiforgery antiforgery,
+        HttpContext context, string? dir, string? overwrite, FileTree files, WritePreconditions preconditions, WebDavOptions webDav, IAntiforgery antiforgery,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
@@ -94,7 +94,7 @@ internal static partial class UploadEndpoint
                 continue; // the form was sent without choosing a file
             }
 
-            var outcome = await WriteAsync(files, locks, webDav, user, folderPath, name, section, replace, cancellationToken);
+            var outcome = await WriteAsync(files, preconditions, webDav, user, folderPath, name, section, replace, cancellationToken);
             if (outcome.Uploaded is { } file)
             {
                 uploaded.Add(file);
@@ -133,7 +133,7 @@ internal static partial class UploadEndpoint
     }
 
     private static async Task<WriteOutcome> WriteAsync(
-        FileTree files, FileLocks locks, WebDavOptions webDav, SignedInUser user, StoragePath folder, string name, MultipartSection section, bool replace, CancellationToken cancellationToken)
+        FileTree files, WritePreconditions preconditions, WebDavOptions webDav, SignedInUser user, StoragePath folder, string name, MultipartSection section, bool replace, CancellationToken cancellationToken)
     {
         if (folder.Append(name) is not StoragePath path)
         {
@@ -154,10 +154,12 @@ internal static partial class UploadEndpoint
             return WriteOutcome.Failed(StatusCodes.Status409Conflict, $"“{name}” already exists here; choose to replace it.");
         }
 
-        if (await FilesPages.LockedAsync(locks, user.Id, path, includeBelow: false, cancellationToken))
+        // The same checks as a PUT from a WebDAV client that holds no lock token.
+        var scope = new LockScope(path, IncludeBelow: false, MembershipChange: existing is null);
+        if (await FilesPages.LockedAsync(preconditions, user.Id, existing, [scope], cancellationToken) is { } locked)
         {
             await DrainAsync(section, cancellationToken);
-            return WriteOutcome.Failed(StatusCodes.Status423Locked, $"“{name}” is locked by a sync client or editor.");
+            return WriteOutcome.Failed(StatusCodes.Status423Locked, locked);
         }
 
         var result = await files.WriteAsync(

@@ -20,6 +20,9 @@ internal sealed class IfHeader
     public IEnumerable<string> SubmittedTokens =>
         Lists.SelectMany(l => l.Conditions).Where(c => !c.Not && c.StateToken is not null).Select(c => c.StateToken!).Distinct(StringComparer.Ordinal);
 
+    /// <summary>Whether a condition is about an entity tag, i.e. about the resource's current version.</summary>
+    public bool HasEntityTags => Lists.Any(l => l.Conditions.Any(c => c.ETag is not null));
+
     /// <summary>The resource tags, for looking their state up before <see cref="Evaluate"/>.</summary>
     public IEnumerable<string> ResourceTags => Lists.Where(l => l.ResourceTag is not null).Select(l => l.ResourceTag!).Distinct(StringComparer.Ordinal);
 
@@ -190,16 +193,16 @@ internal sealed record IfList(string? ResourceTag, IReadOnlyList<IfCondition> Co
 
 internal sealed record IfCondition(bool Not, string? StateToken, string? ETag)
 {
+    /// <summary>
+    /// A state token matches a lock covering the resource; an entity tag matches the resource's by weak comparison (RFC
+    /// 4918 §10.4.4 allows either; our tags are strong, and clients sometimes mark the one they send weak). What is not
+    /// an entity tag (unquoted) matches nothing.
+    /// </summary>
     public bool Matches(ResourceState state) =>
         StateToken is not null
             ? state.LockTokens.Contains(StateToken)
-            : state.ETag is not null && EntityTagsEqual(state.ETag, ETag!);
-
-    /// <summary>Compares opaque tags; a weak prefix is ignored (our tags are strong, clients sometimes add it).</summary>
-    private static bool EntityTagsEqual(string a, string b) =>
-        string.Equals(StripWeak(a), StripWeak(b), StringComparison.Ordinal);
-
-    private static string StripWeak(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+            : state.ETag is not null && EntityTag.TryParse(state.ETag, out var current) && EntityTag.TryParse(ETag, out var wanted)
+                && current.WeakEquals(wanted);
 }
 
 /// <summary>What an <c>If</c> condition is matched against: the resource's quoted ETag (null when it does not exist) and the tokens of the locks covering it.</summary>

@@ -83,16 +83,10 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(request, source))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
         LockScope[] scopes = move
             ? [new LockScope(dav.Path, IncludeBelow: true, MembershipChange: true), new LockScope(target, IncludeBelow: true, MembershipChange: true)]
             : [new LockScope(target, IncludeBelow: true, MembershipChange: true)];
-        if (!await AuthorizeWriteAsync(dav, scopes))
+        if (!await PreconditionsHoldAsync(dav, source, scopes))
         {
             return;
         }

@@ -28,13 +28,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(dav.Http.Request, node))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
-        if (!await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: node.IsFolder, MembershipChange: true)))
+        if (!await PreconditionsHoldAsync(dav, node, new LockScope(dav.Path, IncludeBelow: node.IsFolder, MembershipChange: true)))
         {
             return;
         }
@@ -72,13 +66,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(dav.Http.Request, null))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
-        if (!await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: true)))
+        if (!await PreconditionsHoldAsync(dav, null, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: true)))
         {
             return;
         }

@@ -58,14 +58,12 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(dav.Http.Request, node))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
-        // Creating the empty file adds a member to the parent, which its locks protect.
-        if (!exists && !await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: true)))
+        // Creating the empty file adds a member to the parent, which its locks protect; on an existing resource, conflicts
+        // with other locks are the lock table's to find (AcquireAsync), in the same transaction that takes the lock.
+        var allowed = exists
+            ? await AnswerRefusalAsync(dav, WritePreconditions.CheckConditionalHeaders(dav.Conditions, node))
+            : await PreconditionsHoldAsync(dav, null, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: true));
+        if (!allowed)
         {
             return;
         }

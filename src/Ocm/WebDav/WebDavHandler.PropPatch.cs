@@ -37,13 +37,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(dav.Http.Request, node))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
-        if (!await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: false)))
+        if (!await PreconditionsHoldAsync(dav, node, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: false)))
         {
             return;
         }

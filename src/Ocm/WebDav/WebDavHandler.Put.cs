@@ -40,13 +40,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (!HttpPreconditionsHold(request, existing))
-        {
-            await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, PreconditionFailedMessage);
-            return;
-        }
-
-        if (!await AuthorizeWriteAsync(dav, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: existing is null)))
+        if (!await PreconditionsHoldAsync(dav, existing, new LockScope(dav.Path, IncludeBelow: false, MembershipChange: existing is null)))
         {
             return;
         }
@@ -57,10 +51,6 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        var typed = request.GetTypedHeaders();
-        var ifMatch = typed.IfMatch.Count == 1 && !typed.IfMatch[0].Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)
-            ? typed.IfMatch[0].Tag.ToString().Trim('"')
-            : null;
         var mtime = UploadHeaders.ReadMtime(request);
         var write = new FileWrite(
             dav.OwnerId,
@@ -70,8 +60,9 @@ internal sealed partial class WebDavHandler
             request.ContentLength,
             ContentType: request.ContentType,
             Modified: mtime,
-            ExpectedETag: ifMatch ?? (typed.IfMatch.Count > 0 ? existing?.ETag : null),
-            MustNotExist: typed.IfNoneMatch.Any(t => t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)),
+            // Checked again inside the commit's transaction: a change after the check above still fails with 412.
+            ExpectedETag: dav.Conditions.ExpectedETag(existing),
+            MustNotExist: dav.Conditions.MustNotExist,
             ExpectedChecksum: ContentChecksum.Parse(request.Headers["OC-Checksum"]),
             ReplacedSize: existing?.Size);
         var result = await files.WriteAsync(write, request.BodyReader, dav.Aborted);

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Xml;
-using Microsoft.Net.Http.Headers;
 using Ocm.Data;
 using Ocm.Files;
 using Ocm.Users;
@@ -9,12 +8,13 @@ namespace Ocm.WebDav;
 
 /// <summary>
 /// One WebDAV request (RFC 4918 classes 1, 2 and 3) on a user's tree. This file dispatches by method and holds what the
-/// methods share — resolving the target, conditional headers, the <c>If</c> header and lock checks, error bodies; each
-/// method lives in its own <c>WebDavHandler.*.cs</c> file.
+/// methods share — resolving the target, answering a write whose preconditions (<see cref="WritePreconditions"/>) do not
+/// hold, error bodies; each method lives in its own <c>WebDavHandler.*.cs</c> file.
 /// </summary>
 internal sealed partial class WebDavHandler(
     FileTree files,
     FileLocks locks,
+    WritePreconditions preconditions,
     StorageIdentity identity,
     OcmDb db,
     WebDavOptions options,
@@ -123,7 +123,6 @@ internal sealed partial class WebDavHandler(
 
     // Messages several methods answer with.
     private const string NotFoundMessage = "Not found: nothing exists at this path.";
-    private const string PreconditionFailedMessage = "Precondition failed: If-Match, If-None-Match or If-(Un)Modified-Since does not hold for the current version.";
     private const string ParentMissingMessage = "The parent folder does not exist.";
 
     /// <summary>
@@ -186,119 +185,42 @@ internal sealed partial class WebDavHandler(
     }
 
     /// <summary>
-    /// RFC 9110 §13.2.2 for methods other than GET/HEAD: <c>If-Match</c>, else <c>If-Unmodified-Since</c>, then
-    /// <c>If-None-Match</c>. False means 412.
+    /// The preconditions of a change (<see cref="WritePreconditions"/>): the conditional headers against
+    /// <paramref name="target"/> (the resource at the request URI, null when nothing is there), the <c>If</c> header and
+    /// the locks on what <paramref name="scopes"/> touch. Answers 400, 412 or 423 and returns false when they do not hold.
     /// </summary>
-    private static bool HttpPreconditionsHold(HttpRequest request, FileNode? node)
+    private async Task<bool> PreconditionsHoldAsync(DavContext dav, FileNode? target, params LockScope[] scopes)
     {
-        var headers = request.GetTypedHeaders();
-        var current = node is null ? null : new EntityTagHeaderValue(node.QuotedETag);
-        if (headers.IfMatch.Count > 0)
-        {
-            if (current is null || !headers.IfMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: true)))
-            {
-                return false;
-            }
-        }
-        else if (headers.IfUnmodifiedSince is DateTimeOffset since && node is not null && Truncate(node.Modified) > since)
-        {
-            return false;
-        }
-
-        if (headers.IfNoneMatch.Count > 0 && current is not null
-            && headers.IfNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(current, useStrongComparison: false)))
-        {
-            return false;
-        }
-
-        return true;
+        var check = new WriteCheck(
+            dav.OwnerId,
+            dav.PrincipalId,
+            dav.Conditions,
+            target,
+            dav.Path,
+            tag => dav.Scope.Resolve(tag) is { Error: LocationError.None } other ? other.Path : null,
+            scopes);
+        return await AnswerRefusalAsync(dav, await preconditions.CheckAsync(check, dav.Aborted));
     }
 
-    private static DateTimeOffset Truncate(DateTimeOffset value) => new(value.Year, value.Month, value.Day, value.Hour, value.Minute, value.Second, TimeSpan.Zero);
-
-    /// <summary>
-    /// The <c>If</c> header (RFC 4918 §10.4) and lock checks (§7) every modifying method makes before acting.
-    /// Answers 400 (malformed <c>If</c>), 412 (it evaluates false) or 423 (a lock's token was not submitted by its
-    /// holder) and returns false; true when the request may proceed.
-    /// </summary>
-    private async Task<bool> AuthorizeWriteAsync(DavContext dav, params LockScope[] scopes)
+    /// <summary>Answers a refusal (400, 412, or 423 with the locks in the way, RFC 4918 §16); true when there is none.</summary>
+    private async Task<bool> AnswerRefusalAsync(DavContext dav, PreconditionResult result)
     {
-        IfHeader? ifHeader = null;
-        var rawIf = dav.Http.Request.Headers["If"].ToString();
-        if (rawIf.Length > 0)
+        switch (result.Status)
         {
-            if (!IfHeader.TryParse(rawIf, out ifHeader))
-            {
-                await StatusAsync(dav, StatusCodes.Status400BadRequest, "The If header is malformed (RFC 4918 §10.4).");
-                return false;
-            }
-
-            if (!await EvaluateIfAsync(dav, ifHeader!))
-            {
-                await StatusAsync(dav, StatusCodes.Status412PreconditionFailed, "Precondition failed: no list of the If header matches (lock token or ETag).");
-                return false;
-            }
-        }
-
-        var submitted = ifHeader?.SubmittedTokens.ToHashSet(StringComparer.Ordinal) ?? [];
-        foreach (var scope in scopes)
-        {
-            var lineage = await locks.LineageAsync(dav.OwnerId, scope.Path, scope.IncludeBelow, dav.Aborted);
-            if (lineage.Count == 0)
-            {
-                continue;
-            }
-
-            var parent = scope.Path.Parent;
-            var relevant = lineage.Where(l =>
-                    l.Covers(scope.Path)
-                    || (scope.IncludeBelow && scope.Path.IsAncestorOf(l.StoragePath))
-                    // A depth-0 lock on a folder protects its membership (RFC 4918 §7.5).
-                    || (scope.MembershipChange && !scope.Path.IsRoot && !l.Deep && l.StoragePath == parent))
-                .ToList();
-            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.PrincipalId == dav.PrincipalId).ToHashSet();
-            var blocking = relevant.Where(l => l.Exclusive && !usable.Contains(l)).ToList();
-            var shared = relevant.Where(l => !l.Exclusive).ToList();
-            if (blocking.Count == 0 && shared.Count > 0 && !shared.Any(usable.Contains))
-            {
-                blocking = shared;
-            }
-
-            if (blocking.Count > 0)
-            {
+            case PreconditionStatus.Met:
+                return true;
+            case PreconditionStatus.Locked:
                 Log.Locked(logger, dav.Http.Request.Method);
                 await ConditionAsync(
                     dav,
                     StatusCodes.Status423Locked,
                     "lock-token-submitted",
-                    blocking.Select(l => dav.Href(l.StoragePath, folder: l.StoragePath.IsRoot)).Distinct());
+                    result.Locks.Select(l => dav.Href(l.StoragePath, folder: l.StoragePath.IsRoot)).Distinct());
                 return false;
-            }
+            default:
+                await StatusAsync(dav, result.HttpStatus, result.Message);
+                return false;
         }
-
-        return true;
-    }
-
-    /// <summary>Evaluates an <c>If</c> header against the current ETags and locks of the resources it names.</summary>
-    private async Task<bool> EvaluateIfAsync(DavContext dav, IfHeader header)
-    {
-        var states = new Dictionary<string, ResourceState>(StringComparer.Ordinal);
-        states[""] = await StateOfAsync(dav, dav.Path);
-        foreach (var tag in header.ResourceTags)
-        {
-            states[tag] = dav.Scope.Resolve(tag) is { Error: LocationError.None } other
-                ? await StateOfAsync(dav, other.Path)
-                : ResourceState.Unknown;
-        }
-
-        return header.Evaluate(tag => states[tag ?? ""]);
-    }
-
-    private async Task<ResourceState> StateOfAsync(DavContext dav, StoragePath path)
-    {
-        var node = await files.FindAsync(dav.OwnerId, path, dav.Aborted);
-        var covering = await locks.FindAsync(dav.OwnerId, path, includeBelow: false, dav.Aborted);
-        return new ResourceState(node?.QuotedETag, covering.Select(l => l.Token).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>Reads the <c>Depth</c> header: 0, 1 or infinity (-1); <paramref name="fallback"/> when absent; null when malformed.</summary>
@@ -330,9 +252,6 @@ internal sealed partial class WebDavHandler(
         public static partial void Uploaded(ILogger logger, long bytes, WriteStatus status);
     }
 }
-
-/// <summary>What a modifying method touches, for lock checks: a path, optionally everything below it, and whether a member is added to or removed from its parent folder.</summary>
-internal readonly record struct LockScope(StoragePath Path, bool IncludeBelow, bool MembershipChange);
 
 /// <summary>
 /// Whose tree a request works in, which part of it (<see cref="Root"/>; everything for a user's own tree, the shared
@@ -398,6 +317,9 @@ internal sealed class DavContext(HttpContext http, DavScope scope, StoragePath p
     public StoragePath Path { get; } = path;
 
     public bool TrailingSlash { get; } = trailingSlash;
+
+    /// <summary>The request's preconditions, read from its headers on first use.</summary>
+    public WriteConditions Conditions => field ??= WriteConditions.Read(Http.Request.Headers);
 
     /// <summary>The request targets the top of its scope (a user's root, or the shared file or folder itself).</summary>
     public bool IsScopeRoot => Path == Scope.Root;

@@ -16,6 +16,7 @@ internal static class WebDavServiceCollectionExtensions
         }
 
         services.TryAddSingleton(options);
+        services.TryAddScoped<WritePreconditions>();
         services.TryAddScoped<WebDavHandler>();
         return services;
     }

@@ -246,6 +246,77 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
     }
 
     [Fact]
+    public async Task ChunkedUpload_IfUnmodifiedSinceBeforeTheFileChanged_412AndServerVersionKept()
+    {
+        // The file was last modified at 2023-11-14 22:13:20 UTC (X-OC-Mtime 1700000000).
+        Assert.Equal(HttpStatusCode.Created, (await _alice.PutTextAsync($"remote.php/dav/files/{_name}/dated.txt", "server version", ("X-OC-Mtime", "1700000000"))).StatusCode);
+        await StartUploadAsync("dated", "client version");
+
+        using var stale = await AssembleAsync("dated", "dated.txt", ("If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:19 GMT"));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        Assert.Equal("server version", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/dated.txt"));
+
+        using var current = await AssembleAsync("dated", "dated.txt", ("If-Unmodified-Since", "Tue, 14 Nov 2023 22:13:20 GMT"));
+        Assert.Equal(HttpStatusCode.NoContent, current.StatusCode);
+        Assert.Equal("client version", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/dated.txt"));
+    }
+
+    [Fact]
+    public async Task ChunkedUpload_SharedLocks_423WithoutOwnToken_AcceptedWithIt()
+    {
+        await _alice.PutTextAsync($"remote.php/dav/files/{_name}/team.txt", "v1");
+
+        // Someone else holds a shared lock on the file: a share's recipient, whose locks are theirs alone (RFC 4918 §6.4).
+        const string OthersToken = "urn:uuid:6f1c2b9e-0000-4000-8000-000000000001";
+        await using (var scope = _server.Services.CreateAsyncScope())
+        {
+            var ownerId = scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>().Set<Ocm.Users.User>().Single(u => u.Name == _name).Id;
+            var (taken, _) = await scope.ServiceProvider.GetRequiredService<Ocm.Files.FileLocks>().AcquireAsync(
+                new Ocm.Files.FileLock { Token = OthersToken, OwnerId = ownerId, Path = "team.txt", Exclusive = false, PrincipalId = -7, TimeoutSeconds = 600 },
+                CancellationToken.None);
+            Assert.NotNull(taken);
+        }
+
+        await StartUploadAsync("team", "v2");
+        var tag = $"</remote.php/dav/files/{_name}/team.txt>";
+        Assert.Equal(HttpStatusCode.Locked, (await AssembleAsync("team", "team.txt")).StatusCode);
+        Assert.Equal(HttpStatusCode.Locked, (await AssembleAsync("team", "team.txt", ("If", $"{tag} (<{OthersToken}>)"))).StatusCode);
+        Assert.Equal("v1", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/team.txt"));
+
+        // The uploader takes a shared lock of its own: its token is enough, the other shared lock notwithstanding (§6.2).
+        using var lockResponse = await _alice.SendAsync(DavRequests.Method("LOCK", $"remote.php/dav/files/{_name}/team.txt", """
+            <?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:shared/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>
+            """));
+        Assert.Equal(HttpStatusCode.OK, lockResponse.StatusCode);
+        var ownToken = lockResponse.Headers.GetValues("Lock-Token").Single();
+        Assert.Equal(HttpStatusCode.NoContent, (await AssembleAsync("team", "team.txt", ("If", $"{tag} ({ownToken})"))).StatusCode);
+        Assert.Equal("v2", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/team.txt"));
+    }
+
+    [Fact]
+    public async Task ChunkedUpload_IfMatchAndIfNoneMatch_CompareEntityTagsAsTheRfcSays()
+    {
+        using var put = await _alice.PutTextAsync($"remote.php/dav/files/{_name}/tagged.txt", "v1");
+        var etag = put.Headers.ETag!.Tag; // quoted, strong
+        var opaque = etag.Trim('"');
+        await StartUploadAsync("tagged", "v2");
+
+        // If-Match compares strongly: a weak tag never matches (RFC 9110 §13.1.1).
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-Match", "W/" + etag))).StatusCode);
+        // If-None-Match compares weakly: the weak form of the current tag matches, so the upload must not go ahead (§13.1.2).
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-None-Match", "W/" + etag))).StatusCode);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-None-Match", etag))).StatusCode);
+        // An unquoted tag is not an entity tag: refused, naming the header, rather than ignored.
+        using var unquoted = await AssembleAsync("tagged", "tagged.txt", ("If-Match", opaque));
+        Assert.Equal(HttpStatusCode.BadRequest, unquoted.StatusCode);
+        Assert.Contains("If-Match", await unquoted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("v1", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/tagged.txt"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await AssembleAsync("tagged", "tagged.txt", ("If-Match", etag), ("If-None-Match", "\"other\""))).StatusCode);
+        Assert.Equal("v2", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/tagged.txt"));
+    }
+
+    [Fact]
     public async Task ChunkedUpload_ChecksumMismatch_400AndNothingStored()
     {
         await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/bad-sum");
@@ -376,6 +447,17 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
         _alice.SendAsync(DavRequests.Method(method, url, null, headers));
 
     private Task<HttpResponseMessage> PutAsync(string url, byte[] content) => _alice.PutAsync(url, new ByteArrayContent(content));
+
+    /// <summary>Starts upload <paramref name="transferId"/> with one chunk holding <paramref name="content"/>.</summary>
+    private async Task StartUploadAsync(string transferId, string content)
+    {
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/{transferId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync($"remote.php/dav/uploads/{_name}/{transferId}/0000000000000000", Encoding.UTF8.GetBytes(content))).StatusCode);
+    }
+
+    /// <summary>The final MOVE of upload <paramref name="transferId"/> onto <paramref name="file"/> in the user's files.</summary>
+    private Task<HttpResponseMessage> AssembleAsync(string transferId, string file, params (string Name, string Value)[] headers) =>
+        SendAsync("MOVE", $"remote.php/dav/uploads/{_name}/{transferId}/.file", [("Destination", $"/remote.php/dav/files/{_name}/{file}"), .. headers]);
 
     private static byte[] RandomBytes(int length, int seed)
     {

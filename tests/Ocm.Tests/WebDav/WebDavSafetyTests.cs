@@ -235,6 +235,9 @@ public sealed class WebDavSafetyTests(WebDavSafetyTests.Fixture fixture) : IClas
     [InlineData("PUT", "If", "([\"nope\"])", 412)]
     [InlineData("PUT", "If-Match", "\"nope\"", 412)]
     [InlineData("PUT", "If-None-Match", "*", 412)]
+    [InlineData("PUT", "If-Match", "nope", 400)] // unquoted: not an entity tag (RFC 9110 §8.8.3)
+    [InlineData("PUT", "If-None-Match", "\"a\" junk", 400)]
+    [InlineData("PUT", "If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT", 412)]
     [InlineData("PUT", "Content-Range", "bytes 0-3/4", 400)]
     [InlineData("UNLOCK", "Lock-Token", "urn:no-brackets", 400)]
     [InlineData("UNLOCK", "Lock-Token", "<urn:uuid:00000000-0000-0000-0000-000000000000>", 409)]
