@@ -294,6 +294,24 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
     }
 
     [Fact]
+    public async Task ChunkedUpload_NewFileInFolderLockedAtDepthZero_423UnlessFoldersTokenSubmitted()
+    {
+        await _alice.MkColAsync(_name, "Inbox");
+        using var lockResponse = await _alice.SendAsync(DavRequests.Method("LOCK", $"remote.php/dav/files/{_name}/Inbox", """
+            <?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:exclusive/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>
+            """, ("Depth", "0")));
+        Assert.Equal(HttpStatusCode.OK, lockResponse.StatusCode);
+        var token = lockResponse.Headers.GetValues("Lock-Token").Single();
+        await StartUploadAsync("inbox", "new");
+
+        // A depth-0 lock on a folder protects its membership (RFC 4918 §7.5), as for a PUT of a new file.
+        Assert.Equal(HttpStatusCode.Locked, (await AssembleAsync("inbox", "Inbox/new.txt")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _alice.GetAsync($"remote.php/dav/files/{_name}/Inbox/new.txt")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await AssembleAsync("inbox", "Inbox/new.txt", ("If", $"</remote.php/dav/files/{_name}/Inbox> ({token})"))).StatusCode);
+        Assert.Equal("new", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/Inbox/new.txt"));
+    }
+
+    [Fact]
     public async Task ChunkedUpload_IfMatchAndIfNoneMatch_CompareEntityTagsAsTheRfcSays()
     {
         using var put = await _alice.PutTextAsync($"remote.php/dav/files/{_name}/tagged.txt", "v1");
