@@ -26,16 +26,69 @@ public sealed record DiscoveredServer
 }
 
 /// <summary>One URL tried during discovery and what happened.</summary>
-public sealed record DiscoveryAttempt(Uri Url, string Outcome);
+/// <param name="Url">The URL requested.</param>
+/// <param name="Outcome">What happened, in words.</param>
+/// <param name="Failure">What kind of failure it was.</param>
+public sealed record DiscoveryAttempt(Uri Url, string Outcome, DiscoveryFailure Failure = DiscoveryFailure.Other);
 
-/// <summary>Discovery failed; <see cref="Exception.Message"/> lists every URL tried and why each failed.</summary>
+/// <summary>Why a discovery URL gave no discovery document.</summary>
+public enum DiscoveryFailure
+{
+    /// <summary>None of the kinds below.</summary>
+    Other,
+
+    /// <summary>Nothing answered: the name does not resolve, the connection is refused, or no answer in time.</summary>
+    Unreachable,
+
+    /// <summary>Our own outbound policy refused it (a non-public address, or plain http to a host not allowed).</summary>
+    Blocked,
+
+    /// <summary>The server answered 404 or 410: there is no discovery document at that path.</summary>
+    NotFound,
+
+    /// <summary>The server answered another error status.</summary>
+    HttpError,
+
+    /// <summary>The server answered with an HTML page: a web site, not an OCM server.</summary>
+    WebPage,
+
+    /// <summary>The server answered 200 with something that is not a discovery document.</summary>
+    NotDiscoveryDocument,
+
+    /// <summary>The answer was larger than the limit.</summary>
+    TooLarge,
+
+    /// <summary>A plain-http request was answered in TLS: the port is an https port.</summary>
+    TlsOnPlainHttpPort,
+
+    /// <summary>An https request got no TLS answer: the port speaks plain http.</summary>
+    PlainHttpOnTlsPort,
+
+    /// <summary>The server's TLS certificate is not valid for it.</summary>
+    Certificate,
+
+    /// <summary>Redirects that loop or never end.</summary>
+    RedirectLoop,
+}
+
+/// <summary>
+/// Discovery failed. <see cref="Summary"/> says why in one sentence a person understands; <see cref="Exception.Message"/>
+/// adds every URL tried and what each answered.
+/// </summary>
 public sealed class OcmDiscoveryException : Exception
 {
+    // What the server turned out to be outranks how we failed to reach it: an https attempt refused by a plain-http
+    // server tells less than the 404 the same server then answered over http.
+    private static readonly DiscoveryFailure[] Precedence =
+    [
+        DiscoveryFailure.Blocked, DiscoveryFailure.RedirectLoop, DiscoveryFailure.WebPage, DiscoveryFailure.NotDiscoveryDocument,
+        DiscoveryFailure.TooLarge, DiscoveryFailure.HttpError, DiscoveryFailure.NotFound, DiscoveryFailure.TlsOnPlainHttpPort,
+        DiscoveryFailure.PlainHttpOnTlsPort, DiscoveryFailure.Certificate, DiscoveryFailure.Unreachable, DiscoveryFailure.Other,
+    ];
+
     public OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts)
-        : base(Describe(target, attempts))
+        : this(target, attempts, Main(attempts))
     {
-        Target = target;
-        Attempts = attempts;
     }
 
     public OcmDiscoveryException(string target, string reason)
@@ -43,12 +96,14 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = target;
         Attempts = [];
+        Summary = reason;
     }
 
     public OcmDiscoveryException()
     {
         Target = "";
         Attempts = [];
+        Summary = Message;
     }
 
     public OcmDiscoveryException(string message)
@@ -56,6 +111,7 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = "";
         Attempts = [];
+        Summary = message;
     }
 
     public OcmDiscoveryException(string message, Exception innerException)
@@ -63,6 +119,17 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = "";
         Attempts = [];
+        Summary = message;
+    }
+
+    private OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts, DiscoveryAttempt? main)
+        : base($"Discovery of '{target}' failed: {Summarize(target, attempts, main)} Tried: "
+            + string.Join("; ", attempts.Select(a => $"{a.Url} → {a.Outcome}")))
+    {
+        Target = target;
+        Attempts = attempts;
+        Failure = main?.Failure ?? DiscoveryFailure.Other;
+        Summary = Summarize(target, attempts, main);
     }
 
     /// <summary>The host that could not be discovered.</summary>
@@ -71,6 +138,35 @@ public sealed class OcmDiscoveryException : Exception
     /// <summary>Each URL tried, in order.</summary>
     public IReadOnlyList<DiscoveryAttempt> Attempts { get; }
 
-    private static string Describe(string target, IReadOnlyList<DiscoveryAttempt> attempts) =>
-        $"Discovery of '{target}' failed: " + string.Join("; ", attempts.Select(a => $"{a.Url} → {a.Outcome}"));
+    /// <summary>The failure that says most about the target (see <see cref="Summary"/>).</summary>
+    public DiscoveryFailure Failure { get; }
+
+    /// <summary>Why discovery failed, in one sentence for people (no list of URLs).</summary>
+    public string Summary { get; }
+
+    private static DiscoveryAttempt? Main(IReadOnlyList<DiscoveryAttempt> attempts) =>
+        attempts.OrderBy(a => Array.IndexOf(Precedence, a.Failure)).FirstOrDefault();
+
+    private static string Summarize(string target, IReadOnlyList<DiscoveryAttempt> attempts, DiscoveryAttempt? main) => main?.Failure switch
+    {
+        null => $"nothing was tried for {target}.",
+        DiscoveryFailure.Blocked => Detail(main),
+        DiscoveryFailure.RedirectLoop => $"{target} sends the discovery request round in circles. {Detail(main)}",
+        DiscoveryFailure.WebPage => $"{target} answers with a web page where the OCM discovery document should be: this is a web page, not an OCM server.",
+        DiscoveryFailure.NotDiscoveryDocument => $"{target} answers, but not with an OCM discovery document ({main.Outcome}): it does not look like an OCM server.",
+        DiscoveryFailure.TooLarge => $"{target} answers with a discovery document too large to read ({main.Outcome}).",
+        DiscoveryFailure.HttpError => $"{target} answers {main.Outcome} at {main.Url.AbsolutePath}: it may be down or misconfigured; try again later.",
+        DiscoveryFailure.NotFound => $"{target} answers, but has no OCM discovery document ({string.Join(", ", attempts.Where(a => a.Failure == DiscoveryFailure.NotFound).Select(a => a.Url.AbsolutePath).Distinct())}): it is not an OCM server, or OCM is not enabled there.",
+        DiscoveryFailure.TlsOnPlainHttpPort => $"{target} speaks TLS on that port: it is an https port, not plain http; use https://{main.Url.Authority}.",
+        DiscoveryFailure.PlainHttpOnTlsPort => $"{target} does not speak TLS on that port: it is a plain-http port, not https (plain http is for test setups only).",
+        DiscoveryFailure.Certificate => $"{target} has a TLS certificate this server does not accept: {Detail(main)}",
+        DiscoveryFailure.Unreachable => $"nothing answers at {target}: {Detail(main)}",
+        _ => $"{target} cannot be discovered: {Detail(main)}",
+    };
+
+    private static string Detail(DiscoveryAttempt attempt)
+    {
+        var detail = attempt.Outcome.StartsWith("blocked: ", StringComparison.Ordinal) ? attempt.Outcome["blocked: ".Length..] : attempt.Outcome;
+        return detail.EndsWith('.') ? detail : detail + ".";
+    }
 }
