@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Ocm.Hosting;
@@ -77,7 +79,7 @@ internal static class DiscoverCommand
     /// </summary>
     internal static string Explain(OcmDiscoveryException ex, string typed, bool insecure)
     {
-        var text = new System.Text.StringBuilder("error: cannot discover ").Append(ex.Target).Append(": ").Append(ex.Summary);
+        var text = new StringBuilder("error: cannot discover ").Append(ex.Target).Append(": ").Append(ex.Summary);
         var scheme = DiscoveryTarget.TryParse(typed, out var target, out _) ? target.ExplicitScheme : null;
         if (!insecure && ex.Failure == DiscoveryFailure.Blocked)
         {
@@ -182,7 +184,7 @@ internal static class DiscoverCommand
     private static async Task WriteJsonAsync(DiscoveredServer server, CancellationToken cancellationToken)
     {
         await using var stdout = Console.OpenStandardOutput();
-        await using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        await using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("peer", server.Authority);
         writer.WriteString("documentUrl", server.DocumentUrl.ToString());
