@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -36,11 +39,36 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public List<string> Paths { get; } = [];
 
-    public static async Task<LoopbackHttpServer> StartAsync(string address, RequestDelegate handler)
+    public static Task<LoopbackHttpServer> StartAsync(string address, RequestDelegate handler) =>
+        StartAsync(address, handler, certificate: null);
+
+    /// <summary>
+    /// An https server with a self-signed certificate for <paramref name="address"/> (which no client trusts): for
+    /// what happens when TLS is spoken where plain http was expected, and the reverse.
+    /// </summary>
+    public static Task<LoopbackHttpServer> StartHttpsAsync(string address, RequestDelegate handler)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={address}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Exported and loaded again: on Linux, Kestrel needs a certificate whose private key it can use on its own.
+        var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
+        return StartAsync(address, handler, certificate);
+    }
+
+    private static async Task<LoopbackHttpServer> StartAsync(string address, RequestDelegate handler, X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUrls($"http://{address}:0");
+        if (certificate is null)
+        {
+            builder.WebHost.UseUrls($"http://{address}:0");
+        }
+        else
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(address), 0, listen => listen.UseHttps(certificate)));
+        }
+
         builder.Logging.ClearProviders();
         var app = builder.Build();
         LoopbackHttpServer? server = null;
@@ -56,6 +84,12 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
         });
         await app.StartAsync();
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        if (certificate is not null)
+        {
+            // Kestrel reports an endpoint configured with Listen() as http://…; it speaks https.
+            bound = "https://" + bound[(bound.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        }
+
         server = new LoopbackHttpServer(app, new Uri(bound.TrimEnd('/') + "/"));
         return server;
     }

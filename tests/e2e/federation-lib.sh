@@ -43,10 +43,10 @@ start_servers() {
 # accept). Sets SHARE_ID (on A) and RECEIVED_ID (on B).
 share_and_accept() {
   local created received
-  created="$(OCM_PASSWORD=alice-secret-pw ocm share create "$1" "bob@$B_HOST:$PORT" -p "$2" --server "$A" --user alice)" || fail "ocm share create: $created"
+  created="$(OCM_PASSWORD=alice-secret-pw ocm share create "$1" "bob@$B_HOST:$PORT" -p "$2" --server "$A" --user alice --json)" || fail "ocm share create: $created"
   SHARE_ID="$(printf '%s' "$created" | json 'v.id')"
   for _ in $(seq 1 60); do
-    received="$(OCM_PASSWORD=bob-secret-pw ocm received list --state pending --server "$B" --user bob)" || fail "ocm received list"
+    received="$(OCM_PASSWORD=bob-secret-pw ocm received list --state pending --server "$B" --user bob --json)" || fail "ocm received list"
     [ "$(printf '%s' "$received" | json 'v.length')" = "1" ] && break
     sleep 0.5
   done

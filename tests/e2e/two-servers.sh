@@ -37,7 +37,7 @@ OCM_PASSWORD=alice-secret-pw ocm share delete "$SHARE_ID" --server "$A" --user a
 if rclone copyto "b:Shared with me/Results/data.bin" "$WORK/after.bin" 2>/dev/null; then fail "bob could still read the share after it was deleted"; fi
 state=""
 for _ in $(seq 1 60); do
-  state="$(OCM_PASSWORD=bob-secret-pw ocm received list --server "$B" --user bob | json 'v[0].state')"
+  state="$(OCM_PASSWORD=bob-secret-pw ocm received list --server "$B" --user bob --json | json 'v[0].state')"
   [ "$state" = "unshared" ] && break
   sleep 0.5
 done

@@ -4,7 +4,25 @@ using System.Net.Sockets;
 namespace Ocm.Protocol.Http;
 
 /// <summary>Thrown when the SSRF guard refuses an outbound connection or URL; the message says exactly why.</summary>
-public sealed class OutboundRequestBlockedException(string message) : HttpRequestException(message);
+public sealed class OutboundRequestBlockedException(string message, OutboundBlockReason reason = OutboundBlockReason.Policy)
+    : HttpRequestException(message)
+{
+    /// <summary>Whether the policy refused the target, or the redirects leading away from it were refused.</summary>
+    public OutboundBlockReason Reason { get; } = reason;
+}
+
+/// <summary>Why <see cref="OutboundRequestBlockedException"/> was thrown.</summary>
+public enum OutboundBlockReason
+{
+    /// <summary>The <see cref="OutboundPolicy"/> refuses the address or the scheme (a configuration can allow it).</summary>
+    Policy,
+
+    /// <summary>More redirects than <see cref="OutboundPolicy.MaxRedirects"/>.</summary>
+    TooManyRedirects,
+
+    /// <summary>A redirect leads back to a URL already visited.</summary>
+    RedirectLoop,
+}
 
 /// <summary>
 /// Builds the one primary handler every outbound OCM request goes through. DNS is resolved here and every resolved
@@ -58,7 +76,7 @@ public static class GuardedHttpHandler
         {
             throw new OutboundRequestBlockedException(
                 $"Refusing to connect to '{host}': it resolves only to non-public addresses ({string.Join(", ", addresses.Select(a => a.ToString()))}). " +
-                "Allow-list it with Ocm:Federation:InsecurePeers if this is intended.");
+                "If this is intended, allow it with Ocm:Federation:InsecurePeers (this host or its network), or in a test setup with Ocm:Federation:AllowInsecurePeers.");
         }
 
         Exception? last = null;
@@ -156,6 +174,7 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         CheckScheme(policy, request.RequestUri!);
+        var visited = new List<Uri> { request.RequestUri! };
         var response = await SendGuardedAsync(request, cancellationToken);
         for (var hop = 0; IsRedirect(response.StatusCode) && response.Headers.Location is not null; hop++)
         {
@@ -164,14 +183,23 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
                 return response;
             }
 
+            var location = response.Headers.Location;
+            var next = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+            if (visited.Contains(next))
+            {
+                response.Dispose();
+                throw new OutboundRequestBlockedException(
+                    $"Redirect loop: {string.Join(" → ", visited.Append(next).Select(Redact))}.", OutboundBlockReason.RedirectLoop);
+            }
+
             if (hop >= policy.MaxRedirects)
             {
                 response.Dispose();
-                throw new OutboundRequestBlockedException($"Too many redirects (more than {policy.MaxRedirects}) starting at {Redact(request.RequestUri!)}.");
+                throw new OutboundRequestBlockedException(
+                    $"Too many redirects (more than {policy.MaxRedirects}) starting at {Redact(visited[0])}.", OutboundBlockReason.TooManyRedirects);
             }
 
-            var location = response.Headers.Location;
-            var next = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+            visited.Add(next);
             response.Dispose();
             CheckScheme(policy, next);
 
@@ -208,7 +236,7 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
         catch (HttpRequestException ex) when (ex.InnerException is OutboundRequestBlockedException blocked)
         {
             // The connection pool wraps what the connect callback throws; surface the guard's own reason.
-            throw new OutboundRequestBlockedException(blocked.Message);
+            throw new OutboundRequestBlockedException(blocked.Message, blocked.Reason);
         }
     }
 
@@ -226,7 +254,8 @@ public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHa
         }
 
         throw new OutboundRequestBlockedException(
-            $"Refusing {uri.Scheme}:// request to '{uri.Authority}': only https is allowed unless the host is allow-listed with Ocm:Federation:InsecurePeers.");
+            $"Refusing {uri.Scheme}:// request to '{uri.Authority}': only https is allowed, unless the host is allowed with Ocm:Federation:InsecurePeers "
+            + "(or, in a test setup, every host with Ocm:Federation:AllowInsecurePeers).");
     }
 
     private static bool IsRedirect(HttpStatusCode status) =>

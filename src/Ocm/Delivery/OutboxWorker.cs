@@ -340,7 +340,7 @@ internal sealed partial class OutboxWorker(
                 message.State = OutboxState.Delivered;
                 message.DeliveredAt = time.GetUtcNow();
                 message.LastError = null;
-                Log.Delivered(logger, message.Kind, message.Id, message.Peer, message.Attempts);
+                Log.Delivered(logger, Log.What(message), message.Id, message.Peer, message.Attempts);
                 if (_listeners.TryGetValue(message.Kind, out var onDelivered))
                 {
                     await onDelivered.OnDeliveredAsync(db, message, outcome.Body, cancellationToken);
@@ -362,7 +362,7 @@ internal sealed partial class OutboxWorker(
                 else
                 {
                     message.NextAttemptAt = retryAt;
-                    Log.WillRetry(logger, message.Kind, message.Id, message.Peer, message.Attempts, outcome.Error!, retryAt);
+                    Log.WillRetry(logger, Log.What(message), message.Id, message.Peer, message.Attempts, outcome.Error!, retryAt);
                 }
 
                 break;
@@ -376,7 +376,7 @@ internal sealed partial class OutboxWorker(
     {
         message.State = OutboxState.Failed;
         message.LastError = Truncate(reason);
-        Log.Failed(logger, message.Kind, message.Id, message.Peer, reason);
+        Log.Failed(logger, Log.What(message), message.Id, message.Peer, reason);
         if (_listeners.TryGetValue(message.Kind, out var onFailed))
         {
             await onFailed.OnFailedAsync(db, message, cancellationToken);
@@ -413,7 +413,7 @@ internal sealed partial class OutboxWorker(
         {
             // Blocked by our outbound policy: retrying cannot help until an operator changes it. Anything else about the
             // peer (down, unknown name, a maintenance page) may be mended on its side: retried until the deadline.
-            return ex.Failure == DiscoveryFailure.Blocked ? Outcome.Permanent(ex.Reason, null) : Outcome.Transient(ex.Reason, null);
+            return ex.Failure == DiscoveryFailure.Blocked ? Outcome.Permanent(ex.Summary, null) : Outcome.Transient(ex.Summary, null);
         }
 
         if (peer.Document.GetEndPointUri() is not { } endPoint)
@@ -537,16 +537,24 @@ internal sealed partial class OutboxWorker(
         public static Outcome Permanent(string error, int? status) => new(OutcomeKind.Permanent, status, [], error, null);
     }
 
+    /// <summary>
+    /// Deliveries are named as users see them: the share by the id <c>ocm share list</c> and the API show, the message
+    /// by its number on the admin outbox page.
+    /// </summary>
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Delivered {Kind} #{Id} to {Peer} (attempt {Attempts})")]
-        public static partial void Delivered(ILogger logger, string kind, long id, string peer, int attempts);
+        [LoggerMessage(1, LogLevel.Information, "Delivered {What} to {Peer} (outbox #{Id}, attempt {Attempts})")]
+        public static partial void Delivered(ILogger logger, string what, long id, string peer, int attempts);
 
-        [LoggerMessage(2, LogLevel.Warning, "Delivery of {Kind} #{Id} to {Peer} failed (attempt {Attempts}): {Reason}; retrying at {RetryAt:O}")]
-        public static partial void WillRetry(ILogger logger, string kind, long id, string peer, int attempts, string reason, DateTimeOffset retryAt);
+        [LoggerMessage(2, LogLevel.Warning, "Delivery of {What} to {Peer} failed (outbox #{Id}, attempt {Attempts}): {Reason}; retrying at {RetryAt:O}")]
+        public static partial void WillRetry(ILogger logger, string what, long id, string peer, int attempts, string reason, DateTimeOffset retryAt);
 
-        [LoggerMessage(3, LogLevel.Warning, "Delivery of {Kind} #{Id} to {Peer} failed for good: {Reason}")]
-        public static partial void Failed(ILogger logger, string kind, long id, string peer, string reason);
+        [LoggerMessage(3, LogLevel.Warning, "Delivery of {What} to {Peer} failed for good (outbox #{Id}): {Reason}")]
+        public static partial void Failed(ILogger logger, string what, long id, string peer, string reason);
+
+        public static string What(OutboxMessage message) => message.SubjectId is not long share
+            ? message.Kind
+            : message.Kind == "share" ? $"share {share}" : $"{message.Kind} about share {share}";
 
         [LoggerMessage(4, LogLevel.Error, "Outbox worker pass failed")]
         public static partial void WorkerError(ILogger logger, Exception exception);

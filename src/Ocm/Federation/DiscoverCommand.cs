@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Ocm.Hosting;
@@ -14,12 +16,12 @@ internal static class DiscoverCommand
     public static Command Create()
     {
         var target = new Argument<string>("target") { Description = "host, host:port, OCM address (user@host) or URL" };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON for scripts." };
+        var json = CommandJson.Switch();
         var insecure = new Option<bool>("--insecure")
         {
             Description = "Allow plain http and private/loopback addresses (test setups). Same as Ocm:Federation:AllowInsecurePeers=true.",
         };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds per discovery request.", DefaultValueFactory = _ => 10 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds per discovery request.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
         var command = new Command("discover", "Discover a remote OCM server: version, endpoints, resource types, protocols, capabilities, criteria, dialect and spec violations.")
         {
             target, json, insecure, timeout,
@@ -46,10 +48,15 @@ internal static class DiscoverCommand
             {
                 server = await client.DiscoverAsync(parse.GetValue(target)!, cancellationToken);
             }
-            catch (Exception ex) when (ex is OcmDiscoveryException or FormatException)
+            catch (OcmDiscoveryException ex)
+            {
+                await Console.Error.WriteLineAsync(Explain(ex, parse.GetValue(target)!, parse.GetValue(insecure)));
+                return 1;
+            }
+            catch (FormatException ex)
             {
                 await Console.Error.WriteLineAsync("error: " + ex.Message);
-                return 1;
+                return 2;
             }
 
             if (parse.GetValue(json))
@@ -64,6 +71,35 @@ internal static class DiscoverCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The reason in words on the first line; then every URL tried and what it answered. A refusal by our own policy
+    /// names both ways to allow the peer: <c>--insecure</c> for this command, the configuration for the server.
+    /// </summary>
+    internal static string Explain(OcmDiscoveryException ex, string typed, bool insecure)
+    {
+        var text = new StringBuilder("error: cannot discover ").Append(ex.Target).Append(": ").Append(ex.Summary);
+        var scheme = DiscoveryTarget.TryParse(typed, out var target, out _) ? target.ExplicitScheme : null;
+        if (!insecure && ex.Failure == DiscoveryFailure.Blocked)
+        {
+            text.Append(" Add --insecure to allow it for this command.");
+        }
+        else if (!insecure && ex.Failure == DiscoveryFailure.PlainHttpOnTlsPort && scheme is null)
+        {
+            text.Append(" In a test setup, add --insecure to try plain http too (for the server: Ocm:Federation:InsecurePeers or Ocm:Federation:AllowInsecurePeers).");
+        }
+        else if (ex.Failure == DiscoveryFailure.PlainHttpOnTlsPort && scheme == Uri.UriSchemeHttps)
+        {
+            text.Append(" Try http://").Append(ex.Target).Append(insecure ? "" : " with --insecure").Append('.');
+        }
+
+        foreach (var attempt in ex.Attempts)
+        {
+            text.Append('\n').Append("  ").Append(attempt.Url).Append(" → ").Append(attempt.Outcome);
+        }
+
+        return text.ToString();
     }
 
     private static void WriteText(DiscoveredServer server)
@@ -148,7 +184,7 @@ internal static class DiscoverCommand
     private static async Task WriteJsonAsync(DiscoveredServer server, CancellationToken cancellationToken)
     {
         await using var stdout = Console.OpenStandardOutput();
-        await using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        await using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("peer", server.Authority);
         writer.WriteString("documentUrl", server.DocumentUrl.ToString());

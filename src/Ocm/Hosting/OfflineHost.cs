@@ -25,7 +25,7 @@ internal sealed class OfflineHost : IAsyncDisposable
     public static async Task<OfflineHost> OpenAsync(DataDirOptions options, ParseResult parse, CancellationToken cancellationToken)
     {
         var flags = ServeCommand.Flags(urls: null, parse.GetValue(options.DataDir), parse.GetValue(options.PublicUrl));
-        var app = OcmServer.Build(flags);
+        var app = OcmServer.Build(flags, overrides: null, CommandLogging.Apply);
         await app.Services.MigrateOcmDatabaseAsync(cancellationToken);
         return new OfflineHost(app);
     }
@@ -40,9 +40,13 @@ internal sealed class OfflineHost : IAsyncDisposable
 /// <summary>The <c>--data-dir</c> and <c>--public-url</c> flags every offline admin command takes, like <c>ocm serve</c>.</summary>
 internal sealed class DataDirOptions
 {
-    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data directory, as for 'ocm serve' (default ./data)." };
+    public Option<string?> DataDir { get; } = new("--data-dir")
+    {
+        Description = "Data directory, as for 'ocm serve' (default: Ocm:DataDir from the configuration, else ./data).",
+        HelpName = "dir",
+    };
 
-    public Option<string?> PublicUrl { get; } = new("--public-url") { Description = "Externally visible base URL, as for 'ocm serve'." };
+    public Option<string?> PublicUrl { get; } = new("--public-url") { Description = "Externally visible base URL, as for 'ocm serve'.", HelpName = "url" };
 
     /// <summary>Adds both options to <paramref name="command"/> and returns them for reading.</summary>
     public static DataDirOptions AddTo(Command command)

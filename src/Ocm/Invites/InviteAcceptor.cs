@@ -246,7 +246,7 @@ internal sealed partial class InviteAcceptor(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        Log.Accepted(logger, userId, inviter.Authority);
+        Log.Accepted(logger, user.Name, inviter.Authority);
         return new InviteAcceptOutcome(200, "Invite accepted", $"You and {contact.Name} ({contact.Address}) are now contacts.", contact);
     }
 
@@ -302,7 +302,7 @@ internal sealed partial class InviteAcceptor(
         [LoggerMessage(2, LogLevel.Information, "Invite acceptance sent to {Server}: answered {Status}")]
         public static partial void Answered(ILogger logger, string server, int status);
 
-        [LoggerMessage(3, LogLevel.Information, "User {UserId} accepted an invite from {Server}")]
-        public static partial void Accepted(ILogger logger, long userId, string server);
+        [LoggerMessage(3, LogLevel.Information, "User {UserName} accepted an invite from {Server}")]
+        public static partial void Accepted(ILogger logger, string userName, string server);
     }
 }

@@ -127,7 +127,7 @@ internal sealed class OutgoingShares(
         catch (OcmDiscoveryException ex) when (ex.IsTransient)
         {
             // Down or overloaded right now: the share waits in the outbox, phrased for the peer once it answers.
-            unreachable = ex.Reason;
+            unreachable = ex.Summary;
         }
         catch (OcmDiscoveryException ex)
         {
@@ -223,13 +223,14 @@ internal sealed class OutgoingShares(
     /// <summary>A recipient's server that will not take the share whatever we wait for: refused now, with the reason.</summary>
     private static ShareCreation Refusal(OcmDiscoveryException ex)
     {
-        var reason = char.ToUpperInvariant(ex.Reason[0]) + ex.Reason[1..];
+        var reason = char.ToUpperInvariant(ex.Summary[0]) + ex.Summary[1..];
         return ex.Failure switch
         {
-            DiscoveryFailure.Blocked => ShareCreation.Refused(403, "Server not allowed", reason + "."),
-            DiscoveryFailure.UnknownHost => ShareCreation.Refused(422, "Recipient's server does not exist", reason + ": check the part of the address after '@'."),
-            DiscoveryFailure.Tls => ShareCreation.Refused(422, "Recipient's server cannot be reached securely", reason + "."),
-            _ => ShareCreation.Refused(422, "Recipient's server does not speak OCM", reason + ": check the part of the address after '@'."),
+            DiscoveryFailure.Blocked => ShareCreation.Refused(403, "Server not allowed", reason),
+            DiscoveryFailure.UnknownHost => ShareCreation.Refused(422, "Recipient's server does not exist", reason + " Check the part of the address after '@'."),
+            DiscoveryFailure.Certificate or DiscoveryFailure.PlainHttpOnTlsPort or DiscoveryFailure.TlsOnPlainHttpPort =>
+                ShareCreation.Refused(422, "Recipient's server cannot be reached securely", reason),
+            _ => ShareCreation.Refused(422, "Recipient's server does not speak OCM", reason + " Check the part of the address after '@'."),
         };
     }
 }

@@ -7,7 +7,8 @@ namespace Ocm.Shares;
 
 /// <summary>
 /// <c>ocm share create|list|show|update|delete</c> and <c>ocm received list|accept|decline|leave</c>: the sharing API for
-/// scripts and operators, against a running server as a user.
+/// scripts and operators, against a running server as a user (<see cref="ServerConnection"/>). People get a table or a
+/// sentence; <c>--json</c> gives scripts the API's answer.
 /// </summary>
 internal static class ShareCommands
 {
@@ -18,8 +19,8 @@ internal static class ShareCommands
         var create = new Command("create", "Share a file or folder: ocm share create PATH bob@cloud.example.org");
         var path = new Argument<string>("path") { Description = "Path in your tree, e.g. /Documents/report.pdf" };
         var with = new Argument<string>("share-with") { Description = "Recipient's OCM address, e.g. bob@cloud.example.org" };
-        var permissions = new Option<string[]>("--permission", "-p") { Description = "read, write or share (repeatable; default read)", AllowMultipleArgumentsPerToken = true };
-        var expires = new Option<string?>("--expires") { Description = "Expiry: Unix seconds or an ISO 8601 date/time" };
+        var permissions = PermissionOption("What the recipient may do: read, write or share (repeatable). Without it: read.");
+        var expires = new Option<string?>("--expires") { Description = "Expiry: Unix seconds or an ISO 8601 date/time (UTC unless a zone is given).", HelpName = "time" };
         create.Arguments.Add(path);
         create.Arguments.Add(with);
         create.Options.Add(permissions);
@@ -33,42 +34,79 @@ internal static class ShareCommands
                 return 2;
             }
 
-            using var client = createConnection.CreateClient(parse);
-            var body = new Dictionary<string, object?>
+            return await createConnection.RunAsync(parse, async api =>
             {
-                ["path"] = parse.GetValue(path),
-                ["shareWith"] = parse.GetValue(with),
-                ["permissions"] = parse.GetValue(permissions) is { Length: > 0 } p ? p : null,
-                ["expiration"] = expiration,
-            };
-            return Print(await ServerConnection.SendAsync(client, HttpMethod.Post, "api/v1/shares", body, ct));
+                var body = new Dictionary<string, object?>
+                {
+                    ["path"] = parse.GetValue(path),
+                    ["shareWith"] = parse.GetValue(with),
+                    ["permissions"] = parse.GetValue(permissions) is { Length: > 0 } p ? p : null,
+                    ["expiration"] = expiration,
+                };
+                var created = await api.SendAsync(HttpMethod.Post, "api/v1/shares", body, ct);
+                return Print(api, created, SharesApiJsonContext.Default.ShareView, s =>
+                {
+                    var typed = s.NormalizedFrom is { } from ? $" (you typed '{from}')" : "";
+                    Console.Out.WriteLine($"Shared {s.Path ?? s.Name} with {s.ShareWith}{typed} ({string.Join(", ", s.Permissions)}): share {s.Id}, {s.State}.");
+                    if (s.LastError is not null)
+                    {
+                        Console.Out.WriteLine(DeliveryNote(s));
+                    }
+                });
+            }, ct);
         });
         share.Subcommands.Add(create);
 
         var list = new Command("list", "List your outgoing shares and their delivery state.");
         var listConnection = ServerConnection.AddTo(list);
-        list.SetAction(async (parse, ct) =>
-        {
-            using var client = listConnection.CreateClient(parse);
-            return Print(await ServerConnection.SendAsync(client, HttpMethod.Get, "api/v1/shares", null, ct));
-        });
+        list.SetAction((parse, ct) => listConnection.RunAsync(parse, async api =>
+            Print(api, await api.GetAsync("api/v1/shares", ct), SharesApiJsonContext.Default.ListShareView, shares =>
+            {
+                var table = new ConsoleTable(
+                    ConsoleTable.Right("ID"), ConsoleTable.Left("PATH"), ConsoleTable.Left("SHARED WITH"), ConsoleTable.Left("PERMISSIONS"),
+                    ConsoleTable.Left("STATE"), ConsoleTable.Left("EXPIRES"), ConsoleTable.Left("CREATED"));
+                foreach (var s in shares)
+                {
+                    table.Add(s.Id, s.Path ?? $"({s.Name}, deleted)", s.ShareWith, string.Join(",", s.Permissions), s.State, CommandTime.FromUnixSeconds(s.Expiration), s.Created);
+                }
+
+                table.Write("No outgoing shares.");
+                foreach (var s in shares.Where(s => s.LastError is not null))
+                {
+                    Console.Out.WriteLine();
+                    Console.Out.WriteLine(DeliveryNote(s));
+                }
+            }), ct));
         share.Subcommands.Add(list);
 
         var show = new Command("show", "Show one outgoing share: its state and, while it waits for delivery, why and the next attempt.");
-        var showId = new Argument<long>("id");
+        var showId = IdArgument("The share's id, as 'ocm share list' shows it.");
         show.Arguments.Add(showId);
         var showConnection = ServerConnection.AddTo(show);
-        show.SetAction(async (parse, ct) =>
-        {
-            using var client = showConnection.CreateClient(parse);
-            return Print(await ServerConnection.SendAsync(client, HttpMethod.Get, $"api/v1/shares/{parse.GetValue(showId)}", null, ct));
-        });
+        show.SetAction((parse, ct) => showConnection.RunAsync(parse, async api =>
+            Print(api, await api.GetAsync($"api/v1/shares/{parse.GetValue(showId)}", ct), SharesApiJsonContext.Default.ShareView, s =>
+            {
+                var table = new ConsoleTable(ConsoleTable.Left("FIELD"), ConsoleTable.Left("VALUE"));
+                table.Add("id", s.Id);
+                table.Add("path", s.Path ?? $"({s.Name}, deleted)");
+                table.Add("shared with", s.RecipientDisplayName is { } name ? $"{s.ShareWith} ({name})" : s.ShareWith);
+                table.Add("permissions", string.Join(",", s.Permissions));
+                table.Add("state", s.State);
+                table.Add("expires", CommandTime.FromUnixSeconds(s.Expiration));
+                table.Add("created", s.Created);
+                table.Write("");
+                if (s.LastError is not null)
+                {
+                    Console.Out.WriteLine();
+                    Console.Out.WriteLine(DeliveryNote(s));
+                }
+            }), ct));
         share.Subcommands.Add(show);
 
         var update = new Command("update", "Change permissions or expiry of a share.");
-        var updateId = new Argument<long>("id");
-        var updatePermissions = new Option<string[]>("--permission", "-p") { Description = "New permissions (replace the old ones)", AllowMultipleArgumentsPerToken = true };
-        var updateExpires = new Option<string?>("--expires") { Description = "New expiry (Unix seconds or ISO 8601), or 'never'" };
+        var updateId = IdArgument("The share's id, as 'ocm share list' shows it.");
+        var updatePermissions = PermissionOption("New permissions, replacing the old ones: read, write or share (repeatable).");
+        var updateExpires = new Option<string?>("--expires") { Description = "New expiry (Unix seconds or ISO 8601), or 'never'.", HelpName = "time" };
         update.Arguments.Add(updateId);
         update.Options.Add(updatePermissions);
         update.Options.Add(updateExpires);
@@ -87,25 +125,30 @@ internal static class ShareCommands
                 return 2;
             }
 
-            using var client = updateConnection.CreateClient(parse);
-            var body = new Dictionary<string, object?>
+            return await updateConnection.RunAsync(parse, async api =>
             {
-                ["permissions"] = parse.GetValue(updatePermissions) is { Length: > 0 } p ? p : null,
-                ["expiration"] = expiration,
-            };
-            return Print(await ServerConnection.SendAsync(client, HttpMethod.Patch, $"api/v1/shares/{parse.GetValue(updateId)}", body, ct));
+                var body = new Dictionary<string, object?>
+                {
+                    ["permissions"] = parse.GetValue(updatePermissions) is { Length: > 0 } p ? p : null,
+                    ["expiration"] = expiration,
+                };
+                var updated = await api.SendAsync(HttpMethod.Patch, $"api/v1/shares/{parse.GetValue(updateId)}", body, ct);
+                return Print(api, updated, SharesApiJsonContext.Default.ShareView, s =>
+                    Console.Out.WriteLine($"Share {s.Id} updated: {string.Join(", ", s.Permissions)}, expires {CommandTime.FromUnixSeconds(s.Expiration)}."));
+            }, ct);
         });
         share.Subcommands.Add(update);
 
         var delete = new Command("delete", "Revoke a share (access ends at once; the recipient's server is told).");
-        var deleteId = new Argument<long>("id");
+        var deleteId = IdArgument("The share's id, as 'ocm share list' shows it.");
         delete.Arguments.Add(deleteId);
         var deleteConnection = ServerConnection.AddTo(delete);
-        delete.SetAction(async (parse, ct) =>
+        delete.SetAction((parse, ct) => deleteConnection.RunAsync(parse, async api =>
         {
-            using var client = deleteConnection.CreateClient(parse);
-            return Done(await ServerConnection.SendAsync(client, HttpMethod.Delete, $"api/v1/shares/{parse.GetValue(deleteId)}", null, ct), "share revoked");
-        });
+            var id = parse.GetValue(deleteId);
+            await api.SendAsync(HttpMethod.Delete, $"api/v1/shares/{id}", null, ct);
+            return Done(api, id, $"Share {id} revoked.");
+        }, ct));
         share.Subcommands.Add(delete);
         return share;
     }
@@ -115,43 +158,74 @@ internal static class ShareCommands
         var received = new Command("received", "Shares others offered you (talks to a running server).");
 
         var list = new Command("list", "List received shares.");
-        var state = new Option<string?>("--state") { Description = "pending, accepted, declined or unshared" };
+        var state = new Option<string?>("--state") { Description = "Only shares in this state: pending, accepted, declined or unshared.", HelpName = "state" };
         list.Options.Add(state);
         var listConnection = ServerConnection.AddTo(list);
-        list.SetAction(async (parse, ct) =>
+        list.SetAction((parse, ct) => listConnection.RunAsync(parse, async api =>
         {
-            using var client = listConnection.CreateClient(parse);
             var query = parse.GetValue(state) is { } s ? "?state=" + Uri.EscapeDataString(s) : "";
-            return Print(await ServerConnection.SendAsync(client, HttpMethod.Get, "api/v1/received-shares" + query, null, ct));
-        });
+            return Print(api, await api.GetAsync("api/v1/received-shares" + query, ct), SharesApiJsonContext.Default.ListReceivedShareView, shares =>
+            {
+                var table = new ConsoleTable(
+                    ConsoleTable.Right("ID"), ConsoleTable.Left("NAME"), ConsoleTable.Left("FROM"), ConsoleTable.Left("PERMISSIONS"),
+                    ConsoleTable.Left("STATE"), ConsoleTable.Left("IN YOUR FILES"), ConsoleTable.Left("EXPIRES"), ConsoleTable.Left("RECEIVED"));
+                foreach (var r in shares)
+                {
+                    table.Add(r.Id, r.Name, r.Sender, string.Join(",", r.Permissions), r.Quarantined ? r.State + " (unknown sender)" : r.State,
+                        r.Path, CommandTime.FromUnixSeconds(r.Expiration), r.Created);
+                }
+
+                table.Write("No received shares.");
+            });
+        }, ct));
         received.Subcommands.Add(list);
 
-        foreach (var (name, description) in new[] { ("accept", "Accept a share; it appears in your files."), ("decline", "Decline a share.") })
+        foreach (var (name, description, verb) in new[]
+        {
+            ("accept", "Accept a share; it appears in your files.", "Accepted"),
+            ("decline", "Decline a share.", "Declined"),
+        })
         {
             var command = new Command(name, description);
-            var id = new Argument<long>("id");
+            var id = IdArgument("The received share's id, as 'ocm received list' shows it.");
             command.Arguments.Add(id);
             var connection = ServerConnection.AddTo(command);
-            command.SetAction(async (parse, ct) =>
+            command.SetAction((parse, ct) => connection.RunAsync(parse, async api =>
             {
-                using var client = connection.CreateClient(parse);
-                return Print(await ServerConnection.SendAsync(client, HttpMethod.Post, $"api/v1/received-shares/{parse.GetValue(id)}/{name}", null, ct));
-            });
+                var answer = await api.SendAsync(HttpMethod.Post, $"api/v1/received-shares/{parse.GetValue(id)}/{name}", null, ct);
+                return Print(api, answer, SharesApiJsonContext.Default.ReceivedShareView, r => Console.Out.WriteLine(
+                    $"{verb} share {r.Id}, '{r.Name}' from {r.Sender}" + (r.Path is { } where && name == "accept" ? $": it is at {where} in your files." : ".")));
+            }, ct));
             received.Subcommands.Add(command);
         }
 
         var leave = new Command("leave", "Remove a received share from your files (the owner is told).");
-        var leaveId = new Argument<long>("id");
+        var leaveId = IdArgument("The received share's id, as 'ocm received list' shows it.");
         leave.Arguments.Add(leaveId);
         var leaveConnection = ServerConnection.AddTo(leave);
-        leave.SetAction(async (parse, ct) =>
+        leave.SetAction((parse, ct) => leaveConnection.RunAsync(parse, async api =>
         {
-            using var client = leaveConnection.CreateClient(parse);
-            return Done(await ServerConnection.SendAsync(client, HttpMethod.Delete, $"api/v1/received-shares/{parse.GetValue(leaveId)}", null, ct), "left the share");
-        });
+            var id = parse.GetValue(leaveId);
+            await api.SendAsync(HttpMethod.Delete, $"api/v1/received-shares/{id}", null, ct);
+            return Done(api, id, $"Left share {id}.");
+        }, ct));
         received.Subcommands.Add(leave);
         return received;
     }
+
+    /// <summary>Why a share has not arrived yet and when it is tried again, in a sentence.</summary>
+    private static string DeliveryNote(ShareView share) => share.NextAttemptAt is { } next
+        ? $"Share {share.Id} not delivered yet: {share.LastError} Next attempt {CommandTime.Format(next)}."
+        : $"Share {share.Id}: {share.LastError}";
+
+    private static Option<string[]> PermissionOption(string description) => new("--permission", "-p")
+    {
+        Description = description,
+        HelpName = "permission",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private static Argument<long> IdArgument(string description) => new("id") { Description = description };
 
     private static bool TryParseExpiry(string? text, out long? expiration)
     {
@@ -176,25 +250,33 @@ internal static class ShareCommands
         return false;
     }
 
-    private static int Print(JsonElement? result)
+    private static int Print<T>(ApiClient api, JsonElement answer, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Action<T> forPeople)
     {
-        if (result is null)
+        if (api.Json)
         {
-            return 1;
+            CommandJson.Write(answer);
+        }
+        else
+        {
+            forPeople(answer.Deserialize(typeInfo) ?? throw new CommandException("The server's answer is empty."));
         }
 
-        CommandJson.Print(result.Value);
         return 0;
     }
 
-    private static int Done(JsonElement? result, string message)
+    /// <summary>For answers without a body (204): a sentence, or with <c>--json</c> what was done to which id.</summary>
+    private static int Done(ApiClient api, long id, string sentence)
     {
-        if (result is null)
+        if (api.Json)
         {
-            return 1;
+            using var done = JsonDocument.Parse($$"""{"id":{{id.ToString(CultureInfo.InvariantCulture)}},"done":true}""");
+            CommandJson.Write(done.RootElement);
+        }
+        else
+        {
+            Console.Out.WriteLine(sentence);
         }
 
-        Console.Out.WriteLine(message);
         return 0;
     }
 }

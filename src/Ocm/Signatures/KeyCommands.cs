@@ -21,7 +21,6 @@ internal static class KeyCommands
 {
     private const int ExitFailure = 1;
     private const int ExitUsage = 2;
-    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss'Z'";
 
     /// <summary>How long a key should be published before it signs: peers' re-fetch interval on an unknown kid, and some.</summary>
     private static readonly TimeSpan RecommendedPendingTime = TimeSpan.FromMinutes(1);
@@ -49,26 +48,26 @@ internal static class KeyCommands
             + "created/activated/retired times (UTC), whether peers can still find it, and the published kid.")
         { json };
         var data = DataDirOptions.AddTo(command);
-        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async keys =>
+        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, keys =>
         {
             var listing = keys.List().Select(k => Describe(keys, k)).ToList();
             if (parse.GetValue(json))
             {
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(listing, KeyCommandsJsonContext.Default.ListKeyListing));
-                return;
+                CommandJson.Write(listing, KeyCommandsJsonContext.Default.ListKeyListing);
+                return Task.CompletedTask;
             }
 
-            var output = new StringBuilder();
-            output.AppendLine(CultureInfo.InvariantCulture,
-                $"{"NAME",-34} {"ALGORITHM",-18} {"USE",-8} {"STATE",-8} {"CREATED",-21} {"ACTIVATED",-21} {"RETIRED",-21} {"PUBLISHED",-27} KID");
+            var table = new ConsoleTable(
+                ConsoleTable.Left("NAME"), ConsoleTable.Left("ALGORITHM"), ConsoleTable.Left("USE"), ConsoleTable.Left("STATE"), ConsoleTable.Left("CREATED"),
+                ConsoleTable.Left("ACTIVATED"), ConsoleTable.Left("RETIRED"), ConsoleTable.Left("PUBLISHED"), ConsoleTable.Left("KID"));
             foreach (var key in listing)
             {
                 var published = key.Published ? key.PublishedUntil is { } until ? "until " + Format(until) : "yes" : "no";
-                output.AppendLine(CultureInfo.InvariantCulture,
-                    $"{key.Name,-34} {key.Algorithm,-18} {key.Use,-8} {key.State,-8} {Format(key.Created),-21} {Format(key.Activated),-21} {Format(key.Retired),-21} {published,-27} {key.Kid}");
+                table.Add(key.Name, key.Algorithm, key.Use, key.State, key.Created, Format(key.Activated), Format(key.Retired), published, key.Kid);
             }
 
-            await Console.Out.WriteAsync(output.ToString());
+            table.Write("No keys.");
+            return Task.CompletedTask;
         }, cancellationToken));
         return command;
     }
@@ -77,7 +76,8 @@ internal static class KeyCommands
     {
         var algorithm = new Option<string>("--alg")
         {
-            Description = $"Algorithm of the new key: {string.Join(", ", Algorithms)}. Default ed25519 (recommended by OCM).",
+            Description = $"Algorithm of the new key: {string.Join(", ", Algorithms)}. Ed25519 is what OCM recommends.",
+            HelpName = "alg",
             DefaultValueFactory = _ => "ed25519",
         };
         var json = JsonOption();
@@ -98,7 +98,7 @@ internal static class KeyCommands
             var added = Describe(keys, keys.Add(parsed));
             if (parse.GetValue(json))
             {
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(added, KeyCommandsJsonContext.Default.KeyListing));
+                CommandJson.Write(added, KeyCommandsJsonContext.Default.KeyListing);
                 return;
             }
 
@@ -136,7 +136,7 @@ internal static class KeyCommands
                     changed.Add(Describe(keys, retired));
                 }
 
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(changed, KeyCommandsJsonContext.Default.ListKeyListing));
+                CommandJson.Write(changed, KeyCommandsJsonContext.Default.ListKeyListing);
                 return;
             }
 
@@ -175,7 +175,7 @@ internal static class KeyCommands
             var retired = Describe(keys, keys.Retire(parse.GetValue(key)!));
             if (parse.GetValue(json))
             {
-                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(retired, KeyCommandsJsonContext.Default.KeyListing));
+                CommandJson.Write(retired, KeyCommandsJsonContext.Default.KeyListing);
                 return;
             }
 
@@ -198,9 +198,9 @@ internal static class KeyCommands
         keys.IsPublished(key),
         key.Purpose == ServerKeyStore.PurposeRfc9421 ? ServerKeyStore.PublishedUntil(key) : null);
 
-    private static string Format(DateTimeOffset? time) => time is { } value ? value.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture) : "-";
+    private static string Format(DateTimeOffset? time) => CommandTime.Format(time);
 
-    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON (for scripts)." };
+    private static Option<bool> JsonOption() => CommandJson.Switch();
 
     private static Argument<string> KeyArgument() => new("key")
     {

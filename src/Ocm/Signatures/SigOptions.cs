@@ -193,7 +193,7 @@ internal sealed class SigOptions
             };
             _maxAge = new Option<int>("--max-age")
             {
-                Description = "Reject signatures whose created is older than this many seconds (default 300, as opencloudmesh-go).",
+                Description = "Reject signatures whose created is older than this many seconds (the limit opencloudmesh-go uses too).",
                 DefaultValueFactory = _ => 300,
                 HelpName = "SECONDS",
             };

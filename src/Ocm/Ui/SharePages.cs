@@ -148,7 +148,7 @@ internal static class SharePages
     /// <summary>Why a share has not arrived yet, and when it is tried again.</summary>
     private static Html DeliveryNote(OutgoingShare share, ShareDelivery? delivery) =>
         share.State == OutgoingShareState.PendingDelivery && delivery?.LastError is { } error
-            ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error}. Next attempt {UiFormat.Time(delivery.NextAttemptAt)} (sooner once their server answers).</p>")
+            ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error.TrimEnd('.')}. Next attempt {UiFormat.Time(delivery.NextAttemptAt)} (sooner once their server answers).</p>")
             : Html.Empty;
 
     private static async Task<IResult> CreateAsync(HttpContext context, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ocm.Hosting;
 
 namespace Ocm.Users;
@@ -26,7 +27,7 @@ internal static class UserCommands
     private static Command Add()
     {
         var name = NameArgument();
-        var password = new Option<string?>("--password") { Description = "The password (at least 8 characters). Without it and --generate, it is read from standard input." };
+        var password = new Option<string?>("--password") { Description = "The password (at least 8 characters). Without it and --generate: asked for, or read from standard input.", HelpName = "password" };
         var generate = new Option<bool>("--generate") { Description = "Generate a strong password and print it once." };
         var displayName = new Option<string?>("--display-name") { Description = "Name shown to others." };
         var email = new Option<string?>("--email") { Description = "E-mail address." };
@@ -52,20 +53,30 @@ internal static class UserCommands
 
     private static Command List()
     {
-        var command = new Command("list", "List users with their quota and usage.");
+        var json = CommandJson.Switch();
+        var command = new Command("list", "List users with their quota and usage.") { json };
         var data = DataDirOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
         {
             var users = await accounts.ListAsync(cancellationToken);
-            var output = new StringBuilder();
-            output.AppendLine(CultureInfo.InvariantCulture, $"{"NAME",-24} {"DISPLAY NAME",-24} {"EMAIL",-28} {"USED",10} {"QUOTA",10} {"STATE",-14} CREATED");
-            foreach (var user in users)
+            if (parse.GetValue(json))
             {
-                output.AppendLine(CultureInfo.InvariantCulture,
-                    $"{user.Name,-24} {user.DisplayName ?? "-",-24} {user.Email ?? "-",-28} {FormatBytes(user.UsedBytes),10} {(user.QuotaBytes is long q ? FormatBytes(q) : "unlimited"),10} {(user.Disabled ? "disabled" : "active") + (user.IsAdmin ? ",admin" : ""),-14} {user.Created:yyyy-MM-dd}");
+                CommandJson.Write(
+                    users.Select(u => new UserListing(u.Name, u.DisplayName, u.Email, u.UsedBytes, u.QuotaBytes, u.Disabled, u.IsAdmin, u.Created)).ToList(),
+                    UserCommandsJsonContext.Default.ListUserListing);
+                return;
             }
 
-            await Console.Out.WriteAsync(output.ToString());
+            var table = new ConsoleTable(
+                ConsoleTable.Left("NAME"), ConsoleTable.Left("DISPLAY NAME"), ConsoleTable.Left("EMAIL"), ConsoleTable.Right("USED"),
+                ConsoleTable.Right("QUOTA"), ConsoleTable.Left("STATE"), ConsoleTable.Left("CREATED"));
+            foreach (var user in users)
+            {
+                table.Add(user.Name, user.DisplayName, user.Email, FormatBytes(user.UsedBytes), user.QuotaBytes is long q ? FormatBytes(q) : "unlimited",
+                    (user.Disabled ? "disabled" : "active") + (user.IsAdmin ? ",admin" : ""), user.Created);
+            }
+
+            table.Write("No users.");
         }, cancellationToken));
         return command;
     }
@@ -73,7 +84,7 @@ internal static class UserCommands
     private static Command Passwd()
     {
         var name = NameArgument();
-        var password = new Option<string?>("--password") { Description = "The new password. Without it and --generate, it is read from standard input." };
+        var password = new Option<string?>("--password") { Description = "The new password. Without it and --generate: asked for, or read from standard input.", HelpName = "password" };
         var generate = new Option<bool>("--generate") { Description = "Generate a strong password and print it once." };
         var command = new Command("passwd", "Set a user's password (signed-in clients must sign in again).") { name, password, generate };
         var data = DataDirOptions.AddTo(command);
@@ -148,12 +159,13 @@ internal static class UserCommands
     private static Command AppPassword()
     {
         var name = NameArgument();
-        var label = new Option<string?>("--label") { Description = "What the password is for, e.g. 'laptop sync'. Default 'app password'." };
+        var label = new Option<string?>("--label") { Description = "What the password is for, e.g. 'laptop sync'. Without it: 'app password'.", HelpName = "text" };
         var list = new Option<bool>("--list") { Description = "List the user's app passwords instead of creating one." };
-        var revoke = new Option<long?>("--revoke") { Description = "Revoke the app password with this id (see --list)." };
+        var revoke = new Option<long?>("--revoke") { Description = "Revoke the app password with this id (see --list).", HelpName = "id" };
+        var json = CommandJson.Switch();
         var command = new Command("app-password", "Create a named, revocable password for a sync client and print it once; or --list, or --revoke ID.")
         {
-            name, label, list, revoke,
+            name, label, list, revoke, json,
         };
         var data = DataDirOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async accounts =>
@@ -166,15 +178,20 @@ internal static class UserCommands
             }
             else if (parse.GetValue(list))
             {
-                var output = new StringBuilder();
-                output.AppendLine(CultureInfo.InvariantCulture, $"{"ID",6} {"LABEL",-32} {"CREATED",-20} LAST USED");
-                foreach (var entry in await accounts.ListAppPasswordsAsync(user, cancellationToken))
+                var entries = await accounts.ListAppPasswordsAsync(user, cancellationToken);
+                if (parse.GetValue(json))
                 {
-                    output.AppendLine(CultureInfo.InvariantCulture,
-                        $"{entry.Id,6} {entry.Label,-32} {entry.Created:yyyy-MM-dd HH:mm,-20} {(entry.LastUsed is DateTimeOffset used ? used.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "never")}");
+                    CommandJson.Write(entries.Select(e => new AppPasswordListing(e.Id, e.Label, e.Created, e.LastUsed)).ToList(), UserCommandsJsonContext.Default.ListAppPasswordListing);
+                    return;
                 }
 
-                await Console.Out.WriteAsync(output.ToString());
+                var table = new ConsoleTable(ConsoleTable.Right("ID"), ConsoleTable.Left("LABEL"), ConsoleTable.Left("CREATED"), ConsoleTable.Left("LAST USED"));
+                foreach (var entry in entries)
+                {
+                    table.Add(entry.Id, entry.Label, entry.Created, entry.LastUsed is DateTimeOffset used ? CommandTime.Format(used) : "never");
+                }
+
+                table.Write($"'{user}' has no app passwords.");
             }
             else
             {
@@ -221,42 +238,16 @@ internal static class UserCommands
             return (given, false);
         }
 
-        if (Console.IsInputRedirected)
+        if (!Console.IsInputRedirected)
         {
-            var line = await Console.In.ReadLineAsync(cancellationToken);
-            return (line ?? throw new UserAccountException("No password on standard input."), false);
+            var first = CommandPassword.Prompt("Password: ");
+            var second = CommandPassword.Prompt("Repeat password: ");
+            return first == second ? (first, false) : throw new UserAccountException("The passwords do not match.");
         }
 
-        var first = Prompt("Password: ");
-        var second = Prompt("Repeat password: ");
-        return first == second ? (first, false) : throw new UserAccountException("The passwords do not match.");
-    }
-
-    private static string Prompt(string label)
-    {
-        Console.Write(label);
-        var password = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
-            {
-                Console.WriteLine();
-                return password.ToString();
-            }
-
-            if (key.Key == ConsoleKey.Backspace)
-            {
-                if (password.Length > 0)
-                {
-                    password.Length--;
-                }
-            }
-            else if (!char.IsControl(key.KeyChar))
-            {
-                password.Append(key.KeyChar);
-            }
-        }
+        var line = await CommandPassword.ReadAsync("Password: ", cancellationToken);
+        return (line ?? throw new UserAccountException(
+            "No password: give --password or --generate, type it in a terminal, or pipe it on standard input."), false);
     }
 
     /// <summary><c>1073741824</c>, <c>512M</c>, <c>10G</c>, <c>1.5T</c> (binary units), or <c>unlimited</c>/<c>none</c>.</summary>
@@ -313,3 +304,15 @@ internal static class UserCommands
         return unit == 0 ? $"{bytes} B" : value.ToString("0.#", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 }
+
+/// <summary>One user as <c>ocm user list --json</c> prints it.</summary>
+internal sealed record UserListing(
+    string Name, string? DisplayName, string? Email, long UsedBytes, long? QuotaBytes, bool Disabled, bool Admin, DateTimeOffset Created);
+
+/// <summary>One app password as <c>ocm user app-password NAME --list --json</c> prints it (never the password).</summary>
+internal sealed record AppPasswordListing(long Id, string Label, DateTimeOffset Created, DateTimeOffset? LastUsed);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<UserListing>))]
+[JsonSerializable(typeof(List<AppPasswordListing>))]
+internal sealed partial class UserCommandsJsonContext : JsonSerializerContext;

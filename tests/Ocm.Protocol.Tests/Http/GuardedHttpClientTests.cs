@@ -97,7 +97,7 @@ public sealed class GuardedHttpClientTests
     }
 
     [Fact]
-    public async Task Send_RedirectLoop_StopsAfterLimit()
+    public async Task Send_RedirectLoop_StopsAtTheFirstRepeat()
     {
         await using var peer = await LoopbackHttpServer.StartAsync("127.0.0.5", c =>
         {
@@ -107,6 +107,24 @@ public sealed class GuardedHttpClientTests
         using var client = Client(new OutboundPolicy { InsecurePeers = ["127.0.0.5"], MaxRedirects = 3 });
 
         var error = await Assert.ThrowsAsync<OutboundRequestBlockedException>(() => client.GetAsync(peer.BaseUri));
+        Assert.Equal(OutboundBlockReason.RedirectLoop, error.Reason);
+        Assert.Contains($"Redirect loop: {peer.BaseUri} → {peer.BaseUri}again → {peer.BaseUri}again", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, peer.RequestCount);
+    }
+
+    [Fact]
+    public async Task Send_EndlessRedirects_StopAfterLimit()
+    {
+        var next = 0;
+        await using var peer = await LoopbackHttpServer.StartAsync("127.0.0.5", c =>
+        {
+            c.Response.Redirect($"/hop{Interlocked.Increment(ref next)}");
+            return Task.CompletedTask;
+        });
+        using var client = Client(new OutboundPolicy { InsecurePeers = ["127.0.0.5"], MaxRedirects = 3 });
+
+        var error = await Assert.ThrowsAsync<OutboundRequestBlockedException>(() => client.GetAsync(peer.BaseUri));
+        Assert.Equal(OutboundBlockReason.TooManyRedirects, error.Reason);
         Assert.Contains("Too many redirects", error.Message, StringComparison.Ordinal);
         Assert.Equal(4, peer.RequestCount);
     }

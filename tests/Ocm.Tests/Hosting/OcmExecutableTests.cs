@@ -81,8 +81,9 @@ public sealed class OcmExecutableTests : IAsyncLifetime
         });
 
         Assert.NotEqual(0, exit);
-        Assert.Contains("error: Discovery of", stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"error: cannot discover {Authority}: Refusing to connect", stderr, StringComparison.Ordinal);
         Assert.Contains("non-public", stderr, StringComparison.Ordinal);
+        Assert.Contains("--insecure", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

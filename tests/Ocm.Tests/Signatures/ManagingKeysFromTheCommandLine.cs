@@ -115,6 +115,7 @@ public sealed class ManagingKeysFromTheCommandLine : IAsyncLifetime
 
         var lines = stdout.TrimEnd('\n').Split('\n');
         Assert.Matches(@"^NAME\s+ALGORITHM\s+USE\s+STATE\s+CREATED\s+ACTIVATED\s+RETIRED\s+PUBLISHED\s+KID$", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.Matches(@"\s\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s", l));
         Assert.Contains(lines, l => l.StartsWith("ed25519-", StringComparison.Ordinal) && l.Contains(" rfc9421 ", StringComparison.Ordinal)
             && l.Contains(" active ", StringComparison.Ordinal) && l.Contains(" yes ", StringComparison.Ordinal) && l.EndsWith($" {_server.Authority}#{l.Split(' ')[0]}", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("cavage-rsa-", StringComparison.Ordinal) && l.Contains(" cavage ", StringComparison.Ordinal)

@@ -118,6 +118,46 @@ public sealed partial class UserCommandsTests
         }
     }
 
+    [Fact]
+    public async Task OfflineCommands_PrintOnlyTheirOwnOutput_AndSayWhenThereIsNoPassword()
+    {
+        var dataDir = TempDirectory.Create("ocm-quiet");
+        try
+        {
+            // The server's default logging (Information), which the offline host would otherwise print.
+            var add = await OcmProcess.RunAsync(["user", "add", "alice", "--password", "alice-pass-1", "--display-name", "Alice Ä", "--data-dir", dataDir]);
+            Assert.Equal((0, "Created user 'alice'.\n", ""), (add.ExitCode, add.StdOut, add.StdErr));
+
+            var list = await OcmProcess.RunAsync(["user", "list", "--data-dir", dataDir]);
+            Assert.Equal("", list.StdErr);
+            var lines = list.StdOut.TrimEnd('\n').Split('\n');
+            Assert.Equal(2, lines.Length);
+            Assert.Matches(@"^NAME\s+DISPLAY NAME\s+EMAIL\s+USED\s+QUOTA\s+STATE\s+CREATED$", lines[0]);
+            Assert.Matches(@"^alice\s{2}Alice Ä\s+-\s+0 B\s+unlimited\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC$", lines[1]);
+
+            var json = await OcmProcess.RunAsync(["user", "list", "--json", "--data-dir", dataDir]);
+            Assert.Contains("\"displayName\": \"Alice Ä\"", json.StdOut, StringComparison.Ordinal);
+            var user = Assert.Single(System.Text.Json.JsonDocument.Parse(json.StdOut).RootElement.EnumerateArray());
+            Assert.Equal("alice", user.GetProperty("name").GetString());
+            Assert.True(user.GetProperty("quotaBytes").ValueKind == System.Text.Json.JsonValueKind.Null);
+
+            var keys = await OcmProcess.RunAsync(["keys", "list", "--data-dir", dataDir]);
+            Assert.Equal("", keys.StdErr);
+            Assert.StartsWith("NAME  ", keys.StdOut, StringComparison.Ordinal);
+
+            // No --password, no --generate, nothing on standard input (not a terminal): said at once, nothing created.
+            var noPassword = await OcmProcess.RunAsync(["user", "add", "bob", "--data-dir", dataDir], stdin: "");
+            Assert.Equal(
+                (1, "", "error: No password: give --password or --generate, type it in a terminal, or pipe it on standard input.\n"),
+                (noPassword.ExitCode, noPassword.StdOut, noPassword.StdErr));
+            Assert.DoesNotContain("bob", (await OcmProcess.RunAsync(["user", "list", "--data-dir", dataDir])).StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TempDirectory.Delete(dataDir);
+        }
+    }
+
     private static Task<RunResult> Ocm(params string[] arguments) => Ocm(0, arguments);
 
     private static async Task<RunResult> Ocm(int expectedExitCode, params string[] arguments)

@@ -25,50 +25,85 @@ public sealed record DiscoveredServer
     public bool Insecure => DocumentUrl.Scheme == Uri.UriSchemeHttp;
 }
 
-/// <summary>Why one discovery request failed, as far as it decides what a caller should do next.</summary>
+/// <summary>One URL tried during discovery and what happened.</summary>
+/// <param name="Url">The URL requested.</param>
+/// <param name="Outcome">What happened, in words.</param>
+/// <param name="Failure">What kind of failure it was.</param>
+public sealed record DiscoveryAttempt(Uri Url, string Outcome, DiscoveryFailure Failure = DiscoveryFailure.Other);
+
+/// <summary>Why a discovery URL gave no discovery document.</summary>
 public enum DiscoveryFailure
 {
-    /// <summary>Nothing answered: connection refused or reset, no route, or DNS could not be asked. May pass.</summary>
+    /// <summary>None of the kinds below.</summary>
+    Other,
+
+    /// <summary>Nothing answered: the connection was refused or reset, no route, or DNS could not be asked. May pass.</summary>
     Unreachable,
 
     /// <summary>Connected, but no answer came in time. May pass.</summary>
     Timeout,
 
-    /// <summary>The server answered with a temporary error (5xx, 408, 429). May pass.</summary>
-    ServerError,
-
     /// <summary>DNS answered that the host name does not exist.</summary>
     UnknownHost,
 
-    /// <summary>The server answered, but not as an OCM server (404, a web page, not a discovery document, too large).</summary>
-    NotOcm,
+    /// <summary>The server answered with a temporary error (5xx, 408, 429). May pass.</summary>
+    ServerError,
 
     /// <summary>The server refused to answer (401, 403).</summary>
     Refused,
 
-    /// <summary>No TLS connection could be made: the port speaks no TLS, or the certificate is not valid.</summary>
-    Tls,
-
-    /// <summary>Our own outbound policy forbids the request (plain http, a non-public address, too many redirects).</summary>
+    /// <summary>Our own outbound policy refused it (a non-public address, or plain http to a host not allowed).</summary>
     Blocked,
+
+    /// <summary>The server answered 404 or 410: there is no discovery document at that path.</summary>
+    NotFound,
+
+    /// <summary>The server answered another client error status (4xx other than 401, 403, 404, 408, 410, 429).</summary>
+    HttpError,
+
+    /// <summary>The server answered with an HTML page: a web site, not an OCM server.</summary>
+    WebPage,
+
+    /// <summary>The server answered 200 with something that is not a discovery document.</summary>
+    NotDiscoveryDocument,
+
+    /// <summary>The answer was larger than the limit.</summary>
+    TooLarge,
+
+    /// <summary>A plain-http request was answered in TLS: the port is an https port.</summary>
+    TlsOnPlainHttpPort,
+
+    /// <summary>An https request got no TLS answer: the port speaks plain http.</summary>
+    PlainHttpOnTlsPort,
+
+    /// <summary>The server's TLS certificate is not valid for it.</summary>
+    Certificate,
+
+    /// <summary>Redirects that loop or never end.</summary>
+    RedirectLoop,
 }
 
-/// <summary>One URL tried during discovery and what happened.</summary>
-public sealed record DiscoveryAttempt(Uri Url, string Outcome)
-{
-    /// <summary>What kind of failure <see cref="Outcome"/> describes.</summary>
-    public DiscoveryFailure Failure { get; init; } = DiscoveryFailure.Unreachable;
-}
-
-/// <summary>Discovery failed; <see cref="Exception.Message"/> lists every URL tried and why each failed.</summary>
+/// <summary>
+/// Discovery failed. <see cref="Summary"/> says why in one sentence a person understands; <see cref="Exception.Message"/>
+/// adds every URL tried and what each answered.
+/// </summary>
 public sealed class OcmDiscoveryException : Exception
 {
+    // Our own policy comes first (only an operator can change it). Then what the server turned out to be outranks how
+    // we failed to reach it: an https attempt refused by a plain-http server tells less than the 404 the same server
+    // then answered over http. Among answers a temporary error wins, since the server may be mid-restart.
+    private static readonly DiscoveryFailure[] Precedence =
+    [
+        DiscoveryFailure.Blocked, DiscoveryFailure.RedirectLoop, DiscoveryFailure.ServerError, DiscoveryFailure.WebPage,
+        DiscoveryFailure.NotDiscoveryDocument, DiscoveryFailure.TooLarge, DiscoveryFailure.Refused, DiscoveryFailure.HttpError,
+        DiscoveryFailure.NotFound, DiscoveryFailure.TlsOnPlainHttpPort, DiscoveryFailure.PlainHttpOnTlsPort,
+        DiscoveryFailure.Certificate, DiscoveryFailure.Timeout, DiscoveryFailure.Unreachable, DiscoveryFailure.UnknownHost,
+        DiscoveryFailure.Other,
+    ];
+
     public OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts)
-        : base(Describe(target, attempts))
+        : this(target, attempts, Main(attempts))
     {
-        Target = target;
-        Attempts = attempts;
-        Failure = Decide(attempts);
     }
 
     public OcmDiscoveryException(string target, string reason)
@@ -76,12 +111,14 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = target;
         Attempts = [];
+        Summary = reason;
     }
 
     public OcmDiscoveryException()
     {
         Target = "";
         Attempts = [];
+        Summary = Message;
     }
 
     public OcmDiscoveryException(string message)
@@ -89,6 +126,7 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = "";
         Attempts = [];
+        Summary = message;
     }
 
     public OcmDiscoveryException(string message, Exception innerException)
@@ -96,6 +134,17 @@ public sealed class OcmDiscoveryException : Exception
     {
         Target = "";
         Attempts = [];
+        Summary = message;
+    }
+
+    private OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts, DiscoveryAttempt? main)
+        : base($"Discovery of '{target}' failed: {Summarize(target, attempts, main)} Tried: "
+            + string.Join("; ", attempts.Select(a => $"{a.Url} → {a.Outcome}")))
+    {
+        Target = target;
+        Attempts = attempts;
+        Failure = main?.Failure ?? DiscoveryFailure.Other;
+        Summary = Summarize(target, attempts, main);
     }
 
     /// <summary>The host that could not be discovered.</summary>
@@ -104,11 +153,11 @@ public sealed class OcmDiscoveryException : Exception
     /// <summary>Each URL tried, in order.</summary>
     public IReadOnlyList<DiscoveryAttempt> Attempts { get; }
 
-    /// <summary>
-    /// The failure that speaks for the whole discovery: what the server said when it answered at all (on any scheme or
-    /// path), else why it could not be asked. <see cref="DiscoveryFailure.Unreachable"/> when nothing was tried.
-    /// </summary>
-    public DiscoveryFailure Failure { get; } = DiscoveryFailure.Unreachable;
+    /// <summary>The failure that says most about the target (see <see cref="Summary"/>).</summary>
+    public DiscoveryFailure Failure { get; }
+
+    /// <summary>Why discovery failed, in one sentence for people (no list of URLs).</summary>
+    public string Summary { get; }
 
     /// <summary>
     /// True when asking again later can succeed without anyone changing anything (a server down, slow, or answering a
@@ -116,48 +165,33 @@ public sealed class OcmDiscoveryException : Exception
     /// </summary>
     public bool IsTransient => Failure is DiscoveryFailure.Unreachable or DiscoveryFailure.Timeout or DiscoveryFailure.ServerError;
 
-    /// <summary>The failure in plain words, starting with the server's name, for people rather than logs.</summary>
-    public string Reason
+    private static DiscoveryAttempt? Main(IReadOnlyList<DiscoveryAttempt> attempts) =>
+        attempts.OrderBy(a => Array.IndexOf(Precedence, a.Failure)).FirstOrDefault();
+
+    private static string Summarize(string target, IReadOnlyList<DiscoveryAttempt> attempts, DiscoveryAttempt? main) => main?.Failure switch
     {
-        get
-        {
-            var first = Attempts.FirstOrDefault(a => a.Failure == Failure)?.Outcome ?? Message;
-            return Failure switch
-            {
-                DiscoveryFailure.UnknownHost => $"there is no server named '{Target}' (the name does not resolve)",
-                DiscoveryFailure.Unreachable => $"the server {Target} cannot be reached right now ({first})",
-                DiscoveryFailure.Timeout => $"the server {Target} did not answer in time ({first})",
-                DiscoveryFailure.ServerError => $"the server {Target} answered with a temporary error ({first})",
-                DiscoveryFailure.NotOcm => $"{Target} does not speak OCM: no discovery document at /.well-known/ocm or /ocm-provider ({first})",
-                DiscoveryFailure.Refused => $"{Target} refused to say what it supports ({first})",
-                DiscoveryFailure.Tls => $"no secure (https) connection to {Target} could be made ({first})",
-                _ => $"this server's policy does not allow contacting {Target}: {first.Replace("blocked: ", "", StringComparison.Ordinal)}",
-            };
-        }
-    }
+        null => $"nothing was tried for {target}.",
+        DiscoveryFailure.Blocked => Detail(main),
+        DiscoveryFailure.RedirectLoop => $"{target} sends the discovery request round in circles. {Detail(main)}",
+        DiscoveryFailure.WebPage => $"{target} answers with a web page where the OCM discovery document should be: this is a web page, not an OCM server.",
+        DiscoveryFailure.NotDiscoveryDocument => $"{target} answers, but not with an OCM discovery document ({main.Outcome}): it does not look like an OCM server.",
+        DiscoveryFailure.TooLarge => $"{target} answers with a discovery document too large to read ({main.Outcome}).",
+        DiscoveryFailure.ServerError => $"{target} answers {main.Outcome} at {main.Url.AbsolutePath}: it may be down or restarting; try again later.",
+        DiscoveryFailure.Refused => $"{target} refuses to show its OCM discovery document ({main.Outcome} at {main.Url.AbsolutePath}).",
+        DiscoveryFailure.HttpError => $"{target} answers {main.Outcome} at {main.Url.AbsolutePath}: it does not serve an OCM discovery document there.",
+        DiscoveryFailure.NotFound => $"{target} answers, but has no OCM discovery document ({string.Join(", ", attempts.Where(a => a.Failure == DiscoveryFailure.NotFound).Select(a => a.Url.AbsolutePath).Distinct())}): it is not an OCM server, or OCM is not enabled there.",
+        DiscoveryFailure.TlsOnPlainHttpPort => $"{target} speaks TLS on that port: it is an https port, not plain http; use https://{main.Url.Authority}.",
+        DiscoveryFailure.PlainHttpOnTlsPort => $"{target} does not speak TLS on that port: it is a plain-http port, not https (plain http is for test setups only).",
+        DiscoveryFailure.Certificate => $"{target} has a TLS certificate this server does not accept: {Detail(main)}",
+        DiscoveryFailure.Unreachable => $"nothing answers at {target}: {Detail(main)}",
+        DiscoveryFailure.Timeout => $"{target} did not answer in time: {Detail(main)}",
+        DiscoveryFailure.UnknownHost => $"there is no server named {target}: the name does not resolve.",
+        _ => $"{target} cannot be discovered: {Detail(main)}",
+    };
 
-    private static string Describe(string target, IReadOnlyList<DiscoveryAttempt> attempts) =>
-        $"Discovery of '{target}' failed: " + string.Join("; ", attempts.Select(a => $"{a.Url} → {a.Outcome}"));
-
-    /// <summary>
-    /// An answer from the server outranks every failure to get one (https failing and http answering 404 is a server
-    /// that answers, and is not OCM); among answers a temporary error wins, since the server may be mid-restart.
-    /// </summary>
-    private static DiscoveryFailure Decide(IReadOnlyList<DiscoveryAttempt> attempts)
+    private static string Detail(DiscoveryAttempt attempt)
     {
-        DiscoveryFailure[] precedence =
-        [
-            DiscoveryFailure.ServerError, DiscoveryFailure.NotOcm, DiscoveryFailure.Refused, DiscoveryFailure.Timeout,
-            DiscoveryFailure.Unreachable, DiscoveryFailure.Tls, DiscoveryFailure.Blocked, DiscoveryFailure.UnknownHost,
-        ];
-        foreach (var failure in precedence)
-        {
-            if (attempts.Any(a => a.Failure == failure))
-            {
-                return failure;
-            }
-        }
-
-        return DiscoveryFailure.Unreachable;
+        var detail = attempt.Outcome.StartsWith("blocked: ", StringComparison.Ordinal) ? attempt.Outcome["blocked: ".Length..] : attempt.Outcome;
+        return detail.EndsWith('.') ? detail : detail + ".";
     }
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocm.Protocol.Errors;
@@ -25,8 +27,10 @@ public interface IOcmDiscoveryClient
 /// <summary>
 /// Discovery per ocm-protocol.md §3.1: <c>GET https://host[:port]/.well-known/ocm</c>, falling back to
 /// <c>/ocm-provider</c> and <c>/ocm-provider/</c> for pre-1.4 peers, and to plain http only for hosts the
-/// <see cref="OutboundPolicy"/> allows as insecure (test setups). The <see cref="HttpClient"/> given must be the
-/// guarded outbound client (SSRF guard and redirect checks).
+/// <see cref="OutboundPolicy"/> allows as insecure (test setups). A target given as a URL is discovered with the scheme
+/// it names and no other. The <see cref="HttpClient"/> given must be the guarded outbound client (SSRF guard and
+/// redirect checks). What went wrong is said in words a person understands (<see cref="OcmDiscoveryException.Summary"/>):
+/// a web page where the document should be, TLS spoken on a plain-http port and the reverse, a redirect loop.
 /// </summary>
 public sealed partial class OcmDiscoveryClient(
     HttpClient http,
@@ -37,6 +41,10 @@ public sealed partial class OcmDiscoveryClient(
 {
     // ocm-peers.md §3.1: the order that matches every deployed peer.
     private static readonly string[] Paths = ["/.well-known/ocm", "/ocm-provider/", "/ocm-provider"];
+
+    // How common servers answer a plain-http request on their TLS port: nginx, Apache httpd, Go's net/http.
+    private static readonly string[] PlainHttpToTlsPortPages =
+        ["plain HTTP request was sent to HTTPS port", "speaking plain HTTP to an SSL-enabled server port", "HTTP request to an HTTPS server"];
 
     private readonly ConcurrentDictionary<string, CacheEntry> _cache = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = logger ?? NullLogger<OcmDiscoveryClient>.Instance;
@@ -97,7 +105,7 @@ public sealed partial class OcmDiscoveryClient(
                     return outcome.Server;
                 }
 
-                attempts.Add(new DiscoveryAttempt(url, outcome.Failure!) { Failure = outcome.Kind });
+                attempts.Add(new DiscoveryAttempt(url, outcome.Failure!, outcome.Kind));
                 if (outcome.HostUnreachable)
                 {
                     // The same host will not answer on another path over this scheme.
@@ -113,20 +121,16 @@ public sealed partial class OcmDiscoveryClient(
 
     private IEnumerable<string> Schemes(DiscoveryTarget target)
     {
-        var insecureAllowed = policy.IsInsecureAllowed(target.Host, target.Port ?? 443) || policy.IsInsecureAllowed(target.Host, target.Port ?? 80);
-        if (target.ExplicitScheme == Uri.UriSchemeHttp)
+        if (target.ExplicitScheme is not null)
         {
-            if (insecureAllowed)
-            {
-                yield return Uri.UriSchemeHttp;
-            }
-
-            yield return Uri.UriSchemeHttps;
+            // The user typed the scheme: use it, and only it. A refused http:// is reported as refused, not
+            // silently replaced with https://.
+            yield return target.ExplicitScheme;
             yield break;
         }
 
         yield return Uri.UriSchemeHttps;
-        if (insecureAllowed && target.ExplicitScheme is null)
+        if (policy.IsInsecureAllowed(target.Host, target.Port ?? 443) || policy.IsInsecureAllowed(target.Host, target.Port ?? 80))
         {
             yield return Uri.UriSchemeHttp;
         }
@@ -142,17 +146,15 @@ public sealed partial class OcmDiscoveryClient(
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                var status = (int)response.StatusCode;
-                var kind = status switch
-                {
-                    408 or 429 or >= 500 => DiscoveryFailure.ServerError,
-                    401 or 403 => DiscoveryFailure.Refused,
-                    _ => DiscoveryFailure.NotOcm,
-                };
-                return FetchOutcome.Fail($"HTTP {status} {response.ReasonPhrase}".TrimEnd(), kind);
+                return await DescribeStatusAsync(response, url, timeout.Token);
             }
 
             var body = await BoundedContent.ReadAsBytesAsync(response.Content, options.MaxResponseBytes, timeout.Token);
+            if (IsWebPage(response, body))
+            {
+                return FetchOutcome.Fail(DiscoveryFailure.WebPage, "a web page (HTML), not an OCM discovery document");
+            }
+
             var finalUrl = response.RequestMessage?.RequestUri ?? url;
             var analysis = DiscoveryAnalysis.Analyze(body);
             var found = new List<string>(analysis.Violations);
@@ -178,36 +180,158 @@ public sealed partial class OcmDiscoveryClient(
         }
         catch (OcmFormatException ex)
         {
-            return FetchOutcome.Fail("not a discovery document: " + ex.Message, DiscoveryFailure.NotOcm);
+            return FetchOutcome.Fail(DiscoveryFailure.NotDiscoveryDocument, "not a discovery document: " + ex.Message);
         }
         catch (ResponseTooLargeException ex)
         {
-            return FetchOutcome.Fail($"response larger than {ex.Limit} bytes", DiscoveryFailure.NotOcm);
+            return FetchOutcome.Fail(DiscoveryFailure.TooLarge, $"response larger than {ex.Limit} bytes");
+        }
+        catch (OutboundRequestBlockedException ex) when (ex.Reason == OutboundBlockReason.Policy)
+        {
+            return FetchOutcome.Unreachable(DiscoveryFailure.Blocked, "blocked: " + ex.Message);
         }
         catch (OutboundRequestBlockedException ex)
         {
-            return FetchOutcome.Unreachable("blocked: " + ex.Message, DiscoveryFailure.Blocked);
+            return FetchOutcome.Fail(DiscoveryFailure.RedirectLoop, ex.Message);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            return FetchOutcome.Unreachable($"no answer within {options.AttemptTimeout.TotalSeconds:0.#} s", DiscoveryFailure.Timeout);
+            return FetchOutcome.Unreachable(DiscoveryFailure.Timeout, $"no answer within {options.AttemptTimeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            return TlsFailure(ex) switch
+            {
+                TlsAnswer.NotTls => FetchOutcome.Unreachable(
+                    DiscoveryFailure.PlainHttpOnTlsPort, "no TLS answer: this port speaks plain http, not https"),
+                TlsAnswer.BadCertificate => FetchOutcome.Unreachable(
+                    DiscoveryFailure.Certificate, "its TLS certificate is not valid: " + InnermostMessage(ex)),
+                _ => FetchOutcome.Unreachable(DiscoveryFailure.Unreachable, "TLS handshake failed: " + InnermostMessage(ex)),
+            };
         }
         catch (HttpRequestException ex)
         {
             var reachable = ex.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded;
+            if (reachable && url.Scheme == Uri.UriSchemeHttp && await SpeaksTlsAsync(url, timeout.Token))
+            {
+                return FetchOutcome.Unreachable(
+                    DiscoveryFailure.TlsOnPlainHttpPort, $"answered in TLS: this is an https port, use https://{url.Authority}");
+            }
+
             var outcome = "connection failed: " + (ex.InnerException?.Message ?? ex.Message);
-            return reachable ? FetchOutcome.Fail(outcome, DiscoveryFailure.NotOcm) : FetchOutcome.Unreachable(outcome, Classify(ex));
+            return reachable ? FetchOutcome.Fail(DiscoveryFailure.Other, outcome) : FetchOutcome.Unreachable(Classify(ex), outcome);
         }
     }
 
-    private sealed class CacheEntry(Func<Task<DiscoveredServer>> fetch)
+    /// <summary>
+    /// A status other than 200. A 400 whose body says that plain http reached a TLS port (what nginx, Apache httpd and
+    /// Go answer) is named as such.
+    /// </summary>
+    private static async Task<FetchOutcome> DescribeStatusAsync(HttpResponseMessage response, Uri url, CancellationToken cancellationToken)
     {
-        private readonly Lazy<Task<DiscoveredServer>> _task = new(fetch, LazyThreadSafetyMode.ExecutionAndPublication);
+        var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
+        if (response.StatusCode == HttpStatusCode.BadRequest && url.Scheme == Uri.UriSchemeHttp)
+        {
+            string body;
+            try
+            {
+                body = Encoding.UTF8.GetString(await BoundedContent.ReadAsBytesAsync(response.Content, 4096, cancellationToken));
+            }
+            catch (ResponseTooLargeException)
+            {
+                body = "";
+            }
 
-        /// <summary>Started by the first caller that reads it; a losing entry of a race is never started.</summary>
-        public Task<DiscoveredServer> Task => _task.Value;
+            if (PlainHttpToTlsPortPages.Any(p => body.Contains(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                return FetchOutcome.Unreachable(
+                    DiscoveryFailure.TlsOnPlainHttpPort, $"{status}: plain http sent to an https port, use https://{url.Authority}");
+            }
+        }
 
-        public DateTimeOffset? ExpiresAt { get; set; }
+        return (int)response.StatusCode switch
+        {
+            404 or 410 => FetchOutcome.Fail(DiscoveryFailure.NotFound, status),
+            408 or 429 or >= 500 => FetchOutcome.Fail(DiscoveryFailure.ServerError, status),
+            401 or 403 => FetchOutcome.Fail(DiscoveryFailure.Refused, status),
+            _ => FetchOutcome.Fail(DiscoveryFailure.HttpError, status),
+        };
+    }
+
+    /// <summary>HTML where JSON should be: a web site, a login page or a single-page app answering every path.</summary>
+    private static bool IsWebPage(HttpResponseMessage response, byte[] body)
+    {
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (mediaType is "text/html" or "application/xhtml+xml")
+        {
+            return true;
+        }
+
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 512)).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        return text.StartsWith("<!doctype html", StringComparison.OrdinalIgnoreCase) || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// After a plain-http request ended without an HTTP answer: does the port speak TLS? One https request to the same
+    /// address tells — any answer, or a handshake that got as far as a certificate or a TLS alert, means yes.
+    /// </summary>
+    private async Task<bool> SpeaksTlsAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var https = new UriBuilder(url) { Scheme = Uri.UriSchemeHttps, Port = url.Port }.Uri;
+        try
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Get, https);
+            using var response = await http.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return true;
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            return TlsFailure(ex) != TlsAnswer.NotTls;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Tells a TLS handshake that failed on the certificate, or on a TLS alert, from one that got no TLS at all — the
+    /// peer answered with something else (usually plain http), which .NET reports as a corrupted frame without an inner
+    /// error.
+    /// </summary>
+    private static TlsAnswer TlsFailure(HttpRequestException ex)
+    {
+        var authentication = Chain(ex).OfType<AuthenticationException>().FirstOrDefault();
+        if (authentication is null)
+        {
+            return TlsAnswer.Other;
+        }
+
+        // "The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot", "… according to
+        // the validation procedure: RemoteCertificateNameMismatch": the server did present a certificate.
+        if (authentication.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            return TlsAnswer.BadCertificate;
+        }
+
+        return authentication.InnerException is null ? TlsAnswer.NotTls : TlsAnswer.Other;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var current = ex; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
+    }
+
+    private static string InnermostMessage(Exception ex) => Chain(ex).Last().Message;
+
+    private enum TlsAnswer
+    {
+        Other,
+        NotTls,
+        BadCertificate,
     }
 
     /// <summary>
@@ -222,26 +346,34 @@ public sealed partial class OcmDiscoveryClient(
             {
                 case OutboundRequestBlockedException:
                     return DiscoveryFailure.Blocked;
-                case System.Security.Authentication.AuthenticationException:
-                    return DiscoveryFailure.Tls;
                 case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData }:
                     // NXDOMAIN or no address for the name; a DNS server that does not answer is TryAgain (transient).
                     return DiscoveryFailure.UnknownHost;
-                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }:
-                    return DiscoveryFailure.Tls;
             }
         }
 
         return DiscoveryFailure.Unreachable;
     }
 
-    private sealed record FetchOutcome(DiscoveredServer? Server, string? Failure, bool HostUnreachable, DiscoveryFailure Kind)
+    private sealed class CacheEntry(Func<Task<DiscoveredServer>> fetch)
     {
-        public static FetchOutcome Success(DiscoveredServer server) => new(server, null, false, default);
+        private readonly Lazy<Task<DiscoveredServer>> _task = new(fetch, LazyThreadSafetyMode.ExecutionAndPublication);
 
-        public static FetchOutcome Fail(string reason, DiscoveryFailure kind) => new(null, reason, false, kind);
+        /// <summary>Started by the first caller that reads it; a losing entry of a race is never started.</summary>
+        public Task<DiscoveredServer> Task => _task.Value;
 
-        public static FetchOutcome Unreachable(string reason, DiscoveryFailure kind) => new(null, reason, true, kind);
+        public DateTimeOffset? ExpiresAt { get; set; }
+    }
+
+    private sealed record FetchOutcome(DiscoveredServer? Server, string? Failure, DiscoveryFailure Kind, bool HostUnreachable)
+    {
+        public static FetchOutcome Success(DiscoveredServer server) => new(server, null, DiscoveryFailure.Other, false);
+
+        /// <summary>This URL failed; the same host may still answer on the next path.</summary>
+        public static FetchOutcome Fail(DiscoveryFailure kind, string reason) => new(null, reason, kind, false);
+
+        /// <summary>The host will not answer on any path over this scheme.</summary>
+        public static FetchOutcome Unreachable(DiscoveryFailure kind, string reason) => new(null, reason, kind, true);
     }
 
     private static partial class Log

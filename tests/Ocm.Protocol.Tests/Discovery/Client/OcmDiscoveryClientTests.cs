@@ -154,23 +154,22 @@ public sealed class OcmDiscoveryClientTests
         Assert.Equal(0, peer.RequestCount);
         Assert.Equal(DiscoveryFailure.Blocked, error.Failure);
         Assert.False(error.IsTransient);
-        Assert.Contains("policy does not allow", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Federation:", error.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Discover_NotJson_FailsNamingEveryUrlTried()
+    public async Task Discover_WebPage_IsDescribedAsAWebPageNamingEveryUrlTried()
     {
-        await using var peer = await LoopbackHttpServer.StartAsync(Address, c => c.Response.WriteAsync("<html>hello</html>"));
+        await using var peer = await LoopbackHttpServer.StartAsync(Address, c => c.Response.WriteAsync("<!DOCTYPE html>\n<html><body>Welcome</body></html>"));
 
         var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync(peer.Authority, CancellationToken.None));
 
-        Assert.Contains("not a discovery document", error.Message, StringComparison.Ordinal);
+        Assert.Equal(DiscoveryFailure.WebPage, error.Failure);
+        Assert.Contains("this is a web page, not an OCM server", error.Summary, StringComparison.Ordinal);
         Assert.Contains("/.well-known/ocm", error.Message, StringComparison.Ordinal);
         Assert.Contains("/ocm-provider/", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, error.Attempts.Count(a => a.Url.Scheme == "http"));
-        Assert.Equal(DiscoveryFailure.NotOcm, error.Failure);
         Assert.False(error.IsTransient);
-        Assert.Contains("does not speak OCM", error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,7 +180,7 @@ public sealed class OcmDiscoveryClientTests
 
         Assert.Equal(DiscoveryFailure.UnknownHost, error.Failure);
         Assert.False(error.IsTransient);
-        Assert.Contains("no server named 'nonexistent.invalid'", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("there is no server named nonexistent.invalid", error.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,7 +192,7 @@ public sealed class OcmDiscoveryClientTests
 
         Assert.Equal(DiscoveryFailure.Unreachable, error.Failure);
         Assert.True(error.IsTransient);
-        Assert.Contains("cannot be reached right now", error.Reason, StringComparison.Ordinal);
+        Assert.Contains($"nothing answers at {Address}:{port}", error.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -211,23 +210,117 @@ public sealed class OcmDiscoveryClientTests
         Assert.True(error.IsTransient);
     }
 
-    [Fact]
-    public async Task Discover_HttpsToAPlainHttpPort_IsATlsFailure()
-    {
-        await using var peer = await LoopbackHttpServer.ServingAsync(Address, Strict14, "/.well-known/ocm");
-
-        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("https://" + peer.Authority, CancellationToken.None));
-
-        Assert.Equal(DiscoveryFailure.Tls, error.Failure);
-        Assert.False(error.IsTransient);
-        Assert.Contains("no secure (https) connection", error.Reason, StringComparison.Ordinal);
-    }
-
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Parse(Address), 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Discover_JsonThatIsNoDiscoveryDocument_SaysSo()
+    {
+        await using var peer = await LoopbackHttpServer.ServingAsync(Address, "[1, 2, 3]", "/.well-known/ocm", "/ocm-provider/", "/ocm-provider");
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync(peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.NotDiscoveryDocument, error.Failure);
+        Assert.Contains("not a discovery document", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not look like an OCM server", error.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_ServerWithoutDiscovery_IsNotAnOcmServer()
+    {
+        await using var peer = await LoopbackHttpServer.ServingAsync(Address, "{}", "/elsewhere");
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("http://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.NotFound, error.Failure);
+        Assert.Contains("it is not an OCM server", error.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_HttpUrlNotAllowed_IsRefusedOverHttpNotSwitchedToHttps()
+    {
+        await using var peer = await LoopbackHttpServer.ServingAsync(Address, Strict14, "/.well-known/ocm");
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client(new OutboundPolicy()).DiscoverAsync("http://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.Blocked, error.Failure);
+        Assert.All(error.Attempts, a => Assert.Equal("http", a.Url.Scheme));
+        Assert.Contains("Ocm:Federation:InsecurePeers", error.Summary, StringComparison.Ordinal);
+        Assert.Equal(0, peer.RequestCount);
+    }
+
+    [Fact]
+    public async Task Discover_HttpsUrlOfAPlainHttpPort_SaysThePortSpeaksPlainHttp()
+    {
+        await using var peer = await LoopbackHttpServer.ServingAsync(Address, Strict14, "/.well-known/ocm");
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("https://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.PlainHttpOnTlsPort, error.Failure);
+        Assert.Contains("plain-http port, not https", error.Summary, StringComparison.Ordinal);
+        // The scheme typed is the scheme used: no fallback to http although the policy would allow it.
+        Assert.All(error.Attempts, a => Assert.Equal("https", a.Url.Scheme));
+        Assert.Equal(0, peer.RequestCount);
+    }
+
+    [Fact]
+    public async Task Discover_HttpUrlOfATlsPort_SaysItIsAnHttpsPort()
+    {
+        await using var peer = await LoopbackHttpServer.StartHttpsAsync(Address, c => c.Response.WriteAsync(Strict14));
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("http://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.TlsOnPlainHttpPort, error.Failure);
+        Assert.Contains($"it is an https port, not plain http; use https://{peer.Authority}", error.Summary, StringComparison.Ordinal);
+        Assert.All(error.Attempts, a => Assert.Equal("http", a.Url.Scheme));
+    }
+
+    [Fact]
+    public async Task Discover_PlainHttpAnsweredWithTheNginxPage_SaysItIsAnHttpsPort()
+    {
+        // What nginx answers on its TLS port to a plain-http request.
+        await using var peer = await LoopbackHttpServer.StartAsync(Address, c =>
+        {
+            c.Response.StatusCode = 400;
+            c.Response.ContentType = "text/html";
+            return c.Response.WriteAsync("<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>");
+        });
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("http://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.TlsOnPlainHttpPort, error.Failure);
+        Assert.Contains("https port", error.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_UntrustedCertificate_IsNamed()
+    {
+        await using var peer = await LoopbackHttpServer.StartHttpsAsync(Address, c => c.Response.WriteAsync(Strict14));
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("https://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.Certificate, error.Failure);
+        Assert.Contains("TLS certificate", error.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discover_RedirectLoop_IsNamedAsALoop()
+    {
+        await using var peer = await LoopbackHttpServer.StartAsync(Address, c =>
+        {
+            c.Response.Redirect(c.Request.Path == "/moved" ? "/.well-known/ocm" : "/moved");
+            return Task.CompletedTask;
+        });
+
+        var error = await Assert.ThrowsAsync<OcmDiscoveryException>(() => Client().DiscoverAsync("http://" + peer.Authority, CancellationToken.None));
+
+        Assert.Equal(DiscoveryFailure.RedirectLoop, error.Failure);
+        Assert.Contains("round in circles", error.Summary, StringComparison.Ordinal);
+        Assert.Contains($"Redirect loop: http://{peer.Authority}/.well-known/ocm → http://{peer.Authority}/moved → http://{peer.Authority}/.well-known/ocm", error.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
