@@ -79,7 +79,7 @@ public sealed class SharingTheSameThingTwice(SharingTheSameThingTwice.Servers se
         var (alice, api) = await AliceAsync();
         using var _ = api;
         var environment = new Dictionary<string, string> { ["OCM_PASSWORD"] = alice.Password };
-        string[] create = ["share", "create", "/report.txt", Bob, "--server", servers.A.BaseUri.ToString(), "--user", alice.Name];
+        string[] create = ["share", "create", "/report.txt", Bob, "--server", servers.A.BaseUri.ToString(), "--user", alice.Name, "--json"];
 
         var first = await OcmProcess.RunAsync(create, environment);
         var second = await OcmProcess.RunAsync(create, environment);
@@ -87,7 +87,7 @@ public sealed class SharingTheSameThingTwice(SharingTheSameThingTwice.Servers se
         Assert.True(first.ExitCode == 0, first.All);
         var id = JsonDocument.Parse(first.StdOut).RootElement.GetProperty("id").GetInt64();
         Assert.NotEqual(0, second.ExitCode);
-        Assert.Contains("409 Already shared", second.StdErr, StringComparison.Ordinal);
+        Assert.Contains("error: Already shared", second.StdErr, StringComparison.Ordinal);
         Assert.Contains($"(share {id}, ", second.StdErr, StringComparison.Ordinal);
     }
 

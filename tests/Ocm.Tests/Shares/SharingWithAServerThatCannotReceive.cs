@@ -111,7 +111,7 @@ public sealed class SharingWithAServerThatCannotReceive
         using var __ = api;
 
         await AssertRefusedAtOnceAsync(api, "bob@" + peer.Authority, HttpStatusCode.Forbidden, "Server not allowed",
-            peer.Authority, "Ocm:Federation:InsecurePeers");
+            "127.0.14.23", "Ocm:Federation:InsecurePeers");
         Assert.Empty(peer.Received);
     }
 
