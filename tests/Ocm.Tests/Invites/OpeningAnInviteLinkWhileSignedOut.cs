@@ -131,6 +131,32 @@ public sealed partial class OpeningAnInviteLinkWhileSignedOut
         Assert.Equal("open", Assert.Single(await alice.InvitesAsync()).GetProperty("state").GetString());
     }
 
+    [Fact]
+    public async Task WithoutTheWebInterface_TheWayfPageWorks_AndTheDialogShowsTheCommandToUse()
+    {
+        await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings());
+        await using var b = await OcmTestServer.StartAsync(AddressB, FederatedUsers.Settings(("Ocm:Ui:Enabled", "false")));
+        using var bobOnB = await b.AddUserAsync("bob");
+        var invite = await bobOnB.CreateInviteAsync();
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = b.BaseUri };
+
+        // B's own invite link still leads to its WAYF page, styled, though B serves no web interface.
+        var wayf = await browser.GetStringAsync(invite.GetProperty("link").GetString());
+        Assert.Contains("You are invited", wayf, StringComparison.Ordinal);
+        var stylesheet = Regex.Match(wayf, "<link rel=\"stylesheet\" href=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(WebUtility.HtmlDecode(stylesheet))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("ui/files/")).StatusCode);
+
+        // An invite from A arriving at B's dialog: no sign-in page to go to, so the page says how to accept it.
+        using var alice = await a.AddUserAsync("alice");
+        var token = (await alice.CreateInviteAsync()).GetProperty("token").GetString()!;
+        using var dialog = await browser.GetAsync($"ocm/accept-invite?token={Uri.EscapeDataString(token)}&providerDomain={Uri.EscapeDataString(a.Authority)}");
+        var page = WebUtility.HtmlDecode(await dialog.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, dialog.StatusCode);
+        Assert.Empty(dialog.Headers.WwwAuthenticate);
+        Assert.Contains($"ocm invite accept {new Ocm.Protocol.Invites.InviteString(token, a.Authority).Encode()} --server {b.BaseUri.AbsoluteUri.TrimEnd('/')}", page, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("name=\"returnUrl\" value=\"([^\"]*)\"")]
     private static partial Regex ReturnField();
 
