@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
@@ -6,45 +5,50 @@ using Ocm.Federation;
 using Ocm.Hosting;
 using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Invites;
 using Ocm.Trust;
+using Ocm.Ui;
 using Ocm.Users;
-using static Ocm.Invites.HtmlPage;
 
 namespace Ocm.Invites;
 
 /// <summary>
-/// The browser side of the invite flow (ocm-protocol.md §6.4), server-rendered and script-free:
+/// The browser side of the invite flow (ocm-protocol.md §6.4), rendered in the web interface's layout:
 /// <list type="bullet">
 /// <item>the WAYF page <c>/ocm/wayf?token=…</c> on the inviter's server: the invitee picks their server from the
 /// configured directory services or types it, and is redirected to that server's <c>inviteAcceptDialog</c> with
-/// <c>token</c> and <c>providerDomain</c> (R34);</item>
-/// <item>our <c>inviteAcceptDialog</c>, <c>/ocm/accept-invite?token=…&amp;providerDomain=…</c>: the signed-in user
-/// (HTTP Basic) confirms with a form protected by an anti-forgery token, and the invite is accepted as through
-/// <c>POST /api/v1/invites/accept</c>.</item>
+/// <c>token</c> and <c>providerDomain</c> (R34); it needs no account here;</item>
+/// <item>our <c>inviteAcceptDialog</c>, <c>/ocm/accept-invite?token=…&amp;providerDomain=…</c>: behind the web
+/// interface's session like every other page (a signed-out visitor goes to the sign-in page and comes back to this
+/// URL, query included); the user confirms with a form carrying the interface's anti-forgery token, and the invite is
+/// accepted as through <c>POST /api/v1/invites/accept</c>.</item>
 /// </list>
 /// </summary>
-internal static partial class InvitePages
+internal static class InvitePages
 {
-    private const string AcceptPurpose = "accept-invite";
-
     public static IEndpointRouteBuilder MapInvitePages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/" + InvitePaths.Wayf, WayfAsync).ExcludeFromDescription();
-        app.MapGet("/" + InvitePaths.AcceptDialog, AcceptDialogAsync)
-            .RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).ExcludeFromDescription();
-        app.MapPost("/" + InvitePaths.AcceptDialog, AcceptAsync)
-            .RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).ExcludeFromDescription();
-        app.MapGet("/" + InvitePaths.Stylesheet, (HttpContext context) =>
+        if (app.ServiceProvider.GetRequiredService<UiOptions>().Enabled)
         {
-            context.Response.Headers.CacheControl = "public, max-age=86400";
-            return Results.Text(HtmlPage.Stylesheet, "text/css; charset=utf-8");
-        }).ExcludeFromDescription();
+            app.MapGet("/" + InvitePaths.AcceptDialog, AcceptDialogAsync)
+                .RequireAuthorization(UiSession.Policy).ExcludeFromDescription();
+            app.MapPost("/" + InvitePaths.AcceptDialog, AcceptAsync)
+                .RequireAuthorization(UiSession.Policy).AddEndpointFilter<CsrfFilter>().ExcludeFromDescription();
+        }
+        else
+        {
+            // Without the web interface there is no sign-in page to send a visitor to: say how to accept instead.
+            app.MapGet("/" + InvitePaths.AcceptDialog, NoWebInterface).ExcludeFromDescription();
+        }
+
         return app;
     }
 
     // ---- WAYF (inviter's server) ----
 
     private static async Task<IResult> WayfAsync(
+        HttpContext context,
         string? token,
         string? provider,
         InviteRegistry registry,
@@ -55,9 +59,10 @@ internal static partial class InvitePages
         OcmServerInfo server,
         CancellationToken cancellationToken)
     {
+        var ui = UiRequest.For(context);
         if (string.IsNullOrEmpty(token))
         {
-            return Message(server, 400, "Invite link incomplete", "This link has no invite token. Ask the person who invited you for the whole link.");
+            return Message(ui, 400, "Invite link incomplete", "This link has no invite token. Ask the person who invited you for the whole link.");
         }
 
         var invite = await registry.FindAsync(token, cancellationToken);
@@ -65,14 +70,14 @@ internal static partial class InvitePages
         if (invite is null || state != InviteState.Open)
         {
             return state == InviteState.Accepted
-                ? Message(server, 410, "Invite already used", "This invite was already accepted. An invite can be used only once; ask for a new one.")
-                : Message(server, 404, "Invite not valid", "This invite has expired or does not exist. Ask for a new one.");
+                ? Message(ui, 410, "Invite already used", "This invite was already accepted. An invite can be used only once; ask for a new one.")
+                : Message(ui, 404, "Invite not valid", "This invite has expired or does not exist. Ask for a new one.");
         }
 
         var inviter = await db.Set<User>().AsNoTracking().FirstOrDefaultAsync(u => u.Id == invite.UserId, cancellationToken);
         if (inviter is null || inviter.Disabled)
         {
-            return Message(server, 404, "Invite not valid", "This invite has expired or does not exist. Ask for a new one.");
+            return Message(ui, 404, "Invite not valid", "This invite has expired or does not exist. Ask for a new one.");
         }
 
         string? error = null;
@@ -91,19 +96,8 @@ internal static partial class InvitePages
 
         var listings = await directories.GetListingsAsync(cancellationToken);
         var inviterAddress = OcmAddress.Create(inviter.Name, server.Authority);
-        var page = new StringBuilder();
-        page.Append(CultureInvariant($"""
-            <h1 id="title">You are invited</h1>
-            <p><strong>{H(inviter.DisplayName ?? inviter.Name)}</strong> ({H(inviterAddress.ToString())}) invites you to connect through Open Cloud Mesh,
-            so that you can share files with each other between your servers.</p>
-            """));
-        if (error is not null)
-        {
-            page.Append(CultureInvariant($"""<p class="error" id="error">{H(error)}</p>"""));
-        }
-
-        page.Append("<h2>Where is your account?</h2>");
         var wayf = server.Path(InvitePaths.Wayf);
+        var groups = new List<Html>();
         foreach (var listing in listings)
         {
             var servers = listing.Servers.Where(s => !OcmAddress.Create("x", s.Authority).IsAt(server.Authority)).ToList();
@@ -112,29 +106,39 @@ internal static partial class InvitePages
                 continue;
             }
 
-            page.Append(CultureInvariant($"<h3>{H(listing.Federation)}</h3><ul class=\"servers\">"));
-            foreach (var entry in servers)
+            var items = servers.Select(entry =>
             {
                 var href = QueryHelpers.AddQueryString(wayf, new Dictionary<string, string?> { ["token"] = token, ["provider"] = entry.Url });
-                page.Append(CultureInvariant(
-                    $"""<li><a class="server" href="{H(href)}" data-authority="{H(entry.Authority)}">{H(entry.DisplayName)} <span class="host">{H(entry.Authority)}</span></a></li>"""));
-            }
-
-            page.Append("</ul>");
+                return Html.Of($"""<li><a class="server" href="{href}" data-authority="{entry.Authority}">{entry.DisplayName} <span class="host">{entry.Authority}</span></a></li>""");
+            });
+            groups.Add(Html.Of($"<h3>{listing.Federation}</h3><ul class=\"servers\">{items.ToList()}</ul>"));
         }
 
-        page.Append(CultureInvariant($"""
-            <form method="get" action="{H(wayf)}">
-            <input type="hidden" name="token" value="{H(token)}">
-            <label for="provider">{(listings.Count > 0 ? "Not listed? Type your server" : "Your server")} (e.g. cloud.example.org) or your address (you@cloud.example.org):</label>
-            <input type="text" id="provider" name="provider" required autocomplete="url" value="{H(provider)}">
+        var errorHtml = error is null ? Html.Empty : Html.Of($"<p class=\"flash error\" role=\"alert\" id=\"error\">{error}</p>");
+        var body = Html.Of($"""
+            <div class="narrow">
+            <h1 id="title">You are invited</h1>
+            <p><strong>{inviter.DisplayName ?? inviter.Name}</strong> <span class="address">({inviterAddress.ToString()})</span> invites you to connect through Open Cloud Mesh,
+            so that you can share files with each other between your servers.</p>
+            {errorHtml}
+            <h2>Where is your account?</h2>
+            {groups}
+            <form method="get" action="{wayf}" class="stack" id="wayf">
+            <input type="hidden" name="token" value="{token}">
+            <label for="provider">{(listings.Count > 0 ? "Not listed? Type your server" : "Your server")}</label>
+            <input type="text" id="provider" name="provider" required autocomplete="url" autocapitalize="none" spellcheck="false" value="{provider}"
+              placeholder="cloud.example.org" aria-describedby="provider-help">
+            <p class="hint" id="provider-help">The name of your server (cloud.example.org) or your own address (you@cloud.example.org).</p>
             <button type="submit" id="continue">Continue</button>
             </form>
             <h2>Your server has no invite page?</h2>
             <p>Paste this invite string where your server accepts invites:</p>
-            <p><code id="invite-string">{H(registry.InviteStringFor(token))}</code></p>
-            """));
-        return HtmlPage.Create(server, status, "You are invited", page.ToString(), restrictFormTargets: false);
+            <p><code id="invite-string" class="token">{registry.InviteStringFor(token)}</code></p>
+            </div>
+            """);
+
+        // The form goes to this page, which redirects to the invitee's server: form-action 'self' would block that hop.
+        return ui.Page("You are invited", body, UiSection.None, status, formsMayRedirectAway: true);
     }
 
     /// <summary>Finds the invitee's server's <c>inviteAcceptDialog</c> and builds the redirect (or says why not).</summary>
@@ -208,25 +212,25 @@ internal static partial class InvitePages
         OcmDb db,
         PeerDirectory peers,
         TrustPolicy trust,
-        FormProtection forms,
         OcmServerInfo server,
         CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
+        var ui = UiRequest.For(context);
+        var user = ui.User;
         if (!InviteInput.TryRead(null, token, providerDomain, out var inviteToken, out var inviterServer, out var error))
         {
-            return Message(server, 400, "Invite link incomplete", error);
+            return Message(ui, 400, "Invite link incomplete", error);
         }
 
         if (OcmAddress.Create("x", inviterServer).IsAt(server.Authority))
         {
-            return Message(server, 400, "Invite from this server", "This invite was created on this server; it is meant for users of other servers.");
+            return Message(ui, 400, "Invite from this server", "This invite was created on this server; it is meant for users of other servers.");
         }
 
         var policy = trust.EvaluatePeer(inviterServer);
         if (!policy.Allowed)
         {
-            return Message(server, 403, "Server not allowed", $"This server does not federate with {inviterServer}: {policy.Reason}");
+            return Message(ui, 403, "Server not allowed", $"This server does not federate with {inviterServer}: {policy.Reason}");
         }
 
         string providerName;
@@ -237,99 +241,96 @@ internal static partial class InvitePages
         }
         catch (OcmDiscoveryException)
         {
-            return Message(server, 502, "Inviting server unreachable", $"{inviterServer} could not be reached as an Open Cloud Mesh server. Try again later.");
+            return Message(ui, 502, "Inviting server unreachable", $"{inviterServer} could not be reached as an Open Cloud Mesh server. Try again later.");
         }
 
         var email = await db.Set<User>().Where(u => u.Id == user.Id).Select(u => u.Email).FirstOrDefaultAsync(cancellationToken);
-        var myAddress = OcmAddress.Create(user.Name, server.Authority);
-        var csrf = forms.Issue(user.Id, AcceptPurpose, inviteToken, inviterServer);
-        var body = CultureInvariant($"""
-            <h1 id="title">Accept an invite</h1>
-            <p>You are signed in as <strong>{H(user.DisplayName ?? user.Name)}</strong> ({H(myAddress.ToString())}).</p>
-            <p>A user of <strong>{H(providerName)}</strong> ({H(inviterServer)}) invited you to connect.
-            If you accept, {H(inviterServer)} learns your address {H(myAddress.ToString())}, your name{(string.IsNullOrEmpty(email) ? "" : " and your e-mail address")},
-            and you can share files with each other.</p>
-            <form method="post" action="{H(server.Path(InvitePaths.AcceptDialog))}">
-            <input type="hidden" name="token" value="{H(inviteToken)}">
-            <input type="hidden" name="providerDomain" value="{H(inviterServer)}">
-            <input type="hidden" name="csrf" value="{H(csrf)}">
+        var myAddress = OcmAddress.Create(user.Name, server.Authority).ToString();
+        var fields = Html.Of($"""
+            <input type="hidden" name="token" value="{inviteToken}">
+            <input type="hidden" name="providerDomain" value="{inviterServer}">
+            <p class="actions-row">
             <button type="submit" id="accept" name="decision" value="accept">Accept invite</button>
             <button type="submit" id="decline" name="decision" value="decline" class="secondary">Decline</button>
-            </form>
+            </p>
             """);
-        return HtmlPage.Create(server, 200, "Accept an invite", body);
+        var body = Html.Of($"""
+            <div class="narrow">
+            <h1 id="title">Accept an invite</h1>
+            <p>You are signed in as <strong>{user.DisplayName ?? user.Name}</strong> <span class="address">({myAddress})</span>.</p>
+            <p>A user of <strong>{providerName}</strong> <span class="address">({inviterServer})</span> invited you to connect.
+            If you accept, {inviterServer} learns your address <span class="address">{myAddress}</span>, your name{(string.IsNullOrEmpty(email) ? "" : " and your e-mail address")},
+            and you can share files with each other.</p>
+            {ui.Form(server.Path(InvitePaths.AcceptDialog), fields, id: "accept-form")}
+            </div>
+            """);
+        return ui.Page("Accept an invite", body, UiSection.Contacts);
     }
 
-    private static async Task<IResult> AcceptAsync(
-        HttpContext context,
-        InviteAcceptor acceptor,
-        FormProtection forms,
-        OcmServerInfo server,
-        ILogger<InviteAcceptor> logger,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> AcceptAsync(HttpContext context, InviteAcceptor acceptor, CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
-        if (!context.Request.HasFormContentType)
-        {
-            return Message(server, 415, "Not a form", "This page accepts only its own form.");
-        }
+        var ui = UiRequest.For(context);
+        var user = ui.User;
 
-        // Defence in depth next to the token: a browser names the page a form was sent from.
-        var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, server.PublicUrl.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
-        {
-            Log.ForeignOrigin(logger, origin);
-            return Message(server, 403, "Form from another site", "This form was sent from another site. Open the invite link again.");
-        }
-
+        // The anti-forgery filter has read and checked the form already.
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var token = form["token"].ToString();
         var providerDomain = form["providerDomain"].ToString();
         if (!InviteInput.TryRead(null, token, providerDomain, out var inviteToken, out var inviterServer, out var error))
         {
-            return Message(server, 400, "Invite incomplete", error);
-        }
-
-        if (!forms.Validate(form["csrf"].ToString(), user.Id, AcceptPurpose, inviteToken, inviterServer))
-        {
-            Log.BadFormToken(logger, user.Id);
-            return Message(server, 403, "Form expired", "This form has expired or was not issued to you. Open the invite link again.");
+            return Message(ui, 400, "Invite incomplete", error);
         }
 
         if (form["decision"].ToString() == "decline")
         {
-            return Message(server, 200, "Invite not accepted", $"Nothing was sent to {inviterServer}. You can close this page.");
+            return Message(ui, 200, "Invite not accepted", $"Nothing was sent to {inviterServer}. You can close this page.");
         }
 
         var outcome = await acceptor.AcceptAsync(user.Id, inviteToken, inviterServer, cancellationToken);
         if (!outcome.Succeeded)
         {
-            return Message(server, outcome.Status, outcome.Title, outcome.Detail, isError: true);
+            return Message(ui, outcome.Status, outcome.Title, outcome.Detail, isError: true);
         }
 
         var contact = outcome.Contact;
-        var body = CultureInvariant($"""
+        var body = Html.Of($"""
+            <div class="narrow">
             <h1 id="title">Invite accepted</h1>
-            <p class="ok" id="result">You and <strong>{H(contact.Name.Length > 0 ? contact.Name : contact.Address)}</strong> ({H(contact.Address)}) are now contacts.</p>
-            <p>You can now share with each other.</p>
+            <p class="flash ok" role="status" id="result">You and <strong>{(contact.Name.Length > 0 ? contact.Name : contact.Address)}</strong> <span class="address">({contact.Address})</span> are now contacts.</p>
+            <p>You can now share with each other. <a href="{ui.Urls.Contacts}" id="to-contacts">Your contacts</a></p>
+            </div>
             """);
-        return HtmlPage.Create(server, 200, "Invite accepted", body);
+        return ui.Page("Invite accepted", body, UiSection.Contacts);
     }
 
-    private static HtmlPage Message(OcmServerInfo server, int status, string title, string text, bool isError = false) =>
-        HtmlPage.Create(server, status, title, CultureInvariant($"""
-            <h1 id="title">{H(title)}</h1>
-            <p id="result"{(isError || status >= 400 ? " class=\"error\"" : "")}>{H(text)}</p>
-            """));
-
-    private static string CultureInvariant(FormattableString text) => FormattableString.Invariant(text);
-
-    private static partial class Log
+    private static IResult NoWebInterface(HttpContext context, string? token, string? providerDomain, OcmServerInfo server)
     {
-        [LoggerMessage(1, LogLevel.Warning, "Accept-invite form from foreign origin {Origin} refused")]
-        public static partial void ForeignOrigin(ILogger logger, string origin);
+        var ui = UiRequest.For(context);
+        if (!InviteInput.TryRead(null, token, providerDomain, out var inviteToken, out var inviterServer, out var error))
+        {
+            return Message(ui, 400, "Invite link incomplete", error);
+        }
 
-        [LoggerMessage(2, LogLevel.Warning, "Accept-invite form with an invalid anti-forgery token from user {UserId} refused")]
-        public static partial void BadFormToken(ILogger logger, long userId);
+        var invite = new InviteString(inviteToken, inviterServer).Encode();
+        var body = Html.Of($"""
+            <div class="narrow">
+            <h1 id="title">Accept an invite</h1>
+            <p id="result">This server's web interface is turned off, so invites are accepted on the command line:</p>
+            <p><code class="token">ocm invite accept {invite} --server {server.PublicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')} --user YOUR-NAME</code></p>
+            </div>
+            """);
+        return ui.Page("Accept an invite", body, UiSection.None);
+    }
+
+    private static IResult Message(UiRequest ui, int status, string title, string text, bool isError = false)
+    {
+        var css = isError || status >= 400 ? "flash error" : "flash ok";
+        var body = Html.Of($"""
+            <div class="narrow">
+            <h1 id="title">{title}</h1>
+            <p id="result" class="{css}">{text}</p>
+            </div>
+            """);
+        return ui.Page(title, body, UiSection.None, status);
     }
 }

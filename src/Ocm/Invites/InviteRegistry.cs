@@ -75,5 +75,4 @@ internal static class InvitePaths
 {
     public const string Wayf = "ocm/wayf";
     public const string AcceptDialog = "ocm/accept-invite";
-    public const string Stylesheet = "ocm/static/invites.css";
 }

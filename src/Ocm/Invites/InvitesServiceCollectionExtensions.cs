@@ -33,7 +33,6 @@ internal static class InvitesServiceCollectionExtensions
         services.TryAddSingleton(options);
         services.TryAddScoped<InviteRegistry>();
         services.TryAddScoped<InviteAcceptor>();
-        services.TryAddSingleton<FormProtection>();
         services.TryAddSingleton<DirectoryServiceClient>();
         services.AddSingleton<IDiscoveryContributor, InvitesDiscoveryContributor>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InvitesJsonContext.Default));

@@ -20,7 +20,8 @@ internal static class RemoteSharesServiceCollectionExtensions
             .AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<OutboundPolicy>()));
         services.TryAddSingleton<RemoteShareClient>();
         services.TryAddSingleton<RemoteShareProxy>();
-        services.AddScoped<IDavVirtualFolder, SharedWithMeFolder>();
+        services.TryAddScoped<SharedWithMeFolder>();
+        services.AddScoped<IDavVirtualFolder>(sp => sp.GetRequiredService<SharedWithMeFolder>());
         return services;
     }
 }

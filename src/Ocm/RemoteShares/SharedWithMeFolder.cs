@@ -11,12 +11,16 @@ using Ocm.WebDav;
 
 namespace Ocm.RemoteShares;
 
+/// <summary>One accepted share as <c>/Shared with me/</c> shows it: its name there and what its sender last said of it.</summary>
+internal sealed record SharedWithMeEntry(ReceivedShare Share, string Name, bool IsFolder, long Size, DateTimeOffset Modified, string ETag);
+
 /// <summary>
 /// <c>/Shared with me/</c> (configurable, <c>Ocm:Shares:ReceivedFolder</c>) in every user's WebDAV tree: one member
 /// per accepted, unexpired received share, named after the share (a number is added when two have the same name).
 /// Listing it asks each sender for its share's ETag and size with a short wait, so a sync client notices remote
 /// changes; a sender that does not answer in time is listed from what was known before. Everything below a member is
-/// forwarded to the sender by <see cref="RemoteShareProxy"/>; deleting a member itself leaves that share.
+/// forwarded to the sender by <see cref="RemoteShareProxy"/>; deleting a member itself leaves that share. The web
+/// interface shows the same folder, with the same names, from <see cref="EntriesAsync"/> and <see cref="FindAsync"/>.
 /// </summary>
 internal sealed class SharedWithMeFolder(
     OcmDb db,
@@ -45,29 +49,43 @@ internal sealed class SharedWithMeFolder(
         return Synthetic(Name, Name, isFolder: true, size: 0, Hash(stamp), modified);
     }
 
-    public async Task<IReadOnlyList<FileNode>> ChildrenAsync(SignedInUser user, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FileNode>> ChildrenAsync(SignedInUser user, CancellationToken cancellationToken) =>
+        [.. (await EntriesAsync(user.Id, cancellationToken)).Select(e => Synthetic(e.Name, Name + "/" + e.Name, e.IsFolder, e.Size, e.ETag, e.Modified))];
+
+    /// <summary>The folder's members, in share order, with the senders' answers (waiting for them at most briefly).</summary>
+    public async Task<IReadOnlyList<SharedWithMeEntry>> EntriesAsync(long userId, CancellationToken cancellationToken)
     {
-        var shares = await AcceptedAsync(user.Id, cancellationToken);
+        var shares = await AcceptedAsync(userId, cancellationToken);
         var stats = await Task.WhenAll(shares.Select(s => remote.StatAsync(s, ListingWait, cancellationToken)));
         var names = MountNames(shares);
-        var children = new List<FileNode>(shares.Count);
+        var entries = new List<SharedWithMeEntry>(shares.Count);
         for (var i = 0; i < shares.Count; i++)
         {
             var share = shares[i];
             var stat = stats[i];
             var isFolder = stat?.IsFolder ?? (share.IsFolder == true || share.ResourceType == "folder");
             var etag = Hash(share.Id + ":" + (stat?.ETag ?? share.Updated.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            children.Add(Synthetic(names[share.Id], Name + "/" + names[share.Id], isFolder, stat?.Size ?? 0, etag, stat?.Modified ?? share.Updated));
+            entries.Add(new SharedWithMeEntry(share, names[share.Id], isFolder, stat?.Size ?? 0, stat?.Modified ?? share.Updated, etag));
         }
 
-        return children;
+        return entries;
     }
+
+    /// <summary>The accepted share that appears as <paramref name="child"/> in the folder, or null.</summary>
+    public async Task<ReceivedShare?> FindAsync(long userId, string child, CancellationToken cancellationToken)
+    {
+        var shares = await AcceptedAsync(userId, cancellationToken);
+        var names = MountNames(shares);
+        return shares.FirstOrDefault(s => names[s.Id] == child);
+    }
+
+    /// <summary>The name accepted share <paramref name="shareId"/> appears under in the folder, or null when it does not.</summary>
+    public async Task<string?> NameOfAsync(long userId, long shareId, CancellationToken cancellationToken) =>
+        MountNames(await AcceptedAsync(userId, cancellationToken)).GetValueOrDefault(shareId);
 
     public async Task ForwardAsync(HttpContext context, SignedInUser user, string child, StoragePath below, string childHref, Func<string, DavTarget> resolveLocal)
     {
-        var shares = await AcceptedAsync(user.Id, context.RequestAborted);
-        var names = MountNames(shares);
-        var share = shares.FirstOrDefault(s => names[s.Id] == child);
+        var share = await FindAsync(user.Id, child, context.RequestAborted);
         if (share is null)
         {
             var creates = below.IsRoot && context.Request.Method is "PUT" or "MKCOL" or "LOCK";

@@ -70,7 +70,7 @@ internal static class AccountPages
                 """)
             : Html.Empty;
         var rows = appPasswords.Select(a => Html.Of($"""
-            <tr data-label="{a.Label}"><td>{a.Label}</td><td>{UiFormat.Time(a.Created)}</td><td>{UiFormat.Time(a.LastUsed)}</td>
+            <tr data-label="{a.Label}"><td>{a.Label}</td><td data-th="Created">{UiFormat.Time(a.Created)}</td><td data-th="Last used">{UiFormat.Time(a.LastUsed)}</td>
             <td>{ui.ButtonForm(ui.Urls.Action($"account/app-passwords/{a.Id}/revoke"), "Revoke", "danger small", $"Revoke “{a.Label}”? Clients using it stop syncing.")}</td></tr>
             """));
         var table = appPasswords.Count == 0

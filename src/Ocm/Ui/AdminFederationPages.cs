@@ -49,13 +49,13 @@ internal static class AdminFederationPages
             return Html.Of($"""
                 <tr data-peer="{peer.Host}">
                 <td><strong>{peer.Host}</strong><br><span class="muted">{peer.Provider}</span></td>
-                <td>{peer.Dialect ?? "—"}</td>
-                <td>{peer.ApiVersion ?? "—"}</td>
-                <td>{capabilities}{(criteria.IsEmpty ? Html.Empty : Html.Of($"<br><span class=\"muted\">criteria:</span> {criteria}"))}</td>
-                <td>{UiFormat.Time(lastContact)}<br><span class="muted">first seen {UiFormat.Date(peer.FirstSeen)}</span></td>
-                <td class="health">{health}</td>
-                <td class="circuit">{circuit}</td>
-                <td>{pending.GetValueOrDefault(peer.Host)}</td>
+                <td data-th="Dialect">{peer.Dialect ?? "—"}</td>
+                <td data-th="OCM version">{peer.ApiVersion ?? "—"}</td>
+                <td data-th="Capabilities">{capabilities}{(criteria.IsEmpty ? Html.Empty : Html.Of($"<br><span class=\"muted\">criteria:</span> {criteria}"))}</td>
+                <td data-th="Last contact">{UiFormat.Time(lastContact)}<br><span class="muted">first seen {UiFormat.Date(peer.FirstSeen)}</span></td>
+                <td class="health" data-th="Health">{health}</td>
+                <td class="circuit" data-th="Circuit breaker">{circuit}</td>
+                <td data-th="Pending">{pending.GetValueOrDefault(peer.Host)}</td>
                 </tr>
                 """);
         }).ToList();
@@ -103,13 +103,13 @@ internal static class AdminFederationPages
                 : Html.Empty;
             return Html.Of($"""
                 <tr data-message-id="{m.Id}" data-peer="{m.Peer}">
-                <td>{m.Id}</td>
-                <td>{m.Peer}{circuitOpen}</td>
-                <td>{m.Kind} <span class="muted">→ {m.Endpoint}</span></td>
-                <td>{m.Attempts}</td>
-                <td>{UiFormat.Time(m.Created)}</td>
-                <td>{(retry ? UiFormat.Time(m.NextAttemptAt) : Html.Raw("—"))}</td>
-                <td class="reason">{(m.LastStatus is int status ? status + " " : "")}{m.LastError ?? "—"}</td>
+                <td data-th="#">{m.Id}</td>
+                <td data-th="Peer">{m.Peer}{circuitOpen}</td>
+                <td data-th="What">{m.Kind} <span class="muted">→ {m.Endpoint}</span></td>
+                <td data-th="Attempts">{m.Attempts}</td>
+                <td data-th="Created">{UiFormat.Time(m.Created)}</td>
+                <td data-th="Next attempt">{(retry ? UiFormat.Time(m.NextAttemptAt) : Html.Raw("—"))}</td>
+                <td class="reason" data-th="Last error">{(m.LastStatus is int status ? status + " " : "")}{m.LastError ?? "—"}</td>
                 <td>{action}</td>
                 </tr>
                 """);

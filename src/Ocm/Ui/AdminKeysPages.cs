@@ -47,12 +47,12 @@ internal static class AdminKeysPages
             return Html.Of($"""
                 <tr data-key-id="{key.KeyId}">
                 <td><code>{key.KeyId}</code><br><span class="muted">published as <code>{keys.PublishedKeyId(key)}</code></span></td>
-                <td>{key.Algorithm}</td>
-                <td>{(key.Purpose == ServerKeyStore.PurposeCavage ? "draft-cavage (legacy publicKey)" : "RFC 9421 (JWKS)")}</td>
-                <td><span class="state {state}">{key.State.ToString().ToLowerInvariant()}</span></td>
-                <td>{UiFormat.Time(key.Created)}</td>
-                <td>{UiFormat.Time(key.Activated)}</td>
-                <td>{UiFormat.Time(key.Retired)}</td>
+                <td data-th="Algorithm">{key.Algorithm}</td>
+                <td data-th="Used for">{(key.Purpose == ServerKeyStore.PurposeCavage ? "draft-cavage (legacy publicKey)" : "RFC 9421 (JWKS)")}</td>
+                <td data-th="State"><span class="state {state}">{key.State.ToString().ToLowerInvariant()}</span></td>
+                <td data-th="Created">{UiFormat.Time(key.Created)}</td>
+                <td data-th="Activated">{UiFormat.Time(key.Activated)}</td>
+                <td data-th="Retired">{UiFormat.Time(key.Retired)}</td>
                 <td>{actions}</td>
                 </tr>
                 """);

@@ -43,11 +43,11 @@ internal static class AdminUsersPages
         var rows = users.Select(u => Html.Of($"""
             <tr data-user="{u.Name}">
             <td><a href="{ui.Urls.Action("admin/users/" + Uri.EscapeDataString(u.Name))}">{u.Name}</a>{(u.IsAdmin ? Html.Raw(" <span class=\"badge\">admin</span>") : Html.Empty)}</td>
-            <td>{u.DisplayName ?? "—"}</td>
-            <td>{u.Email ?? "—"}</td>
-            <td>{Usage(u.UsedBytes, u.QuotaBytes)}</td>
-            <td>{(u.Disabled ? Html.Raw("<span class=\"state failed\">disabled</span>") : Html.Raw("<span class=\"state accepted\">active</span>"))}</td>
-            <td>{UiFormat.Time(u.Created)}</td>
+            <td data-th="Display name">{u.DisplayName ?? "—"}</td>
+            <td data-th="E-mail">{u.Email ?? "—"}</td>
+            <td data-th="Storage">{Usage(u.UsedBytes, u.QuotaBytes)}</td>
+            <td data-th="State">{(u.Disabled ? Html.Raw("<span class=\"state failed\">disabled</span>") : Html.Raw("<span class=\"state accepted\">active</span>"))}</td>
+            <td data-th="Created">{UiFormat.Time(u.Created)}</td>
             </tr>
             """));
         var shown = created is { } c ? NewPassword(c.Name, c.Password, "User created") : Html.Empty;

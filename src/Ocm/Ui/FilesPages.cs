@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Ocm.Data;
 using Ocm.Files;
+using Ocm.RemoteShares;
 using Ocm.Shares;
 using Ocm.WebDav;
 
@@ -11,7 +12,8 @@ namespace Ocm.Ui;
 /// <summary>
 /// The file browser: a folder's listing (breadcrumbs, sort, upload, new folder, quota), a file or folder's details
 /// with rename, move and delete, the delete confirmation, and downloads. Changes go through <see cref="FileTree"/>,
-/// the same code WebDAV uses, and respect WebDAV locks held by sync clients and editors.
+/// the same code WebDAV uses, and respect WebDAV locks held by sync clients and editors. The root also lists the
+/// folder of accepted received shares, <c>/Shared with me/</c>, as WebDAV does (<c>FilesPages.SharedWithMe.cs</c>).
 /// </summary>
 internal static partial class FilesPages
 {
@@ -32,13 +34,18 @@ internal static partial class FilesPages
     }
 
     internal static async Task<IResult> FolderAsync(
-        HttpContext context, FileTree files, OcmDb db, string? sort, string? desc, CancellationToken cancellationToken)
+        HttpContext context, FileTree files, OcmDb db, SharedWithMeFolder received, string? sort, string? desc, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
         if (UiUrls.PathFromRequest(context, "files", out var path) != PathError.None)
         {
             return ui.Message(StatusCodes.Status400BadRequest, "Invalid path", "This address does not name a folder.", UiSection.Files);
+        }
+
+        if (IsInReceivedFolder(path, received.Name))
+        {
+            return await SharedWithMeAsync(ui, path, received, db, sort, desc, cancellationToken);
         }
 
         var folder = path.IsRoot ? await files.EnsureRootAsync(user.Id, cancellationToken) : await files.FindAsync(user.Id, path, cancellationToken);
@@ -56,6 +63,19 @@ internal static partial class FilesPages
         await foreach (var child in files.ChildrenAsync(folder).WithCancellation(cancellationToken))
         {
             children.Add(child);
+        }
+
+        // As over WebDAV: the received shares' folder takes its name in the root (it hides anything of that name
+        // stored there) and is listed only once a share is accepted.
+        string? receivedFolder = null;
+        if (path.IsRoot)
+        {
+            children.RemoveAll(c => c.Name == received.Name);
+            if (await received.DescribeAsync(user, cancellationToken) is { } shown)
+            {
+                children.Add(shown);
+                receivedFolder = shown.Name;
+            }
         }
 
         var childIds = children.Select(c => c.Id).ToArray();
@@ -79,7 +99,7 @@ internal static partial class FilesPages
             </div>
             <ul id="uploads" class="uploads" aria-live="polite" aria-label="Uploads"></ul>
             <div id="listing" data-dropzone>
-            {Listing(ui, path, children, shared, order, descending)}
+            {Listing(ui, path, children, shared, order, descending, receivedFolder)}
             </div>
             {Quota(used, user.QuotaBytes)}
             """);
@@ -137,7 +157,7 @@ internal static partial class FilesPages
             """),
         "new-folder");
 
-    private static Html Listing(UiRequest ui, StoragePath folder, List<FileNode> children, HashSet<long> shared, string order, bool descending)
+    private static Html Listing(UiRequest ui, StoragePath folder, List<FileNode> children, HashSet<long> shared, string order, bool descending, string? receivedFolder)
     {
         if (children.Count == 0)
         {
@@ -148,6 +168,12 @@ internal static partial class FilesPages
         foreach (var child in children)
         {
             var childPath = folder.Append(child.Name) ?? folder;
+            if (child.Name == receivedFolder && child.Id == 0)
+            {
+                rows.Add(ReceivedFolderRow(ui, childPath, child));
+                continue;
+            }
+
             var link = child.IsFolder
                 ? Html.Of($"<a class=\"folder\" href=\"{ui.Urls.Folder(childPath)}\">{child.Name}</a>")
                 : Html.Of($"<a class=\"file\" href=\"{ui.Urls.Download(childPath)}\" download>{child.Name}</a>");
@@ -345,7 +371,7 @@ internal static partial class FilesPages
         return ui.Page("Delete " + node.Name, body, UiSection.Files);
     }
 
-    private static async Task<IResult> CreateFolderAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateFolderAsync(HttpContext context, FileTree files, WritePreconditions preconditions, SharesOptions shares, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -359,6 +385,11 @@ internal static partial class FilesPages
         if (parent.Append(name) is not StoragePath path)
         {
             return ui.Redirect(ui.Urls.Folder(parent), FlashKind.Error, NameProblem(name));
+        }
+
+        if (ReservedProblem(path, shares.ReceivedFolder) is { } reserved)
+        {
+            return ui.Redirect(ui.Urls.Folder(parent), FlashKind.Error, reserved);
         }
 
         if (await LockedAsync(preconditions, user.Id, null, [new LockScope(path, IncludeBelow: false, MembershipChange: true)], cancellationToken) is { } locked)
@@ -375,7 +406,7 @@ internal static partial class FilesPages
         };
     }
 
-    private static async Task<IResult> RenameAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
+    private static async Task<IResult> RenameAsync(HttpContext context, FileTree files, WritePreconditions preconditions, SharesOptions shares, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -395,10 +426,15 @@ internal static partial class FilesPages
             return UiRequest.Redirect(ui.Urls.Folder(source.Parent));
         }
 
+        if (ReservedProblem(target, shares.ReceivedFolder) is { } reserved)
+        {
+            return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, reserved);
+        }
+
         return await TransferAsync(ui, files, preconditions, source, target, $"Renamed to “{name}”.", ui.Urls.Folder(source.Parent), cancellationToken);
     }
 
-    private static async Task<IResult> MoveAsync(HttpContext context, FileTree files, WritePreconditions preconditions, CancellationToken cancellationToken)
+    private static async Task<IResult> MoveAsync(HttpContext context, FileTree files, WritePreconditions preconditions, SharesOptions shares, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -413,6 +449,11 @@ internal static partial class FilesPages
             return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, "The destination is not a valid folder path.");
         }
 
+        if (ReservedProblem(destination, shares.ReceivedFolder) is { } reserved)
+        {
+            return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, reserved);
+        }
+
         var folder = await files.FindAsync(user.Id, destination, cancellationToken);
         if (folder is null || !folder.IsFolder)
         {
@@ -422,6 +463,11 @@ internal static partial class FilesPages
         if (destination.Append(source.Name) is not StoragePath target)
         {
             return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, "The path would become too long there.");
+        }
+
+        if (ReservedProblem(target, shares.ReceivedFolder) is { } reservedName)
+        {
+            return ui.Redirect(ui.Urls.Item(source), FlashKind.Error, reservedName);
         }
 
         if (target == source)

@@ -94,9 +94,14 @@ internal static class LoginPages
             <p class="check"><input id="remember" name="remember" type="checkbox"> <label for="remember">Remember me on this device for {ui.Http.RequestServices.GetRequiredService<UiOptions>().RememberMeDays} days</label></p>
             <button type="submit" id="sign-in">Sign in</button>
             """);
+        // An invite link from another server lands here first: say why an account of this server is asked for.
+        var purpose = UiUrls.IsLocal(returnUrl) && returnUrl!.StartsWith(ui.Server.Path(Invites.InvitePaths.AcceptDialog) + "?", StringComparison.Ordinal)
+            ? Html.Raw("<p id=\"login-purpose\">Someone on another server invited you. Sign in with your account here to accept the invite.</p>")
+            : Html.Empty;
         var body = Html.Of($"""
             <div class="narrow">
             <h1>Sign in to {ui.Server.ProviderName}</h1>
+            {purpose}
             {errorHtml}
             {ui.Form(ui.Urls.Action("login"), fields, "stack", id: "login")}
             <p class="muted">Sync clients (desktop and mobile apps) sign in with an app password, which you can create under Account once signed in.</p>

@@ -13,7 +13,8 @@ namespace Ocm.Ui;
 /// PROPFIND Depth 1 and each file downloaded from it, both through <see cref="RemoteShareClient"/> with the share's
 /// credentials (the path WebDAV's <c>/Shared with me/</c> takes), streamed and never stored here. Paths inside the
 /// share are <see cref="StoragePath"/>s, so nothing outside the share can be named. A sender that cannot be reached
-/// gives a page saying so, naming it; a share that is not the user's, not accepted or expired is not found.
+/// gives a page saying so, naming it; a share that is not the user's, not accepted or expired is not found. The pages
+/// sit in the file browser at the share's path in <c>/Shared with me/</c>, under the name WebDAV gives it there.
 /// </summary>
 internal static partial class ReceivedFolderPages
 {
@@ -43,7 +44,15 @@ internal static partial class ReceivedFolderPages
     internal static bool IsFileShare(ReceivedShare share) => share.IsFolder != true && share.ResourceType == "file";
 
     private static async Task<IResult> FolderAsync(
-        long id, HttpContext context, OcmDb db, RemoteShareClient remote, SharesOptions folders, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        long id,
+        HttpContext context,
+        OcmDb db,
+        RemoteShareClient remote,
+        SharedWithMeFolder received,
+        SharesOptions folders,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var share = await FindAcceptedAsync(ui, db, id, time, cancellationToken);
@@ -74,23 +83,24 @@ internal static partial class ReceivedFolderPages
             return UiRequest.Redirect(path.IsRoot ? ui.Urls.Action($"received/{share.Id}/download") : ui.Urls.ReceivedFile(share.Id, path));
         }
 
+        var mountName = await received.NameOfAsync(ui.User.Id, share.Id, cancellationToken) ?? share.Name;
         var members = folder.Members.ToList();
         members.Sort((a, b) => a.IsFolder != b.IsFolder ? (a.IsFolder ? -1 : 1) : FilesPages.NameOrder.Compare(a.Name, b.Name));
         var from = share.SenderDisplayName ?? share.OwnerDisplayName;
-        var sender = from is { Length: > 0 } ? Html.Of($"{from} <span class=\"muted\">{share.Sender}</span>") : Html.Of($"{share.Sender}");
+        var sender = from is { Length: > 0 } ? Html.Of($"{from} <span class=\"address\">({share.Sender})</span>") : Html.Of($"<span class=\"address\">{share.Sender}</span>");
         var permissions = share.Permissions.HasFlag(SharePermissions.Write) ? "view and edit" : "view";
         var truncated = folder.Truncated
             ? Html.Of($"<p class=\"warning\" id=\"truncated\">Only the first {RemoteShareClient.MaxListedMembers} items are shown; WebDAV and sync clients see all of them in your “{folders.ReceivedFolder}” folder.</p>")
             : Html.Empty;
         var body = Html.Of($"""
-            {Breadcrumbs(ui, share, path)}
+            {Breadcrumbs(ui, share, mountName, folders.ReceivedFolder, path)}
             <p class="muted" id="shared-by">Shared with you by {sender} from {share.SenderHost}; you can {permissions}.</p>
             <div id="listing">
             {Listing(ui, share, path, members)}
             </div>
             {truncated}
             """);
-        return ui.Page(path.IsRoot ? share.Name : path.Name, body, UiSection.SharedWithMe);
+        return ui.Page(path.IsRoot ? mountName : path.Name, body, UiSection.Files);
     }
 
     private static async Task<IResult> FileAsync(
@@ -201,14 +211,16 @@ internal static partial class ReceivedFolderPages
         return request;
     }
 
-    private static Html Breadcrumbs(UiRequest ui, ReceivedShare share, StoragePath path)
+    /// <summary>Files / Shared with me / the share / …: the path WebDAV clients see it under.</summary>
+    private static Html Breadcrumbs(UiRequest ui, ReceivedShare share, string mountName, string receivedFolder, StoragePath path)
     {
         var crumbs = new List<Html>
         {
-            Html.Of($"<li><a href=\"{ui.Urls.Action("shared-with-me")}\" id=\"crumb-shared-with-me\">Shared with me</a></li>"),
+            Html.Of($"<li><a href=\"{ui.Urls.Home}\">Files</a></li>"),
+            Html.Of($"<li><a href=\"{ui.Urls.Folder(StoragePath.Root.Append(receivedFolder) ?? StoragePath.Root)}\" id=\"crumb-shared-with-me\">{receivedFolder}</a></li>"),
             path.IsRoot
-                ? Html.Of($"<li><span aria-current=\"page\">{share.Name}</span></li>")
-                : Html.Of($"<li><a href=\"{ui.Urls.ReceivedFolder(share.Id, StoragePath.Root)}\" id=\"crumb-share\">{share.Name}</a></li>"),
+                ? Html.Of($"<li><span aria-current=\"page\">{mountName}</span></li>")
+                : Html.Of($"<li><a href=\"{ui.Urls.ReceivedFolder(share.Id, StoragePath.Root)}\" id=\"crumb-share\">{mountName}</a></li>"),
         };
         foreach (var crumb in path.Ancestors().Reverse().Skip(1).Append(path).Where(p => !p.IsRoot))
         {
@@ -217,7 +229,7 @@ internal static partial class ReceivedFolderPages
                 : Html.Of($"<li><a href=\"{ui.Urls.ReceivedFolder(share.Id, crumb)}\">{crumb.Name}</a></li>"));
         }
 
-        return Html.Of($"<nav class=\"breadcrumbs\" aria-label=\"Folder path\"><ol>{crumbs}</ol></nav><h1 id=\"folder-title\">{(path.IsRoot ? share.Name : path.Name)}</h1>");
+        return Html.Of($"<nav class=\"breadcrumbs\" aria-label=\"Folder path\"><ol>{crumbs}</ol></nav><h1 id=\"folder-title\">{(path.IsRoot ? mountName : path.Name)}</h1>");
     }
 
     private static Html Listing(UiRequest ui, ReceivedShare share, StoragePath folder, List<RemoteMember> members)

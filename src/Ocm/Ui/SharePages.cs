@@ -13,10 +13,14 @@ namespace Ocm.Ui;
 /// The share dialog of a file or folder: share it with someone on another server (OCM address, permissions, expiry),
 /// see each share's delivery state, change or revoke it. Every rule (address, trust, discovery, what the peer can
 /// receive, duplicates, the outbox) is <see cref="OutgoingShares"/>' or <see cref="ShareEndpoints"/>' — the page only
-/// turns form fields into their requests and their problems into messages.
+/// turns form fields into their requests and their problems into messages. A share that cannot be made shows the form
+/// again as it was typed, with the reason next to the field it concerns, in words (never the API's field names).
 /// </summary>
-internal static class SharePages
+internal static partial class SharePages
 {
+    /// <summary>What was typed into the share form, and why it could not become a share.</summary>
+    private sealed record TypedShare(string ShareWith, bool Write, bool Reshare, string Expires, string Error, string? Field);
+
     public static void Map(RouteGroupBuilder ui)
     {
         ui.MapGet("/share/{**path}", ShowAsync);
@@ -25,15 +29,19 @@ internal static class SharePages
         ui.MapPost("/shares/{id:long}/revoke", RevokeAsync);
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
+    private static Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
-        var user = ui.User;
-        if (UiUrls.PathFromRequest(context, "share", out var path) != PathError.None || path.IsRoot)
-        {
-            return ui.Message(StatusCodes.Status400BadRequest, "Nothing to share", "Choose a file or folder to share.", UiSection.Files);
-        }
+        return UiUrls.PathFromRequest(context, "share", out var path) != PathError.None || path.IsRoot
+            ? Task.FromResult(ui.Message(StatusCodes.Status400BadRequest, "Nothing to share", "Choose a file or folder to share.", UiSection.Files))
+            : PageAsync(ui, path, files, db, outgoing, time, typed: null, StatusCodes.Status200OK, cancellationToken);
+    }
 
+    private static async Task<IResult> PageAsync(
+        UiRequest ui, StoragePath path, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, TypedShare? typed, int status,
+        CancellationToken cancellationToken)
+    {
+        var user = ui.User;
         var node = await files.FindAsync(user.Id, path, cancellationToken);
         if (node is null)
         {
@@ -58,21 +66,23 @@ internal static class SharePages
 
         var tomorrow = UiFormat.Date(time.GetUtcNow().AddDays(1));
         var suggestions = Html.Join(previous.Select(a => Html.Of($"<option value=\"{a}\">")));
+        var error = typed is null ? Html.Empty : Html.Of($"<p class=\"flash error\" role=\"alert\" id=\"share-error\">{typed.Error}</p>");
         var fields = Html.Of($"""
             <input type="hidden" name="path" value="{UiUrls.Display(path)}">
-            <label for="share-with">Share with (OCM address)</label>
+            {error}
+            <label for="share-with">The recipient's address</label>
             <input id="share-with" name="shareWith" type="text" inputmode="email" autocomplete="off" autocapitalize="none" spellcheck="false"
-              required list="recipients" placeholder="bob@cloud.example.org" aria-describedby="share-with-help">
+              required list="recipients" placeholder="bob@cloud.example.org" aria-describedby="{(typed?.Field == "share-with" ? "share-with-help share-error" : "share-with-help")}"{Invalid(typed, "share-with")} value="{typed?.ShareWith}">
             <datalist id="recipients">{suggestions}</datalist>
-            <p class="hint" id="share-with-help">The person's user name and their server, like an e-mail address.</p>
+            <p class="hint" id="share-with-help">Their user name and their server, like an e-mail address: bob@cloud.example.org.</p>
             <fieldset>
             <legend>They can</legend>
             <p class="check"><input type="checkbox" id="perm-read" checked disabled> <label for="perm-read">View and download</label></p>
-            <p class="check"><input type="checkbox" id="perm-write" name="write" value="1"> <label for="perm-write">Edit{(node.IsFolder ? ", add and delete" : "")}</label></p>
-            <p class="check"><input type="checkbox" id="perm-share" name="reshare" value="1"> <label for="perm-share">Share it further</label></p>
+            <p class="check"><input type="checkbox" id="perm-write" name="write" value="1"{Checked(typed?.Write == true)}> <label for="perm-write">Edit{(node.IsFolder ? ", add and delete" : "")}</label></p>
+            <p class="check"><input type="checkbox" id="perm-share" name="reshare" value="1"{Checked(typed?.Reshare == true)}> <label for="perm-share">Share it further</label></p>
             </fieldset>
             <label for="expires">Expires after (optional)</label>
-            <input id="expires" name="expires" type="date" min="{tomorrow}">
+            <input id="expires" name="expires" type="date" min="{tomorrow}" value="{typed?.Expires}"{Invalid(typed, "expires")}{(typed?.Field == "expires" ? Html.Raw(" aria-describedby=\"share-error\"") : Html.Empty)}>
             <button type="submit" id="create-share">Share</button>
             """);
 
@@ -96,8 +106,11 @@ internal static class SharePages
             </section>
             </div>
             """);
-        return ui.Page("Share " + node.Name, body, UiSection.Files);
+        return ui.Page("Share " + node.Name, body, UiSection.Files, status);
     }
+
+    /// <summary>Marks the field an error is about for assistive technology.</summary>
+    private static Html Invalid(TypedShare? typed, string field) => typed?.Field == field ? Html.Raw(" aria-invalid=\"true\"") : Html.Empty;
 
     private static Html ShareCard(UiRequest ui, OutgoingShare share, ShareDelivery? delivery, StoragePath path, string tomorrow, DateTimeOffset now)
     {
@@ -151,7 +164,8 @@ internal static class SharePages
             ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error.TrimEnd('.')}. Next attempt {UiFormat.Time(delivery.NextAttemptAt)} (sooner once their server answers).</p>")
             : Html.Empty;
 
-    private static async Task<IResult> CreateAsync(HttpContext context, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(
+        HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -160,9 +174,11 @@ internal static class SharePages
             return UiRequest.Redirect(ui.Urls.Home);
         }
 
+        TypedShare Typed(string error, string? field) =>
+            new(form["shareWith"].ToString(), form["write"] == "1", form["reshare"] == "1", form["expires"].ToString(), error, field);
         if (!TryReadExpiry(form["expires"], time, out var expiration, out var expiryError))
         {
-            return ui.Redirect(ui.Urls.Share(path), FlashKind.Error, expiryError);
+            return await PageAsync(ui, path, files, db, outgoing, time, Typed(expiryError, "expires"), StatusCodes.Status400BadRequest, cancellationToken);
         }
 
         var request = new CreateShareRequest
@@ -173,23 +189,21 @@ internal static class SharePages
             Expiration = expiration,
         };
         var created = await outgoing.CreateAsync(ui.User.Id, request, cancellationToken);
-        return ui.Redirect(ui.Urls.Share(path), created.Share is null ? FlashKind.Error : FlashKind.Success, CreatedText(created));
+        if (created.Share is { } share)
+        {
+            return ui.Redirect(ui.Urls.Share(path), FlashKind.Success, CreatedText(share));
+        }
+
+        var problem = created.Problem!;
+        var typed = problem.Existing is { } existing
+            ? Typed($"Already shared with {existing.ShareWith}: change that share below instead of sharing again.", "share-with")
+            : Typed(InWords(problem.Detail), FieldOf(problem.Title + " " + problem.Detail));
+        return await PageAsync(ui, path, files, db, outgoing, time, typed, problem.Status, cancellationToken);
     }
 
-    /// <summary>What the owner is told after the share form: the normalised address (and what was typed), or why not.</summary>
-    private static string CreatedText(ShareCreation created)
+    /// <summary>What the owner is told after sharing: the normalised address (and what was typed), and whether it is on its way.</summary>
+    private static string CreatedText(ShareView share)
     {
-        if (created.Problem is { Existing: { } existing })
-        {
-            return $"Already shared with {existing.ShareWith}: change that share below instead of sharing again.";
-        }
-
-        if (created.Problem is { } problem)
-        {
-            return problem.Detail;
-        }
-
-        var share = created.Share!;
         var typed = share.NormalizedFrom is { } from ? $" (you typed “{from}”)" : "";
         return share.LastError is null
             ? $"Shared with {share.ShareWith}{typed}; delivering to their server."
@@ -286,4 +300,32 @@ internal static class SharePages
 
     internal static string ProblemText(ProblemHttpResult problem) =>
         problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed.";
+
+    /// <summary>The form field a problem of the shares API is about, by the API field it names.</summary>
+    private static string? FieldOf(string text) =>
+        text.Contains("shareWith", StringComparison.Ordinal) || text.Contains("recipient", StringComparison.OrdinalIgnoreCase) ? "share-with"
+            : text.Contains("expiration", StringComparison.OrdinalIgnoreCase) ? "expires"
+            : null;
+
+    /// <summary>A message of the shares API with its field names ('shareWith'…) replaced by what the form calls them.</summary>
+    internal static string InWords(string message)
+    {
+        var text = ApiFieldName().Replace(message, match => match.Groups["name"].Value switch
+        {
+            "shareWith" => "the recipient's address",
+            "expiration" => "the expiry date",
+            "permissions" => "what they can do",
+            "path" => "the file or folder",
+            _ => match.Value,
+        });
+
+        // A sentence that now begins with "the …" gets its capital back.
+        return SentenceStart().Replace(text, "The");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("'(?<name>shareWith|expiration|permissions|path)'")]
+    private static partial System.Text.RegularExpressions.Regex ApiFieldName();
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?:^|(?<=[.!?]\\s))the\\b")]
+    private static partial System.Text.RegularExpressions.Regex SentenceStart();
 }

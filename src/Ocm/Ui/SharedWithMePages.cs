@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
+using Ocm.Files;
 using Ocm.Notifications;
+using Ocm.RemoteShares;
 using Ocm.Shares;
 
 namespace Ocm.Ui;
@@ -36,29 +38,33 @@ internal static class SharedWithMePages
         var accepted = shares.Where(s => s.State == ReceivedShareState.Accepted).ToList();
         var ended = shares.Where(s => s.State is ReceivedShareState.Declined or ReceivedShareState.Unshared).ToList();
 
+        // Where each accepted share is in the user's files: the names WebDAV and the file browser give them.
+        var names = SharedWithMeFolder.MountNames(accepted.Where(s => !s.IsExpired(now)));
+        Html Card(ReceivedShare share, Html actions) => SharedWithMePages.Card(ui, share, options, names, now, actions);
+
         var unknownSection = unknown.Count == 0 ? Html.Empty : Html.Of($"""
             <section aria-labelledby="unknown-title" class="quarantine">
             <h2 id="unknown-title">From unknown senders ({unknown.Count})</h2>
             <p class="warning">These come from people who are not your contacts. Accept only what you expected.</p>
-            {List(unknown, "unknown", "", s => Card(ui, s, options, now, Pending(ui, s)))}
+            {List(unknown, "unknown", "", s => Card(s, Pending(ui, s)))}
             </section>
             """);
         var endedSection = ended.Count == 0 ? Html.Empty : Html.Of($"""
             <section aria-labelledby="ended-title">
             <h2 id="ended-title">Declined or ended ({ended.Count})</h2>
-            {List(ended, "ended", "", s => Card(ui, s, options, now, ui.ButtonForm(ui.Urls.Action($"received/{s.Id}/leave"), "Remove", "secondary remove")))}
+            {List(ended, "ended", "", s => Card(s, ui.ButtonForm(ui.Urls.Action($"received/{s.Id}/leave"), "Remove", "secondary remove")))}
             </section>
             """);
         var body = Html.Of($"""
             <h1>Shared with me</h1>
             <section aria-labelledby="pending-title">
             <h2 id="pending-title">Waiting for you ({pending.Count})</h2>
-            {List(pending, "pending", "No new shares.", s => Card(ui, s, options, now, Pending(ui, s)))}
+            {List(pending, "pending", "No new shares.", s => Card(s, Pending(ui, s)))}
             </section>
             {unknownSection}
             <section aria-labelledby="accepted-title">
             <h2 id="accepted-title">Accepted ({accepted.Count})</h2>
-            {List(accepted, "accepted", "You have not accepted any shares.", s => Card(ui, s, options, now, AcceptedActions(ui, s)))}
+            {List(accepted, "accepted", "You have not accepted any shares.", s => Card(s, AcceptedActions(ui, s)))}
             </section>
             {endedSection}
             """);
@@ -73,7 +79,7 @@ internal static class SharedWithMePages
             ? (empty.Length == 0 ? Html.Empty : Html.Of($"<p class=\"empty\" id=\"{id}-empty\">{empty}</p>"))
             : Html.Of($"<ul class=\"cards\" id=\"{id}\">{shares.Select(card)}</ul>");
 
-    private static Html Card(UiRequest ui, ReceivedShare share, SharesOptions options, DateTimeOffset now, Html actions)
+    private static Html Card(UiRequest ui, ReceivedShare share, SharesOptions options, Dictionary<long, string> names, DateTimeOffset now, Html actions)
     {
         var view = ReceivedShareEndpoints.ToView(share, options);
         var from = share.SenderDisplayName ?? share.OwnerDisplayName;
@@ -89,7 +95,9 @@ internal static class SharedWithMePages
             _ => Html.Empty,
         };
         var unknownMark = share.Quarantined ? Html.Raw(" <span class=\"badge warning\">unknown sender</span>") : Html.Empty;
-        var path = view.Path is { } p ? Html.Of($"<dt>In your files</dt><dd><code class=\"path\">{p}</code></dd>") : Html.Empty;
+        var path = share.State == ReceivedShareState.Accepted && names.TryGetValue(share.Id, out var name)
+            ? Html.Of($"<dt>In your files</dt><dd><a href=\"{ui.Urls.Folder(StoragePath.Root.Append(options.ReceivedFolder)?.Append(name) ?? StoragePath.Root)}\" class=\"path\"><code>/{options.ReceivedFolder}/{name}</code></a></dd>")
+            : Html.Empty;
         var expiry = share.Expiration is { } e ? Html.Of($"<dt>{(share.IsExpired(now) ? "Expired" : "Expires")}</dt><dd>{UiFormat.Time(e)}</dd>") : Html.Empty;
         return Html.Of($"""
             <li class="card received" data-share-id="{share.Id}" data-name="{share.Name}">
@@ -134,13 +142,16 @@ internal static class SharedWithMePages
         return await ReceivedFolderPages.DownloadAsync(ui, share, Files.StoragePath.Root, share.Name, remote, loggers.CreateLogger(typeof(SharedWithMePages)));
     }
 
-    private static async Task<IResult> AcceptAsync(long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> AcceptAsync(
+        long id, HttpContext context, OcmDb db, Notifier notifier, SharedWithMeFolder received, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var result = await ReceivedShareEndpoints.AcceptAsync(id, context, db, notifier, options, time, cancellationToken);
+        var name = result.Result is Ok<ReceivedShareView> ? await received.NameOfAsync(ui.User.Id, id, cancellationToken) : null;
         return result.Result switch
         {
-            Ok<ReceivedShareView> ok => ui.Redirect(Back(ui), FlashKind.Success, $"Accepted “{ok.Value!.Name}”; it is in {ok.Value.Path}."),
+            Ok<ReceivedShareView> ok => ui.Redirect(Back(ui), FlashKind.Success,
+                $"Accepted “{ok.Value!.Name}”; it is in {(name is null ? ok.Value.Path : $"/{options.ReceivedFolder}/{name}")}."),
             ProblemHttpResult problem => ui.Redirect(Back(ui), FlashKind.Error, SharePages.ProblemText(problem)),
             _ => throw new InvalidOperationException("Unexpected result from accepting a share."),
         };

@@ -86,8 +86,17 @@ internal sealed class UiRequest
         return Form(action, Html.Of($"{hidden}<button type=\"submit\"{Attr("class", cssClass)}>{label}</button>"), "inline", confirm);
     }
 
-    public IResult Page(string title, Html body, UiSection section, int statusCode = StatusCodes.Status200OK, Html? subNavigation = null) =>
-        new HtmlResult(statusCode, Layout(title, body, section, subNavigation ?? Html.Empty));
+    /// <param name="title">The page's title (before the server's name).</param>
+    /// <param name="body">The content of <c>main</c>.</param>
+    /// <param name="section">The navigation entry to highlight.</param>
+    /// <param name="statusCode">The response status.</param>
+    /// <param name="subNavigation">A second navigation bar (the admin pages').</param>
+    /// <param name="formsMayRedirectAway">
+    /// Let the page's forms be redirected to other sites (the WAYF page's form is answered with a redirect to the
+    /// invitee's server; CSP <c>form-action</c> also applies to redirects after a submission).
+    /// </param>
+    public IResult Page(string title, Html body, UiSection section, int statusCode = StatusCodes.Status200OK, Html? subNavigation = null, bool formsMayRedirectAway = false) =>
+        new HtmlResult(statusCode, Layout(title, body, section, subNavigation ?? Html.Empty), formsMayRedirectAway);
 
     /// <summary>A page with a heading and one paragraph (errors, "not found", "not allowed").</summary>
     public IResult Message(int statusCode, string title, string text, UiSection section = UiSection.None) =>
@@ -118,11 +127,17 @@ internal sealed class UiRequest
             return Html.Empty;
         }
 
+        // Without the web interface (Ocm:Ui:Enabled false) only the invite pages use this layout, and set no messages.
+        if (Http.RequestServices.GetService<IDataProtectionProvider>() is not { } protection)
+        {
+            return Html.Empty;
+        }
+
         Http.Response.Cookies.Delete(FlashCookie, new CookieOptions { Path = Urls.Base });
         string text;
         try
         {
-            text = Http.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector("Ocm.Ui.Flash").Unprotect(value);
+            text = protection.CreateProtector("Ocm.Ui.Flash").Unprotect(value);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
@@ -195,7 +210,7 @@ internal sealed class UiRequest
         value is null ? Html.Empty : Html.Of($" {Html.Raw(name)}=\"{value}\"");
 
     /// <summary>A complete HTML page: no caching (it shows private data), no framing, only our own scripts and styles.</summary>
-    private sealed class HtmlResult(int statusCode, string html) : IResult
+    private sealed class HtmlResult(int statusCode, string html, bool formsMayRedirectAway) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -204,19 +219,20 @@ internal sealed class UiRequest
             response.StatusCode = statusCode;
             response.ContentType = "text/html; charset=utf-8";
             response.ContentLength = bytes.Length;
-            SecurityHeaders(response);
+            SecurityHeaders(response, formsMayRedirectAway);
             await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
         }
     }
 
-    public static void SecurityHeaders(HttpResponse response)
+    public static void SecurityHeaders(HttpResponse response, bool formsMayRedirectAway = false)
     {
         response.Headers.CacheControl = "no-store";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.XFrameOptions = "DENY";
         response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.ContentSecurityPolicy =
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+            + (formsMayRedirectAway ? "" : "; form-action 'self'");
     }
 
     /// <summary>303 See Other: after a form POST the browser GETs the target (RFC 9110 §15.4.4).</summary>

@@ -24,12 +24,13 @@ internal static class UiServiceCollectionExtensions
         }
 
         services.TryAddSingleton(options);
+
+        // The layout and its stylesheet also serve the invite pages, which exist without the web interface.
+        services.TryAddSingleton<UiAssets>();
         if (!options.Enabled)
         {
             return services;
         }
-
-        services.TryAddSingleton<UiAssets>();
 
         // Data Protection encrypts the session cookie; its keys live in the data directory, private to the server user.
         services.AddDataProtection().SetApplicationName("Ocm");
@@ -77,15 +78,15 @@ internal static class UiServiceCollectionExtensions
     public static IEndpointRouteBuilder MapOcmUi(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<UiOptions>();
+        var ui = app.MapGroup(UiUrls.Mount).ExcludeFromDescription();
+        ui.MapGet("/static/{name}", (string name, HttpContext context, UiAssets assets) => assets.Serve(name, context));
         if (!options.Enabled)
         {
             return app;
         }
 
         app.MapGet("/", (HttpContext context) => UiRequest.Redirect(UiUrls.For(context).Home)).ExcludeFromDescription();
-        var ui = app.MapGroup(UiUrls.Mount).ExcludeFromDescription();
         ui.MapGet("", (HttpContext context) => UiRequest.Redirect(UiUrls.For(context).Home));
-        ui.MapGet("/static/{name}", (string name, HttpContext context, UiAssets assets) => assets.Serve(name, context));
 
         var anonymous = ui.MapGroup("").AddEndpointFilter<CsrfFilter>();
         LoginPages.Map(anonymous);

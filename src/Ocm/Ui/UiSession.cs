@@ -57,8 +57,11 @@ internal static class UiSession
                 return Task.CompletedTask;
             }
 
+            // Back to this very URL after signing in, query included (an invite link's token and providerDomain),
+            // under the public base path, as every URL of the interface is.
             var urls = UiUrls.For(context.HttpContext);
-            var here = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
+            var server = context.HttpContext.RequestServices.GetRequiredService<Hosting.OcmServerInfo>();
+            var here = server.Path(context.Request.Path.ToUriComponent()) + context.Request.QueryString.ToUriComponent();
             context.Response.Redirect(urls.Login(here));
             return Task.CompletedTask;
         },

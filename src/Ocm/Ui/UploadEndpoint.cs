@@ -20,8 +20,8 @@ internal static partial class UploadEndpoint
     public static void Map(RouteGroupBuilder ui) => ui.MapPost("/upload", UploadAsync);
 
     private static async Task<IResult> UploadAsync(
-        HttpContext context, string? dir, string? overwrite, FileTree files, WritePreconditions preconditions, WebDavOptions webDav, IAntiforgery antiforgery,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpContext context, string? dir, string? overwrite, FileTree files, WritePreconditions preconditions, WebDavOptions webDav, Shares.SharesOptions shares,
+        IAntiforgery antiforgery, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -94,7 +94,7 @@ internal static partial class UploadEndpoint
                 continue; // the form was sent without choosing a file
             }
 
-            var outcome = await WriteAsync(files, preconditions, webDav, user, folderPath, name, section, replace, cancellationToken);
+            var outcome = await WriteAsync(files, preconditions, webDav, shares.ReceivedFolder, user, folderPath, name, section, replace, cancellationToken);
             if (outcome.Uploaded is { } file)
             {
                 uploaded.Add(file);
@@ -133,12 +133,19 @@ internal static partial class UploadEndpoint
     }
 
     private static async Task<WriteOutcome> WriteAsync(
-        FileTree files, WritePreconditions preconditions, WebDavOptions webDav, SignedInUser user, StoragePath folder, string name, MultipartSection section, bool replace, CancellationToken cancellationToken)
+        FileTree files, WritePreconditions preconditions, WebDavOptions webDav, string receivedFolder, SignedInUser user, StoragePath folder, string name,
+        MultipartSection section, bool replace, CancellationToken cancellationToken)
     {
         if (folder.Append(name) is not StoragePath path)
         {
             await DrainAsync(section, cancellationToken);
             return WriteOutcome.Failed(StatusCodes.Status400BadRequest, $"“{name}”: {FilesPages.NameProblem(name)}");
+        }
+
+        if (FilesPages.ReservedProblem(path, receivedFolder) is { } reserved)
+        {
+            await DrainAsync(section, cancellationToken);
+            return WriteOutcome.Failed(StatusCodes.Status403Forbidden, reserved);
         }
 
         var existing = await files.FindAsync(user.Id, path, cancellationToken);

@@ -140,6 +140,87 @@ public sealed class OpeningAReceivedFolderOverHttp : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The Files view shows "Shared with me" as WebDAV does: absent until a share is accepted, then a folder in the root
+    /// whose members have the WebDAV names (two shares called "Project": "Project" and "Project (2)"); a path in it
+    /// leads to the share's pages; its name cannot be taken by a folder of one's own.
+    /// </summary>
+    [Fact]
+    public async Task SharedWithMe_InTheFilesView_HasWebDavsNamesAndPaths_AndItsNameIsReserved()
+    {
+        using var session = await UiHttpSession.SignInAsync(_bob);
+        using var bobDav = _bob.ApiClient();
+        Assert.DoesNotContain("data-name=\"Shared with me\"", await session.GetPageAsync("ui/files/"), StringComparison.Ordinal);
+        Assert.DoesNotContain("Shared with me", await DavNamesAsync(bobDav, "dav/files/bob/"), StringComparer.Ordinal);
+
+        var alices = await ShareAndAcceptAsync("/Project", _bob);
+        var dave = await UiUser.AddAsync(_a, "dave", "Dave");
+        using (var daveApi = dave.ApiClient())
+        {
+            await daveApi.MkColAsync("dave", "Project");
+            await daveApi.MkColAsync("dave", "Project/minutes");
+            await daveApi.PostJsonAsync("api/v1/shares", new { path = "/Project", shareWith = _bob.Address, permissions = new[] { "read" } }, 201);
+        }
+
+        using var bobApi = _bob.ApiClient();
+        var daves = (await OcmTestServerExtensions.EventuallyAsync(
+            () => bobApi.GetJsonAsync("api/v1/received-shares?state=pending"),
+            list => list.GetArrayLength() > 0,
+            "dave's share to arrive on B")).EnumerateArray().Single().GetProperty("id").GetInt64();
+        await bobApi.PostJsonAsync($"api/v1/received-shares/{daves}/accept", new { }, 200);
+
+        // The root lists the folder, which opens like any other.
+        var root = await session.GetPageAsync("ui/files/");
+        Assert.Contains("<tr data-name=\"Shared with me\" class=\"received-folder\"><td class=\"name\"><a class=\"folder\" href=\"/ui/files/Shared%20with%20me\">", root, StringComparison.Ordinal);
+        Assert.Contains("Shared with me", await DavNamesAsync(bobDav, "dav/files/bob/"), StringComparer.Ordinal);
+
+        // Its members, with the names WebDAV gives them, each leading to its share.
+        var folder = await session.GetPageAsync("ui/files/Shared%20with%20me/");
+        Assert.Contains($"<tr data-name=\"Project\" data-share-id=\"{alices}\">", folder, StringComparison.Ordinal);
+        Assert.Contains($"<tr data-name=\"Project (2)\" data-share-id=\"{daves}\">", folder, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/ui/received/{daves}/folder/\"", folder, StringComparison.Ordinal);
+        Assert.Equal(["Project", "Project (2)"], (await DavNamesAsync(bobDav, "dav/files/bob/Shared%20with%20me/")).Order(StringComparer.Ordinal));
+
+        // The WebDAV path of something in a share is also its address in the Files view.
+        using (var deep = await session.Client.GetAsync("ui/files/Shared%20with%20me/Project%20(2)/minutes"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, deep.StatusCode);
+            Assert.Equal($"/ui/received/{daves}/folder/minutes", deep.Headers.Location!.OriginalString);
+        }
+
+        var minutes = await session.GetPageAsync($"ui/received/{daves}/folder/minutes");
+        Assert.Contains("<a href=\"/ui/files/Shared%20with%20me\" id=\"crumb-shared-with-me\">Shared with me</a>", minutes, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"/ui/received/{daves}/folder/\" id=\"crumb-share\">Project (2)</a>", minutes, StringComparison.Ordinal);
+        using (var unknown = await session.Client.GetAsync("ui/files/Shared%20with%20me/Project%20(3)/"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        // Its name is reserved in the root, as over WebDAV.
+        using (var mkdir = await session.PostFormAsync("ui/mkdir", ("dir", "/"), ("name", "Shared with me")))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, mkdir.StatusCode);
+        }
+
+        Assert.Contains("nothing can be created or moved there", await session.GetPageAsync("ui/files/"), StringComparison.Ordinal);
+        using var davMkcol = await bobDav.SendDavAsync("MKCOL", "dav/files/bob/Shared%20with%20me/Mine/");
+        Assert.Equal(HttpStatusCode.Forbidden, davMkcol.StatusCode);
+        Assert.Equal(["Project", "Project (2)"], (await DavNamesAsync(bobDav, "dav/files/bob/Shared%20with%20me/")).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The name (last segment of the href, decoded) of each member in a PROPFIND Depth 1 of <paramref name="folder"/>.</summary>
+    private static async Task<List<string>> DavNamesAsync(HttpClient dav, string folder)
+    {
+        using var response = await dav.SendDavAsync("PROPFIND", folder, null, ("Depth", "1"));
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var xml = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync());
+        var self = new Uri(dav.BaseAddress!, folder).AbsolutePath;
+        return [.. xml.Descendants(System.Xml.Linq.XName.Get("href", "DAV:"))
+            .Select(h => h.Value)
+            .Where(h => h != self)
+            .Select(h => Uri.UnescapeDataString(h.TrimEnd('/')[(h.TrimEnd('/').LastIndexOf('/') + 1)..]))];
+    }
+
     /// <summary>alice shares <paramref name="path"/> with <paramref name="recipient"/>; returns the id of the share on B, still pending.</summary>
     private async Task<long> ShareAsync(string path, UiUser recipient)
     {

@@ -24,6 +24,9 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
 {
     private const int UploadBytes = 16 * 1024 * 1024;
 
+    /// <summary>A file name with no place to break a line (no space, no hyphen), longer than a phone is wide.</summary>
+    private const string LongName = "HumidityAndTemperatureReadingsFromTheNorthRidgeWeatherStation2026.csv";
+
     [Fact]
     public async Task Upload_Share_AcceptOnB_RevokeOnA_AdminSeesPeerAndOutbox()
     {
@@ -41,6 +44,7 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         var alice = await UiUser.AddAsync(a, "alice", "Alice Liddell", quotaBytes: 1L << 30);
         var root = await UiUser.AddAsync(a, "root", "Server Admin", admin: true);
         var bob = await UiUser.AddAsync(b, "bob", "Bob Builder");
+        await UiUser.AddAsync(a, "maximilianalexandervonhumboldtuniversitaetberlin", "Maximilian Alexander von Humboldt-Universitätsbibliothek");
 
         // Bob knows Alice: he put her in his contacts, so B's trust policy offers her shares normally. Dave, also on
         // A, is a stranger to him: his share lands in quarantine ("from unknown senders").
@@ -108,15 +112,33 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         }
 
         Assert.Contains("of 1 GiB used", await page.InnerTextAsync("#quota"), StringComparison.Ordinal);
+        await UploadAsync(page, (LongName, "x"u8.ToArray()));
         await shots.CaptureAsync(page, "files");
 
         await page.ClickAsync("#listing tr[data-name='report.bin'] a[aria-label='More actions for report.bin']");
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(report)), await page.InnerTextAsync("dl.details"), StringComparison.Ordinal);
         await shots.CaptureAsync(page, "file-details");
+        await page.ClickAsync("#delete");
+        Assert.Contains("deletes the file report.bin", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await shots.CaptureAsync(page, "delete-confirm");
+        await page.ClickAsync("#cancel-delete");
+        await page.GotoAsync("ui/item/report.bin");
 
         // --- Share both files with Bob on B (report editable), and report with Carol, whose server fails ---
         await page.ClickAsync("#share");
         Assert.Equal("Share “report.bin”", await page.InnerTextAsync("h1"));
+
+        // An address without a server: the reason next to the form, in words, and everything typed still there.
+        const string NoServer = "bobwithoutaservernameandwithoutanyspaceorhyphenanywhere";
+        await page.FillAsync("#share-with", NoServer);
+        await page.CheckAsync("#perm-write");
+        await page.ClickAsync("#create-share");
+        var shareError = await page.InnerTextAsync("#share-error");
+        Assert.StartsWith("The recipient's address", shareError, StringComparison.Ordinal);
+        Assert.DoesNotContain("shareWith", shareError, StringComparison.Ordinal);
+        Assert.Equal(NoServer, await page.InputValueAsync("#share-with"));
+        Assert.True(await page.IsCheckedAsync("#perm-write"));
+        await shots.CaptureAsync(page, "share-error");
         await ShareAsync(page, bob.Address, write: true);
         Assert.Contains("Shared with " + bob.Address, await page.FlashAsync(), StringComparison.Ordinal);
         await page.ReloadUntilAsync(async () => await StateAsync(page, bob.Address) == "delivered", "the share to reach B");
@@ -177,6 +199,9 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await adminPage.ClickAsync("nav.main-nav >> text=Admin");
         Assert.Contains("alice", await adminPage.InnerTextAsync("#users"), StringComparison.Ordinal);
         await shots.CaptureAsync(adminPage, "admin-users");
+        await adminPage.ClickAsync("#users a >> text=maximilianalexandervonhumboldtuniversitaetberlin");
+        Assert.Contains("Humboldt-Universitätsbibliothek", await adminPage.InnerTextAsync("dl.details"), StringComparison.Ordinal);
+        await shots.CaptureAsync(adminPage, "admin-user");
 
         await adminPage.ClickAsync("nav.sub-nav >> text=Federation peers");
         var peerRow = await adminPage.InnerTextAsync($"#peers tr[data-peer='{b.Authority}']");
@@ -205,13 +230,19 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await adminPage.ClickAsync("nav.sub-nav >> text=Trust policy");
         await shots.CaptureAsync(adminPage, "admin-trust");
 
-        Assert.Equal(22, shots.Taken.Count);
+        // A page that is not there says so, in the same layout.
+        await page.GotoAsync("ui/files/No%20such%20folder");
+        Assert.Equal("Not found", await page.InnerTextAsync("h1"));
+        await shots.CaptureAsync(page, "not-found");
+
+        Assert.Equal(30, shots.Taken.Count);
     }
 
     /// <summary>
     /// A received folder in the browser: Alice, on A (127.0.6.1), builds a folder with a subfolder and files and shares
-    /// it with Bob on B (127.0.6.2); Bob accepts it on B, opens it, goes into the subfolder and back by the breadcrumbs,
-    /// and downloads a file, which B fetches from A: the bytes are Alice's.
+    /// it with Bob on B (127.0.6.2); Bob accepts it on B, then walks to it as over WebDAV — Files, "Shared with me", the
+    /// shared folder — goes into the subfolder and back by the breadcrumbs, and downloads a file, which B fetches from
+    /// A: the bytes are Alice's. Names are long and unbreakable where people's names can be.
     /// </summary>
     [Fact]
     public async Task ReceivedFolder_OpenOnB_NavigateSubfolder_DownloadHasAlicesBytes()
@@ -241,7 +272,7 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await UploadAsync(page, ("README.txt", "read me first"u8.ToArray()), ("site map.pdf", siteMap));
         await page.ClickAsync("#listing a.folder >> text=raw");
         Assert.Equal("raw", await page.InnerTextAsync("#folder-title"));
-        await UploadAsync(page, ("measurements.bin", measurements), ("calibration.csv", "sensor,offset\n1,0.02\n"u8.ToArray()));
+        await UploadAsync(page, ("measurements.bin", measurements), ("calibration.csv", "sensor,offset\n1,0.02\n"u8.ToArray()), (LongName, "x"u8.ToArray()));
 
         await page.GotoAsync("ui/share/Field%20data");
         Assert.Equal("Share “Field data”", await page.InnerTextAsync("h1"));
@@ -258,10 +289,22 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         Assert.Contains("it is in /Shared with me/Field data", await bobPage.FlashAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await bobPage.Locator("#accepted li[data-name='Field data'] a.download").CountAsync());
 
-        await bobPage.ClickAsync("#accepted li[data-name='Field data'] a.open");
+        // --- Files → Shared with me → Field data, the path WebDAV clients see ---
+        await bobPage.ClickAsync("nav.main-nav >> text=Files");
+        Assert.Contains("from other servers", await bobPage.InnerTextAsync("#listing tr[data-name='Shared with me']"), StringComparison.Ordinal);
+        await shots.CaptureAsync(bobPage, "files-with-shared");
+        await bobPage.ClickAsync("#listing a.folder >> text=Shared with me");
+        Assert.Equal("Shared with me", await bobPage.InnerTextAsync("#folder-title"));
+        Assert.Equal(["Files", "Shared with me"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
+        Assert.Equal(["Field data"], await NamesAsync(bobPage));
+        Assert.Contains("from Alice Liddell " + alice.Address, await bobPage.InnerTextAsync("#listing tr[data-name='Field data']"), StringComparison.Ordinal);
+        await shots.CaptureAsync(bobPage, "shared-with-me-folder");
+
+        await bobPage.ClickAsync("#listing a.folder >> text=Field data");
         Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
-        Assert.Equal(["Shared with me", "Field data"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
+        Assert.Equal(["Files", "Shared with me", "Field data"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
         Assert.Equal(["raw", "README.txt", "site map.pdf"], await NamesAsync(bobPage));
+        Assert.Equal("Field data", await bobPage.InnerTextAsync("nav.breadcrumbs li:last-child"));
         Assert.Equal("200 KiB", await bobPage.InnerTextAsync("#listing tr[data-name='site map.pdf'] td.size"));
         Assert.Contains(alice.Address, await bobPage.InnerTextAsync("#shared-by"), StringComparison.Ordinal);
         await shots.CaptureAsync(bobPage, "shared-folder");
@@ -269,8 +312,9 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         // --- into the subfolder, and back by the breadcrumbs ---
         await bobPage.ClickAsync("#listing a.folder >> text=raw");
         Assert.Equal("raw", await bobPage.InnerTextAsync("#folder-title"));
-        Assert.Equal(["Shared with me", "Field data", "raw"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
-        Assert.Equal(["calibration.csv", "measurements.bin"], await NamesAsync(bobPage));
+        Assert.Equal(["Files", "Shared with me", "Field data", "raw"], await bobPage.Locator("nav.breadcrumbs li").AllInnerTextsAsync());
+        Assert.Equal(["calibration.csv", LongName, "measurements.bin"], await NamesAsync(bobPage));
+        await shots.CaptureAsync(bobPage, "shared-subfolder");
 
         // B fetches the file from A with the share's credentials; what arrives is exactly what Alice uploaded.
         var download = await bobPage.RunAndWaitForDownloadAsync(() => bobPage.ClickAsync("#listing a.file >> text=measurements.bin"));
@@ -280,8 +324,20 @@ public sealed class SharingAcrossTwoServersInTheBrowser(BrowserFixture browser) 
         await bobPage.ClickAsync("#crumb-share");
         Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
         await bobPage.ClickAsync("#crumb-shared-with-me");
-        Assert.Equal("Shared with me", await bobPage.InnerTextAsync("h1"));
-        Assert.Equal(2, shots.Taken.Count);
+        Assert.Equal("Shared with me", await bobPage.InnerTextAsync("#folder-title"));
+
+        // The Shared with me page still offers to open it, and names where it is in Files.
+        await bobPage.GotoAsync("ui/shared-with-me");
+        Assert.Contains("/Shared with me/Field data", await bobPage.InnerTextAsync("#accepted li[data-name='Field data']"), StringComparison.Ordinal);
+        await bobPage.ClickAsync("#accepted li[data-name='Field data'] a.open");
+        Assert.Equal("Field data", await bobPage.InnerTextAsync("#folder-title"));
+
+        // A sender that is down: a page saying so, which fits a phone as well.
+        await a.StopAsync();
+        await bobPage.ClickAsync("#listing a.folder >> text=raw");
+        Assert.Contains(a.Authority, await bobPage.InnerTextAsync("#remote-problem"), StringComparison.Ordinal);
+        await shots.CaptureAsync(bobPage, "sender-unreachable");
+        Assert.Equal(10, shots.Taken.Count);
     }
 
     /// <summary>

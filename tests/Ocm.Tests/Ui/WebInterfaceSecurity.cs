@@ -61,6 +61,40 @@ public sealed class WebInterfaceSecurity(UiServerFixture fixture) : IClassFixtur
     }
 
     [Theory]
+    [InlineData("https://evil.example/ui/files/")]
+    [InlineData("//evil.example/ui/files/")]
+    [InlineData("/\\evil.example/ui/files/")]
+    [InlineData("http:evil.example")]
+    [InlineData("ui/contacts")]
+    public async Task SignIn_ReturnsOnlyToAddressesOnThisServer(string returnUrl)
+    {
+        var user = await fixture.NewUserAsync();
+        using var anonymous = UiHttpSession.Anonymous(user);
+        Assert.DoesNotContain("evil.example", await anonymous.GetPageAsync("ui/login?returnUrl=" + Uri.EscapeDataString(returnUrl)), StringComparison.Ordinal);
+
+        using var response = await anonymous.SubmitLoginAsync(user.Name, user.Password, returnUrl: returnUrl);
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal("/ui/files/", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task SignIn_ReturnsToThePageAskedFor_QueryIncluded()
+    {
+        var user = await fixture.NewUserAsync();
+        using var anonymous = UiHttpSession.Anonymous(user);
+        using (var asked = await anonymous.Client.GetAsync("ui/files/?sort=size&desc=1"))
+        {
+            Assert.Equal("/ui/login?returnUrl=" + Uri.EscapeDataString("/ui/files/?sort=size&desc=1"), asked.Headers.Location!.OriginalString);
+        }
+
+        using var response = await anonymous.SubmitLoginAsync(user.Name, user.Password, returnUrl: "/ui/files/?sort=size&desc=1");
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal("/ui/files/?sort=size&desc=1", response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
     [InlineData("ui/admin/users")]
     [InlineData("ui/admin/peers")]
     [InlineData("ui/admin/outbox")]
