@@ -109,8 +109,11 @@ public sealed class SharingTheSameThingTwice(SharingTheSameThingTwice.Servers se
         Assert.Contains($"Shared with {Bob};", secondPage, StringComparison.Ordinal);
 
         using var third = await session.PostFormAsync("ui/shares", ("path", "/report.txt"), ("shareWith", "bob@http://" + servers.Peer.Authority + "/"));
-        var thirdPage = await session.GetPageAsync(third.Headers.Location!.ToString());
+        // The form is shown again, as typed, with the reason next to the address.
+        Assert.Equal(HttpStatusCode.Conflict, third.StatusCode);
+        var thirdPage = await third.Content.ReadAsStringAsync();
         Assert.Contains($"Already shared with {Bob}: change that share below instead of sharing again.", thirdPage, StringComparison.Ordinal);
+        Assert.Contains($"value=\"bob@http://{servers.Peer.Authority}/\"", thirdPage, StringComparison.Ordinal);
         Assert.Equal(2, (await api.GetJsonAsync("api/v1/shares")).GetArrayLength());
     }
 
