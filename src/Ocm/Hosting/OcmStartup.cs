@@ -86,6 +86,7 @@ internal sealed partial class OcmStartup(
         catch (Exception ex)
         {
             _ready.TrySetException(ex);
+            _ = _ready.Task.Exception; // observed here; waiting requests get a 503
             throw;
         }
     }

@@ -37,6 +37,8 @@ internal static class ServeCommand
                         firstAdminPassword, app.Services.GetRequiredService<OcmServerInfo>().DataDir, cancellationToken);
                 }
 
+                // Said here because the host's own lifetime messages are filtered out (see OcmServer.ConfigureLogging).
+                app.Lifetime.ApplicationStopping.Register(() => Console.Out.WriteLine("Stopping: finishing the requests in progress…"));
                 await Console.Out.FlushAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
