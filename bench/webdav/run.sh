@@ -100,7 +100,7 @@ start_ocm_server() { # name [VAR=value ...]: ocm serve with its own data directo
     OCM_BUILT=1
   fi
   mkdir -p "$WORK/$name"
-  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/$name" >/dev/null
+  env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" user add "$BENCH_USER" --password "$BENCH_PASS" --data-dir "$WORK/$name" --init >/dev/null
   env OCM_LOGGING__LOGLEVEL__DEFAULT=Warning "$@" dotnet "$dll" serve --data-dir "$WORK/$name" --urls "http://$BENCH_HOST:${PORT[$name]}" \
     > "$WORK/$name.log" 2>&1 &
   PIDS[$name]=$!

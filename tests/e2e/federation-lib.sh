@@ -23,8 +23,8 @@ export OCM_DELIVERY__POLLSECONDS=0.2 OCM_TRUST__QUARANTINEUNKNOWNSENDERS=false
 
 start_servers() {
   step "users (offline, before the servers start)"
-  ocm user add alice --password alice-secret-pw --display-name "Alice Liddell" --data-dir "$WORK/a" >/dev/null || fail "ocm user add alice"
-  ocm user add bob --password bob-secret-pw --display-name "Bob Builder" --data-dir "$WORK/b" >/dev/null || fail "ocm user add bob"
+  ocm user add alice --password alice-secret-pw --display-name "Alice Liddell" --data-dir "$WORK/a" --init >/dev/null || fail "ocm user add alice"
+  ocm user add bob --password bob-secret-pw --display-name "Bob Builder" --data-dir "$WORK/b" --init >/dev/null || fail "ocm user add bob"
 
   step "two servers: A on $A, B on $B"
   for url in "$A" "$B"; do

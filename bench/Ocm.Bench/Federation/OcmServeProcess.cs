@@ -66,7 +66,7 @@ internal sealed class OcmServeProcess : IAsyncDisposable
         var url = baseUri.ToString().TrimEnd('/');
         foreach (var (user, password) in users)
         {
-            using var add = Start(["user", "add", user, "--password", password, "--data-dir", dataDir, "--public-url", url], settings);
+            using var add = Start(["user", "add", user, "--password", password, "--data-dir", dataDir, "--public-url", url, "--init"], settings);
             var output = add.StandardOutput.ReadToEndAsync();
             var error = add.StandardError.ReadToEndAsync();
             await add.WaitForExitAsync();

@@ -2,7 +2,12 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Ocm.Hosting;
 
 namespace Ocm.Data;
 
@@ -16,29 +21,25 @@ internal static class DataServiceCollectionExtensions
     public static IServiceCollection AddOcmData(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), errors);
+        }
+
+        services.TryAddSingleton(new DatabaseLocation(options, dataDir));
         if (options.IsPostgres)
         {
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
-            {
-                throw new InvalidOperationException(
-                    "Ocm:Database:Provider is 'postgres' but Ocm:Database:ConnectionString is empty (set OCM_DATABASE__CONNECTIONSTRING).");
-            }
-
             services.AddDbContextPool<PostgresOcmDb>((sp, o) => o.UseNpgsql(options.ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<PostgresOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: false));
         }
-        else if (string.Equals(options.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        else
         {
             var connectionString = options.ConnectionString ?? SqliteConnectionString(dataDir);
             services.AddDbContextPool<SqliteOcmDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
             services.TryAddScoped<OcmDb>(sp => sp.GetRequiredService<SqliteOcmDb>());
             services.TryAddSingleton(new DatabaseWriteGate(serialize: true));
-        }
-        else
-        {
-            throw new InvalidOperationException(
-                $"Ocm:Database:Provider '{options.Provider}' is not supported; use 'sqlite' or 'postgres'.");
         }
 
         return services;
@@ -60,13 +61,137 @@ internal static class DataServiceCollectionExtensions
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
-        if (db.Database.IsSqlite())
+        try
         {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            if (db.Database.IsSqlite())
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (DatabaseFailure(services, ex) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// Contacts the database without creating anything (for SQLite: looks whether the file exists), so that a
+    /// PostgreSQL that does not answer stops a start before the data directory is created.
+    /// </summary>
+    public static async Task EnsureDatabaseReachableAsync(this IServiceProvider services, CancellationToken cancellationToken) =>
+        await DatabaseExistsAsync(services, cancellationToken);
+
+    /// <summary>
+    /// True when the database holds Ocm's tables (a migration was applied). Creates nothing: an offline command pointed at
+    /// the wrong place must not leave an empty database there.
+    /// </summary>
+    public static async Task<bool> HoldsOcmDataAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (!await DatabaseExistsAsync(services, cancellationToken))
+        {
+            return false;
         }
 
-        await db.Database.MigrateAsync(cancellationToken);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        try
+        {
+            // Without the migrations history table this answers empty rather than failing.
+            return (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any();
+        }
+        catch (Exception ex) when (DatabaseFailure(services, ex) is { } failure)
+        {
+            throw failure;
+        }
     }
+
+    private static async Task<bool> DatabaseExistsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        try
+        {
+            return await db.Database.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken);
+        }
+        catch (Exception ex) when (DatabaseFailure(services, ex) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>One line for a database that cannot be reached or used: which database (never its password) and why.</summary>
+    private static OcmStartupException? DatabaseFailure(IServiceProvider services, Exception exception)
+    {
+        // Npgsql's execution strategy wraps a failed connection in an InvalidOperationException ("transient failure").
+        var location = services.GetRequiredService<DatabaseLocation>();
+        if (StartupFailures.Find<PostgresException>(exception) is { } postgres)
+        {
+            return new OcmStartupException(
+                $"PostgreSQL ({location.Description}) refused: {postgres.SqlState} {StartupFailures.OneLine(postgres.MessageText).TrimEnd('.')}. Check Ocm:Database:ConnectionString (OCM_DATABASE__CONNECTIONSTRING)",
+                StartupFailures.ExitEnvironment,
+                exception);
+        }
+
+        if (StartupFailures.Find<NpgsqlException>(exception) is { } npgsql)
+        {
+            return new OcmStartupException(
+                $"cannot reach PostgreSQL ({location.Description}): {StartupFailures.OneLine(StartupFailures.Innermost(npgsql).Message).TrimEnd('.')}. Start it, or correct Ocm:Database:ConnectionString (OCM_DATABASE__CONNECTIONSTRING)",
+                StartupFailures.ExitEnvironment,
+                exception);
+        }
+
+        if (StartupFailures.Find<SqliteException>(exception) is { } sqlite)
+        {
+            return new OcmStartupException(
+                $"cannot use the SQLite database {location.Description}: {StartupFailures.OneLine(sqlite.Message).TrimEnd('.')}. Check the file and its directory, or choose another data directory with --data-dir",
+                StartupFailures.ExitEnvironment,
+                exception);
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Where the database is, said for people: the SQLite file, or PostgreSQL's host, port, database and user — never a password.</summary>
+internal sealed class DatabaseLocation(DatabaseOptions options, string dataDir)
+{
+    public bool IsPostgres => options.IsPostgres;
+
+    /// <summary>The SQLite database file (full path), or null for PostgreSQL and in-memory SQLite.</summary>
+    public string? SqliteFile
+    {
+        get
+        {
+            if (options.IsPostgres)
+            {
+                return null;
+            }
+
+            var source = new SqliteConnectionStringBuilder(options.ConnectionString ?? DataServiceCollectionExtensions.SqliteConnectionString(dataDir)).DataSource;
+            return string.IsNullOrEmpty(source) || source == ":memory:" ? null : Path.GetFullPath(source);
+        }
+    }
+
+    /// <summary>E.g. <c>/srv/ocm/data/ocm.db</c> or <c>database ocm on db.example.org:5432 as ocm</c>.</summary>
+    public string Description
+    {
+        get
+        {
+            if (!options.IsPostgres)
+            {
+                return SqliteFile ?? "in memory";
+            }
+
+            var postgres = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            var port = postgres.Port == 0 ? NpgsqlConnection.DefaultPort : postgres.Port;
+            return $"database {postgres.Database ?? postgres.Username ?? "(default)"} on {postgres.Host}:{port} as {postgres.Username ?? "(default user)"}";
+        }
+    }
+
+    /// <summary>For the start banner: provider and location.</summary>
+    public override string ToString() => (options.IsPostgres ? "PostgreSQL, " : "SQLite, ") + Description;
 }
 
 /// <summary>Lets <c>dotnet ef migrations add X --context SqliteOcmDb</c> build the SQLite model.</summary>

@@ -14,6 +14,18 @@ internal sealed record DatabaseOptions
     /// </summary>
     public string? ConnectionString { get; init; }
 
+    public IEnumerable<string> Validate()
+    {
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return "Ocm:Database:Provider is 'postgres' but Ocm:Database:ConnectionString is empty (set OCM_DATABASE__CONNECTIONSTRING).";
+        }
+        else if (!IsPostgres && !string.Equals(Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"Ocm:Database:Provider '{Provider}' is not supported; use 'sqlite' or 'postgres'.";
+        }
+    }
+
     public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase)
         || string.Equals(Provider, "postgresql", StringComparison.OrdinalIgnoreCase);
 }

@@ -12,6 +12,9 @@ internal static class OcmConfiguration
 {
     public const string EnvironmentPrefix = "OCM_";
 
+    /// <summary>The configuration file in the data directory.</summary>
+    public const string OcmJson = "ocm.json";
+
     public static void Apply(
         IConfigurationBuilder configuration,
         IReadOnlyDictionary<string, string?> flags,
@@ -26,22 +29,58 @@ internal static class OcmConfiguration
             manager.Sources.Clear();
         }
 
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        var appSettings = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        AddJsonFile(configuration, appSettings);
 
         // The data directory decides where ocm.json lives, so it is resolved from the higher-precedence sources first.
         var dataDir = Pick("Ocm:DataDir", overrides, flags, fromEnvironment)
-            ?? new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
-                .Build()["Ocm:DataDir"]
+            ?? Load(appSettings)["Ocm:DataDir"]
             ?? new OcmOptions().DataDir;
-        var ocmJson = Path.Combine(Path.GetFullPath(dataDir), "ocm.json");
-        configuration.AddJsonFile(ocmJson, optional: true, reloadOnChange: false);
+        AddJsonFile(configuration, Path.Combine(Path.GetFullPath(dataDir), OcmJson));
 
         configuration.Add(new MemoryConfigurationSource { InitialData = fromEnvironment });
         configuration.Add(new MemoryConfigurationSource { InitialData = flags.Where(f => f.Value is not null) });
         if (overrides is not null)
         {
             configuration.Add(new MemoryConfigurationSource { InitialData = overrides });
+        }
+    }
+
+    /// <summary>The configuration files that exist and were read (<c>appsettings.json</c>, <c>ocm.json</c>), in order.</summary>
+    public static IReadOnlyList<string> FilesRead(IConfiguration configuration) =>
+        configuration is IConfigurationRoot root
+            ? root.Providers.OfType<FileConfigurationProvider>()
+                .Select(p => p.Source.FileProvider?.GetFileInfo(p.Source.Path ?? ""))
+                .Where(f => f is { Exists: true, PhysicalPath: not null })
+                .Select(f => f!.PhysicalPath!)
+                .ToList()
+            : [];
+
+    /// <summary>
+    /// A malformed file fails when it is added (a configuration manager loads at once) or when a builder is built; either
+    /// way the operator learns which file and where, in one line, instead of a stack trace.
+    /// </summary>
+    private static void AddJsonFile(IConfigurationBuilder configuration, string path)
+    {
+        try
+        {
+            configuration.AddJsonFile(path, optional: true, reloadOnChange: false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw StartupFailures.ConfigurationFile(path, ex);
+        }
+    }
+
+    private static IConfigurationRoot Load(string path)
+    {
+        try
+        {
+            return new ConfigurationBuilder().AddJsonFile(path, optional: true, reloadOnChange: false).Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw StartupFailures.ConfigurationFile(path, ex);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
@@ -20,7 +21,8 @@ namespace Ocm.Hosting;
 
 /// <summary>
 /// Composes the server: configuration, logging, the database, then every feature's <c>AddX()</c> and <c>MapX()</c>.
-/// <c>ocm serve</c> and the integration tests both start the server through here.
+/// <c>ocm serve</c> and the integration tests both start the server through here. Building touches nothing on disk
+/// (it only reads the configuration files); <see cref="StartAsync"/> creates the data once the server listens.
 /// </summary>
 internal static class OcmServer
 {
@@ -38,7 +40,13 @@ internal static class OcmServer
         OcmConfiguration.Apply(builder.Configuration, flags, overrides);
 
         var options = builder.Configuration.GetSection(OcmOptions.Section).Get<OcmOptions>() ?? new OcmOptions();
-        var dataDir = DataDirectory.Prepare(options.DataDir);
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(OcmOptions.Section, typeof(OcmOptions), errors);
+        }
+
+        var dataDir = Path.GetFullPath(options.DataDir);
 
         builder.WebHost.UseKestrelCore();
         builder.Services.RemoveAll<IMemoryPoolFactory<byte>>();
@@ -75,8 +83,10 @@ internal static class OcmServer
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
 
         configureTestServices?.Invoke(builder.Services);
+        OcmStartup.DeferHostedServices(builder.Services);
 
         var app = builder.Build();
+        app.Use(app.Services.GetRequiredService<OcmStartup>().HoldRequestsUntilReadyAsync);
         app.UseOcmErrorHandling();
         app.UseOcmApiProblemDetails();
         app.UseRouting();
@@ -94,11 +104,23 @@ internal static class OcmServer
         return app;
     }
 
-    /// <summary>Migrates the database, then starts listening. Returns once the server accepts connections.</summary>
-    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts listening, then creates or migrates the data (<see cref="OcmStartup.InitializeAsync"/>) and opens for
+    /// requests. Returns once requests are served, with the first admin's password when this start created it. When
+    /// the server cannot listen, nothing has been created; when the data cannot be prepared, the server is stopped again.
+    /// </summary>
+    public static async Task<string?> StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
-        await app.Services.MigrateOcmDatabaseAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+        try
+        {
+            return await app.Services.GetRequiredService<OcmStartup>().InitializeAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.StopAsync(CancellationToken.None);
+            throw;
+        }
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration, OcmOptions options)
@@ -122,7 +144,11 @@ internal static class OcmServer
         logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // The start banner (StartBanner) says where the server listens, once the data is ready; the host's own
+        // "Now listening"/"Application started" lines would come before that. A failed start is reported in one line by
+        // the caller, so the host's "Hosting failed to start" with its stack trace is not logged as well.
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
     }
 }
@@ -130,21 +156,59 @@ internal static class OcmServer
 /// <summary>The data directory holds the database, files and keys, so only the server user may read it.</summary>
 internal static class DataDirectory
 {
-    public static string Prepare(string configured)
+    /// <summary>Creates the directory (mode 0700) when it does not exist, and makes sure files can be created in it.</summary>
+    public static void Prepare(string fullPath)
     {
-        var full = Path.GetFullPath(configured);
-        if (!Directory.Exists(full))
+        try
         {
             if (OperatingSystem.IsWindows())
             {
-                Directory.CreateDirectory(full);
+                Directory.CreateDirectory(fullPath);
             }
             else
             {
-                Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Directory.CreateDirectory(fullPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable(fullPath, "cannot be created", NearestExisting(fullPath) is { } blocker && File.Exists(blocker)
+                ? $"{blocker} is a file, not a directory"
+                : Reason(ex), ex);
+        }
+
+        // An existing directory may still be read-only (permissions, a read-only mount): find out now, not at the
+        // first upload.
+        var probe = Path.Combine(fullPath, $".ocm-write-test-{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable(fullPath, "cannot be written", ex.Message.Contains(probe, StringComparison.Ordinal) ? "no file can be created in it" : Reason(ex), ex);
+        }
+    }
+
+    private static OcmStartupException Unusable(string fullPath, string what, string reason, Exception ex) => new(
+        $"the data directory {fullPath} {what} ({reason}): choose another with --data-dir, or let the server's user write there",
+        StartupFailures.ExitEnvironment,
+        ex);
+
+    private static string Reason(Exception ex) => ex is UnauthorizedAccessException ? "permission denied" : StartupFailures.OneLine(ex.Message).TrimEnd('.');
+
+    private static string? NearestExisting(string path)
+    {
+        for (var current = Path.GetDirectoryName(path); current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (Path.Exists(current))
+            {
+                return current;
             }
         }
 
-        return full;
+        return null;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ocm.Users;
 
 namespace Ocm.Hosting;
 
@@ -24,20 +25,36 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = Flags(parse.GetValue(urls), parse.GetValue(dataDir), parse.GetValue(publicUrl));
-            await using var app = OcmServer.Build(flags);
+            WebApplication? app = null;
             try
             {
-                await OcmServer.StartAsync(app, cancellationToken);
-            }
-            catch (Exception ex) when (ex is UriFormatException or FormatException)
-            {
-                // Kestrel parses the addresses only when it starts; one from ocm.json or OCM_URLS can be malformed too.
-                await Console.Error.WriteLineAsync($"error: cannot listen on '{app.Services.GetRequiredService<OcmOptions>().Urls}': {ex.Message}");
-                return 2;
-            }
+                app = OcmServer.Build(flags);
+                var firstAdminPassword = await OcmServer.StartAsync(app, cancellationToken);
+                await Console.Out.WriteLineAsync(StartBanner.Describe(app.Services, app.Configuration));
+                if (firstAdminPassword is not null)
+                {
+                    await app.Services.GetRequiredService<FirstAdmin>().AnnounceAsync(
+                        firstAdminPassword, app.Services.GetRequiredService<OcmServerInfo>().DataDir, cancellationToken);
+                }
 
-            await app.WaitForShutdownAsync(cancellationToken);
-            return 0;
+                // Said here because the host's own lifetime messages are filtered out (see OcmServer.ConfigureLogging).
+                app.Lifetime.ApplicationStopping.Register(() => Console.Out.WriteLine("Stopping: finishing the requests in progress…"));
+                await Console.Out.FlushAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
+                return 0;
+            }
+            catch (Exception ex) when (StartupFailures.Describe(ex, app?.Services.GetService<OcmOptions>()?.Urls ?? flags.GetValueOrDefault("Ocm:Urls")) is { } failure)
+            {
+                await Console.Error.WriteLineAsync("error: " + failure.Message);
+                return failure.ExitCode;
+            }
+            finally
+            {
+                if (app is not null)
+                {
+                    await app.DisposeAsync();
+                }
+            }
         });
         return command;
     }

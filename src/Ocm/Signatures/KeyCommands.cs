@@ -215,6 +215,11 @@ internal static class KeyCommands
             await action(host.Services.GetRequiredService<ServerKeyStore>());
             return 0;
         }
+        catch (OcmStartupException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return ex.ExitCode;
+        }
         catch (ServerKeyException ex)
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message);

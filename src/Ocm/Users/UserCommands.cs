@@ -213,6 +213,11 @@ internal static class UserCommands
             await action(host.Services.GetRequiredService<UserAccounts>());
             return 0;
         }
+        catch (OcmStartupException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return ex.ExitCode;
+        }
         catch (UserAccountException ex)
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message);

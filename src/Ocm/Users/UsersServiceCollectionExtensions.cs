@@ -27,7 +27,7 @@ internal static class UsersServiceCollectionExtensions
         services.TryAddSingleton<CredentialCache>();
         services.TryAddScoped<CredentialVerifier>();
         services.TryAddScoped<UserAccounts>();
-        services.AddHostedService<FirstAdmin>();
+        services.TryAddSingleton<FirstAdmin>();
 
         // The core services only: AddAuthentication() would also bring Data Protection, which keeps keys in the home
         // folder — nothing here encrypts cookies or tokens.
@@ -42,25 +42,28 @@ internal static class UsersServiceCollectionExtensions
 }
 
 /// <summary>
-/// On the first start of an empty data directory, creates the user <c>admin</c> and prints its password once, to the
-/// console only (not through logging, so it never lands in a log file or collector).
+/// On the first start of an empty data directory, creates the user <c>admin</c>; its password is printed once, to the
+/// console only (not through logging, so it never lands in a log file or collector), after the server says where it
+/// listens — the start (Hosting/OcmStartup.cs) calls <see cref="CreateIfNoUserAsync"/>, <c>ocm serve</c> then
+/// <see cref="AnnounceAsync"/>.
 /// </summary>
-internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptions options, ILogger<FirstAdmin> logger) : IHostedService
+internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptions options, ILogger<FirstAdmin> logger)
 {
     public const string AdminName = "admin";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Creates <c>admin</c> when there is no user at all; returns its password then, null otherwise.</summary>
+    public async Task<string?> CreateIfNoUserAsync(CancellationToken cancellationToken)
     {
         if (!options.CreateAdminOnFirstStart)
         {
-            return;
+            return null;
         }
 
         await using var scope = scopes.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
         if (await accounts.AnyAsync(cancellationToken))
         {
-            return;
+            return null;
         }
 
         var password = accounts.GeneratePassword();
@@ -71,22 +74,32 @@ internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptio
         catch (UserAccountException)
         {
             // Another process created the first user at the same moment.
-            return;
+            return null;
         }
 
+        return password;
+    }
+
+    /// <summary>Prints the password with the command that replaces it, in case it scrolls away.</summary>
+    public async Task AnnounceAsync(string password, string dataDir, CancellationToken cancellationToken)
+    {
         Log.AdminCreated(logger);
         await Console.Out.WriteLineAsync(
             $"""
 
-            Created the first user '{AdminName}' with this password (shown only now; change it with 'ocm user passwd {AdminName}'):
+            Created the first user '{AdminName}' with this password (shown only now):
 
                 {password}
+
+            Sign in with it, then set your own with: ocm user passwd {AdminName} --data-dir {ShellWord(dataDir)}
 
             """);
         await Console.Out.FlushAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>The path as one word for a POSIX shell, so that the printed command can be pasted as it is.</summary>
+    private static string ShellWord(string path) =>
+        path.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+:@%".Contains(c)) ? path : "'" + path.Replace("'", "'\\''") + "'";
 
     private static partial class Log
     {

@@ -212,6 +212,23 @@ internal sealed class OcmProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the process has written <paramref name="text"/> (e.g. the end of the start banner, which follows readiness).</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                throw new TimeoutException($"ocm did not print '{text}':\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return Output;
+    }
+
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

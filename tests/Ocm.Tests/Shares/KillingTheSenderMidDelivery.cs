@@ -42,7 +42,7 @@ public sealed class KillingTheSenderMidDelivery
         };
         try
         {
-            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "alice", "--password", Password, "--data-dir", dataDir])).ExitCode);
+            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "alice", "--password", Password, "--data-dir", dataDir, "--init"])).ExitCode);
             int port;
             await using (var a = await OcmProcess.StartServeAsync("127.0.4.30", dataDir, environment))
             {

@@ -25,7 +25,7 @@ public sealed class KillDuringChunkAssembly
         var dataDir = TempDirectory.Create("ocm-kill-chunks");
         try
         {
-            var add = await ServerProcess.RunAsync(["user", "add", "carol", "--password", Password, "--data-dir", dataDir]);
+            var add = await ServerProcess.RunAsync(["user", "add", "carol", "--password", Password, "--data-dir", dataDir, "--init"]);
             Assert.True(add.ExitCode == 0, add.StdOut + add.StdErr);
             using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var chunk = new byte[ChunkSize];

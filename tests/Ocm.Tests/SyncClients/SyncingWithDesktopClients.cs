@@ -34,7 +34,7 @@ public sealed partial class SyncingWithDesktopClients
         var work = TempDirectory.Create("sync-clients");
         try
         {
-            var add = await ServerProcess.RunAsync(["user", "add", User, "--password", Password, "--data-dir", dataDir]);
+            var add = await ServerProcess.RunAsync(["user", "add", User, "--password", Password, "--data-dir", dataDir, "--init"]);
             Assert.True(add.ExitCode == 0, add.StdOut + add.StdErr);
             await using var server = await ServerProcess.StartServeAsync("127.0.1.10", dataDir, new Dictionary<string, string>
             {

@@ -22,7 +22,7 @@ public sealed class KillDuringPutTests
         var dataDir = TempDirectory.Create("ocm-kill");
         try
         {
-            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "victim", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet)).ExitCode);
+            Assert.Equal(0, (await OcmProcess.RunAsync(["user", "add", "victim", "--password", Password, "--data-dir", dataDir, "--init"], OcmProcess.Quiet)).ExitCode);
             var original = Enumerable.Range(0, OldSize).Select(i => (byte)(i * 7)).ToArray();
             await using (var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet))
             {

@@ -27,7 +27,7 @@ public sealed partial class LitmusConformance
         var workDir = TempDirectory.Create("litmus-cwd");
         try
         {
-            var add = await OcmProcess.RunAsync(["user", "add", "tester", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet);
+            var add = await OcmProcess.RunAsync(["user", "add", "tester", "--password", Password, "--data-dir", dataDir, "--init"], OcmProcess.Quiet);
             Assert.True(add.ExitCode == 0, add.All);
             await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
 

@@ -28,7 +28,7 @@ public sealed class RcloneInterop
             var expected = CreateTree(local);
             Assert.Equal(500, expected.Count);
 
-            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir], OcmProcess.Quiet);
+            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir, "--init"], OcmProcess.Quiet);
             Assert.True(add.ExitCode == 0, add.All);
             await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
             var obscured = (await Tool.RunAsync("rclone", ["obscure", Password])).Output.Trim();

@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Ocm.Tests.Infrastructure;
+
+namespace Ocm.Tests.Hosting;
+
+/// <summary>
+/// The real <c>ocm</c> executable started where it cannot run: each time one line on stderr that names the problem and
+/// the fix, an exit code other than 0, no stack trace, and nothing left behind in the data directory.
+/// </summary>
+public sealed class FailingToStart : IDisposable
+{
+    private readonly string _work = TempDirectory.Create("ocm-failing");
+
+    public void Dispose() => TempDirectory.Delete(_work);
+
+    [Fact]
+    public async Task ListenAddressInUse_OneLineNamingTheAddress_NothingCreated()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)occupant.LocalEndpoint).Port}";
+        var dataDir = Path.Combine(_work, "data");
+
+        var result = await ServeAsync(["--urls", url, "--data-dir", dataDir]);
+
+        var line = OneErrorLine(result);
+        Assert.Contains(url, line, StringComparison.Ordinal);
+        Assert.Contains("already in use", line, StringComparison.Ordinal);
+        Assert.Contains("--urls", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir), "the data directory was created although the server could not listen");
+    }
+
+    [Fact]
+    public async Task ListenAddressInUse_ExistingEmptyDataDirectory_StaysEmpty()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var dataDir = Path.Combine(_work, "existing");
+        Directory.CreateDirectory(dataDir);
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{((IPEndPoint)occupant.LocalEndpoint).Port}", "--data-dir", dataDir]);
+
+        OneErrorLine(result);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dataDir));
+        Assert.DoesNotContain("Created the first user", result.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DataDirectoryUnderARegularFile_OneLineNamingTheDirectory()
+    {
+        // Root (as the tests run) may write anywhere permissions allow, but never create a directory inside a file.
+        var file = Path.Combine(_work, "not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+        var dataDir = Path.Combine(file, "data");
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir]);
+
+        var line = OneErrorLine(result);
+        Assert.Contains($"the data directory {dataDir} cannot be created ({file} is a file, not a directory)", line, StringComparison.Ordinal);
+        Assert.Contains("--data-dir", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExistingDataDirectoryNothingCanBeWrittenIn_OneLine()
+    {
+        // /proc exists and refuses new files even to root.
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", "/proc"]);
+
+        var line = OneErrorLine(result);
+        Assert.Contains("the data directory /proc cannot be written (no file can be created in it)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostgresDown_OneLineNamingTheServerNotThePassword_NothingCreated()
+    {
+        var dataDir = Path.Combine(_work, "data");
+        var port = OcmProcess.FreePort("127.0.0.1");
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = $"Host=127.0.0.1;Port={port};Username=ocm;Password=never-shown-pw;Database=ocm;Timeout=5",
+        };
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir], environment);
+
+        var line = OneErrorLine(result);
+        Assert.Contains($"cannot reach PostgreSQL (database ocm on 127.0.0.1:{port} as ocm)", line, StringComparison.Ordinal);
+        Assert.Contains("OCM_DATABASE__CONNECTIONSTRING", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("never-shown-pw", result.All, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir), "the data directory was created although the database did not answer");
+    }
+
+    [Fact]
+    public async Task MalformedOcmJson_OneLineNamingTheFileAndPlace_NothingCreated()
+    {
+        var dataDir = Path.Combine(_work, "data");
+        Directory.CreateDirectory(dataDir);
+        var ocmJson = Path.Combine(dataDir, "ocm.json");
+        await File.WriteAllTextAsync(ocmJson, "{\n  \"Ocm\": {\n    \"ProviderName\" \"Lab\"\n  }\n}\n");
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir]);
+
+        var line = OneErrorLine(result);
+        Assert.Contains($"cannot read the configuration file {ocmJson}: not valid JSON at line 3", line, StringComparison.Ordinal);
+        Assert.Contains("Correct it or remove it", line, StringComparison.Ordinal);
+        Assert.Equal([ocmJson], Directory.EnumerateFileSystemEntries(dataDir));
+    }
+
+    [Theory]
+    [InlineData("OCM_SECURITY__MAXAGESECONDS", "-5", "Ocm:Security:MaxAgeSeconds")]
+    [InlineData("OCM_MAXAPIBODYBYTES", "lots", "Ocm:MaxApiBodyBytes")]
+    [InlineData("OCM_URLS", "http://127.0.0.1:notaport", "Ocm:Urls")]
+    [InlineData("OCM_DATABASE__PROVIDER", "mysql", "Ocm:Database:Provider")]
+    public async Task InvalidSetting_OneLineNamingIt(string variable, string value, string named)
+    {
+        var dataDir = Path.Combine(_work, "data");
+
+        var result = await OcmProcess.RunAsync(["serve", "--data-dir", dataDir], new Dictionary<string, string> { [variable] = value }, timeout: TimeSpan.FromSeconds(60));
+
+        var line = OneErrorLine(result);
+        Assert.StartsWith("error: invalid configuration: ", line, StringComparison.Ordinal);
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(dataDir));
+    }
+
+    [Theory]
+    [InlineData("user", "list")]
+    [InlineData("user", "add", "alice", "--password", "alice-pass-1")]
+    [InlineData("keys", "list")]
+    public async Task OfflineCommand_OnADirectoryWithoutOcmData_AsksForDataDir_CreatesNothing(params string[] command)
+    {
+        var empty = Path.Combine(_work, "empty");
+        Directory.CreateDirectory(empty);
+        var missing = Path.Combine(_work, "missing");
+
+        foreach (var dataDir in new[] { empty, missing })
+        {
+            var result = await OcmProcess.RunAsync([.. command, "--data-dir", dataDir]);
+
+            var line = OneErrorLine(result);
+            Assert.Contains($"{dataDir} holds no Ocm data", line, StringComparison.Ordinal);
+            Assert.Contains("--data-dir", line, StringComparison.Ordinal);
+            Assert.Contains("--init", line, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(empty));
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public async Task OfflineCommand_WithInit_CreatesTheDataDirectory_ThenWorksWithoutIt()
+    {
+        var dataDir = Path.Combine(_work, "new");
+
+        var add = await OcmProcess.RunAsync(["user", "add", "alice", "--password", "alice-pass-1", "--data-dir", dataDir, "--init"]);
+        var list = await OcmProcess.RunAsync(["user", "list", "--data-dir", dataDir]);
+
+        Assert.True(add.ExitCode == 0, add.All);
+        Assert.True(File.Exists(Path.Combine(dataDir, "ocm.db")));
+        Assert.True(list.ExitCode == 0, list.All);
+        Assert.Contains("alice", list.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OfflineCommand_OnAPostgresDatabaseWithoutOcmData_SaysSo_CreatesNoDatabase()
+    {
+        var name = "ocm_" + Guid.NewGuid().ToString("N")[..16];
+        var connectionString = new NpgsqlConnectionStringBuilder(TestDatabases.PostgresConnectionString) { Database = name }.ConnectionString;
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = connectionString,
+        };
+        try
+        {
+            var refused = await OcmProcess.RunAsync(["user", "list", "--data-dir", _work], environment);
+            var existsAfterRefusal = await DatabaseExistsAsync(name);
+            var add = await OcmProcess.RunAsync(["user", "add", "alice", "--password", "alice-pass-1", "--data-dir", _work, "--init"], environment);
+            var list = await OcmProcess.RunAsync(["user", "list", "--data-dir", _work], environment);
+
+            var line = OneErrorLine(refused);
+            Assert.Contains($"database {name} on", line, StringComparison.Ordinal);
+            Assert.Contains("holds no Ocm data", line, StringComparison.Ordinal);
+            Assert.Contains("--init", line, StringComparison.Ordinal);
+            Assert.False(existsAfterRefusal, "the refused command created the database");
+            Assert.True(add.ExitCode == 0, add.All);
+            Assert.Contains("alice", list.StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var connection = new NpgsqlConnection(TestDatabases.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static async Task<bool> DatabaseExistsAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(TestDatabases.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        query.Parameters.AddWithValue("name", name);
+        return await query.ExecuteScalarAsync() is not null;
+    }
+
+    /// <summary><c>ocm serve</c> that is expected to give up: it must not run until the timeout.</summary>
+    private static Task<RunResult> ServeAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
+        OcmProcess.RunAsync(["serve", .. args], environment, timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>Exit code not 0, exactly one line on stderr, nothing resembling a stack trace or an exception anywhere.</summary>
+    private static string OneErrorLine(RunResult result)
+    {
+        Assert.True(result.ExitCode != 0, "exit code 0:\n" + result.All);
+        var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length == 1, "expected one line on stderr:\n" + result.All);
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(" fail: ", result.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(" crit: ", result.StdOut, StringComparison.Ordinal);
+        return lines[0];
+    }
+}
