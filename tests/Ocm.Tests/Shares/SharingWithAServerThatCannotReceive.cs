@@ -59,15 +59,28 @@ public sealed class SharingWithAServerThatCannotReceive
     }
 
     [Fact]
-    public async Task ShareToAServerThatDoesNotExist_IsRefusedAtOnceWithTheReason()
+    public async Task ShareToAServerThatDoesNotExist_IsRefusedAtOnceWithTheReason_InTheApiCommandLineAndWebInterface()
     {
-        var (a, _, api) = await StartAliceAsync(Settings());
+        var (a, alice, api) = await StartAliceAsync(Settings());
         await using var _ = a;
         using var __ = api;
+        const string reason = "There is no server named 'nonexistent.invalid' (the name does not resolve)";
 
         // RFC 6761 §6.4: names under .invalid never resolve.
         await AssertRefusedAtOnceAsync(api, "bob@nonexistent.invalid", HttpStatusCode.UnprocessableEntity,
-            "Recipient's server does not exist", "no server named 'nonexistent.invalid'", "after '@'");
+            "Recipient's server does not exist", reason, "after '@'");
+
+        var cli = await OcmProcess.RunAsync(
+            ["share", "create", "/report.txt", "bob@nonexistent.invalid", "--server", a.BaseUri.ToString(), "--user", "alice"],
+            new Dictionary<string, string> { ["OCM_PASSWORD"] = alice.Password });
+        Assert.NotEqual(0, cli.ExitCode);
+        Assert.Contains("error: 422 Recipient's server does not exist: " + reason, cli.StdErr, StringComparison.Ordinal);
+
+        using var session = await UiHttpSession.SignInAsync(alice);
+        using var posted = await session.PostFormAsync("ui/shares", ("path", "/report.txt"), ("shareWith", "bob@nonexistent.invalid"));
+        var page = await session.GetPageAsync(posted.Headers.Location!.ToString());
+        Assert.Contains(global::Ocm.Ui.Html.Encode(reason), page, StringComparison.Ordinal);
+        Assert.Equal(0, (await api.GetJsonAsync("api/v1/shares")).GetArrayLength());
     }
 
     [Theory]
