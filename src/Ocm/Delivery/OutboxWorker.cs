@@ -135,20 +135,15 @@ internal sealed partial class OutboxWorker(
                 continue;
             }
 
-            if (group.First().NextAttemptAt > now)
+            if (group.First().NextAttemptAt > now || breaker.IsOpen(group.Key, out _))
             {
-                // Waiting for a peer that could not be reached at all: ask it, cheaply, whether it is back. A peer that
-                // answered slowly or with an error keeps its back-off (and its Retry-After).
+                // Waiting (back-off or open circuit) for a peer that could not be reached at all: ask it, cheaply,
+                // whether it is back. A peer that answered slowly or with an error keeps its back-off and Retry-After.
                 if (breaker.IsUnreachable(group.Key))
                 {
                     StartProbe(group.Key, now, cancellationToken);
                 }
 
-                continue;
-            }
-
-            if (breaker.IsOpen(group.Key, out _))
-            {
                 continue;
             }
 
