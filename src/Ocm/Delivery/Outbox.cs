@@ -43,7 +43,7 @@ internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options,
         message.Attempts = 1;
         message.LastError = reason.Length > 2000 ? reason[..2000] : reason;
         message.NextAttemptAt = message.Created.AddSeconds(options.InitialRetrySeconds);
-        breaker.OnFailure(message.Peer);
+        breaker.OnFailure(message.Peer, unreachable: true);
         return message;
     }
 }

@@ -35,9 +35,9 @@ internal sealed record OutboxOptions
     /// <summary>
     /// While deliveries wait for a peer that could not be reached, it is asked (one discovery request, at most
     /// <see cref="ProbeTimeoutSeconds"/>) this often; when it answers, everything waiting for it goes out at once instead
-    /// of at its next back-off step. Default 5 s.
+    /// of at its next back-off step. Default 3 s.
     /// </summary>
-    public double ProbeSeconds { get; init; } = 5;
+    public double ProbeSeconds { get; init; } = 3;
 
     /// <summary>Time allowed for one such probe. Default 5 s.</summary>
     public double ProbeTimeoutSeconds { get; init; } = 5;

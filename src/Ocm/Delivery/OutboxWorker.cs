@@ -112,7 +112,7 @@ internal sealed partial class OutboxWorker(
     private async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        List<(long Id, string Peer, DateTimeOffset NextAttemptAt, bool Unreachable)> pending;
+        List<(long Id, string Peer, DateTimeOffset NextAttemptAt)> pending;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
@@ -120,11 +120,11 @@ internal sealed partial class OutboxWorker(
             pending = (await db.Set<OutboxMessage>()
                     .Where(m => m.State == OutboxState.Pending)
                     .OrderBy(m => m.Id)
-                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil, m.Attempts, m.LastStatus })
+                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil })
                     .Take(1000)
                     .ToListAsync(cancellationToken))
                 .Where(m => m.LeaseUntil is null || m.LeaseUntil < now)
-                .Select(m => (m.Id, m.Peer, m.NextAttemptAt, m.Attempts > 0 && m.LastStatus is null))
+                .Select(m => (m.Id, m.Peer, m.NextAttemptAt))
                 .ToList();
         }
 
@@ -135,15 +135,15 @@ internal sealed partial class OutboxWorker(
                 continue;
             }
 
-            var head = group.First();
-            if (head.NextAttemptAt > now && head.Unreachable)
+            if (group.First().NextAttemptAt > now || breaker.IsOpen(group.Key, out _))
             {
-                StartProbe(group.Key, now, cancellationToken);
-                continue;
-            }
+                // Waiting (back-off or open circuit) for a peer that could not be reached at all: ask it, cheaply,
+                // whether it is back. A peer that answered slowly or with an error keeps its back-off and Retry-After.
+                if (breaker.IsUnreachable(group.Key))
+                {
+                    StartProbe(group.Key, now, cancellationToken);
+                }
 
-            if (head.NextAttemptAt > now || breaker.IsOpen(group.Key, out _))
-            {
                 continue;
             }
 
@@ -352,7 +352,7 @@ internal sealed partial class OutboxWorker(
                 await FailAsync(db, message, outcome.Error!, cancellationToken);
                 break;
             default:
-                breaker.OnFailure(message.Peer);
+                breaker.OnFailure(message.Peer, outcome.Unreachable);
                 message.LastError = Truncate(outcome.Error!);
                 var retryAt = NextAttempt(message.Attempts, outcome.RetryAfter);
                 if (retryAt > message.Deadline)
@@ -413,7 +413,9 @@ internal sealed partial class OutboxWorker(
         {
             // Blocked by our outbound policy: retrying cannot help until an operator changes it. Anything else about the
             // peer (down, unknown name, a maintenance page) may be mended on its side: retried until the deadline.
-            return ex.Failure == DiscoveryFailure.Blocked ? Outcome.Permanent(ex.Summary, null) : Outcome.Transient(ex.Summary, null);
+            return ex.Failure == DiscoveryFailure.Blocked
+                ? Outcome.Permanent(ex.Summary, null)
+                : Outcome.Transient(ex.Summary, null, unreachable: ex.Failure is DiscoveryFailure.Unreachable or DiscoveryFailure.UnknownHost);
         }
 
         if (peer.Document.GetEndPointUri() is not { } endPoint)
@@ -479,7 +481,8 @@ internal sealed partial class OutboxWorker(
         }
         catch (HttpRequestException ex)
         {
-            return Outcome.Transient($"the server {message.Peer} cannot be reached right now ({url.GetLeftPart(UriPartial.Path)}: {ex.Message})", null);
+            var unreachable = ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
+            return Outcome.Transient($"the server {message.Peer} cannot be reached right now ({url.GetLeftPart(UriPartial.Path)}: {ex.Message})", null, unreachable: unreachable);
         }
     }
 
@@ -528,11 +531,13 @@ internal sealed partial class OutboxWorker(
         Permanent,
     }
 
-    private sealed record Outcome(OutcomeKind Kind, int? Status, byte[] Body, string? Error, TimeSpan? RetryAfter)
+    /// <summary>What one attempt came to; <c>Unreachable</c> (transient only): the peer could not be reached at all.</summary>
+    private sealed record Outcome(OutcomeKind Kind, int? Status, byte[] Body, string? Error, TimeSpan? RetryAfter, bool Unreachable = false)
     {
         public static Outcome Delivered(int status, byte[] body) => new(OutcomeKind.Delivered, status, body, null, null);
 
-        public static Outcome Transient(string error, int? status, TimeSpan? retryAfter = null) => new(OutcomeKind.Transient, status, [], error, retryAfter);
+        public static Outcome Transient(string error, int? status, TimeSpan? retryAfter = null, bool unreachable = false) =>
+            new(OutcomeKind.Transient, status, [], error, retryAfter, unreachable);
 
         public static Outcome Permanent(string error, int? status) => new(OutcomeKind.Permanent, status, [], error, null);
     }

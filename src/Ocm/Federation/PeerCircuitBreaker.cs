@@ -49,10 +49,11 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
         bool recovered;
         lock (circuit)
         {
-            recovered = circuit.ConsecutiveFailures > 0 || circuit.OpenUntil is not null;
+            recovered = circuit.ConsecutiveFailures > 0 || circuit.OpenUntil is not null || circuit.Unreachable;
             circuit.ConsecutiveFailures = 0;
             circuit.OpenUntil = null;
             circuit.Breaks = 0;
+            circuit.Unreachable = false;
         }
 
         if (recovered)
@@ -61,11 +62,17 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
         }
     }
 
-    public void OnFailure(string peer)
+    /// <param name="peer">The peer's authority.</param>
+    /// <param name="unreachable">
+    /// The peer could not be reached at all (no discovery, no connection), as opposed to answering badly or too slowly:
+    /// then asking it again whether it is back (<see cref="IsUnreachable"/>) is cheap and tells the truth.
+    /// </param>
+    public void OnFailure(string peer, bool unreachable = false)
     {
         var circuit = _circuits.GetOrAdd(Key(peer), _ => new Circuit());
         lock (circuit)
         {
+            circuit.Unreachable = unreachable;
             circuit.ConsecutiveFailures++;
             if (circuit.ConsecutiveFailures >= threshold)
             {
@@ -74,6 +81,20 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
                 circuit.Breaks++;
                 circuit.ConsecutiveFailures = threshold - 1; // the trial call after the break decides again
             }
+        }
+    }
+
+    /// <summary>True when the last failure with <paramref name="peer"/> was that it could not be reached at all.</summary>
+    public bool IsUnreachable(string peer)
+    {
+        if (!_circuits.TryGetValue(Key(peer), out var circuit))
+        {
+            return false;
+        }
+
+        lock (circuit)
+        {
+            return circuit.Unreachable;
         }
     }
 
@@ -98,5 +119,7 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
         public DateTimeOffset? OpenUntil { get; set; }
 
         public int Breaks { get; set; }
+
+        public bool Unreachable { get; set; }
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -157,6 +159,84 @@ public sealed class OutboxDeliveryTests
 
         var message = await WaitForAsync(server, id, m => m.State == OutboxState.Failed);
         Assert.Contains("gave up after", message.LastError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// What our own policy forbids cannot get better by waiting (issue 14): a peer on the denylist, or one only reachable
+    /// over plain http while insecure peers are not allowed, fails at once with the reason and is never retried.
+    /// </summary>
+    [Theory]
+    [InlineData("Ocm:Trust:Denylist:0", "127.0.14.41", "denylist")]
+    [InlineData("Ocm:Federation:AllowInsecurePeers", "false", "Ocm:Federation:InsecurePeers")]
+    public async Task Enqueue_PeerOurPolicyForbids_FailsAtOnceWithTheReason_NeverRetried(string key, string value, string reason)
+    {
+        await using var peer = await FakeOcmPeer.StartAsync("127.0.14.41", (c, _) => { c.Response.StatusCode = 201; return Task.CompletedTask; });
+        var settings = new Dictionary<string, string?>(FastRetries) { [key] = value };
+        await using var server = await OcmTestServer.StartAsync("127.0.14.40", settings);
+
+        var id = await EnqueueAsync(server, peer.Authority, "{}");
+
+        var message = await WaitForAsync(server, id, m => m.State == OutboxState.Failed);
+        await Task.Delay(1000); // several retry intervals of these settings
+        Assert.Equal(1, (await WaitForAsync(server, id, _ => true)).Attempts);
+        Assert.Contains(reason, message.LastError, StringComparison.Ordinal);
+        Assert.Empty(peer.Received);
+    }
+
+    /// <summary>
+    /// A peer that is down for a while and comes back gets what waits for it within seconds, though the back-off, or
+    /// its open circuit, would wait ten minutes: it is probed while it cannot be reached.
+    /// </summary>
+    [Theory]
+    [InlineData("600", "3", "600")] // the back-off waits
+    [InlineData("0.2", "1", "600")] // the circuit opens at the first failure and stays open
+    public async Task Enqueue_PeerBackAfterFailures_IsDeliveredWithoutWaitingForTheBackOffOrTheCircuit(string retrySeconds, string threshold, string breakSeconds)
+    {
+        var address = "127.0.14.43";
+        var port = OcmProcess.FreePort(address);
+        var settings = new Dictionary<string, string?>(FastRetries)
+        {
+            ["Ocm:Delivery:InitialRetrySeconds"] = retrySeconds,
+            ["Ocm:Delivery:MaxRetrySeconds"] = retrySeconds,
+            ["Ocm:Delivery:CircuitBreakerThreshold"] = threshold,
+            ["Ocm:Delivery:CircuitBreakSeconds"] = breakSeconds,
+            ["Ocm:Delivery:ProbeSeconds"] = "0.5",
+        };
+        await using var server = await OcmTestServer.StartAsync("127.0.14.42", settings);
+
+        var id = await EnqueueAsync(server, $"{address}:{port}", "{}");
+        await Task.Delay(1500); // the first attempt and a few probes fail
+        var waiting = await WaitForAsync(server, id, _ => true);
+        Assert.Equal(OutboxState.Pending, waiting.State);
+        Assert.Equal(1, waiting.Attempts);
+        Assert.Contains("cannot be reached right now", waiting.LastError, StringComparison.Ordinal);
+
+        await using var peer = await LoopbackHttpServerOn(address, port);
+
+        var delivered = await WaitForAsync(server, id, m => m.State == OutboxState.Delivered, seconds: 5);
+        Assert.Equal(2, delivered.Attempts);
+    }
+
+    /// <summary>A FakeOcmPeer cannot choose its port; this is the same thing on a given one.</summary>
+    private static async Task<WebApplication> LoopbackHttpServerOn(string address, int port)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls($"http://{address}:{port}");
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            if (context.Request.Path == "/.well-known/ocm")
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync($$"""{"enabled":true,"apiVersion":"1.4.0","endPoint":"http://{{address}}:{{port}}/ocm","resourceTypes":[]}""");
+                return;
+            }
+
+            context.Response.StatusCode = 201;
+        });
+        await app.StartAsync();
+        return app;
     }
 
     [Fact]

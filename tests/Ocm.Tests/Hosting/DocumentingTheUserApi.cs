@@ -139,10 +139,17 @@ public sealed class DocumentingTheUserApi : IAsyncLifetime
         var farFutureProblem = await AssertDocumentedAsync("POST", "/api/v1/shares", farFuture, HttpStatusCode.BadRequest);
         Assert.Contains("'expiration'", farFutureProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
-        // Nobody listens on port 9: discovery fails, the share is kept for the outbox to deliver later (201 all the same).
+        // Nobody listens on port 9: the server is down, the share is kept for the outbox to deliver later (201 all the
+        // same, with the reason it waits and the next attempt).
         using var created = await _alice.PostAsJsonAsync("api/v1/shares", new { path = "/report.txt", shareWith = "bob@127.0.2.2:9", permissions = new[] { "read" } });
         var share = await AssertDocumentedAsync("POST", "/api/v1/shares", created, HttpStatusCode.Created);
         var id = share.GetProperty("id").GetInt64();
+        Assert.Contains("cannot be reached right now", share.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+
+        // The same again: a 409 carrying the existing share.
+        using var again = await _alice.PostAsJsonAsync("api/v1/shares", new { path = "/report.txt", shareWith = "bob@127.0.2.2:9" });
+        var conflict = await AssertDocumentedAsync("POST", "/api/v1/shares", again, HttpStatusCode.Conflict);
+        Assert.Equal(id, conflict.GetProperty("existingShare").GetProperty("id").GetInt64());
 
         using var list = await _alice.GetAsync("api/v1/shares");
         await AssertDocumentedAsync("GET", "/api/v1/shares", list, HttpStatusCode.OK);

@@ -59,15 +59,31 @@ public sealed class SharingWithAServerThatCannotReceive
     }
 
     [Fact]
-    public async Task ShareToAServerThatDoesNotExist_IsRefusedAtOnceWithTheReason()
+    public async Task ShareToAServerThatDoesNotExist_IsRefusedAtOnceWithTheReason_InTheApiCommandLineAndWebInterface()
     {
-        var (a, _, api) = await StartAliceAsync(Settings());
+        var (a, alice, api) = await StartAliceAsync(Settings());
         await using var _ = a;
         using var __ = api;
+        const string reason = "There is no server named nonexistent.invalid: the name does not resolve.";
 
         // RFC 6761 §6.4: names under .invalid never resolve.
         await AssertRefusedAtOnceAsync(api, "bob@nonexistent.invalid", HttpStatusCode.UnprocessableEntity,
-            "Recipient's server does not exist", "There is no server named nonexistent.invalid", "after '@'");
+            "Recipient's server does not exist", reason, "after '@'");
+
+        var cli = await OcmProcess.RunAsync(
+            ["share", "create", "/report.txt", "bob@nonexistent.invalid", "--server", a.BaseUri.ToString(), "--user", "alice"],
+            new Dictionary<string, string> { ["OCM_PASSWORD"] = alice.Password });
+        Assert.NotEqual(0, cli.ExitCode);
+        Assert.Contains("error: Recipient's server does not exist: " + reason, cli.StdErr, StringComparison.Ordinal);
+
+        using var session = await UiHttpSession.SignInAsync(alice);
+        using var posted = await session.PostFormAsync("ui/shares", ("path", "/report.txt"), ("shareWith", "bob@nonexistent.invalid"));
+        // The form again, as typed, with the reason.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, posted.StatusCode);
+        var page = await posted.Content.ReadAsStringAsync();
+        Assert.Contains(global::Ocm.Ui.Html.Encode(reason), page, StringComparison.Ordinal);
+        Assert.Contains("value=\"bob@nonexistent.invalid\"", page, StringComparison.Ordinal);
+        Assert.Equal(0, (await api.GetJsonAsync("api/v1/shares")).GetArrayLength());
     }
 
     [Theory]
@@ -195,14 +211,14 @@ public sealed class SharingWithAServerThatCannotReceive
                 var cli = await OcmProcess.RunAsync([.. command, "--server", a.BaseUri.ToString(), "--user", "alice"], environment);
                 Assert.True(cli.ExitCode == 0, cli.All);
                 Assert.Contains("pending-delivery", cli.StdOut, StringComparison.Ordinal);
-                Assert.Contains($"Share {id} not delivered yet: nothing answers at {bob.Server.Authority}", cli.StdOut, StringComparison.Ordinal);
+                Assert.Contains($"Share {id} not delivered yet: the server {bob.Server.Authority} cannot be reached right now", cli.StdOut, StringComparison.Ordinal);
                 Assert.Contains("Next attempt 20", cli.StdOut, StringComparison.Ordinal);
             }
 
             using (var session = await UiHttpSession.SignInAsync(alice))
             {
                 var page = await session.GetPageAsync("ui/share/report.txt");
-                Assert.Contains("Not delivered yet: nothing answers at " + bob.Server.Authority, page, StringComparison.Ordinal);
+                Assert.Contains("Not delivered yet: the server " + bob.Server.Authority + " cannot be reached right now", page, StringComparison.Ordinal);
                 Assert.Contains("Next attempt <time", page, StringComparison.Ordinal);
             }
 
@@ -234,7 +250,7 @@ public sealed class SharingWithAServerThatCannotReceive
     private static void AssertWaitsWithReason(JsonElement share, string recipientServer, DateTimeOffset before)
     {
         Assert.Equal("pending-delivery", share.GetProperty("state").GetString());
-        Assert.Contains($"nothing answers at {recipientServer}", share.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"the server {recipientServer} cannot be reached right now", share.GetProperty("lastError").GetString(), StringComparison.Ordinal);
         Assert.True(share.GetProperty("nextAttemptAt").GetDateTimeOffset() > before, share.ToString());
     }
 

@@ -183,7 +183,7 @@ public sealed class OcmDiscoveryException : Exception
         DiscoveryFailure.TlsOnPlainHttpPort => $"{target} speaks TLS on that port: it is an https port, not plain http; use https://{main.Url.Authority}.",
         DiscoveryFailure.PlainHttpOnTlsPort => $"{target} does not speak TLS on that port: it is a plain-http port, not https (plain http is for test setups only).",
         DiscoveryFailure.Certificate => $"{target} has a TLS certificate this server does not accept: {Detail(main)}",
-        DiscoveryFailure.Unreachable => $"nothing answers at {target}: {Detail(main)}",
+        DiscoveryFailure.Unreachable => $"the server {target} cannot be reached right now: {Detail(main)}",
         DiscoveryFailure.Timeout => $"{target} did not answer in time: {Detail(main)}",
         DiscoveryFailure.UnknownHost => $"there is no server named {target}: the name does not resolve.",
         _ => $"{target} cannot be discovered: {Detail(main)}",

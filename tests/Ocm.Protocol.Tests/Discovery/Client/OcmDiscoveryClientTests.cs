@@ -192,7 +192,7 @@ public sealed class OcmDiscoveryClientTests
 
         Assert.Equal(DiscoveryFailure.Unreachable, error.Failure);
         Assert.True(error.IsTransient);
-        Assert.Contains($"nothing answers at {Address}:{port}", error.Summary, StringComparison.Ordinal);
+        Assert.Contains($"the server {Address}:{port} cannot be reached right now", error.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
