@@ -91,14 +91,14 @@ public sealed class OcmDiscoveryException : Exception
 {
     // Our own policy comes first (only an operator can change it). Then what the server turned out to be outranks how
     // we failed to reach it: an https attempt refused by a plain-http server tells less than the 404 the same server
-    // then answered over http. Among answers a temporary error wins, since the server may be mid-restart.
+    // then answered over http, and a plain-http server that connects but never answers is slow, not "no TLS". Among
+    // answers a temporary error wins, since the server may be mid-restart.
     private static readonly DiscoveryFailure[] Precedence =
     [
         DiscoveryFailure.Blocked, DiscoveryFailure.RedirectLoop, DiscoveryFailure.ServerError, DiscoveryFailure.WebPage,
         DiscoveryFailure.NotDiscoveryDocument, DiscoveryFailure.TooLarge, DiscoveryFailure.Refused, DiscoveryFailure.HttpError,
-        DiscoveryFailure.NotFound, DiscoveryFailure.TlsOnPlainHttpPort, DiscoveryFailure.PlainHttpOnTlsPort,
-        DiscoveryFailure.Certificate, DiscoveryFailure.Timeout, DiscoveryFailure.Unreachable, DiscoveryFailure.UnknownHost,
-        DiscoveryFailure.Other,
+        DiscoveryFailure.NotFound, DiscoveryFailure.Timeout, DiscoveryFailure.TlsOnPlainHttpPort, DiscoveryFailure.PlainHttpOnTlsPort,
+        DiscoveryFailure.Certificate, DiscoveryFailure.Unreachable, DiscoveryFailure.UnknownHost, DiscoveryFailure.Other,
     ];
 
     public OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts)
