@@ -125,7 +125,7 @@ public sealed partial class UserCommandsTests
         try
         {
             // The server's default logging (Information), which the offline host would otherwise print.
-            var add = await OcmProcess.RunAsync(["user", "add", "alice", "--password", "alice-pass-1", "--display-name", "Alice Ä", "--data-dir", dataDir]);
+            var add = await OcmProcess.RunAsync(["user", "add", "alice", "--password", "alice-pass-1", "--display-name", "Alice Ä", "--data-dir", dataDir, "--init"]);
             Assert.Equal((0, "Created user 'alice'.\n", ""), (add.ExitCode, add.StdOut, add.StdErr));
 
             var list = await OcmProcess.RunAsync(["user", "list", "--data-dir", dataDir]);
