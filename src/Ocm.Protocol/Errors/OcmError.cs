@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Errors;
 
 /// <summary>
-/// The OCM error body (ocm-protocol.md §12): <c>{"message": "...", "validationErrors": [{"name", "message"}]}</c>.
+/// The OCM error body (the <c>Error</c> schema of the OCM OpenAPI document): <c>{"message": "...", "validationErrors": [{"name", "message"}]}</c>.
 /// </summary>
 public sealed record OcmError
 {

@@ -3,7 +3,7 @@ using Ocm.Protocol.Signatures.Keys;
 namespace Ocm.Protocol.Signatures;
 
 /// <summary>
-/// Finds the verification key of an OCM signer (OCM §9.4 steps 6–8): discover the signer host, fetch its JWK Set
+/// Finds the verification key of an OCM signer (OCM Appendix B, "Verifying a Signature", steps 1–4): discover the signer host, fetch its JWK Set
 /// (e.g. through a <see cref="JwksCache"/>) and return the JWK whose <c>kid</c> equals the <c>keyid</c>, with the
 /// JWK's algorithm.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Signatures;
 
 /// <summary>
 /// Remembers accepted signatures until they would be stale anyway, so that a captured request cannot be replayed
-/// within the freshness window (OCM §9.4 step 4). Implement it over a shared store when several server instances
+/// within the freshness window (OCM §Verification Requirements: <c>created</c> alone is no replay protection inside it). Implement it over a shared store when several server instances
 /// accept requests.
 /// </summary>
 public interface ISignatureReplayCache

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Tokens;
 
 /// <summary>
-/// The Code Flow token request (ocm-protocol.md §8.2, R97): sent as <c>application/x-www-form-urlencoded</c>.
+/// The Code Flow token request (OCM §Code Flow › Token Request): sent as <c>application/x-www-form-urlencoded</c>.
 /// See <see cref="TokenRequestForm"/> to parse and format the form.
 /// </summary>
 public sealed record TokenRequest
@@ -21,10 +21,10 @@ public sealed record TokenRequest
     public required string Code { get; init; }
 }
 
-/// <summary>The token endpoint's 200 answer (ocm-protocol.md §8.3, R99).</summary>
+/// <summary>The token endpoint's 200 answer (OCM §Code Flow › Token Response).</summary>
 public sealed record TokenResponse
 {
-    /// <summary>Opaque bearer token; never logged (R103).</summary>
+    /// <summary>Opaque bearer token; never logged (OCM §Security Considerations › Code Flow).</summary>
     [JsonPropertyName("access_token")]
     public required string AccessToken { get; init; }
 
@@ -36,12 +36,12 @@ public sealed record TokenResponse
     [JsonPropertyName("expires_in")]
     public long? ExpiresIn { get; init; }
 
-    /// <summary>Not issued by OCM 1.4 servers (renew by repeating the request, D8); read from older peers.</summary>
+    /// <summary>Not issued by OCM 1.4 servers (renew by repeating the request with the same code, OCM §Code Flow › Token Response); read from older peers.</summary>
     [JsonPropertyName("refresh_token")]
     public string? RefreshToken { get; init; }
 }
 
-/// <summary>The token endpoint's OAuth 2.0 error body, sent with 400 (ocm-protocol.md §8.4, R101).</summary>
+/// <summary>The token endpoint's OAuth 2.0 error body, sent with 400 (OCM §Code Flow › Error Responses).</summary>
 public sealed record OAuthError
 {
     /// <summary>One of <see cref="OAuthErrorCodes"/>.</summary>
@@ -53,7 +53,7 @@ public sealed record OAuthError
     public string? ErrorDescription { get; init; }
 }
 
-/// <summary>The OAuth error codes OCM permits (R101).</summary>
+/// <summary>The OAuth error codes OCM permits (OCM §Code Flow › Error Responses).</summary>
 public static class OAuthErrorCodes
 {
     /// <summary>A required field is missing or malformed.</summary>

@@ -98,7 +98,7 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
     /// <summary>
     /// Removes a contact. With <paramref name="notifyAs"/> (the local user's identifier, as exchanged in the invite)
     /// the other server is told through the outbox: <c>USER_REMOVED</c>, <c>resourceType: user</c>, <c>providerId</c>
-    /// = our user's id, <c>notification.grantee</c> = the removed contact (spec.yaml 1.4, D6). Call
+    /// = our user's id, <c>notification.grantee</c> = the removed contact (only in the OCM 1.4 OpenAPI document, not in the registry). Call
     /// <c>SaveChangesAsync</c> afterwards: the notification commits with the removal.
     /// </summary>
     public void Remove(Contact contact, string? notifyAs)

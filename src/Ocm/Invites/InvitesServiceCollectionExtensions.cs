@@ -8,7 +8,7 @@ using Ocm.RequestShares;
 
 namespace Ocm.Invites;
 
-/// <summary>Advertises <c>invites</c> and <c>invite-wayf</c> with our <c>inviteAcceptDialog</c> path (R33).</summary>
+/// <summary>Advertises <c>invites</c> and <c>invite-wayf</c> with our <c>inviteAcceptDialog</c> path (OCM §OCM API Discovery › Fields).</summary>
 internal sealed class InvitesDiscoveryContributor : IDiscoveryContributor
 {
     public void Contribute(DiscoveryDocumentBuilder document, OcmServerInfo server) =>

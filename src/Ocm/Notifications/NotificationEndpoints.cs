@@ -16,9 +16,9 @@ internal interface INotificationHandler
 }
 
 /// <summary>
-/// <c>POST /ocm/notifications</c> (ocm-protocol.md §5): authenticated by a verified signature or, for legacy peers,
+/// <c>POST /ocm/notifications</c> (OCM §Share Acceptance Notification): authenticated by a verified signature or, for legacy peers,
 /// <c>notification.sharedSecret</c> (checked by the handler against the share). A valid notification always gets 201
-/// — Nextcloud refuses to use a share whose acceptance got anything else (§3.3).
+/// — Nextcloud refuses to use a share whose acceptance got anything else.
 /// </summary>
 internal static partial class NotificationEndpoints
 {

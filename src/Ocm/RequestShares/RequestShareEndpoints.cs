@@ -35,8 +35,8 @@ internal sealed record ShareRequestView(
 internal sealed partial class RequestSharesJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// <c>POST /ocm/request-share</c> (OCM 1.4, ocm-protocol.md §7, R81): a remote user asks one of our users to share a
-/// resource. Signature required and checked by <see cref="OcmRequestAuthentication"/> (R41), rate-limited per signing server (429 with
+/// <c>POST /ocm/request-share</c> (OCM 1.4 §Request for a Share): a remote user asks one of our users to share a
+/// resource. Signature required and checked by <see cref="OcmRequestAuthentication"/> (the spec says to verify it), rate-limited per signing server (429 with
 /// <c>Retry-After</c>), trust policy applied (403), then stored for the owner: 201. The owner lists requests with
 /// <c>GET /api/v1/share-requests</c> and dismisses them with <c>POST /api/v1/share-requests/{id}/dismiss</c>; the shares
 /// feature turns one into a share and marks it <see cref="ShareRequestState.Fulfilled"/>.
@@ -90,7 +90,7 @@ internal static partial class RequestShareEndpoints
     {
         var request = context.GetOcmRequest();
 
-        // R41: request-share is offered only with signatures; an unsigned request could name any requester.
+        // OCM §Request for a Share: verify the signature before acting; an unsigned request could name any requester.
         if (!request.IsSigned)
         {
             return OcmApi.Error(StatusCodes.Status401Unauthorized,

@@ -14,7 +14,7 @@ namespace Ocm.Shares;
 /// <summary>
 /// Share notifications in both directions. About a share we sent: SHARE_ACCEPTED / SHARE_DECLINED / SHARE_UNSHARED
 /// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
-/// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, D12) from the sender's
+/// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, as reva spells it) from the sender's
 /// server. The caller must be the counter-party: its verified signature, or the share's secret in
 /// <c>notification.sharedSecret</c> for legacy peers.
 /// </summary>

@@ -52,7 +52,7 @@ internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPol
     /// (the verified signer, else the sender's host), to the local user <paramref name="recipientUserId"/>:
     /// <list type="number">
     /// <item>the sending server is denied by the deny/allow lists → <see cref="IncomingShareAction.Refuse"/> (403);</item>
-    /// <item><c>must-invite</c> is on and no invite was exchanged between sender and recipient → Refuse (403, R35);</item>
+    /// <item><c>must-invite</c> is on and no invite was exchanged between sender and recipient → Refuse (403, OCM §OCM API Discovery › Fields, <c>must-invite</c>);</item>
     /// <item>the sending server is in <c>AutoAcceptFrom</c> → <see cref="IncomingShareAction.AutoAccept"/>;</item>
     /// <item>the sender is one of the recipient's contacts → <see cref="IncomingShareAction.Pending"/>;</item>
     /// <item>otherwise (an unknown sender, must-invite off) → <see cref="IncomingShareAction.Quarantine"/>, or Pending

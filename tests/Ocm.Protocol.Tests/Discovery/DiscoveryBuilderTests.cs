@@ -6,7 +6,8 @@ using Ocm.Protocol.Shares;
 
 namespace Ocm.Protocol.Tests.Discovery;
 
-// Our own discovery document: strict 1.4 (R21–R33), validated against shared/vectors/ocm/schemas/ocm-discovery.schema.json.
+// Our own discovery document: strict 1.4 (OCM §OCM API Discovery › Fields), validated against the discovery JSON
+// Schema of the public test vectors (ocm/schemas/ocm-discovery.schema.json, see DiscoverySchema).
 public sealed class DiscoveryBuilderTests
 {
     private static readonly Lazy<JsonSchema> Schema = new(() =>
@@ -42,7 +43,7 @@ public sealed class DiscoveryBuilderTests
         Assert.Equal("https://files.example.net/ocm", doc.EndPoint);
         Assert.Equal(["exchange-token", "http-sig", "invite-wayf", "invites", "notifications", "protocol-object"], doc.Capabilities);
         Assert.Equal([OcmCriteria.MustUseHttpSig], doc.Criteria);
-        Assert.Equal("/dav/ocm/", doc.ResourceTypes[0].Protocols.WebDav); // normalized, identical in every entry (D9)
+        Assert.Equal("/dav/ocm/", doc.ResourceTypes[0].Protocols.WebDav); // normalized, identical in every entry (OCM §Resource Access step 1 reads only the first)
         Assert.Equal("/dav/ocm/", doc.ResourceTypes[1].Protocols.WebDav);
         var analysis = DiscoveryAnalysis.Analyze(OcmJson.Write(doc));
         Assert.True(analysis.IsConformant, string.Join(" | ", analysis.Violations));
@@ -104,7 +105,7 @@ public sealed class DiscoveryBuilderTests
     [Fact]
     public void Schema_SpecExampleAndPeers_ValidatedWhereTheSchemaAllows()
     {
-        // The §3.6 example advertises `webapp: {}` (1.4) and fails the older schema for that reason alone.
+        // The strict 1.4 example advertises `webapp: {}` (1.4) and fails the older schema for that reason alone.
         var spec = System.Text.Encoding.UTF8.GetBytes(PeerDiscoverySamples.SpecExample);
         Assert.False(Evaluate(spec).IsValid);
         Assert.True(Evaluate(System.Text.Encoding.UTF8.GetBytes(PeerDiscoverySamples.OcmGo)).IsValid);
@@ -122,9 +123,9 @@ public sealed class DiscoveryBuilderTests
 
         var ex = Assert.Throws<InvalidOperationException>(builder.Build);
 
-        Assert.Contains("(R31)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("(R32)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("(R33)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("criterion 'must-exchange-token' without capability 'exchange-token'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'http-sig' is advertised without 'jwksUri'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'invites' is advertised without 'inviteAcceptDialog'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public sealed class DiscoveryBuilderTests
     {
         var ex = Assert.Throws<InvalidOperationException>(new DiscoveryDocumentBuilder(new Uri("https://x.example/ocm")).Build);
 
-        Assert.Contains("(R23)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no resource type is advertised", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,8 +144,8 @@ public sealed class DiscoveryBuilderTests
         var noWebDav = new DiscoveryDocumentBuilder(new Uri("https://x.example/ocm"))
             .AddResourceType("file", ["user"], new DiscoveryProtocols { SshReceive = new SshReceive() });
 
-        Assert.Contains("(R24)", Assert.Throws<InvalidOperationException>(duplicate.Build).Message, StringComparison.Ordinal);
-        Assert.Contains("(R26)", Assert.Throws<InvalidOperationException>(noWebDav.Build).Message, StringComparison.Ordinal);
+        Assert.Contains("is listed more than once", Assert.Throws<InvalidOperationException>(duplicate.Build).Message, StringComparison.Ordinal);
+        Assert.Contains("does not advertise 'webdav'", Assert.Throws<InvalidOperationException>(noWebDav.Build).Message, StringComparison.Ordinal);
     }
 
     [Fact]

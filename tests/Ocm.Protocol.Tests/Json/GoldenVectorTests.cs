@@ -10,7 +10,7 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Tests.Json;
 
 /// <summary>
-/// The spec examples in shared/vectors/ocm (OCM-API develop 2024-10 = "1.1" and spec.json 1.2.2): each is read,
+/// The spec examples in the public test vectors (ocm/, found by TestPaths) (OCM-API develop 2024-10 = "1.1" and spec.json 1.2.2): each is read,
 /// written back and compared semantically with the original. What the strict 1.4 writer intentionally normalizes
 /// away is listed per vector in the ignore lists and asserted explicitly:
 /// <list type="bullet">
@@ -104,7 +104,7 @@ public sealed class GoldenVectorTests
     [Fact]
     public void Share_V11SingleProtocolNew_RequirementNoneIsUnsupportedButRoundTrips()
     {
-        // "none" is not a requirement any version defines: R79 says reject what is not understood (→ 501).
+        // "none" is not a requirement any version defines: the OpenAPI NewShare says reject what is not understood (→ 501).
         var original = Vector(V11, "share.singleProtocolNew.json");
 
         var result = OcmJson.ValidateShare(original);
@@ -208,7 +208,7 @@ public sealed class GoldenVectorTests
         Assert.Equal(fields.GetProperty("grant_type").GetString(), request.GrantType);
         Assert.Equal(fields.GetProperty("client_id").GetString(), request.ClientId);
         Assert.Equal(fields.GetProperty("code").GetString(), request.Code);
-        Assert.Equal("grant_type=authorization_code&client_id=receiver.org&code=xyz", TokenRequestForm.Format(request)); // R98
+        Assert.Equal("grant_type=authorization_code&client_id=receiver.org&code=xyz", TokenRequestForm.Format(request)); // extra RFC 6749 parameters are dropped
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class DiscoveryDocumentTests : IAsyncLifetime
         using var parsed = JsonDocument.Parse(json);
         var result = DiscoverySchema.Evaluate(parsed.RootElement);
         Assert.True(result.IsValid, "schema: " + DiscoverySchema.Describe(result));
-        // Spec §6.4: a path that a WAYF page appends to our host (see DiscoverySchema).
+        // OCM §OCM API Discovery › Fields: a path that a WAYF page appends to our host (see DiscoverySchema).
         Assert.StartsWith("/", parsed.RootElement.GetProperty("inviteAcceptDialog").GetString(), StringComparison.Ordinal);
         Assert.Equal(await _server.Client.GetStringAsync(".well-known/ocm"), json);
     }

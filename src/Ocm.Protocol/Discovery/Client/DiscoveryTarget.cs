@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Discovery.Client;
 
 /// <summary>
 /// What the user asked to discover, reduced to the authority (<c>host[:port]</c>) that discovery runs against
-/// (ocm-protocol.md §3.1 step 1). Accepts a bare host, <c>host:port</c>, an OCM address (the part after the last
+/// (OCM §OCM API Discovery › Process, step 1). Accepts a bare host, <c>host:port</c>, an OCM address (the part after the last
 /// <c>@</c>) or a URL (its scheme is remembered: discovery then uses that scheme and no other).
 /// </summary>
 public sealed record DiscoveryTarget
