@@ -178,7 +178,7 @@ public static class OcmJson
 
     // ---- Writing ----
 
-    /// <summary>Writes a discovery document.</summary>
+    /// <summary>Writes a discovery document (the body of <c>/.well-known/ocm</c>) as strict 1.4 JSON, UTF-8 without BOM.</summary>
     public static byte[] Write(DiscoveryDocument document) => Serialize(document, OcmJsonContext.Default.DiscoveryDocument);
 
     /// <summary>Writes a share in the requested dialect (default: exactly OCM 1.4).</summary>
@@ -187,7 +187,7 @@ public static class OcmJson
     /// <summary>Writes the 201 answer to a share.</summary>
     public static byte[] Write(ShareCreatedResponse response) => Serialize(response, OcmJsonContext.Default.ShareCreatedResponse);
 
-    /// <summary>Writes a notification.</summary>
+    /// <summary>Writes the body of <c>POST {endPoint}/notifications</c>; members that are null are left out.</summary>
     public static byte[] Write(NewNotification notification) => Serialize(notification, OcmJsonContext.Default.NewNotification);
 
     /// <summary>
@@ -209,16 +209,16 @@ public static class OcmJson
     /// <summary>Writes the answer to an invite acceptance.</summary>
     public static byte[] Write(AcceptedInviteResponse response) => Serialize(response, OcmJsonContext.Default.AcceptedInviteResponse);
 
-    /// <summary>Writes a request-share body.</summary>
+    /// <summary>Writes the body of <c>POST {endPoint}/request-share</c> (<c>owner</c>, <c>shareWith</c>, <c>share</c>).</summary>
     public static byte[] Write(RequestShare request) => Serialize(request, OcmJsonContext.Default.RequestShare);
 
-    /// <summary>Writes a token endpoint answer.</summary>
+    /// <summary>Writes the token endpoint's 200 body (<c>access_token</c>, <c>token_type</c>, <c>expires_in</c>; never a refresh token).</summary>
     public static byte[] Write(TokenResponse response) => Serialize(response, OcmJsonContext.Default.TokenResponse);
 
-    /// <summary>Writes an OAuth error body.</summary>
+    /// <summary>Writes the token endpoint's 400 body, <c>{"error": …}</c> with one of the OAuth codes OCM permits.</summary>
     public static byte[] Write(OAuthError error) => Serialize(error, OcmJsonContext.Default.OAuthError);
 
-    /// <summary>Writes an OCM error body.</summary>
+    /// <summary>Writes an OCM error body, <c>{"message", "validationErrors"}</c>; without validation errors only <c>message</c> is written.</summary>
     public static byte[] Write(OcmError error) => Serialize(error, OcmJsonContext.Default.OcmError);
 
     /// <summary>Writes any OCM wire type known to <see cref="OcmJsonContext"/> to a stream (strict 1.4 form).</summary>

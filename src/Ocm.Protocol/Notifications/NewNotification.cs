@@ -43,7 +43,7 @@ public sealed record NewNotification
 /// </summary>
 public sealed record NotificationDetails
 {
-    /// <summary>Human-readable message.</summary>
+    /// <summary><c>message</c>: a sentence for people (Nextcloud sends e.g. "Recipient accepted the share"); null when absent.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; init; }
 

@@ -9,10 +9,10 @@ namespace Ocm.Protocol.Signatures;
 /// </summary>
 public interface IOcmKeyResolver
 {
-    /// <summary>Resolves a key.</summary>
+    /// <summary>Finds the public key a signature claims to be made with, or says that the signer has none with that id.</summary>
     /// <param name="signerHost">The claimed signer (from the payload, e.g. the host of <c>sender</c>), or the host named by the key id.</param>
     /// <param name="keyId">The <c>keyid</c> signature parameter.</param>
-    /// <param name="cancellationToken">Cancellation.</param>
+    /// <param name="cancellationToken">Aborts the lookup (the request is being dropped).</param>
     /// <returns>The key, or null when the signer has no key with this id (<see cref="SignatureFailure.UnknownKey"/>).
     /// Throw an <see cref="HttpSignatureException"/> to reject with a specific reason (e.g.
     /// <see cref="SignatureFailure.KeyRejected"/>); any other exception is reported as

@@ -74,10 +74,10 @@ public sealed class OcmVerificationResult
     /// <summary>The OCM signature that was examined.</summary>
     public MessageSignature? Signature { get; init; }
 
-    /// <summary>The signature's key id.</summary>
+    /// <summary>The <c>keyid</c> parameter of the OCM signature; null when the request carried none.</summary>
     public string? KeyId => Signature?.KeyId;
 
-    /// <summary>The <c>created</c> parameter.</summary>
+    /// <summary>The <c>created</c> parameter of the OCM signature, in Unix seconds; null when the request carried none.</summary>
     public long? Created => Signature?.Parameters.Created;
 
     /// <summary>The signer host used to resolve the key.</summary>
@@ -110,7 +110,7 @@ public sealed class OcmRequestVerifier
     private readonly TimeProvider _time;
     private readonly HttpMessageVerifier _verifier;
 
-    /// <summary>Creates the verifier.</summary>
+    /// <summary>A verifier of the OCM profile: one <c>tag="ocm"</c> signature, the required components, <c>created</c> and <c>keyid</c>, asymmetric keys only.</summary>
     /// <param name="keyResolver">Finds signers' keys.</param>
     /// <param name="options">Profile settings.</param>
     /// <param name="replayCache">Seen signatures; an in-memory cache when null.</param>
@@ -137,7 +137,10 @@ public sealed class OcmRequestVerifier
             _time);
     }
 
-    /// <summary>Verifies a received request.</summary>
+    /// <summary>
+    /// Verifies a received request: <see cref="OcmVerificationStatus.NotSigned"/> when no signature carries
+    /// <c>tag="ocm"</c> (policy then decides), otherwise verified or rejected with the reason.
+    /// </summary>
     /// <param name="request">The request as received; <c>@target-uri</c> must be the URI the client used (behind a
     /// reverse proxy, rebuild scheme and authority from the configured public base URL).</param>
     /// <param name="signerHost">The claimed signer from the payload (OCM Appendix B, "Verifying a Signature", step 1); when null, the host named by

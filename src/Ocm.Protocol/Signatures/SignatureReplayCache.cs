@@ -29,8 +29,8 @@ public sealed class MemorySignatureReplayCache : ISignatureReplayCache
     private readonly int _purgeThreshold;
     private int _addsSincePurge;
 
-    /// <summary>Creates the cache.</summary>
-    /// <param name="timeProvider">The clock.</param>
+    /// <summary>An empty cache held in this process's memory (one server instance; share a store between several).</summary>
+    /// <param name="timeProvider">The clock that decides when an entry has expired; the system clock when null.</param>
     /// <param name="purgeThreshold">Expired entries are purged every this many additions.</param>
     public MemorySignatureReplayCache(TimeProvider? timeProvider = null, int purgeThreshold = 4096)
     {

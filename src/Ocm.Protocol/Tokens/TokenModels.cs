@@ -28,11 +28,14 @@ public sealed record TokenResponse
     [JsonPropertyName("access_token")]
     public required string AccessToken { get; init; }
 
-    /// <summary><c>Bearer</c>.</summary>
+    /// <summary><c>token_type</c>: always <c>Bearer</c> (RFC 6750); the token goes into <c>Authorization: Bearer</c>.</summary>
     [JsonPropertyName("token_type")]
     public string TokenType { get; init; } = TokenTypes.Bearer;
 
-    /// <summary>Lifetime in seconds.</summary>
+    /// <summary>
+    /// <c>expires_in</c>: seconds the token stays valid from the answer (OCM examples use 300); null when the server
+    /// did not say, in which case the caller should assume a short life and exchange again on a 401.
+    /// </summary>
     [JsonPropertyName("expires_in")]
     public long? ExpiresIn { get; init; }
 
@@ -84,6 +87,6 @@ public static class TokenTypes
     /// <summary>The 1.1 spec.yaml example's grant type, accepted as a synonym.</summary>
     public const string LegacySpecGrant = "ocm_authorization_code";
 
-    /// <summary>The token type.</summary>
+    /// <summary>The only <c>token_type</c> OCM issues: a bearer token (RFC 6750).</summary>
     public const string Bearer = "Bearer";
 }

@@ -50,6 +50,12 @@ public sealed partial class OcmDiscoveryClient(
     private readonly ConcurrentDictionary<string, CacheEntry> _cache = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = logger ?? NullLogger<OcmDiscoveryClient>.Instance;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Concurrent callers for the same target share one fetch. A success is cached for
+    /// <see cref="DiscoveryClientOptions.CacheTtl"/>, a failure (the same <see cref="OcmDiscoveryException"/>) for
+    /// <see cref="DiscoveryClientOptions.NegativeCacheTtl"/>, so a dead peer is not asked again on every operation.
+    /// </remarks>
     public async Task<DiscoveredServer> DiscoverAsync(string target, CancellationToken cancellationToken)
     {
         var parsed = DiscoveryTarget.Parse(target);
@@ -79,6 +85,7 @@ public sealed partial class OcmDiscoveryClient(
         }
     }
 
+    /// <inheritdoc />
     public void Invalidate(string target)
     {
         if (DiscoveryTarget.TryParse(target, out var parsed, out _))
