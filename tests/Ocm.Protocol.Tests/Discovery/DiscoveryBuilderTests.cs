@@ -50,7 +50,7 @@ public sealed class DiscoveryBuilderTests
         Assert.Equal(OcmDialect.Ocm14, analysis.Dialect);
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_BuiltDocument_ValidatesAgainstTheDiscoverySchema()
     {
         var results = Evaluate(OcmJson.Write(FullBuilder().Build()));
@@ -58,7 +58,7 @@ public sealed class DiscoveryBuilderTests
         Assert.True(results.IsValid, Describe(results));
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_MinimalDocument_ValidatesAgainstTheDiscoverySchema()
     {
         var doc = new DiscoveryDocumentBuilder(new Uri("https://m.example/ocm")).AddWebDavResourceType("file", "/webdav/").Build();
@@ -71,7 +71,7 @@ public sealed class DiscoveryBuilderTests
             System.Text.Encoding.UTF8.GetString(json));
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_WithLegacyPublicKey_StillValidatesAgainstTheSchema()
     {
         var doc = FullBuilder().WithLegacyPublicKey("https://files.example.net/ocm#signature", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n").Build();
@@ -80,7 +80,7 @@ public sealed class DiscoveryBuilderTests
         Assert.Equal("https://files.example.net/ocm#signature", doc.PublicKey!.KeyId);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_OneFourWebAppSendObject_IsRejectedByTheOlderSchema()
     {
         // Known conflict: the shared schema still types `protocols.webapp` as a path string (≤1.3), while 1.4
@@ -90,7 +90,7 @@ public sealed class DiscoveryBuilderTests
         Assert.False(Evaluate(OcmJson.Write(doc)).IsValid);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_VectorDocuments_V122ValidAndV11KeyIdMissing()
     {
         Assert.True(Evaluate(File.ReadAllBytes(TestPaths.Vector("ocm", "v1.2.2", "discovery.assembled.json"))).IsValid);
@@ -102,7 +102,7 @@ public sealed class DiscoveryBuilderTests
         Assert.True(Evaluate(OcmJson.Write(OcmJson.ReadDiscovery(v11) with { ResourceTypes = [] })).IsValid);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_SpecExampleAndPeers_ValidatedWhereTheSchemaAllows()
     {
         // The strict 1.4 example advertises `webapp: {}` (1.4) and fails the older schema for that reason alone.

@@ -18,7 +18,7 @@ public sealed class ComponentExampleTests
         return [.. Enumerable.Range(0, doc.RootElement.GetArrayLength())];
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Examples))]
     public void ComponentValue_RfcExample_MatchesExpectedBaseLines(int index)
     {
