@@ -127,10 +127,10 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "User {UserId} added a contact at {Provider} (source {Source})")]
+        [LoggerMessage(1600, LogLevel.Information, "User {UserId} added a contact at {Provider} (source {Source})")]
         public static partial void Added(ILogger logger, long userId, string provider, string source);
 
-        [LoggerMessage(2, LogLevel.Information, "User {UserId} removed a contact at {Provider} (notified: {Notified})")]
+        [LoggerMessage(1601, LogLevel.Information, "User {UserId} removed a contact at {Provider} (notified: {Notified})")]
         public static partial void Removed(ILogger logger, long userId, string provider, bool notified);
     }
 }

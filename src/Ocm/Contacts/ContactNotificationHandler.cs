@@ -51,10 +51,10 @@ internal sealed partial class ContactNotificationHandler(OcmServerInfo server, I
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "USER_REMOVED from {Server} names no local user; nothing changed")]
+        [LoggerMessage(1610, LogLevel.Information, "USER_REMOVED from {Server} names no local user; nothing changed")]
         public static partial void Ignored(ILogger logger, string server);
 
-        [LoggerMessage(2, LogLevel.Information, "USER_REMOVED from {Server}: {Count} contact(s) removed in return")]
+        [LoggerMessage(1611, LogLevel.Information, "USER_REMOVED from {Server}: {Count} contact(s) removed in return")]
         public static partial void Reciprocated(ILogger logger, string server, int count);
     }
 }

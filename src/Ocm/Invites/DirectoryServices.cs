@@ -448,13 +448,13 @@ internal sealed partial class DirectoryServiceClient : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Directory service {Url}: verified list '{Federation}' with {Count} servers")]
+        [LoggerMessage(1500, LogLevel.Information, "Directory service {Url}: verified list '{Federation}' with {Count} servers")]
         public static partial void Refreshed(ILogger logger, string url, string federation, int count);
 
-        [LoggerMessage(2, LogLevel.Warning, "Directory service {Url} not used: {Reason} (keeping the previous list: {KeptPrevious})")]
+        [LoggerMessage(1501, LogLevel.Warning, "Directory service {Url} not used: {Reason} (keeping the previous list: {KeptPrevious})")]
         public static partial void Failed(ILogger logger, string url, string reason, bool keptPrevious);
 
-        [LoggerMessage(3, LogLevel.Warning, "Directory service {Url}: skipped server entry {Entry}")]
+        [LoggerMessage(1502, LogLevel.Warning, "Directory service {Url}: skipped server entry {Entry}")]
         public static partial void SkippedEntry(ILogger logger, string url, string entry);
     }
 }

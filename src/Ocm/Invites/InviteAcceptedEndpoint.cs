@@ -142,10 +142,10 @@ internal static partial class InviteAcceptedEndpoint
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Invite {InviteId} accepted by a user of {Server} ({Scheme})")]
+        [LoggerMessage(1510, LogLevel.Information, "Invite {InviteId} accepted by a user of {Server} ({Scheme})")]
         public static partial void Accepted(ILogger logger, long inviteId, string server, string scheme);
 
-        [LoggerMessage(2, LogLevel.Information, "Invite acceptance from {Server} rejected: {Reason}")]
+        [LoggerMessage(1511, LogLevel.Information, "Invite acceptance from {Server} rejected: {Reason}")]
         public static partial void Rejected(ILogger logger, string server, string reason);
     }
 }

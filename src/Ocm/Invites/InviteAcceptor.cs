@@ -296,13 +296,13 @@ internal sealed partial class InviteAcceptor(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Not accepting an invite from {Server}: {Reason}")]
+        [LoggerMessage(1520, LogLevel.Warning, "Not accepting an invite from {Server}: {Reason}")]
         public static partial void RefusedByPolicy(ILogger logger, string server, string reason);
 
-        [LoggerMessage(2, LogLevel.Information, "Invite acceptance sent to {Server}: answered {Status}")]
+        [LoggerMessage(1521, LogLevel.Information, "Invite acceptance sent to {Server}: answered {Status}")]
         public static partial void Answered(ILogger logger, string server, int status);
 
-        [LoggerMessage(3, LogLevel.Information, "User {UserName} accepted an invite from {Server}")]
+        [LoggerMessage(1522, LogLevel.Information, "User {UserName} accepted an invite from {Server}")]
         public static partial void Accepted(ILogger logger, string userName, string server);
     }
 }

@@ -73,10 +73,10 @@ internal static partial class NotificationEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Notification {Type} from {Signer} applied")]
+        [LoggerMessage(1700, LogLevel.Information, "Notification {Type} from {Signer} applied")]
         public static partial void Handled(ILogger logger, string type, string signer);
 
-        [LoggerMessage(2, LogLevel.Warning, "Refused a notification with {Status}: {Reason}")]
+        [LoggerMessage(1701, LogLevel.Warning, "Refused a notification with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, int status, string reason);
     }
 }

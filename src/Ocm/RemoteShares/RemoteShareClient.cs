@@ -622,7 +622,7 @@ internal sealed partial class RemoteShareClient(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
+        [LoggerMessage(1400, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
         public static partial void CredentialRefused(ILogger logger, long shareId, string sender, string method);
     }
 }

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Contacts;
 using Ocm.Data;
 using Ocm.Federation;
@@ -48,11 +47,6 @@ internal static partial class RequestShareEndpoints
     public static IServiceCollection AddOcmRequestShares(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RequestSharesOptions.Section).Get<RequestSharesOptions>() ?? new RequestSharesOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(RequestSharesOptions.Section, typeof(RequestSharesOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(Name, (sp, _) => new PeerRateLimiter(sp.GetRequiredService<TimeProvider>(), options.Burst, options.PerHour));
@@ -237,10 +231,10 @@ internal static partial class RequestShareEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Share request for user {UserId} from {Server} stored (signed: {Signed})")]
+        [LoggerMessage(1800, LogLevel.Information, "Share request for user {UserId} from {Server} stored (signed: {Signed})")]
         public static partial void Received(ILogger logger, long userId, string server, bool signed);
 
-        [LoggerMessage(2, LogLevel.Warning, "Share requests from {Peer} rate-limited")]
+        [LoggerMessage(1801, LogLevel.Warning, "Share requests from {Peer} rate-limited")]
         public static partial void RateLimited(ILogger logger, string peer);
     }
 }

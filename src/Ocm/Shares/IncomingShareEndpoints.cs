@@ -168,10 +168,10 @@ internal static partial class IncomingShareEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Received share #{Id} from {SenderHost} ({State})")]
+        [LoggerMessage(1300, LogLevel.Information, "Received share #{Id} from {SenderHost} ({State})")]
         public static partial void Received(ILogger logger, long id, string senderHost, string state);
 
-        [LoggerMessage(2, LogLevel.Warning, "Refused an incoming share with {Status}: {Reason}")]
+        [LoggerMessage(1301, LogLevel.Warning, "Refused an incoming share with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, int status, string reason);
     }
 }

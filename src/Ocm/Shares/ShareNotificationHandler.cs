@@ -174,10 +174,10 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "{Type} for unknown share {ProviderId}: nothing to do")]
+        [LoggerMessage(1310, LogLevel.Information, "{Type} for unknown share {ProviderId}: nothing to do")]
         public static partial void UnknownShare(ILogger logger, string type, string providerId);
 
-        [LoggerMessage(2, LogLevel.Warning, "{Type} for share {ProviderId} refused: {Signer} is not its counter-party")]
+        [LoggerMessage(1311, LogLevel.Warning, "{Type} for share {ProviderId} refused: {Signer} is not its counter-party")]
         public static partial void NotCounterparty(ILogger logger, string type, string providerId, string signer);
     }
 }

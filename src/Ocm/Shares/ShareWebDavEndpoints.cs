@@ -272,7 +272,7 @@ internal static partial class ShareWebDavEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Shared WebDAV {Method} refused: {Reason}")]
+        [LoggerMessage(1320, LogLevel.Information, "Shared WebDAV {Method} refused: {Reason}")]
         public static partial void Refused(ILogger logger, string method, string reason);
     }
 }

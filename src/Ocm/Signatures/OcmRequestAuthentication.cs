@@ -305,10 +305,10 @@ internal sealed partial class OcmRequestAuthentication(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Rejected {Endpoint}: {Scheme} signature failure {Failure}: {Reason}")]
+        [LoggerMessage(1900, LogLevel.Warning, "Rejected {Endpoint}: {Scheme} signature failure {Failure}: {Reason}")]
         public static partial void Rejected(ILogger logger, string endpoint, string scheme, string failure, string reason);
 
-        [LoggerMessage(2, LogLevel.Error, "Rejected {Endpoint}: the signature could not be verified because of an unexpected error")]
+        [LoggerMessage(1901, LogLevel.Error, "Rejected {Endpoint}: the signature could not be verified because of an unexpected error")]
         public static partial void VerificationError(ILogger logger, Exception exception, string endpoint);
     }
 }

@@ -524,10 +524,10 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
+        [LoggerMessage(1920, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
         public static partial void Reloaded(ILogger logger, string keyId, int published);
 
-        [LoggerMessage(2, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
+        [LoggerMessage(1921, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
         public static partial void ReloadFailed(ILogger logger, string error, string reason);
     }
 }

@@ -106,7 +106,7 @@ internal static partial class TokenEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Token request refused: {Reason}")]
+        [LoggerMessage(2000, LogLevel.Warning, "Token request refused: {Reason}")]
         public static partial void Refused(ILogger logger, string reason);
     }
 }

@@ -23,4 +23,19 @@ internal sealed record TrustOptions
     /// any other share, so invite-first is safe without locking out the unknown. Default true.
     /// </summary>
     public bool QuarantineUnknownSenders { get; init; } = true;
+
+    /// <summary>Every error at once: each pattern must be one <see cref="HostPattern"/> can match with.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (name, patterns) in new[] { ("Allowlist", Allowlist), ("Denylist", Denylist), ("AutoAcceptFrom", AutoAcceptFrom) })
+        {
+            for (var i = 0; i < patterns.Length; i++)
+            {
+                if (HostPattern.Problem(patterns[i]) is { } problem)
+                {
+                    yield return $"Ocm:Trust:{name}:{i} '{patterns[i]?.Trim()}' {problem}.";
+                }
+            }
+        }
+    }
 }

@@ -386,10 +386,10 @@ public sealed partial class OcmDiscoveryClient(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Discovered {Authority} at {Url} ({Dialect})")]
+        [LoggerMessage(100, LogLevel.Debug, "Discovered {Authority} at {Url} ({Dialect})")]
         public static partial void Discovered(ILogger logger, string authority, string url, string dialect);
 
-        [LoggerMessage(2, LogLevel.Warning, "Discovery of {Authority} failed: {Reason}")]
+        [LoggerMessage(101, LogLevel.Warning, "Discovery of {Authority} failed: {Reason}")]
         public static partial void Failed(ILogger logger, string authority, string reason);
     }
 }
