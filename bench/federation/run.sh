@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Federation benchmarks (issue 5): share delivery latency between two `ocm serve` processes, and the ingest rate of
+# Federation benchmarks (docs/benchmarks.md): share delivery latency between two `ocm serve` processes, and the ingest rate of
 # signed `POST /ocm/shares` on one. Builds bench/Ocm.Bench (Release, which also builds src/Ocm next to it) and runs
 #
 #   dotnet bench/Ocm.Bench/bin/Release/net10.0/Ocm.Bench.dll federation all [options]

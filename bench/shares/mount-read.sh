@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reading a large file through the recipient's mount vs directly from the sender (issue 5 benchmark; target:
+# Reading a large file through the recipient's mount vs directly from the sender (benchmark; target:
 # mount ≥ 0.8 × direct throughput). Two `ocm serve` processes on loopback: alice on A uploads SIZE_MIB of random data,
 # shares it with bob on B; bob reads it from B at /Shared with me/… (B streams it from A); alice reads it from A.
 # The two reads alternate ROUNDS times; the medians are compared. Both bodies are checked against the original.

@@ -5,9 +5,9 @@ using Json.Schema;
 namespace Ocm.Testing;
 
 /// <summary>
-/// The OCM discovery JSON Schema from shared/vectors, with one documented correction: the schema marks
-/// <c>inviteAcceptDialog</c> as <c>format: uri</c> (absolute), while the specification text (ocm-protocol.md §3
-/// field table, §6.4) defines it as a URL <em>path</em> that a WAYF page appends to the invitee's host, and its own
+/// The OCM discovery JSON Schema of the public test vectors (see <see cref="TestPaths"/>), with one documented correction: the schema marks
+/// <c>inviteAcceptDialog</c> as <c>format: uri</c> (absolute), while the specification text (OCM §OCM API
+/// Discovery › Fields) defines it as a URL <em>path</em> that a WAYF page appends to the invitee's host, and its own
 /// example is a path. We publish the path, so for that one field the check is <c>uri-reference</c> and the callers
 /// additionally assert it is an absolute path.
 /// </summary>

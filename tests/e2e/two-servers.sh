@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end with the real executable (issue 5, "Must show"): two `ocm serve` processes on two loopback addresses,
+# End to end with the real executable: two `ocm serve` processes on two loopback addresses,
 # users made with `ocm user add`, a folder shared with `ocm share create` and accepted with `ocm received accept`,
 # bob's copy read with rclone from B's WebDAV (/Shared with me/…) and compared byte for byte with alice's file,
 # then unshared with `ocm share delete` — after which bob can no longer read it.

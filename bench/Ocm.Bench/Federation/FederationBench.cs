@@ -1,7 +1,7 @@
 namespace Ocm.Bench.Federation;
 
 /// <summary>
-/// <c>Ocm.Bench federation …</c>: the federation benchmarks of issue 5, run against real <c>ocm serve</c> processes
+/// <c>Ocm.Bench federation …</c>: the federation benchmarks (docs/benchmarks.md), run against real <c>ocm serve</c> processes
 /// rather than under BenchmarkDotNet (what is measured is seconds of delivery and requests per second of a server,
 /// not a method). See docs/benchmarks.md.
 /// </summary>

@@ -4,11 +4,11 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Addressing;
 
 /// <summary>
-/// An OCM Address, <c>identifier "@" host [":" port]</c> (ocm-protocol.md §2.4, R2, R3).
+/// An OCM Address, <c>identifier "@" host [":" port]</c> (OCM §Terms, "OCM Address": split on the last <c>@</c>, no path).
 /// </summary>
 /// <remarks>
 /// Parsing splits on the <b>last</b> <c>@</c>, so the identifier may itself contain <c>@</c> (e-mail-like ids).
-/// It is lenient with what peers send and people type (§2.4 interop, D17): whitespace around the address is trimmed,
+/// It is lenient with what peers send and people type (as Nextcloud, OpenCloud and people do): whitespace around the address is trimmed,
 /// an <c>http://</c> or <c>https://</c> scheme and trailing slashes are stripped from the host (Nextcloud 35:
 /// <c>bob@https://host</c>), the host is lower-cased, the scheme's default port (<c>:443</c>, or <c>:80</c> after
 /// <c>http://</c>) is dropped, and a duplicated <c>@host</c> suffix is collapsed (OpenCloud:
@@ -46,7 +46,7 @@ public sealed class OcmAddress : IEquatable<OcmAddress>
 
     /// <summary>
     /// <c>host[:port]</c> in ASCII form with brackets around IPv6: the authority to run discovery against
-    /// (<c>https://{Authority}/.well-known/ocm</c>, R1, R20).
+    /// (<c>https://{Authority}/.well-known/ocm</c>, OCM §OCM API Discovery › Process).
     /// </summary>
     public string Authority => _host.Authority;
 
@@ -132,7 +132,7 @@ public sealed class OcmAddress : IEquatable<OcmAddress>
     }
 
     /// <summary>
-    /// Normalizes an FQDN-with-optional-port such as an invite's <c>recipientProvider</c> (D17): strips scheme and
+    /// Normalizes an FQDN-with-optional-port such as an invite's <c>recipientProvider</c>, which some peers send as a URL: strips scheme and
     /// trailing slash, lower-cases the host, keeps the port. Returns false when it is not a valid host.
     /// </summary>
     public static bool TryNormalizeAuthority(

@@ -6,8 +6,8 @@ using System.Net.Sockets;
 namespace Ocm.Protocol.Addressing;
 
 /// <summary>
-/// The <c>host [":" port]</c> part of an OCM Address or an FQDN such as <c>recipientProvider</c> (ocm-protocol.md
-/// §2.4): an IP-literal in brackets, dotted IPv4, or a reg-name (IDN allowed), optional port, no path.
+/// The <c>host [":" port]</c> part of an OCM Address or an FQDN such as <c>recipientProvider</c> (OCM
+/// §Terms, "OCM Address"): an IP-literal in brackets, dotted IPv4, or a reg-name (IDN allowed), optional port, no path.
 /// </summary>
 internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool IsIpv6)
 {
@@ -25,7 +25,7 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
         return Port is { } port ? h + ":" + port.ToString(CultureInfo.InvariantCulture) : h;
     }
 
-    /// <summary>Strips what lenient peers add around a host: whitespace, an http(s) scheme, trailing slashes (§2.4, D17).</summary>
+    /// <summary>Strips what lenient peers add around a host: whitespace, an http(s) scheme, trailing slashes (Nextcloud 35 sends <c>bob@https://host</c>).</summary>
     public static string StripDecorations(string text) => StripDecorations(text, out _);
 
     /// <summary>As <see cref="StripDecorations(string)"/>; <paramref name="scheme"/> is the scheme that was stripped, if any.</summary>
@@ -49,7 +49,7 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
 
     /// <summary>
     /// The port an address names only when it is not the default of its scheme: OCM servers are reached over https
-    /// (ocm-protocol.md §3.1), so <c>:443</c> is the default unless the address said <c>http://</c>, where <c>:80</c> is
+    /// (OCM §OCM API Discovery › Process), so <c>:443</c> is the default unless the address said <c>http://</c>, where <c>:80</c> is
     /// (RFC 9110 §4.2). <c>bob@host:443</c>, <c>bob@https://host:443/</c> and <c>bob@host</c> are then one address.
     /// </summary>
     private static int? WithoutDefaultPort(int? port, string? scheme) => (port, scheme) switch
@@ -77,7 +77,7 @@ internal sealed record OcmHost(string Host, string AsciiHost, int? Port, bool Is
 
         if (s.AsSpan().IndexOfAny(['/', '?', '#', '\\']) >= 0)
         {
-            error = "an OCM address must not contain a path, query or fragment (R2)";
+            error = "an OCM address must not contain a path, query or fragment";
             return false;
         }
 

@@ -8,7 +8,7 @@ namespace Ocm.Protocol.Discovery;
 
 /// <summary>
 /// What a peer's discovery document says about it: the dialect it speaks and every violation of the 1.4 rules
-/// (ocm-protocol.md §3, R21–R33) in plain words, for logs, an "OCM doctor" and our own builder.
+/// (OCM §OCM API Discovery › Fields) in plain words, for logs, an "OCM doctor" and our own builder.
 /// </summary>
 public sealed partial record DiscoveryAnalysis
 {
@@ -24,7 +24,7 @@ public sealed partial record DiscoveryAnalysis
     /// <summary>True when no violation was found.</summary>
     public bool IsConformant => Violations.Count == 0;
 
-    /// <summary>The share shape to send this peer (ocm-peers.md §3.2).</summary>
+    /// <summary>The share shape to send this peer (what each family accepts, see <see cref="Shares.ShareDialect"/>).</summary>
     public ShareDialect ShareDialect => Dialect switch
     {
         OcmDialect.Ocm14 => ShareDialect.Ocm14,
@@ -69,7 +69,7 @@ public sealed partial record DiscoveryAnalysis
         {
             if (!root.TryGetProperty(name, out var value))
             {
-                violations.Add($"'{name}' is missing (REQUIRED, R21).");
+                violations.Add($"'{name}' is missing (REQUIRED).");
             }
             else if (value.ValueKind != kind && !(kind == JsonValueKind.True && value.ValueKind == JsonValueKind.False))
             {
@@ -116,7 +116,7 @@ public sealed partial record DiscoveryAnalysis
             {
                 if (entry.ValueKind != JsonValueKind.Object)
                 {
-                    violations.Add("every 'resourceTypes' item must be an object (R22).");
+                    violations.Add("every 'resourceTypes' item must be an object.");
                     continue;
                 }
 
@@ -124,7 +124,7 @@ public sealed partial record DiscoveryAnalysis
                 {
                     if (!entry.TryGetProperty(member, out _))
                     {
-                        violations.Add($"a 'resourceTypes' item lacks '{member}' (R22).");
+                        violations.Add($"a 'resourceTypes' item lacks '{member}'.");
                     }
                 }
 
@@ -152,25 +152,25 @@ public sealed partial record DiscoveryAnalysis
             }
             else if (endPoint.Scheme != Uri.UriSchemeHttps)
             {
-                violations.Add("'endPoint' must use https (http only in test setups, §2.3).");
+                violations.Add("'endPoint' must use https (http only in test setups, OCM §OCM API Discovery › Process).");
             }
         }
 
         if (doc.ResourceTypes.Count == 0)
         {
-            violations.Add("no resource type is advertised (R23).");
+            violations.Add("no resource type is advertised.");
         }
 
         foreach (var duplicate in doc.ResourceTypes.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            violations.Add($"resource type '{duplicate.Key}' is listed more than once (R24).");
+            violations.Add($"resource type '{duplicate.Key}' is listed more than once.");
         }
 
         foreach (var entry in doc.ResourceTypes)
         {
             if (!entry.ShareTypes.Contains(ShareTypes.User, StringComparer.Ordinal))
             {
-                violations.Add($"resource type '{entry.Name}' does not list share type 'user' (R25).");
+                violations.Add($"resource type '{entry.Name}' does not list share type 'user'.");
             }
 
             if (entry.Protocols.Count == 0)
@@ -180,12 +180,12 @@ public sealed partial record DiscoveryAnalysis
 
             if (entry.Name == ResourceTypes.File && entry.Protocols.WebDav is null)
             {
-                violations.Add("resource type 'file' does not advertise 'webdav' (R26).");
+                violations.Add("resource type 'file' does not advertise 'webdav'.");
             }
 
             if (entry.Protocols.WebDavReceive is { } receive && receive.Uri is not (WebDavUriForms.Absolute or WebDavUriForms.Relative))
             {
-                violations.Add($"'webdav-receive.uri' of '{entry.Name}' must be \"absolute\" or \"relative\" (R28).");
+                violations.Add($"'webdav-receive.uri' of '{entry.Name}' must be \"absolute\" or \"relative\".");
             }
 
             if (entry.Protocols.WebAppReceive is { } webapp
@@ -199,7 +199,7 @@ public sealed partial record DiscoveryAnalysis
         {
             if (string.IsNullOrWhiteSpace(doc.TokenEndPoint))
             {
-                violations.Add("'exchange-token' is advertised without 'tokenEndPoint' (R30).");
+                violations.Add("'exchange-token' is advertised without 'tokenEndPoint'.");
             }
             else if (doc.GetTokenEndPointUri() is null)
             {
@@ -209,14 +209,14 @@ public sealed partial record DiscoveryAnalysis
 
         if (doc.HasCriterion(OcmCriteria.MustExchangeToken) && !doc.SupportsCapability(OcmCapabilities.ExchangeToken))
         {
-            violations.Add("criterion 'must-exchange-token' without capability 'exchange-token' (R31).");
+            violations.Add("criterion 'must-exchange-token' without capability 'exchange-token'.");
         }
 
         if (doc.SupportsCapability(OcmCapabilities.HttpSig))
         {
             if (string.IsNullOrWhiteSpace(doc.JwksUri))
             {
-                violations.Add("'http-sig' is advertised without 'jwksUri' (R32).");
+                violations.Add("'http-sig' is advertised without 'jwksUri'.");
             }
             else if (doc.GetJwksUri() is not { } jwks)
             {
@@ -224,7 +224,7 @@ public sealed partial record DiscoveryAnalysis
             }
             else if (jwks.Scheme != Uri.UriSchemeHttps)
             {
-                violations.Add("'jwksUri' must use https (R32).");
+                violations.Add("'jwksUri' must use https.");
             }
         }
 
@@ -235,7 +235,7 @@ public sealed partial record DiscoveryAnalysis
 
         if (doc.SupportsCapability(OcmCapabilities.Invites) && string.IsNullOrWhiteSpace(doc.InviteAcceptDialog))
         {
-            violations.Add("'invites' is advertised without 'inviteAcceptDialog' (R33).");
+            violations.Add("'invites' is advertised without 'inviteAcceptDialog'.");
         }
 
         if (doc.SupportsCapability(OcmCapabilities.LegacyWebDavUri))

@@ -3,12 +3,12 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Discovery;
 
 /// <summary>
-/// The discovery document served at <c>/.well-known/ocm</c> (ocm-protocol.md §3.2).
+/// The discovery document served at <c>/.well-known/ocm</c> (OCM §OCM API Discovery › Fields).
 /// </summary>
 /// <remarks>
-/// Read leniently (ocm-peers.md §3.1): <c>endpoint</c> for <c>endPoint</c>; ownCloud 10's <c>shareTypes</c> key
+/// Read leniently, as peers publish it: <c>endpoint</c> for <c>endPoint</c>; ownCloud 10's <c>shareTypes</c> key
 /// and Seafile's single-object <c>resourceTypes</c>; string-or-array capabilities/criteria; legacy capability and
-/// criterion names mapped to their 1.4 names (§1.2 rename map, see <see cref="OcmCapabilities.Normalize"/> and
+/// criterion names mapped to their 1.4 names (the renames of OCM 1.2 → 1.4, see <see cref="OcmCapabilities.Normalize"/> and
 /// <see cref="OcmCriteria.Normalize"/>); <c>publicKey.id</c> and a bare PEM string accepted. Written strictly.
 /// </remarks>
 public sealed record DiscoveryDocument
@@ -17,7 +17,7 @@ public sealed record DiscoveryDocument
     [JsonPropertyName("enabled")]
     public bool Enabled { get; init; }
 
-    /// <summary>Implemented OCM API version, e.g. <c>1.4.0</c> (REQUIRED; informational only, D24).</summary>
+    /// <summary>Implemented OCM API version, e.g. <c>1.4.0</c> (REQUIRED; informational only: peers report <c>1.0-proposal1</c> while supporting newer features).</summary>
     [JsonPropertyName("apiVersion")]
     public string ApiVersion { get; init; } = string.Empty;
 
@@ -29,28 +29,28 @@ public sealed record DiscoveryDocument
     [JsonPropertyName("provider")]
     public string? Provider { get; init; }
 
-    /// <summary>One entry per resource type, for both roles (REQUIRED, R22–R26).</summary>
+    /// <summary>One entry per resource type, for both roles (REQUIRED).</summary>
     [JsonPropertyName("resourceTypes")]
     public IReadOnlyList<ResourceTypeDescriptor> ResourceTypes { get; init; } = [];
 
-    /// <summary>Optional features (§3.4), normalized to 1.4 names.</summary>
+    /// <summary>Optional features (OCM §OCM API Discovery › Fields, <c>capabilities</c>), normalized to 1.4 names.</summary>
     [JsonPropertyName("capabilities")]
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
-    /// <summary>Admission rules for incoming shares (§3.5), normalized to 1.4 names.</summary>
+    /// <summary>Admission rules for incoming shares (OCM §OCM API Discovery › Fields, <c>criteria</c>), normalized to 1.4 names.</summary>
     [JsonPropertyName("criteria")]
     public IReadOnlyList<string> Criteria { get; init; } = [];
 
-    /// <summary>URL path of the local invite acceptance page (SHOULD with <c>invites</c>, R33).</summary>
+    /// <summary>URL path of the local invite acceptance page (SHOULD with <c>invites</c>).</summary>
     [JsonPropertyName("inviteAcceptDialog")]
     public string? InviteAcceptDialog { get; init; }
 
-    /// <summary>Absolute https URL of this server's JWK Set (MUST with <c>http-sig</c>, R32).</summary>
+    /// <summary>Absolute https URL of this server's JWK Set (MUST with <c>http-sig</c>).</summary>
     [JsonPropertyName("jwksUri")]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1056:URI-like properties should not be strings", Justification = "Wire value kept verbatim; see GetJwksUri().")]
     public string? JwksUri { get; init; }
 
-    /// <summary>Absolute URL of the Code Flow token endpoint (MUST with <c>exchange-token</c>, R30).</summary>
+    /// <summary>Absolute URL of the Code Flow token endpoint (MUST with <c>exchange-token</c>).</summary>
     [JsonPropertyName("tokenEndPoint")]
     public string? TokenEndPoint { get; init; }
 
@@ -85,7 +85,7 @@ public sealed record DiscoveryDocument
 
     /// <summary>
     /// The absolute WebDAV root of this server: the <c>webdav</c> value of the entry for
-    /// <paramref name="resourceType"/> (else the first entry that has one, D9), resolved against the
+    /// <paramref name="resourceType"/> (else the first entry that has one, as OCM §Resource Access step 1 reads <c>resourceTypes[0]</c>), resolved against the
     /// <c>endPoint</c>'s scheme and authority when it is a path (also Seafile's <c>seafdav</c> without leading
     /// slash), with exactly one trailing slash. Null when none is advertised or <c>endPoint</c> is unusable.
     /// </summary>
@@ -119,7 +119,7 @@ public sealed record DiscoveryDocument
 
     /// <summary>
     /// Whether this server, as Receiving Server, accepts a share of <paramref name="resourceType"/> over
-    /// <paramref name="protocol"/> for <paramref name="shareType"/> (R61, §4.1 step 4): an entry with that name,
+    /// <paramref name="protocol"/> for <paramref name="shareType"/> (OCM §Share Creation Notification: SHOULD NOT send what the receiver does not advertise): an entry with that name,
     /// the share type in its <c>shareTypes</c>, and a <c>&lt;protocol&gt;-receive</c> key. Peers that predate the
     /// <c>-receive</c> keys (none anywhere in the document) are assumed to receive <c>webdav</c> for every
     /// advertised resource type, and <c>file</c>/<c>user</c>/<c>webdav</c> is always assumed (backwards compatibility).
@@ -148,14 +148,14 @@ public sealed record DiscoveryDocument
     }
 }
 
-/// <summary>One <c>resourceTypes[]</c> entry (ocm-protocol.md §3.3).</summary>
+/// <summary>One <c>resourceTypes[]</c> entry (OCM §OCM API Discovery › Fields).</summary>
 public sealed record ResourceTypeDescriptor
 {
     /// <summary><c>file</c>, <c>folder</c>, … (REQUIRED).</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
-    /// <summary>MUST contain <c>user</c> (R25); defaults to <c>["user"]</c> when a legacy peer omits it.</summary>
+    /// <summary>MUST contain <c>user</c>; defaults to <c>["user"]</c> when a legacy peer omits it.</summary>
     [JsonPropertyName("shareTypes")]
     public IReadOnlyList<string> ShareTypes { get; init; } = [Shares.ShareTypes.User];
 

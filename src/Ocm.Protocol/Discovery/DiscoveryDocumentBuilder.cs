@@ -3,7 +3,7 @@ using Ocm.Protocol.Shares;
 namespace Ocm.Protocol.Discovery;
 
 /// <summary>
-/// Builds our own discovery document: strict OCM 1.4 (ocm-protocol.md §3.2, R21–R33), checked by
+/// Builds our own discovery document: strict OCM 1.4 (OCM §OCM API Discovery › Fields), checked by
 /// <see cref="DiscoveryAnalysis"/> on <see cref="Build"/> so a misconfiguration fails at start-up, not at a peer.
 /// </summary>
 /// <example>
@@ -69,7 +69,7 @@ public sealed class DiscoveryDocumentBuilder
     /// <summary>
     /// Adds a resource type served and received over WebDAV: <c>webdav</c> = <paramref name="webDavPath"/> (a path,
     /// normalized to leading and trailing slash) and <c>webdav-receive.uri</c> = <paramref name="receiveUriForm"/>.
-    /// Use the same path for every resource type (D9).
+    /// Use the same path for every resource type (OCM §Resource Access step 1 reads only the first entry).
     /// </summary>
     public DiscoveryDocumentBuilder AddWebDavResourceType(
         string name,
@@ -109,7 +109,7 @@ public sealed class DiscoveryDocumentBuilder
         return this;
     }
 
-    /// <summary>Publishes <c>jwksUri</c> and advertises <c>http-sig</c> (R32, R37).</summary>
+    /// <summary>Publishes <c>jwksUri</c> and advertises <c>http-sig</c> (OCM §HTTP Message Signatures: keys as a JWK Set).</summary>
     public DiscoveryDocumentBuilder WithJwksUri(Uri jwksUri)
     {
         _jwksUri = RequireAbsolute(jwksUri, nameof(jwksUri));
@@ -117,7 +117,7 @@ public sealed class DiscoveryDocumentBuilder
         return this;
     }
 
-    /// <summary>Publishes <c>tokenEndPoint</c> and advertises <c>exchange-token</c> (R30).</summary>
+    /// <summary>Publishes <c>tokenEndPoint</c> and advertises <c>exchange-token</c> (one requires the other).</summary>
     public DiscoveryDocumentBuilder WithTokenEndPoint(Uri tokenEndPoint)
     {
         _tokenEndPoint = RequireAbsolute(tokenEndPoint, nameof(tokenEndPoint));
@@ -125,7 +125,7 @@ public sealed class DiscoveryDocumentBuilder
         return this;
     }
 
-    /// <summary>Advertises <c>invites</c> (and optionally <c>invite-wayf</c>) with the accept dialog path (R33).</summary>
+    /// <summary>Advertises <c>invites</c> (and optionally <c>invite-wayf</c>) with the accept dialog path (SHOULD go together).</summary>
     public DiscoveryDocumentBuilder WithInvites(string inviteAcceptDialogPath, bool wayf = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(inviteAcceptDialogPath);
@@ -141,7 +141,7 @@ public sealed class DiscoveryDocumentBuilder
 
     /// <summary>
     /// [legacy interop] Also publishes a draft-cavage <c>publicKey</c> (removed in 1.4, but Nextcloud ≤32 verifies
-    /// and signs only with it, ocm-peers.md §3.1).
+    /// and signs only with it).
     /// </summary>
     public DiscoveryDocumentBuilder WithLegacyPublicKey(string keyId, string publicKeyPem)
     {
@@ -172,7 +172,7 @@ public sealed class DiscoveryDocumentBuilder
 
         var analysis = DiscoveryAnalysis.Analyze(document);
 
-        // http endpoints are allowed for test setups (§2.3), so the https rules are not fatal here.
+        // http endpoints are allowed for test setups (OCM §OCM API Discovery › Process), so the https rules are not fatal here.
         var fatal = analysis.Violations.Where(v => !v.Contains("must use https", StringComparison.Ordinal)).ToArray();
         if (fatal.Length > 0)
         {

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Discovery;
 
 /// <summary>
-/// The <c>protocols</c> map of a resource type (ocm-protocol.md §3.3): a key named after a protocol means "can
+/// The <c>protocols</c> map of a resource type (OCM §OCM API Discovery › Fields): a key named after a protocol means "can
 /// send it", a key with the <c>-receive</c> suffix means "can receive it". Unknown keys are kept verbatim.
 /// </summary>
 public sealed record DiscoveryProtocols
@@ -67,7 +67,7 @@ public sealed record DiscoveryProtocols
         + (WebAppReceive is null ? 0 : 1) + (Ssh is null ? 0 : 1) + (SshReceive is null ? 0 : 1) + (Other?.Count ?? 0);
 }
 
-/// <summary><c>webdav-receive</c>: <c>{"uri": "absolute" | "relative"}</c> (R28, D11).</summary>
+/// <summary><c>webdav-receive</c>: <c>{"uri": "absolute" | "relative"}</c> (a single value: a receiver that takes both forms cannot say so).</summary>
 public sealed record WebDavReceive
 {
     /// <summary><c>absolute</c> or <c>relative</c> (see <see cref="WebDavUriForms"/>).</summary>

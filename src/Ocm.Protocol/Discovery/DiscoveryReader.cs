@@ -4,7 +4,7 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Discovery;
 
 /// <summary>
-/// Maps every discovery dialect of ocm-peers.md §3.1 onto <see cref="DiscoveryDocument"/>. Never fails on a
+/// Maps every discovery dialect deployed peers publish onto <see cref="DiscoveryDocument"/>. Never fails on a
 /// member's type or an unknown key (reva changelog 3.10.2 fixed exactly that); spec violations are the business of
 /// <see cref="DiscoveryAnalysis"/>.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Ocm.Protocol.Discovery;
 
-/// <summary>Capability names (ocm-protocol.md §3.4) and the mapping of legacy spellings (§1.2).</summary>
+/// <summary>Capability names (OCM §OCM API Discovery › Fields) and the mapping of legacy spellings (renamed in OCM 1.4).</summary>
 public static class OcmCapabilities
 {
     /// <summary>Will apply a sender's <c>must-use-mfa</c>.</summary>
@@ -48,7 +48,7 @@ public static class OcmCapabilities
     }
 }
 
-/// <summary>Criterion names (ocm-protocol.md §3.5) and the mapping of legacy spellings (§1.2).</summary>
+/// <summary>Criterion names (OCM §OCM API Discovery › Fields) and the mapping of legacy spellings (renamed in OCM 1.4).</summary>
 public static class OcmCriteria
 {
     /// <summary>Unsigned API requests are rejected.</summary>

@@ -1,9 +1,9 @@
 namespace Ocm.Protocol.Discovery;
 
 /// <summary>
-/// Which family of implementations a peer belongs to, judged from its discovery document (ocm-peers.md §2, §3.1).
+/// Which family of implementations a peer belongs to, judged from its discovery document (its keys, versions and legacy members).
 /// Decides the wire shape we send it (<see cref="DiscoveryAnalysis.ShareDialect"/>); feature decisions are made
-/// on capabilities and criteria, never on this alone (D24).
+/// on capabilities and criteria, never on this alone: <c>apiVersion</c> says little (peers report <c>1.0-proposal1</c> with newer features).
 /// </summary>
 public enum OcmDialect
 {

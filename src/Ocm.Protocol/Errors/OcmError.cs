@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Errors;
 
 /// <summary>
-/// The OCM error body (ocm-protocol.md §12): <c>{"message": "...", "validationErrors": [{"name", "message"}]}</c>.
+/// The OCM error body (the <c>Error</c> schema of the OCM OpenAPI document): <c>{"message": "...", "validationErrors": [{"name", "message"}]}</c>.
 /// </summary>
 public sealed record OcmError
 {
@@ -26,7 +26,7 @@ public sealed record OcmError
 /// <summary>One offending field of an OCM request.</summary>
 public sealed record OcmValidationError
 {
-    /// <summary>Creates a validation error.</summary>
+    /// <summary>One entry of <c>validationErrors</c>.</summary>
     /// <param name="name">The field, as a dotted path of spec names (e.g. <c>protocol.webdav.sharedSecret</c>).</param>
     /// <param name="message">Machine-readable reason (see <see cref="Validation.ValidationMessages"/>).</param>
     /// <param name="kind">Invalid (400) or unsupported (501).</param>
@@ -41,7 +41,10 @@ public sealed record OcmValidationError
     [JsonPropertyName("name")]
     public string Name { get; init; }
 
-    /// <summary>Machine-readable reason.</summary>
+    /// <summary>
+    /// <c>message</c>: why the field was refused, as an upper-snake constant such as <c>NOT_FOUND</c> (see
+    /// <see cref="Validation.ValidationMessages"/>).
+    /// </summary>
     [JsonPropertyName("message")]
     public string Message { get; init; }
 

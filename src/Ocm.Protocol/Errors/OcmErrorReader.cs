@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Errors;
 
 /// <summary>
 /// Reads a peer's error body leniently: the spec's <c>{message, validationErrors}</c>, reva's <c>{code, message}</c>,
-/// Nextcloud's <c>{message, error: true}</c>, Seafile's <c>{error_msg}</c> (ocm-peers.md §3.2).
+/// Nextcloud's <c>{message, error: true}</c>, Seafile's <c>{error_msg}</c>.
 /// </summary>
 internal static class OcmErrorReader
 {

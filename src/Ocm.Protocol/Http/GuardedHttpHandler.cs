@@ -131,8 +131,11 @@ public static class BulkReceive
         return new Scope(previous);
     }
 
+    /// <summary>The promise made by <see cref="Expect"/>; disposing it restores the previous one.</summary>
+    /// <param name="previous">The watermark in force before <see cref="Expect"/>.</param>
     public readonly struct Scope(int previous) : IDisposable
     {
+        /// <summary>Restores the watermark in force before <see cref="Expect"/> (1 byte when none was promised).</summary>
         public void Dispose() => Promised.Value = previous;
     }
 }
@@ -171,6 +174,14 @@ internal sealed class BulkReceiveStream(Socket socket) : NetworkStream(socket, o
 /// </summary>
 public sealed class GuardedRedirectHandler(OutboundPolicy policy) : DelegatingHandler
 {
+    /// <summary>
+    /// Sends <paramref name="request"/> and follows up to the policy's limit of redirects for GET and HEAD, checking the
+    /// scheme of every hop.
+    /// </summary>
+    /// <param name="request">The request, with an absolute URI; a redirect is followed with a copy that carries no credentials.</param>
+    /// <param name="cancellationToken">Aborts the exchange.</param>
+    /// <returns>The first answer that is not a redirect, or a 3xx for other methods.</returns>
+    /// <exception cref="OutboundRequestBlockedException">A hop leaves https for a host not allowed as insecure, the redirects loop, or there are too many.</exception>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         CheckScheme(policy, request.RequestUri!);

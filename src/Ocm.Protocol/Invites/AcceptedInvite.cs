@@ -3,11 +3,11 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Invites;
 
 /// <summary>
-/// Body of <c>POST {endPoint}/invite-accepted</c> (ocm-protocol.md §6.5, R9): every field is a REQUIRED string.
+/// Body of <c>POST {endPoint}/invite-accepted</c> (OCM §Invite Flow › Invite Acceptance Request Details): every field is a REQUIRED string.
 /// </summary>
 /// <remarks>
-/// Read leniently (ocm-peers.md §3.4): <c>userId</c> (Nextcloud server) is accepted for <c>userID</c>;
-/// <c>recipientProvider</c> is normalized (scheme and trailing slash stripped, host lower-cased, D17); a
+/// Read leniently: <c>userId</c> (Nextcloud server) is accepted for <c>userID</c>;
+/// <c>recipientProvider</c> is normalized (scheme and trailing slash stripped, host lower-cased: some peers send a URL); a
 /// <c>userID</c> that repeats <c>@recipientProvider</c> (oCIS/OpenCloud) is reduced to the bare id.
 /// </remarks>
 public sealed record AcceptedInvite
@@ -33,7 +33,7 @@ public sealed record AcceptedInvite
     public required string Name { get; init; }
 }
 
-/// <summary>Answer to an accepted invite (ocm-protocol.md §6.5, R15): the Invite Sender's identity.</summary>
+/// <summary>Answer to an accepted invite (OCM §Invite Flow › Invite Acceptance Response Details): the Invite Sender's identity.</summary>
 public sealed record AcceptedInviteResponse
 {
     /// <summary>The Invite Sender's identifier at their server (numbers are accepted on read).</summary>

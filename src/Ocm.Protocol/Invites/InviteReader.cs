@@ -4,7 +4,7 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Invites;
 
-/// <summary>Maps the invite dialects of ocm-peers.md §3.4 onto <see cref="AcceptedInvite"/>.</summary>
+/// <summary>Maps the invite dialects peers send onto <see cref="AcceptedInvite"/>.</summary>
 internal static class InviteReader
 {
     public static OcmReadResult<AcceptedInvite> ReadAccepted(JsonElement root)
@@ -18,7 +18,7 @@ internal static class InviteReader
         {
             if (OcmAddress.TryNormalizeAuthority(providerText, out var normalized, out _))
             {
-                provider = normalized; // D17
+                provider = normalized; // a URL with scheme or trailing slash, as some peers send
             }
             else
             {
@@ -28,7 +28,7 @@ internal static class InviteReader
 
         var token = o.String("token", required: true);
 
-        // Nextcloud's server controller binds `userId` (ocm-peers.md §3.4).
+        // Nextcloud's server controller binds `userId`.
         var userId = o.StringOrNumber("userID", required: true, "userId");
         if (userId is not null && provider is not null && OcmAddress.TryParse(userId, out var qualified) && qualified.IsAt(provider))
         {

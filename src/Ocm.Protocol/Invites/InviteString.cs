@@ -6,8 +6,8 @@ using Ocm.Protocol.Addressing;
 namespace Ocm.Protocol.Invites;
 
 /// <summary>
-/// The canonical Invite String (ocm-protocol.md §6.2, R17, R18): base64url without padding of
-/// <c>token "@" fqdn</c>. Decoding also accepts the standard alphabet and padding used by 1.2.2–1.3 peers (D20).
+/// The canonical Invite String (OCM §Invite Flow › Invite format): base64url without padding of
+/// <c>token "@" fqdn</c>. Decoding also accepts the standard alphabet and padding used by 1.2.2–1.3 peers.
 /// </summary>
 public sealed record InviteString
 {
@@ -60,7 +60,7 @@ public sealed record InviteString
             return false;
         }
 
-        // D20: accept both alphabets and optional padding; whitespace from copy-and-paste is ignored.
+        // OCM 1.2.2–1.3 said base64, 1.4 says base64url: accept both alphabets and optional padding; whitespace from copy-and-paste is ignored.
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
         {

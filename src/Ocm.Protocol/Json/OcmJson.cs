@@ -12,7 +12,7 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Json;
 
 /// <summary>
-/// Reads OCM payloads leniently (every dialect of ocm-peers.md §3 into one normalized model) and writes them
+/// Reads OCM payloads leniently (every dialect deployed peers send, into one normalized model) and writes them
 /// strictly (exactly OCM 1.4, unless a legacy dialect is asked for).
 /// </summary>
 /// <remarks>
@@ -33,7 +33,7 @@ public static class OcmJson
 
     // ---- Discovery ----
 
-    /// <summary>Reads a discovery document (§3.2) in any dialect. Throws only for malformed JSON or a non-object body.</summary>
+    /// <summary>Reads a discovery document (OCM §OCM API Discovery › Fields) in any dialect. Throws only for malformed JSON or a non-object body.</summary>
     public static DiscoveryDocument ReadDiscovery(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -56,7 +56,7 @@ public static class OcmJson
 
     // ---- Shares ----
 
-    /// <summary>Reads and validates a Share Creation Notification (§4), or throws <see cref="OcmFormatException"/> (400 or 501 kind).</summary>
+    /// <summary>Reads and validates a Share Creation Notification (OCM §Share Creation Notification), or throws <see cref="OcmFormatException"/> (400 or 501 kind).</summary>
     public static NewShare ReadShare(ReadOnlySpan<byte> utf8Json, ShareValidationOptions? options = null) =>
         ValidateShare(utf8Json, options).GetValueOrThrow();
 
@@ -64,7 +64,7 @@ public static class OcmJson
     public static async ValueTask<NewShare> ReadShareAsync(Stream utf8Json, ShareValidationOptions? options = null, CancellationToken cancellationToken = default) =>
         (await ValidateShareAsync(utf8Json, options, cancellationToken)).GetValueOrThrow();
 
-    /// <summary>Reads and validates a Share Creation Notification, reporting every problem (§4.8).</summary>
+    /// <summary>Reads and validates a Share Creation Notification, reporting every problem (OCM §Share Creation Notification › Fields).</summary>
     public static OcmReadResult<NewShare> ValidateShare(ReadOnlySpan<byte> utf8Json, ShareValidationOptions? options = null) =>
         Validate(utf8Json, root => ShareReader.Read(root, options ?? ShareValidationOptions.Default));
 
@@ -72,7 +72,7 @@ public static class OcmJson
     public static ValueTask<OcmReadResult<NewShare>> ValidateShareAsync(Stream utf8Json, ShareValidationOptions? options = null, CancellationToken cancellationToken = default) =>
         ValidateAsync(utf8Json, root => ShareReader.Read(root, options ?? ShareValidationOptions.Default), cancellationToken);
 
-    /// <summary>Reads the 201 answer to a share (D3, D4); tolerant of missing or extra members.</summary>
+    /// <summary>Reads the 201 answer to a share (OCM §Share Creation Notification › Response); tolerant of missing or extra members.</summary>
     public static ShareCreatedResponse ReadShareCreatedResponse(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -87,7 +87,7 @@ public static class OcmJson
 
     // ---- Notifications ----
 
-    /// <summary>Reads and validates a notification (§5), or throws <see cref="OcmFormatException"/>.</summary>
+    /// <summary>Reads and validates a notification (OCM §Share Acceptance Notification), or throws <see cref="OcmFormatException"/>.</summary>
     public static NewNotification ReadNotification(ReadOnlySpan<byte> utf8Json) => ValidateNotification(utf8Json).GetValueOrThrow();
 
     /// <inheritdoc cref="ReadNotification(ReadOnlySpan{byte})"/>
@@ -104,7 +104,7 @@ public static class OcmJson
 
     // ---- Invites ----
 
-    /// <summary>Reads and validates an invite acceptance (§6.5), or throws <see cref="OcmFormatException"/>.</summary>
+    /// <summary>Reads and validates an invite acceptance (OCM §Invite Flow › Invite Acceptance Request Details), or throws <see cref="OcmFormatException"/>.</summary>
     public static AcceptedInvite ReadInviteAccepted(ReadOnlySpan<byte> utf8Json) => ValidateInviteAccepted(utf8Json).GetValueOrThrow();
 
     /// <inheritdoc cref="ReadInviteAccepted(ReadOnlySpan{byte})"/>
@@ -129,7 +129,7 @@ public static class OcmJson
 
     // ---- Request share ----
 
-    /// <summary>Reads and validates a request-share body (§7), or throws <see cref="OcmFormatException"/>.</summary>
+    /// <summary>Reads and validates a request-share body (OCM §Request for a Share), or throws <see cref="OcmFormatException"/>.</summary>
     public static RequestShare ReadRequestShare(ReadOnlySpan<byte> utf8Json) => ValidateRequestShare(utf8Json).GetValueOrThrow();
 
     /// <summary>Reads and validates a request-share body, reporting every problem.</summary>
@@ -142,7 +142,7 @@ public static class OcmJson
 
     // ---- Tokens ----
 
-    /// <summary>Reads a token endpoint's 200 answer (§8.3).</summary>
+    /// <summary>Reads a token endpoint's 200 answer (OCM §Code Flow › Token Response).</summary>
     public static TokenResponse ReadTokenResponse(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -150,7 +150,7 @@ public static class OcmJson
         return TokenReader.ReadResponse(document.RootElement);
     }
 
-    /// <summary>Reads a token endpoint's OAuth error body (§8.4).</summary>
+    /// <summary>Reads a token endpoint's OAuth error body (OCM §Code Flow › Error Responses).</summary>
     public static OAuthError ReadOAuthError(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -158,7 +158,7 @@ public static class OcmJson
         return TokenReader.ReadOAuthError(document.RootElement);
     }
 
-    /// <summary>[legacy 1.2] Reads a token request sent as JSON instead of a form (§8.7).</summary>
+    /// <summary>[legacy 1.2] Reads a token request sent as JSON instead of a form (as OCM 1.2 did).</summary>
     public static TokenRequest ReadLegacyTokenRequest(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -168,7 +168,7 @@ public static class OcmJson
 
     // ---- Errors ----
 
-    /// <summary>Reads a peer's error body in any of the dialects peers use (§12).</summary>
+    /// <summary>Reads a peer's error body in any of the dialects peers use (see <see cref="Errors.OcmError"/>).</summary>
     public static OcmError ReadError(ReadOnlySpan<byte> utf8Json)
     {
         using var document = JsonInput.Parse(utf8Json);
@@ -178,7 +178,7 @@ public static class OcmJson
 
     // ---- Writing ----
 
-    /// <summary>Writes a discovery document.</summary>
+    /// <summary>Writes a discovery document (the body of <c>/.well-known/ocm</c>) as strict 1.4 JSON, UTF-8 without BOM.</summary>
     public static byte[] Write(DiscoveryDocument document) => Serialize(document, OcmJsonContext.Default.DiscoveryDocument);
 
     /// <summary>Writes a share in the requested dialect (default: exactly OCM 1.4).</summary>
@@ -187,12 +187,12 @@ public static class OcmJson
     /// <summary>Writes the 201 answer to a share.</summary>
     public static byte[] Write(ShareCreatedResponse response) => Serialize(response, OcmJsonContext.Default.ShareCreatedResponse);
 
-    /// <summary>Writes a notification.</summary>
+    /// <summary>Writes the body of <c>POST {endPoint}/notifications</c>; members that are null are left out.</summary>
     public static byte[] Write(NewNotification notification) => Serialize(notification, OcmJsonContext.Default.NewNotification);
 
     /// <summary>
     /// Writes an invite acceptance. With <paramref name="alsoWriteLegacyUserId"/> the id is sent as both
-    /// <c>userID</c> and <c>userId</c>, which older Nextcloud servers bind (ocm-peers.md §3.4).
+    /// <c>userID</c> and <c>userId</c>, which older Nextcloud servers bind.
     /// </summary>
     public static byte[] Write(AcceptedInvite invite, bool alsoWriteLegacyUserId = false)
     {
@@ -209,16 +209,16 @@ public static class OcmJson
     /// <summary>Writes the answer to an invite acceptance.</summary>
     public static byte[] Write(AcceptedInviteResponse response) => Serialize(response, OcmJsonContext.Default.AcceptedInviteResponse);
 
-    /// <summary>Writes a request-share body.</summary>
+    /// <summary>Writes the body of <c>POST {endPoint}/request-share</c> (<c>owner</c>, <c>shareWith</c>, <c>share</c>).</summary>
     public static byte[] Write(RequestShare request) => Serialize(request, OcmJsonContext.Default.RequestShare);
 
-    /// <summary>Writes a token endpoint answer.</summary>
+    /// <summary>Writes the token endpoint's 200 body (<c>access_token</c>, <c>token_type</c>, <c>expires_in</c>; never a refresh token).</summary>
     public static byte[] Write(TokenResponse response) => Serialize(response, OcmJsonContext.Default.TokenResponse);
 
-    /// <summary>Writes an OAuth error body.</summary>
+    /// <summary>Writes the token endpoint's 400 body, <c>{"error": …}</c> with one of the OAuth codes OCM permits.</summary>
     public static byte[] Write(OAuthError error) => Serialize(error, OcmJsonContext.Default.OAuthError);
 
-    /// <summary>Writes an OCM error body.</summary>
+    /// <summary>Writes an OCM error body, <c>{"message", "validationErrors"}</c>; without validation errors only <c>message</c> is written.</summary>
     public static byte[] Write(OcmError error) => Serialize(error, OcmJsonContext.Default.OcmError);
 
     /// <summary>Writes any OCM wire type known to <see cref="OcmJsonContext"/> to a stream (strict 1.4 form).</summary>

@@ -5,10 +5,10 @@ using Ocm.Protocol.Shares;
 namespace Ocm.Protocol.Notifications;
 
 /// <summary>
-/// Body of <c>POST {endPoint}/notifications</c> (ocm-protocol.md §5.1).
+/// Body of <c>POST {endPoint}/notifications</c> (OCM §Share Acceptance Notification, and the <c>/notifications</c> path of the OCM OpenAPI document).
 /// </summary>
 /// <remarks>
-/// Read leniently (§5.6, ocm-peers.md §3.3): the stub's <c>type</c> for <c>notificationType</c>, a numeric
+/// Read leniently, as deployed peers send it: ocm-stub's <c>type</c> for <c>notificationType</c>, a numeric
 /// <c>providerId</c>, and the reported 1.5 shape with <c>notification.file.providerId</c> and
 /// <c>senderDomain</c> [1.5?]. Both <c>RESHARE_CHANGE_PERMISSION</c> and <c>SHARE_CHANGE_PERMISSION</c> are kept
 /// as sent (see <see cref="NotificationTypes.IsPermissionChange"/>).
@@ -19,7 +19,7 @@ public sealed record NewNotification
     [JsonPropertyName("notificationType")]
     public required string NotificationType { get; init; }
 
-    /// <summary><c>file</c>, <c>folder</c>, … or <c>user</c>; optional in the draft, required in spec.yaml: always sent (D2).</summary>
+    /// <summary><c>file</c>, <c>folder</c>, … or <c>user</c>; optional in the draft, required in spec.yaml: always sent, never required.</summary>
     [JsonPropertyName("resourceType")]
     public string? ResourceType { get; init; }
 
@@ -37,13 +37,13 @@ public sealed record NewNotification
 }
 
 /// <summary>
-/// The free-form inner <c>notification</c> object, with the members real peers use (ocm-protocol.md §5.6):
+/// The free-form inner <c>notification</c> object, with the members real peers use:
 /// Nextcloud authenticates with <c>sharedSecret</c>, oCIS needs <c>grantee</c>, permission changes carry a
 /// <c>protocol</c>. Anything else is kept in <see cref="AdditionalData"/>.
 /// </summary>
 public sealed record NotificationDetails
 {
-    /// <summary>Human-readable message.</summary>
+    /// <summary><c>message</c>: a sentence for people (Nextcloud sends e.g. "Recipient accepted the share"); null when absent.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; init; }
 
@@ -77,7 +77,7 @@ public sealed record NotificationDetails
     public Dictionary<string, JsonElement>? AdditionalData { get; set; }
 }
 
-/// <summary>Notification types (ocm-protocol.md §5.2).</summary>
+/// <summary>Notification types (OCM §IANA Considerations › OCM Notification Types Registry).</summary>
 public static class NotificationTypes
 {
     /// <summary>Recipient accepted the share.</summary>
@@ -98,16 +98,16 @@ public static class NotificationTypes
     /// <summary>Permission change, spec name (experimental).</summary>
     public const string ReshareChangePermission = "RESHARE_CHANGE_PERMISSION";
 
-    /// <summary>Permission change as oCIS / OpenCloud reva send it (D12).</summary>
+    /// <summary>Permission change as oCIS / OpenCloud reva send it; the registry spells it <c>RESHARE_CHANGE_PERMISSION</c>.</summary>
     public const string ShareChangePermission = "SHARE_CHANGE_PERMISSION";
 
-    /// <summary>Trusted user removed (spec.yaml only, D6).</summary>
+    /// <summary>Trusted user removed (only in the OCM OpenAPI document, not in the registry).</summary>
     public const string UserRemoved = "USER_REMOVED";
 
     /// <summary>[1.5?] Request-for-share as a notification.</summary>
     public const string RequestShare = "REQUEST_SHARE";
 
-    /// <summary>True for both spellings of the permission-change notification (D12).</summary>
+    /// <summary>True for both spellings of the permission-change notification.</summary>
     public static bool IsPermissionChange(string notificationType) =>
         notificationType is ReshareChangePermission or ShareChangePermission;
 }

@@ -4,7 +4,7 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Notifications;
 
-/// <summary>Maps the notification dialects of ocm-protocol.md §5.6/§5.7 onto <see cref="NewNotification"/>.</summary>
+/// <summary>Maps the notification dialects deployed peers send (and the reported OCM 1.5 shape) onto <see cref="NewNotification"/>.</summary>
 internal static class NotificationReader
 {
     private static readonly HashSet<string> ModelledMembers = new(StringComparer.Ordinal)
@@ -17,7 +17,7 @@ internal static class NotificationReader
         var errors = new ValidationCollector();
         var o = new JsonObjectReader(root, string.Empty, errors);
 
-        // The stub sends `type` (ocm-peers.md §3.3).
+        // ocm-stub sends `type`.
         var type = o.String("notificationType", required: true, "type");
         var resourceType = o.String("resourceType", required: false);
         var details = o.Object("notification", required: false);
@@ -56,7 +56,7 @@ internal static class NotificationReader
 
     private static NotificationDetails ReadDetails(JsonObjectReader d)
     {
-        // The inner object is free-form (D12): read what peers use, never fail on its contents.
+        // The inner object is free-form in the spec: read what peers use, never fail on its contents.
         var scratch = new JsonObjectReader(d.Element, string.Empty, new ValidationCollector());
         var protocol = scratch.Object("protocol", required: false) is { } p ? ShareReader.ReadProtocol(p) : null;
 

@@ -4,7 +4,7 @@ using Ocm.Protocol.Addressing;
 namespace Ocm.Protocol.RequestShares;
 
 /// <summary>
-/// Body of <c>POST {endPoint}/request-share</c> (OCM 1.4, ocm-protocol.md §7, R81). The legacy -04 draft's
+/// Body of <c>POST {endPoint}/request-share</c> (OCM 1.4 §Request for a Share). The legacy -04 draft's
 /// <c>shareId</c> is read as <see cref="Share"/>.
 /// </summary>
 public sealed record RequestShare

@@ -5,10 +5,10 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Shares;
 
 /// <summary>
-/// The Share Creation Notification, body of <c>POST {endPoint}/shares</c> (ocm-protocol.md §4.2).
+/// The Share Creation Notification, body of <c>POST {endPoint}/shares</c> (OCM §Share Creation Notification › Fields).
 /// </summary>
 /// <remarks>
-/// Every dialect of ocm-peers.md §3.2 is read into this one normalized shape: <c>sharedBy</c> /
+/// Every dialect deployed peers send is read into this one normalized shape: <c>sharedBy</c> /
 /// <c>sharedByDisplayName</c> become <see cref="Sender"/> / <see cref="SenderDisplayName"/> (falling back to
 /// <see cref="Owner"/>), a numeric <c>providerId</c> becomes a string, addresses lose schemes and duplicated
 /// hosts. What is written is exactly OCM 1.4 unless a legacy <see cref="ShareDialect"/> is asked for.
@@ -27,7 +27,7 @@ public sealed record NewShare
     [JsonPropertyName("description")]
     public string? Description { get; init; }
 
-    /// <summary>The sender's opaque id of the share, unique per resource and per share (REQUIRED, R64).</summary>
+    /// <summary>The sender's opaque id of the share, unique per resource and per share (REQUIRED).</summary>
     [JsonPropertyName("providerId")]
     public required string ProviderId { get; init; }
 
@@ -71,16 +71,16 @@ public sealed record NewShare
     public DateTimeOffset? ExpiresAt => Expiration is { } seconds && UnixTime.TryToDateTimeOffset(seconds, out var at) ? at : null;
 }
 
-/// <summary>The 201 answer to a Share Creation Notification (ocm-protocol.md §4.9, D3, D4).</summary>
+/// <summary>The 201 answer to a Share Creation Notification (OCM §Share Creation Notification › Response).</summary>
 public sealed record ShareCreatedResponse
 {
-    /// <summary>The recipient's display name (the draft makes it REQUIRED; tolerate absence on read, D4).</summary>
+    /// <summary>The recipient's display name (the draft makes it REQUIRED; the OpenAPI document only says "might contain": tolerate absence on read).</summary>
     [JsonPropertyName("recipientDisplayName")]
     public string? RecipientDisplayName { get; init; }
 
     /// <summary>
-    /// The recipient server's SSH public keys, MUST be present when the share used <c>ssh</c> (R77). Written as
-    /// an array of OpenSSH public-key lines; a single string is accepted on read (D3).
+    /// The recipient server's SSH public keys, MUST be present when the share used <c>ssh</c>. Written as
+    /// an array of OpenSSH public-key lines; a single string (the draft's "string field") is accepted on read.
     /// </summary>
     [JsonPropertyName("recipientPublicKeys")]
     public IReadOnlyList<string>? RecipientPublicKeys { get; init; }

@@ -3,7 +3,7 @@ namespace Ocm.Protocol.Shares;
 /// <summary>
 /// Which wire shape to write a <see cref="NewShare"/> in. Chosen per peer from its discovery
 /// (see <c>DiscoveryAnalysis.ShareDialect</c>), because no single shape reaches everyone
-/// (ocm-peers.md §3.2): oCIS/OpenCloud reject a non-empty <c>options</c>, Nextcloud ≤32 and ownCloud 10 reject a
+/// (observed behaviour): oCIS/OpenCloud reject a non-empty <c>options</c>, Nextcloud ≤32 and ownCloud 10 reject a
 /// missing <c>options.sharedSecret</c>.
 /// </summary>
 public enum ShareDialect

@@ -4,27 +4,27 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Shares;
 
 /// <summary>
-/// The <c>protocol</c> object of a share (ocm-protocol.md §4.3): <c>name</c> plus one object per offered protocol.
+/// The <c>protocol</c> object of a share (OCM §Share Creation Notification › Fields, <c>protocol</c>): <c>name</c> plus one object per offered protocol.
 /// </summary>
 /// <remarks>
 /// Read leniently: the legacy 1.0 form <c>{"name":"webdav","options":{"sharedSecret",...}}</c> becomes a
 /// <see cref="WebDav"/> access with <see cref="WebDavProtocol.Uri"/> null and
-/// <see cref="WebDavProtocol.IsLegacy"/> set (resolve the URL from the sender's discovery, use Basic auth, §10.1
+/// <see cref="WebDavProtocol.IsLegacy"/> set (resolve the URL from the sender's discovery, use Basic auth, OCM §Resource Access
 /// step 5); the legacy <c>datatx</c> protocol becomes a WebDAV access with <c>accessTypes: ["datatx"]</c>
-/// when no <c>webdav</c> object is present; a missing <c>name</c> is treated as <c>multi</c> (D21). Unknown
+/// when no <c>webdav</c> object is present; a missing <c>name</c> is treated as <c>multi</c> (the spec marks it REQUIRED yet calls <c>multi</c> the default). Unknown
 /// protocols are kept in <see cref="OtherProtocols"/> and written back unchanged.
 /// </remarks>
 public sealed record ShareProtocol
 {
-    /// <summary><c>multi</c> (preferred, the default when absent, D21) or the single protocol's name.</summary>
+    /// <summary><c>multi</c> (preferred, the default when absent) or the single protocol's name.</summary>
     [JsonPropertyName("name")]
     public string Name { get; init; } = ProtocolNames.Multi;
 
-    /// <summary>WebDAV access (§4.4).</summary>
+    /// <summary>WebDAV access.</summary>
     [JsonPropertyName("webdav")]
     public WebDavProtocol? WebDav { get; init; }
 
-    /// <summary>WebApp access (§4.5, 1.4 form).</summary>
+    /// <summary>WebApp access (1.4 form).</summary>
     [JsonPropertyName("webapp")]
     public WebAppProtocol? WebApp { get; init; }
 
@@ -35,7 +35,7 @@ public sealed record ShareProtocol
     [JsonIgnore]
     public WebAppProtocol? LegacyWebApp { get; init; }
 
-    /// <summary>SSH access (§4.6).</summary>
+    /// <summary>SSH access.</summary>
     [JsonPropertyName("ssh")]
     public SshProtocol? Ssh { get; init; }
 
@@ -77,11 +77,11 @@ public sealed record ShareProtocol
     }
 }
 
-/// <summary><c>protocol.webdav</c> (ocm-protocol.md §4.4).</summary>
+/// <summary><c>protocol.webdav</c> (OCM §Share Creation Notification › Fields).</summary>
 public sealed record WebDavProtocol
 {
     /// <summary>
-    /// A relative id (prefixed with the sender's discovered WebDAV root) or an absolute URL (R67, R91).
+    /// A relative id (prefixed with the sender's discovered WebDAV root) or an absolute URL (OCM §Resource Access step 4).
     /// Null only for legacy <c>options</c> shares, whose URL is the sender's WebDAV root itself.
     /// Read from <c>uri</c>, oCIS's <c>url</c> or the stub's <c>URI</c>.
     /// </summary>
@@ -89,15 +89,15 @@ public sealed record WebDavProtocol
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1056:URI-like properties should not be strings", Justification = "The wire value may be a relative id, not a URI.")]
     public string? Uri { get; init; }
 
-    /// <summary>Bearer secret / authorization code; REQUIRED in 1.4, never put in a URI (R68).</summary>
+    /// <summary>Bearer secret / authorization code; REQUIRED in 1.4, never put in a URI.</summary>
     [JsonPropertyName("sharedSecret")]
     public required string SharedSecret { get; init; }
 
-    /// <summary><c>read</c>, <c>write</c>, <c>share</c>; defaults to <c>["read"]</c> when absent on read (D1).</summary>
+    /// <summary><c>read</c>, <c>write</c>, <c>share</c>; defaults to <c>["read"]</c> when absent on read (OPTIONAL in the draft, required by the OpenAPI document).</summary>
     [JsonPropertyName("permissions")]
     public IReadOnlyList<string> Permissions { get; init; } = [WebDavPermissions.Read];
 
-    /// <summary><c>must-exchange-token</c>, <c>must-use-mfa</c>; if present MUST NOT be empty (R79).</summary>
+    /// <summary><c>must-exchange-token</c>, <c>must-use-mfa</c>; if present MUST NOT be empty (OCM OpenAPI <c>NewShare</c>).</summary>
     [JsonPropertyName("requirements")]
     public IReadOnlyList<string>? Requirements { get; init; }
 
@@ -109,7 +109,7 @@ public sealed record WebDavProtocol
     [JsonPropertyName("size")]
     public long? Size { get; init; }
 
-    /// <summary>True when read from the deprecated <c>protocol.options</c> form (Basic auth, discovery root; §10.1 step 5).</summary>
+    /// <summary>True when read from the deprecated <c>protocol.options</c> form (Basic auth, discovery root; OCM §Resource Access step 5).</summary>
     [JsonIgnore]
     public bool IsLegacy { get; init; }
 
@@ -127,9 +127,9 @@ public sealed record WebDavProtocol
         && (parsed.Scheme == System.Uri.UriSchemeHttps || parsed.Scheme == System.Uri.UriSchemeHttp);
 
     /// <summary>
-    /// The URL to access (R67, R91, D10): an absolute <see cref="Uri"/> as is; a relative id appended to the sender's
+    /// The URL to access (OCM §Resource Access step 4): an absolute <see cref="Uri"/> as is; a relative id appended to the sender's
     /// WebDAV root (from <c>DiscoveryDocument.GetWebDavRoot()</c>) with exactly one slash, each segment
-    /// percent-encoded; for a legacy <c>options</c> share the root itself (§10.1 step 5).
+    /// percent-encoded; for a legacy <c>options</c> share the root itself (OCM §Resource Access step 5).
     /// </summary>
     /// <param name="webDavRoot">The sender's absolute WebDAV root; required unless <see cref="Uri"/> is absolute.</param>
     /// <returns>The absolute URL, or null when it cannot be built.</returns>
@@ -156,32 +156,32 @@ public sealed record WebDavProtocol
         return new Uri(root + string.Join('/', segments));
     }
 
-    /// <summary>True when the share demands the Code Flow (R88).</summary>
+    /// <summary>True when the share demands the Code Flow (OCM §Resource Access step 3.1).</summary>
     [JsonIgnore]
     public bool MustExchangeToken => Requirements?.Contains(ShareRequirements.MustExchangeToken) == true;
 }
 
-/// <summary><c>protocol.webapp</c> (ocm-protocol.md §4.5, 1.4 form; legacy fields are read only).</summary>
+/// <summary><c>protocol.webapp</c> (OCM §Share Creation Notification › Fields, 1.4 form; legacy fields are read only).</summary>
 public sealed record WebAppProtocol
 {
-    /// <summary>Absolute URL of the browsable view (R71).</summary>
+    /// <summary>Absolute URL of the browsable view.</summary>
     [JsonPropertyName("uri")]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1056:URI-like properties should not be strings", Justification = "Legacy peers send relative values; validation checks absoluteness.")]
     public string? Uri { get; init; }
 
-    /// <summary><c>blank</c> and/or <c>iframe</c>, non-empty (R72).</summary>
+    /// <summary><c>blank</c> and/or <c>iframe</c>, non-empty.</summary>
     [JsonPropertyName("targets")]
     public IReadOnlyList<string>? Targets { get; init; }
 
-    /// <summary><c>view</c>, <c>read</c>, <c>write</c>, <c>share</c>, non-empty (R73).</summary>
+    /// <summary><c>view</c>, <c>read</c>, <c>write</c>, <c>share</c>, non-empty.</summary>
     [JsonPropertyName("permissions")]
     public IReadOnlyList<string>? Permissions { get; init; }
 
-    /// <summary>MUST include <c>must-exchange-token</c> (R74).</summary>
+    /// <summary>MUST include <c>must-exchange-token</c>.</summary>
     [JsonPropertyName("requirements")]
     public IReadOnlyList<string>? Requirements { get; init; }
 
-    /// <summary>Code for the token endpoint; never sent to a browser (R75).</summary>
+    /// <summary>Code for the token endpoint; never sent to a browser (OCM §Resource Access step 6).</summary>
     [JsonPropertyName("sharedSecret")]
     public string? SharedSecret { get; init; }
 
@@ -189,7 +189,7 @@ public sealed record WebAppProtocol
     [JsonPropertyName("appName")]
     public string? AppName { get; init; }
 
-    /// <summary>Media type hint for an icon; never fetched (R76).</summary>
+    /// <summary>Media type hint for an icon; never fetched.</summary>
     [JsonPropertyName("appIconHint")]
     public string? AppIconHint { get; init; }
 
@@ -210,7 +210,7 @@ public sealed record WebAppProtocol
     public bool IsLegacy => Targets is null && (LegacyViewMode is not null || LegacyUriTemplate is not null);
 }
 
-/// <summary><c>protocol.ssh</c> (ocm-protocol.md §4.6).</summary>
+/// <summary><c>protocol.ssh</c> (OCM §Share Creation Notification › Fields).</summary>
 public sealed record SshProtocol
 {
     /// <summary><c>username@host.fqdn:port/resource/path</c>.</summary>

@@ -3,7 +3,7 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Shares;
 
-/// <summary>Maps any share dialect of ocm-peers.md §3.2 onto <see cref="NewShare"/>, collecting every problem.</summary>
+/// <summary>Maps any share dialect deployed peers send onto <see cref="NewShare"/>, collecting every problem.</summary>
 internal static class ShareReader
 {
     private static readonly HashSet<string> ProtocolMembers = new(StringComparer.Ordinal)
@@ -23,7 +23,7 @@ internal static class ShareReader
         var owner = o.Address("owner", required: true);
 
         // 1.0-proposal1 names (Nextcloud also sends them, Seafile reads only them); fall back to the owner when a
-        // peer sends neither (ocm-peers.md §3.2).
+        // peer sends neither.
         var sender = o.Has("sender", "sharedBy") ? o.Address("sender", required: true, "sharedBy") : owner;
         if (sender is null && !o.Has("sender", "sharedBy") && owner is null)
         {
@@ -69,10 +69,10 @@ internal static class ShareReader
         return OcmReadResult<NewShare>.From(share, errors);
     }
 
-    /// <summary>Reads a <c>protocol</c> object in any of its shapes (§4.3 receiver parsing algorithm).</summary>
+    /// <summary>Reads a <c>protocol</c> object in any of its shapes (the three options of OCM §Share Creation Notification › Fields, <c>protocol</c>).</summary>
     public static ShareProtocol ReadProtocol(JsonObjectReader p)
     {
-        var name = p.String("name", required: false) ?? ProtocolNames.Multi; // D21
+        var name = p.String("name", required: false) ?? ProtocolNames.Multi; // "Default: multi" although marked REQUIRED
         var options = p.Object("options", required: false);
         var legacySecret = options?.String("sharedSecret", required: false);
 
@@ -98,7 +98,7 @@ internal static class ShareReader
             {
                 Uri = null,
                 SharedSecret = secret ?? string.Empty,
-                Permissions = permissionsList ?? [WebDavPermissions.Read], // D1
+                Permissions = permissionsList ?? [WebDavPermissions.Read], // OPTIONAL in the draft: read-only when absent
                 LegacyPermissions = permissionsText,
                 IsLegacy = true,
             };
@@ -147,7 +147,7 @@ internal static class ShareReader
         {
             Uri = uri ?? string.Empty,
             SharedSecret = secret ?? string.Empty,
-            Permissions = w.StringList("permissions", required: false) ?? [WebDavPermissions.Read], // D1
+            Permissions = w.StringList("permissions", required: false) ?? [WebDavPermissions.Read], // OPTIONAL in the draft: read-only when absent
             Requirements = NormalizeRequirements(w.StringList("requirements", required: false)),
             AccessTypes = w.StringList("accessTypes", required: false),
             Size = w.Integer("size", required: false),
@@ -182,7 +182,7 @@ internal static class ShareReader
         AccessTypes = s.StringList("accessTypes", required: false),
     };
 
-    /// <summary>1.2 names (§1.2 rename map): <c>mfa-enforced</c> → <c>must-use-mfa</c>, <c>use-code</c> → <c>must-exchange-token</c>.</summary>
+    /// <summary>1.2 names (renamed in OCM 1.4): <c>mfa-enforced</c> → <c>must-use-mfa</c>, <c>use-code</c> → <c>must-exchange-token</c>.</summary>
     private static string[]? NormalizeRequirements(IReadOnlyList<string>? requirements) =>
         requirements?.Select(r => r.Trim() switch
         {

@@ -3,7 +3,7 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Shares;
 
 /// <summary>
-/// The receiver-side rules of ocm-protocol.md §4.4–§4.8 for a share, usable on a model built in code (e.g.
+/// The receiver-side rules of OCM §Share Creation Notification › Fields for a share, usable on a model built in code (e.g.
 /// before sending) as well as inside <see cref="Json.OcmJson.ValidateShare(ReadOnlySpan{byte}, ShareValidationOptions?)"/>.
 /// </summary>
 public static class ShareValidator
@@ -137,7 +137,7 @@ public static class ShareValidator
 
         if (options.RequireTokenExchange)
         {
-            // R59: with our criterion must-exchange-token every offered protocol must carry the requirement.
+            // OCM §Share Creation Notification: with our criterion must-exchange-token every offered protocol must carry the requirement.
             if (protocol.WebDav is { } w && !w.MustExchangeToken)
             {
                 errors.Invalid(w.IsLegacy ? "protocol" : "protocol.webdav.requirements", ValidationMessages.MissingTokenExchangeRequirement);
@@ -154,7 +154,7 @@ public static class ShareValidator
 
         if (string.IsNullOrWhiteSpace(webdav.SharedSecret))
         {
-            // R68: sharedSecret is REQUIRED in 1.4 payloads; a legacy share without one is discarded (§10.1 step 5).
+            // sharedSecret is REQUIRED in 1.4 payloads; a legacy share without one is discarded (OCM §Resource Access step 5).
             errors.Invalid(webdav.IsLegacy ? "protocol.options.sharedSecret" : "protocol.webdav.sharedSecret", ValidationMessages.Required);
         }
 
@@ -179,7 +179,7 @@ public static class ShareValidator
         }
         else if (!Uri.TryCreate(webapp.Uri, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
-            errors.Invalid("protocol.webapp.uri", ValidationMessages.NotAbsoluteUri); // R71
+            errors.Invalid("protocol.webapp.uri", ValidationMessages.NotAbsoluteUri); // MUST be absolute
         }
 
         if (webapp.Targets is null)
@@ -188,7 +188,7 @@ public static class ShareValidator
         }
         else if (webapp.Targets.Count == 0)
         {
-            errors.Invalid("protocol.webapp.targets", ValidationMessages.Empty); // R72
+            errors.Invalid("protocol.webapp.targets", ValidationMessages.Empty); // MUST NOT be empty
         }
         else if (!webapp.Targets.All(KnownTargets.Contains))
         {
@@ -196,7 +196,7 @@ public static class ShareValidator
         }
         else if (options.WebAppTargets is { } ours && !webapp.Targets.Any(ours.Contains))
         {
-            errors.Unsupported("protocol.webapp.targets", ValidationMessages.UnsupportedProtocol); // R93
+            errors.Unsupported("protocol.webapp.targets", ValidationMessages.UnsupportedProtocol); // no common target (OCM §Resource Access step 6)
         }
 
         if (webapp.Permissions is null)
@@ -205,7 +205,7 @@ public static class ShareValidator
         }
         else if (webapp.Permissions.Count == 0)
         {
-            errors.Invalid("protocol.webapp.permissions", ValidationMessages.Empty); // R73
+            errors.Invalid("protocol.webapp.permissions", ValidationMessages.Empty); // MUST NOT be empty
         }
         else if (!webapp.Permissions.All(KnownWebAppPermissions.Contains))
         {
@@ -218,14 +218,14 @@ public static class ShareValidator
         }
         else if (webapp.Requirements.Count > 0 && !webapp.Requirements.Contains(ShareRequirements.MustExchangeToken))
         {
-            errors.Invalid("protocol.webapp.requirements", ValidationMessages.WebAppRequiresTokenExchange); // R74
+            errors.Invalid("protocol.webapp.requirements", ValidationMessages.WebAppRequiresTokenExchange); // MUST include must-exchange-token
         }
 
         CheckRequirements("protocol.webapp.requirements", webapp.Requirements, errors, options);
 
         if (string.IsNullOrWhiteSpace(webapp.SharedSecret))
         {
-            errors.Invalid("protocol.webapp.sharedSecret", ValidationMessages.Required); // R68
+            errors.Invalid("protocol.webapp.sharedSecret", ValidationMessages.Required); // REQUIRED
         }
     }
 
@@ -238,11 +238,11 @@ public static class ShareValidator
 
         if (requirements.Count == 0)
         {
-            errors.Invalid(name, ValidationMessages.Empty); // R79: if present MUST NOT be empty
+            errors.Invalid(name, ValidationMessages.Empty); // OpenAPI NewShare: if present MUST NOT be empty
             return;
         }
 
-        // R79: a requirement we do not understand, or cannot honour, means we must not accept the share.
+        // OpenAPI NewShare: a requirement we do not understand, or cannot honour, means we must not accept the share.
         if (requirements.Any(r => !KnownRequirements.Contains(r) || !options.SupportedRequirements.Contains(r)))
         {
             errors.Unsupported(name, ValidationMessages.UnsupportedRequirement);

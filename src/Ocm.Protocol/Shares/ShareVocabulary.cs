@@ -1,6 +1,6 @@
 namespace Ocm.Protocol.Shares;
 
-/// <summary>Registered share types (ocm-protocol.md §4.2).</summary>
+/// <summary>Registered share types (OCM §IANA Considerations › OCM Share Types Registry).</summary>
 public static class ShareTypes
 {
     /// <summary>A user of the receiving server.</summary>
@@ -9,11 +9,11 @@ public static class ShareTypes
     /// <summary>A group of the receiving server.</summary>
     public const string Group = "group";
 
-    /// <summary>A federated group (OCM-MLS draft, D5).</summary>
+    /// <summary>A federated group (registered by the OCM-MLS draft).</summary>
     public const string Federation = "federation";
 }
 
-/// <summary>Registered resource types (ocm-protocol.md §3.3).</summary>
+/// <summary>Registered resource types (OCM §IANA Considerations › OCM Resource Types Registry).</summary>
 public static class ResourceTypes
 {
     /// <summary>A file (Nextcloud also sends folders as <c>file</c>).</summary>
@@ -26,7 +26,7 @@ public static class ResourceTypes
     public const string User = "user";
 }
 
-/// <summary>Protocol names (ocm-protocol.md §4.3).</summary>
+/// <summary>Protocol names (OCM §IANA Considerations › OCM Protocols Registry).</summary>
 public static class ProtocolNames
 {
     /// <summary>Several protocols, one object each (preferred).</summary>
@@ -45,7 +45,7 @@ public static class ProtocolNames
     public const string LegacyDataTx = "datatx";
 }
 
-/// <summary>Per-protocol requirements (ocm-protocol.md §11, renamed from 1.2's <c>use-code</c>/<c>mfa-enforced</c>).</summary>
+/// <summary>Per-protocol requirements (OCM §Share Creation Notification › Fields, <c>requirements</c>; renamed from 1.2's <c>use-code</c>/<c>mfa-enforced</c>).</summary>
 public static class ShareRequirements
 {
     /// <summary>Exchange the secret at the token endpoint first and use only the bearer token.</summary>

@@ -7,7 +7,7 @@ namespace Ocm.Protocol.Shares;
 /// <summary>Writes a share in the wire shape a peer understands (see <see cref="ShareDialect"/>).</summary>
 internal static class ShareWriter
 {
-    /// <summary>What Nextcloud puts into the legacy <c>options.permissions</c>: "read the WebDAV property" (§4.7).</summary>
+    /// <summary>What Nextcloud puts into the legacy <c>options.permissions</c>: "read the WebDAV property".</summary>
     public const string NextcloudPermissionsProperty = "{http://open-cloud-mesh.org/ns}share-permissions";
 
     public static byte[] Write(NewShare share, ShareDialect dialect)
@@ -27,7 +27,7 @@ internal static class ShareWriter
                 break;
 
             case ShareDialect.NextcloudLegacy:
-                // Nextcloud reads the 1.0-proposal1 names; Seafile-via-WebDAV reads only these (ocm-peers.md §3.2).
+                // Nextcloud reads the 1.0-proposal1 names; Seafile-via-WebDAV reads only these.
                 node["sharedBy"] = share.Sender.ToString();
                 if (share.SenderDisplayName is not null)
                 {

@@ -16,13 +16,13 @@ public sealed class SignatureResult
         SignatureMember = label + "=:" + Convert.ToBase64String(signature) + ":";
     }
 
-    /// <summary>The label.</summary>
+    /// <summary>The dictionary key both members are sent under (e.g. <c>sig1</c>, or <c>ocm</c> as Nextcloud labels it).</summary>
     public string Label { get; }
 
     /// <summary>The signature base that was signed.</summary>
     public SignatureBase Base { get; }
 
-    /// <summary>The raw signature bytes.</summary>
+    /// <summary>The raw signature bytes (64 for Ed25519 and ECDSA P-256, r‖s; the modulus size for RSA).</summary>
     public ReadOnlyMemory<byte> Signature { get; }
 
     /// <summary>The <c>Signature-Input</c> member, e.g. <c>sig1=("@method");created=1618884473;keyid="k"</c>.</summary>

@@ -41,7 +41,7 @@ public sealed class HttpMessageVerifier
     private readonly HttpMessageVerifierOptions _options;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates a verifier.</summary>
+    /// <summary>A verifier with the given rules (defaults when null) and clock (the system clock when null).</summary>
     public HttpMessageVerifier(HttpMessageVerifierOptions? options = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new HttpMessageVerifierOptions();

@@ -17,7 +17,7 @@ public sealed record OcmSignerOptions
     public string? Tag { get; init; } = OcmSignatureProfile.Tag;
 
     /// <summary>
-    /// Send the <c>alg</c> parameter (OPTIONAL in OCM §9.2); it is omitted anyway for algorithms without an
+    /// Send the <c>alg</c> parameter (OPTIONAL in OCM §Keys and Algorithms); it is omitted anyway for algorithms without an
     /// RFC 9421 registry name (PS256, RS512…).
     /// </summary>
     public bool IncludeAlgorithm { get; init; } = true;
@@ -40,7 +40,7 @@ public sealed record OcmSignerOptions
 }
 
 /// <summary>
-/// Signs outgoing OCM requests per OCM §9.2: sets <c>Content-Length</c> and <c>Content-Digest</c> for the body,
+/// Signs outgoing OCM requests per OCM §Signing Requirements: sets <c>Content-Length</c> and <c>Content-Digest</c> for the body,
 /// covers <c>@method @target-uri content-digest content-length</c> (no body: <c>@method @target-uri</c>), and adds
 /// <c>Signature-Input: ocm=(…);created=…;keyid="…";alg="…";tag="ocm"</c> and <c>Signature</c>. Thread-safe.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class OcmRequestSigner
     private readonly TimeProvider _time;
 
     /// <summary>Creates a signer for one of our keys.</summary>
-    /// <exception cref="ArgumentException">The key has no key id or is symmetric (OCM §9.3).</exception>
+    /// <exception cref="ArgumentException">The key has no key id or is symmetric (OCM §Keys and Algorithms).</exception>
     public OcmRequestSigner(SigningKey key, OcmSignerOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -62,7 +62,7 @@ public sealed class OcmRequestSigner
 
         if (key.Algorithm.IsSymmetric())
         {
-            throw new ArgumentException("OCM forbids symmetric signature algorithms (§9.3).", nameof(key));
+            throw new ArgumentException("OCM forbids symmetric signature algorithms (OCM §Keys and Algorithms).", nameof(key));
         }
 
         _key = key;
@@ -80,7 +80,7 @@ public sealed class OcmRequestSigner
         ArgumentNullException.ThrowIfNull(request);
         if (!request.IsRequest)
         {
-            throw new ArgumentException("OCM signs requests only (§9.5).", nameof(request));
+            throw new ArgumentException("OCM signs requests only; responses are not signed.", nameof(request));
         }
 
         var components = new List<ComponentIdentifier>(OcmSignatureProfile.RequiredComponents);
@@ -100,7 +100,7 @@ public sealed class OcmRequestSigner
             }
         }
 
-        // Parameter order as in OCM §9.2: created, keyid, alg, tag (then our nonce).
+        // Parameter order as in the examples of OCM Appendix B: created, keyid, alg, tag (then our nonce).
         var created = _time.GetUtcNow().ToUnixTimeSeconds();
         var parameters = new SignatureParameters { Created = created, KeyId = _key.KeyId };
         if (_options.Lifetime is { } lifetime)

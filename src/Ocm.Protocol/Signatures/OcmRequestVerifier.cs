@@ -5,7 +5,7 @@ using Ocm.Protocol.Signatures.Messages;
 
 namespace Ocm.Protocol.Signatures;
 
-/// <summary>Settings for <see cref="OcmRequestVerifier"/>; defaults follow OCM §9.4 and opencloudmesh-go.</summary>
+/// <summary>Settings for <see cref="OcmRequestVerifier"/>; defaults follow OCM §Verification Requirements and opencloudmesh-go (60 s skew, 300 s age).</summary>
 public sealed record OcmVerifierOptions
 {
     /// <summary>How far in the future <c>created</c> may be (default 60 s).</summary>
@@ -42,7 +42,7 @@ public enum OcmVerificationStatus
     /// <summary>Exactly one OCM signature, and it is valid.</summary>
     Verified,
 
-    /// <summary>No OCM signature: apply OCM §9.1 (reject if we advertise <c>must-use-http-sig</c>).</summary>
+    /// <summary>No OCM signature: apply OCM §HTTP Message Signatures › Applicability (reject if we advertise <c>must-use-http-sig</c>).</summary>
     NotSigned,
 
     /// <summary>A signature is present but must not be trusted; see <see cref="OcmVerificationResult.Failure"/>.</summary>
@@ -74,10 +74,10 @@ public sealed class OcmVerificationResult
     /// <summary>The OCM signature that was examined.</summary>
     public MessageSignature? Signature { get; init; }
 
-    /// <summary>The signature's key id.</summary>
+    /// <summary>The <c>keyid</c> parameter of the OCM signature; null when the request carried none.</summary>
     public string? KeyId => Signature?.KeyId;
 
-    /// <summary>The <c>created</c> parameter.</summary>
+    /// <summary>The <c>created</c> parameter of the OCM signature, in Unix seconds; null when the request carried none.</summary>
     public long? Created => Signature?.Parameters.Created;
 
     /// <summary>The signer host used to resolve the key.</summary>
@@ -94,7 +94,7 @@ public sealed class OcmVerificationResult
 }
 
 /// <summary>
-/// Verifies incoming OCM requests per OCM §9.4: selects the one signature tagged <c>ocm</c> (two → reject), requires
+/// Verifies incoming OCM requests per OCM §Verification Requirements: selects the one signature tagged <c>ocm</c> (two → reject), requires
 /// <c>created</c>, <c>keyid</c> and the covered components (<c>content-digest</c>/<c>content-length</c> when there is
 /// a body), checks the freshness window, the body digest and length, resolves the key through
 /// <see cref="IOcmKeyResolver"/> (asymmetric only; the JWK's algorithm, which an <c>alg</c> parameter must match),
@@ -110,7 +110,7 @@ public sealed class OcmRequestVerifier
     private readonly TimeProvider _time;
     private readonly HttpMessageVerifier _verifier;
 
-    /// <summary>Creates the verifier.</summary>
+    /// <summary>A verifier of the OCM profile: one <c>tag="ocm"</c> signature, the required components, <c>created</c> and <c>keyid</c>, asymmetric keys only.</summary>
     /// <param name="keyResolver">Finds signers' keys.</param>
     /// <param name="options">Profile settings.</param>
     /// <param name="replayCache">Seen signatures; an in-memory cache when null.</param>
@@ -137,10 +137,13 @@ public sealed class OcmRequestVerifier
             _time);
     }
 
-    /// <summary>Verifies a received request.</summary>
+    /// <summary>
+    /// Verifies a received request: <see cref="OcmVerificationStatus.NotSigned"/> when no signature carries
+    /// <c>tag="ocm"</c> (policy then decides), otherwise verified or rejected with the reason.
+    /// </summary>
     /// <param name="request">The request as received; <c>@target-uri</c> must be the URI the client used (behind a
     /// reverse proxy, rebuild scheme and authority from the configured public base URL).</param>
-    /// <param name="signerHost">The claimed signer from the payload (OCM §9.4 step 6); when null, the host named by
+    /// <param name="signerHost">The claimed signer from the payload (OCM Appendix B, "Verifying a Signature", step 1); when null, the host named by
     /// the key id is used.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     public async ValueTask<OcmVerificationResult> VerifyAsync(HttpMessage request, string? signerHost, CancellationToken cancellationToken = default)
@@ -170,7 +173,7 @@ public sealed class OcmRequestVerifier
             {
                 return Reject(
                     SignatureFailure.MultipleOcmSignatures,
-                    $"Signatures '{signature.Label}' and '{candidate.Label}' both carry tag=\"ocm\"; exactly one is allowed (OCM §9.4).");
+                    $"Signatures '{signature.Label}' and '{candidate.Label}' both carry tag=\"ocm\"; exactly one is allowed (OCM §Verification Requirements).");
             }
 
             signature = candidate;
@@ -276,7 +279,7 @@ public sealed class OcmRequestVerifier
         var parameters = signature.Parameters;
         if (parameters.Created is null || parameters.KeyId is null)
         {
-            return Reject(SignatureFailure.MissingParameter, $"OCM signature '{signature.Label}' lacks {(parameters.Created is null ? "'created'" : "'keyid'")} (OCM §9.2).", signature);
+            return Reject(SignatureFailure.MissingParameter, $"OCM signature '{signature.Label}' lacks {(parameters.Created is null ? "'created'" : "'keyid'")} (OCM §Signing Requirements).", signature);
         }
 
         if (parameters.Algorithm is { } alg)
@@ -288,7 +291,7 @@ public sealed class OcmRequestVerifier
 
             if (named.IsSymmetric())
             {
-                return Reject(SignatureFailure.SymmetricAlgorithmRefused, $"OCM signature '{signature.Label}' uses the symmetric algorithm '{alg}' (forbidden by OCM §9.3).", signature);
+                return Reject(SignatureFailure.SymmetricAlgorithmRefused, $"OCM signature '{signature.Label}' uses the symmetric algorithm '{alg}' (forbidden by OCM §Keys and Algorithms).", signature);
             }
         }
         else if (_options.RequireAlgorithmParameter)

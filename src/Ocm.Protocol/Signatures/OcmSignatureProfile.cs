@@ -1,7 +1,7 @@
 namespace Ocm.Protocol.Signatures;
 
 /// <summary>
-/// Constants and helpers of the OCM profile of RFC 9421 (OCM §9): <c>tag="ocm"</c>, the covered components
+/// Constants and helpers of the OCM profile of RFC 9421 (OCM §HTTP Message Signatures): <c>tag="ocm"</c>, the covered components
 /// <c>@method @target-uri content-digest content-length</c> (the last two when there is a body), <c>created</c> and
 /// <c>keyid</c> required, <c>alg</c> optional, asymmetric keys only.
 /// </summary>
@@ -22,7 +22,7 @@ public static class OcmSignatureProfile
     /// <summary>
     /// The host named by a key id, if it has one: the authority of a URL-shaped kid
     /// (<c>https://host/ocm#key-1</c>, Nextcloud) or the part before <c>#</c> (<c>host#key1</c>, spec examples).
-    /// OCM §9.4 step 6 uses it only as a last resort to find the signer.
+    /// Verification uses it only as a last resort to find the signer.
     /// </summary>
     public static bool TryGetKeyIdHost(string? keyId, out string host)
     {

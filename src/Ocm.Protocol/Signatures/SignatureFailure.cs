@@ -45,7 +45,7 @@ public enum SignatureFailure
     /// <summary>The <c>alg</c> parameter does not match the algorithm of the key.</summary>
     AlgorithmMismatch,
 
-    /// <summary>A symmetric (HMAC) algorithm or key was used where only asymmetric keys are allowed (OCM §9.3).</summary>
+    /// <summary>A symmetric (HMAC) algorithm or key was used where only asymmetric keys are allowed (OCM §Keys and Algorithms).</summary>
     SymmetricAlgorithmRefused,
 
     /// <summary>No key with this key id is known for the signer (unknown <c>kid</c>).</summary>
@@ -69,7 +69,7 @@ public enum SignatureFailure
     /// <summary><c>Content-Length</c> does not equal the length of the body.</summary>
     ContentLengthMismatch,
 
-    /// <summary>More than one signature carries <c>tag="ocm"</c> (OCM §9.4 step 2).</summary>
+    /// <summary>More than one signature carries <c>tag="ocm"</c> (OCM §Verification Requirements: the whole message is rejected).</summary>
     MultipleOcmSignatures,
 
     /// <summary>The same signature was already accepted within the freshness window (replay).</summary>

@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Signatures;
 
 /// <summary>
 /// Remembers accepted signatures until they would be stale anyway, so that a captured request cannot be replayed
-/// within the freshness window (OCM §9.4 step 4). Implement it over a shared store when several server instances
+/// within the freshness window (OCM §Verification Requirements: <c>created</c> alone is no replay protection inside it). Implement it over a shared store when several server instances
 /// accept requests.
 /// </summary>
 public interface ISignatureReplayCache
@@ -29,8 +29,8 @@ public sealed class MemorySignatureReplayCache : ISignatureReplayCache
     private readonly int _purgeThreshold;
     private int _addsSincePurge;
 
-    /// <summary>Creates the cache.</summary>
-    /// <param name="timeProvider">The clock.</param>
+    /// <summary>An empty cache held in this process's memory (one server instance; share a store between several).</summary>
+    /// <param name="timeProvider">The clock that decides when an entry has expired; the system clock when null.</param>
     /// <param name="purgeThreshold">Expired entries are purged every this many additions.</param>
     public MemorySignatureReplayCache(TimeProvider? timeProvider = null, int purgeThreshold = 4096)
     {

@@ -26,11 +26,11 @@ public sealed class SignatureVerificationResult
     /// <summary>The reconstructed signature base, when it could be built (useful for debugging interop).</summary>
     public SignatureBase? Base { get; }
 
-    /// <summary>A valid result.</summary>
+    /// <summary>The signature verified: <see cref="SignatureFailure.None"/>, with the signature and the base it covered.</summary>
     public static SignatureVerificationResult Valid(MessageSignature signature, SignatureBase signatureBase) =>
         new(SignatureFailure.None, $"Signature '{signature?.Label}' is valid.", signature, signatureBase);
 
-    /// <summary>A failed result.</summary>
+    /// <summary>The signature did not verify: <paramref name="failure"/> says why for code, <paramref name="message"/> for people.</summary>
     public static SignatureVerificationResult Invalid(SignatureFailure failure, string message, MessageSignature? signature = null, SignatureBase? signatureBase = null)
     {
         if (failure == SignatureFailure.None)

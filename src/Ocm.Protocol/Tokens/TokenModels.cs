@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Ocm.Protocol.Tokens;
 
 /// <summary>
-/// The Code Flow token request (ocm-protocol.md §8.2, R97): sent as <c>application/x-www-form-urlencoded</c>.
+/// The Code Flow token request (OCM §Code Flow › Token Request): sent as <c>application/x-www-form-urlencoded</c>.
 /// See <see cref="TokenRequestForm"/> to parse and format the form.
 /// </summary>
 public sealed record TokenRequest
@@ -21,27 +21,30 @@ public sealed record TokenRequest
     public required string Code { get; init; }
 }
 
-/// <summary>The token endpoint's 200 answer (ocm-protocol.md §8.3, R99).</summary>
+/// <summary>The token endpoint's 200 answer (OCM §Code Flow › Token Response).</summary>
 public sealed record TokenResponse
 {
-    /// <summary>Opaque bearer token; never logged (R103).</summary>
+    /// <summary>Opaque bearer token; never logged (OCM §Security Considerations › Code Flow).</summary>
     [JsonPropertyName("access_token")]
     public required string AccessToken { get; init; }
 
-    /// <summary><c>Bearer</c>.</summary>
+    /// <summary><c>token_type</c>: always <c>Bearer</c> (RFC 6750); the token goes into <c>Authorization: Bearer</c>.</summary>
     [JsonPropertyName("token_type")]
     public string TokenType { get; init; } = TokenTypes.Bearer;
 
-    /// <summary>Lifetime in seconds.</summary>
+    /// <summary>
+    /// <c>expires_in</c>: seconds the token stays valid from the answer (OCM examples use 300); null when the server
+    /// did not say, in which case the caller should assume a short life and exchange again on a 401.
+    /// </summary>
     [JsonPropertyName("expires_in")]
     public long? ExpiresIn { get; init; }
 
-    /// <summary>Not issued by OCM 1.4 servers (renew by repeating the request, D8); read from older peers.</summary>
+    /// <summary>Not issued by OCM 1.4 servers (renew by repeating the request with the same code, OCM §Code Flow › Token Response); read from older peers.</summary>
     [JsonPropertyName("refresh_token")]
     public string? RefreshToken { get; init; }
 }
 
-/// <summary>The token endpoint's OAuth 2.0 error body, sent with 400 (ocm-protocol.md §8.4, R101).</summary>
+/// <summary>The token endpoint's OAuth 2.0 error body, sent with 400 (OCM §Code Flow › Error Responses).</summary>
 public sealed record OAuthError
 {
     /// <summary>One of <see cref="OAuthErrorCodes"/>.</summary>
@@ -53,7 +56,7 @@ public sealed record OAuthError
     public string? ErrorDescription { get; init; }
 }
 
-/// <summary>The OAuth error codes OCM permits (R101).</summary>
+/// <summary>The OAuth error codes OCM permits (OCM §Code Flow › Error Responses).</summary>
 public static class OAuthErrorCodes
 {
     /// <summary>A required field is missing or malformed.</summary>
@@ -84,6 +87,6 @@ public static class TokenTypes
     /// <summary>The 1.1 spec.yaml example's grant type, accepted as a synonym.</summary>
     public const string LegacySpecGrant = "ocm_authorization_code";
 
-    /// <summary>The token type.</summary>
+    /// <summary>The only <c>token_type</c> OCM issues: a bearer token (RFC 6750).</summary>
     public const string Bearer = "Bearer";
 }

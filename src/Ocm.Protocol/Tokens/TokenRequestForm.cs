@@ -4,12 +4,12 @@ using System.Text;
 namespace Ocm.Protocol.Tokens;
 
 /// <summary>
-/// Parses and formats the <c>application/x-www-form-urlencoded</c> token request (ocm-protocol.md §8.2).
-/// Extra RFC 6749 parameters such as <c>redirect_uri</c> are ignored (R98).
+/// Parses and formats the <c>application/x-www-form-urlencoded</c> token request (OCM §Code Flow › Token Request).
+/// Extra RFC 6749 parameters such as <c>redirect_uri</c> are ignored, as the spec requires.
 /// </summary>
 public static class TokenRequestForm
 {
-    /// <summary>Formats the request body (R97). Values are percent-encoded.</summary>
+    /// <summary>Formats the request body. Values are percent-encoded.</summary>
     public static string Format(TokenRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -22,7 +22,7 @@ public static class TokenRequestForm
     public static byte[] FormatUtf8(TokenRequest request) => Encoding.UTF8.GetBytes(Format(request));
 
     /// <summary>
-    /// Parses a form body. On failure <paramref name="error"/> is the OAuth error to answer 400 with (R101):
+    /// Parses a form body. On failure <paramref name="error"/> is the OAuth error to answer 400 with (OCM §Code Flow › Error Responses):
     /// <c>invalid_request</c> for a missing or repeated field, <c>unsupported_grant_type</c> for any grant other than
     /// <c>authorization_code</c> (reva's <c>ocm_share</c> is accepted as a synonym).
     /// </summary>

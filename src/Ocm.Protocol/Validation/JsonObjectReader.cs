@@ -76,7 +76,7 @@ internal readonly struct JsonObjectReader
         return text;
     }
 
-    /// <summary>A string that some peers send as a JSON number (e.g. <c>providerId</c>, §2.5).</summary>
+    /// <summary>A string that some peers send as a JSON number (e.g. <c>providerId</c> in a Nextcloud share).</summary>
     public string? StringOrNumber(string name, bool required, params ReadOnlySpan<string> aliases)
     {
         if (TryGet(name, out var value, aliases) && value.ValueKind == JsonValueKind.Number)

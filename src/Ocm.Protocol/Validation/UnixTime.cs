@@ -1,7 +1,7 @@
 namespace Ocm.Protocol.Validation;
 
 /// <summary>
-/// Expirations travel as seconds since the Unix epoch (ocm-protocol.md §4.8). A peer or a user can send any 64-bit
+/// Expirations travel as seconds since the Unix epoch (OCM §Share Creation Notification › Fields, <c>expiration</c>). A peer or a user can send any 64-bit
 /// number, but only years 1–9999 are a <see cref="DateTimeOffset"/>: check before converting.
 /// </summary>
 public static class UnixTime

@@ -1,7 +1,7 @@
 namespace Ocm.Protocol.Validation;
 
 /// <summary>
-/// The machine-readable <c>message</c> values this library puts into OCM error bodies (ocm-protocol.md §12:
+/// The machine-readable <c>message</c> values this library puts into OCM error bodies (the <c>Error</c> schema of the OCM OpenAPI document:
 /// "readable by humans and machines, no special characters").
 /// </summary>
 public static class ValidationMessages
@@ -45,7 +45,7 @@ public static class ValidationMessages
     /// <summary>Wrong JSON type: an object was expected.</summary>
     public const string ExpectedObject = "EXPECTED_OBJECT";
 
-    /// <summary>The value is not a valid OCM Address (ocm-protocol.md §2.4).</summary>
+    /// <summary>The value is not a valid OCM Address (OCM §Terms, "OCM Address").</summary>
     public const string InvalidOcmAddress = "INVALID_OCM_ADDRESS";
 
     /// <summary>The value is not an absolute https/http URI.</summary>
@@ -81,9 +81,9 @@ public static class ValidationMessages
     /// <summary>The <c>protocol</c> object offers no access method at all.</summary>
     public const string NoAccessMethod = "NO_ACCESS_METHOD";
 
-    /// <summary>The receiver demands <c>must-exchange-token</c> (criterion) but the protocol does not list it (R59).</summary>
+    /// <summary>The receiver demands <c>must-exchange-token</c> (criterion) but the protocol does not list it (OCM §Share Creation Notification).</summary>
     public const string MissingTokenExchangeRequirement = "MUST_EXCHANGE_TOKEN_REQUIRED";
 
-    /// <summary>A webapp protocol without the mandatory <c>must-exchange-token</c> requirement (R74).</summary>
+    /// <summary>A webapp protocol without the mandatory <c>must-exchange-token</c> requirement (OCM §Share Creation Notification › Fields).</summary>
     public const string WebAppRequiresTokenExchange = "WEBAPP_REQUIRES_MUST_EXCHANGE_TOKEN";
 }

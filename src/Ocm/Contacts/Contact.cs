@@ -4,7 +4,7 @@ using Ocm.Users;
 
 namespace Ocm.Contacts;
 
-/// <summary>How a contact came into the address book (JSContact <c>ocmAddress.source</c>, ocm-protocol.md §6.6).</summary>
+/// <summary>How a contact came into the address book (JSContact <c>ocmAddress.source</c>, OCM §IANA Considerations › JSContact Enum Values Registry).</summary>
 internal enum ContactSource
 {
     /// <summary>An invite was exchanged (either direction): the only source that satisfies <c>must-invite</c>.</summary>
@@ -19,7 +19,7 @@ internal enum ContactSource
 
 /// <summary>
 /// A remote user in a local user's address book (OCM Appendix D "Contact": userID, provider, name, email, addedDate).
-/// Stored as a federated address, never as a local user (cs3org/reva#5414, ocm-peers.md §4 item 7).
+/// Stored as a federated address, never as a local user (reva once stored them as local users: cs3org/reva#5414).
 /// </summary>
 internal sealed class Contact
 {

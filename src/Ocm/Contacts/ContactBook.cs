@@ -98,7 +98,7 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
     /// <summary>
     /// Removes a contact. With <paramref name="notifyAs"/> (the local user's identifier, as exchanged in the invite)
     /// the other server is told through the outbox: <c>USER_REMOVED</c>, <c>resourceType: user</c>, <c>providerId</c>
-    /// = our user's id, <c>notification.grantee</c> = the removed contact (spec.yaml 1.4, D6). Call
+    /// = our user's id, <c>notification.grantee</c> = the removed contact (only in the OCM 1.4 OpenAPI document, not in the registry). Call
     /// <c>SaveChangesAsync</c> afterwards: the notification commits with the removal.
     /// </summary>
     public void Remove(Contact contact, string? notifyAs)
@@ -127,10 +127,10 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "User {UserId} added a contact at {Provider} (source {Source})")]
+        [LoggerMessage(1600, LogLevel.Information, "User {UserId} added a contact at {Provider} (source {Source})")]
         public static partial void Added(ILogger logger, long userId, string provider, string source);
 
-        [LoggerMessage(2, LogLevel.Information, "User {UserId} removed a contact at {Provider} (notified: {Notified})")]
+        [LoggerMessage(1601, LogLevel.Information, "User {UserId} removed a contact at {Provider} (notified: {Notified})")]
         public static partial void Removed(ILogger logger, long userId, string provider, bool notified);
     }
 }

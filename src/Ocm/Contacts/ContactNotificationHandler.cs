@@ -10,7 +10,7 @@ using Ocm.Signatures;
 namespace Ocm.Contacts;
 
 /// <summary>
-/// <c>USER_REMOVED</c> (spec.yaml 1.4, D6): a remote user removed one of our users from their contacts. We reciprocate
+/// <c>USER_REMOVED</c> (only in the OCM 1.4 OpenAPI document): a remote user removed one of our users from their contacts. We reciprocate
 /// ("receiver MAY reciprocate"): the remote user (<c>providerId</c>, at the signing server) leaves the address book of
 /// the local user named in <c>notification.grantee</c>. Only signed notifications are honoured (there is no share
 /// secret to prove who sends it); without a grantee of ours nothing changes. Always 201 once authenticated.
@@ -51,10 +51,10 @@ internal sealed partial class ContactNotificationHandler(OcmServerInfo server, I
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "USER_REMOVED from {Server} names no local user; nothing changed")]
+        [LoggerMessage(1610, LogLevel.Information, "USER_REMOVED from {Server} names no local user; nothing changed")]
         public static partial void Ignored(ILogger logger, string server);
 
-        [LoggerMessage(2, LogLevel.Information, "USER_REMOVED from {Server}: {Count} contact(s) removed in return")]
+        [LoggerMessage(1611, LogLevel.Information, "USER_REMOVED from {Server}: {Count} contact(s) removed in return")]
         public static partial void Reciprocated(ILogger logger, string server, int count);
     }
 }

@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Ocm.Hosting;
 
@@ -21,11 +20,6 @@ internal static class DataServiceCollectionExtensions
     public static IServiceCollection AddOcmData(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), errors);
-        }
 
         services.TryAddSingleton(new DatabaseLocation(options, dataDir));
         if (options.IsPostgres)

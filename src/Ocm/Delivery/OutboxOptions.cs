@@ -41,4 +41,65 @@ internal sealed record OutboxOptions
 
     /// <summary>Time allowed for one such probe. Default 5 s.</summary>
     public double ProbeTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>Every error at once; the ranges are those of docs/configuration.md.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (DeadlineSeconds < 1)
+        {
+            yield return "Ocm:Delivery:DeadlineSeconds must be at least 1.";
+        }
+
+        if (!Positive(InitialRetrySeconds))
+        {
+            yield return "Ocm:Delivery:InitialRetrySeconds must be more than 0.";
+        }
+        else if (!(double.IsFinite(MaxRetrySeconds) && MaxRetrySeconds >= InitialRetrySeconds))
+        {
+            yield return "Ocm:Delivery:MaxRetrySeconds must be at least Ocm:Delivery:InitialRetrySeconds.";
+        }
+
+        if (RequestTimeoutSeconds < 1)
+        {
+            yield return "Ocm:Delivery:RequestTimeoutSeconds must be at least 1.";
+        }
+
+        if (!Positive(PollSeconds))
+        {
+            yield return "Ocm:Delivery:PollSeconds must be more than 0.";
+        }
+
+        if (CircuitBreakerThreshold < 1)
+        {
+            yield return "Ocm:Delivery:CircuitBreakerThreshold must be at least 1.";
+        }
+
+        if (!Positive(CircuitBreakSeconds))
+        {
+            yield return "Ocm:Delivery:CircuitBreakSeconds must be more than 0.";
+        }
+
+        if (DiscoveryAllowanceSeconds < 0)
+        {
+            yield return "Ocm:Delivery:DiscoveryAllowanceSeconds must be 0 or more.";
+        }
+
+        if (MaxParallelPeers < 1)
+        {
+            yield return "Ocm:Delivery:MaxParallelPeers must be at least 1.";
+        }
+
+        if (!Positive(ProbeSeconds))
+        {
+            yield return "Ocm:Delivery:ProbeSeconds must be more than 0.";
+        }
+
+        if (!Positive(ProbeTimeoutSeconds))
+        {
+            yield return "Ocm:Delivery:ProbeTimeoutSeconds must be more than 0.";
+        }
+    }
+
+    // "NaN" and "Infinity" bind to a double too; neither is a delay.
+    private static bool Positive(double seconds) => double.IsFinite(seconds) && seconds > 0;
 }

@@ -548,23 +548,23 @@ internal sealed partial class OutboxWorker(
     /// </summary>
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Delivered {What} to {Peer} (outbox #{Id}, attempt {Attempts})")]
+        [LoggerMessage(1200, LogLevel.Information, "Delivered {What} to {Peer} (outbox #{Id}, attempt {Attempts})")]
         public static partial void Delivered(ILogger logger, string what, long id, string peer, int attempts);
 
-        [LoggerMessage(2, LogLevel.Warning, "Delivery of {What} to {Peer} failed (outbox #{Id}, attempt {Attempts}): {Reason}; retrying at {RetryAt:O}")]
+        [LoggerMessage(1201, LogLevel.Warning, "Delivery of {What} to {Peer} failed (outbox #{Id}, attempt {Attempts}): {Reason}; retrying at {RetryAt:O}")]
         public static partial void WillRetry(ILogger logger, string what, long id, string peer, int attempts, string reason, DateTimeOffset retryAt);
 
-        [LoggerMessage(3, LogLevel.Warning, "Delivery of {What} to {Peer} failed for good (outbox #{Id}): {Reason}")]
+        [LoggerMessage(1202, LogLevel.Warning, "Delivery of {What} to {Peer} failed for good (outbox #{Id}): {Reason}")]
         public static partial void Failed(ILogger logger, string what, long id, string peer, string reason);
 
         public static string What(OutboxMessage message) => message.SubjectId is not long share
             ? message.Kind
             : message.Kind == "share" ? $"share {share}" : $"{message.Kind} about share {share}";
 
-        [LoggerMessage(4, LogLevel.Error, "Outbox worker pass failed")]
+        [LoggerMessage(1203, LogLevel.Error, "Outbox worker pass failed")]
         public static partial void WorkerError(ILogger logger, Exception exception);
 
-        [LoggerMessage(5, LogLevel.Information, "{Peer} is reachable again: {Count} waiting deliveries are due now")]
+        [LoggerMessage(1204, LogLevel.Information, "{Peer} is reachable again: {Count} waiting deliveries are due now")]
         public static partial void PeerReachable(ILogger logger, string peer, int count);
     }
 }

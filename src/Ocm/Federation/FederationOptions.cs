@@ -1,5 +1,6 @@
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Http;
+using Ocm.Trust;
 
 namespace Ocm.Federation;
 
@@ -28,6 +29,50 @@ internal sealed record FederationOptions
 
     /// <summary>Largest response body accepted from a peer's API, in bytes. Default 1 MiB.</summary>
     public long MaxResponseBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Every error at once; the ranges are those of docs/configuration.md.</summary>
+    public IEnumerable<string> Validate()
+    {
+        for (var i = 0; i < InsecurePeers.Length; i++)
+        {
+            var entry = InsecurePeers[i]?.Trim() ?? "";
+            if (entry.Contains('/', StringComparison.Ordinal) && !entry.Contains("://", StringComparison.Ordinal))
+            {
+                if (!System.Net.IPNetwork.TryParse(entry, out _))
+                {
+                    yield return $"Ocm:Federation:InsecurePeers:{i} '{entry}' is not a network (e.g. 127.0.0.0/8 or fd00::/8).";
+                }
+            }
+            else if (entry == "*")
+            {
+                yield return $"Ocm:Federation:InsecurePeers:{i} '*' matches no peer; set Ocm:Federation:AllowInsecurePeers=true to allow every peer.";
+            }
+            else if (HostPattern.Problem(entry) is { } problem)
+            {
+                yield return $"Ocm:Federation:InsecurePeers:{i} '{entry}' {problem}.";
+            }
+        }
+
+        if (DiscoveryTimeoutSeconds < 1)
+        {
+            yield return "Ocm:Federation:DiscoveryTimeoutSeconds must be at least 1.";
+        }
+
+        if (DiscoveryCacheSeconds < 0)
+        {
+            yield return "Ocm:Federation:DiscoveryCacheSeconds must be 0 or more.";
+        }
+
+        if (DiscoveryNegativeCacheSeconds < 0)
+        {
+            yield return "Ocm:Federation:DiscoveryNegativeCacheSeconds must be 0 or more.";
+        }
+
+        if (MaxResponseBytes < 1024)
+        {
+            yield return "Ocm:Federation:MaxResponseBytes must be at least 1024.";
+        }
+    }
 
     public OutboundPolicy ToPolicy() => new()
     {

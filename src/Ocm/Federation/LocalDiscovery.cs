@@ -40,7 +40,7 @@ internal static class DiscoveryDocumentEndpoints
 {
     /// <summary>
     /// <c>GET /.well-known/ocm</c> (OCM 1.4) and the pre-1.4 aliases <c>/ocm-provider</c> and <c>/ocm-provider/</c>
-    /// that older peers still try (ocm-protocol.md §3.1).
+    /// that pre-1.4 peers still try.
     /// </summary>
     public static IEndpointRouteBuilder MapOcmDiscoveryDocument(this IEndpointRouteBuilder app)
     {
@@ -52,7 +52,7 @@ internal static class DiscoveryDocumentEndpoints
         }
 
         app.MapGet("/.well-known/ocm", Serve).ExcludeFromDescription();
-        // Routing matches this with and without the trailing slash, which old peers add (ocm-peers.md §3.1).
+        // Routing matches this with and without the trailing slash, which old peers add.
         app.MapGet("/ocm-provider", Serve).ExcludeFromDescription();
         return app;
     }

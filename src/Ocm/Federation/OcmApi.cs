@@ -5,7 +5,7 @@ namespace Ocm.Federation;
 
 /// <summary>
 /// The one place that produces the OCM error dialect (<c>{ "message", "validationErrors": [{ "name", "message" }] }</c>,
-/// ocm-protocol.md §12) and reads OCM request bodies: raw bytes (signature digests are computed over exactly these),
+/// the <c>Error</c> schema of the OCM OpenAPI document) and reads OCM request bodies: raw bytes (signature digests are computed over exactly these),
 /// capped in size, never a 500 for what a peer sent.
 /// </summary>
 internal static class OcmApi

@@ -109,7 +109,7 @@ internal sealed partial class PeerDirectory(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Could not record peer {Authority}: {Reason}")]
+        [LoggerMessage(1100, LogLevel.Debug, "Could not record peer {Authority}: {Reason}")]
         public static partial void RecordFailed(ILogger logger, string authority, string reason);
     }
 }

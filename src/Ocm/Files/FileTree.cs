@@ -60,7 +60,7 @@ internal sealed partial class FileTree(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Could not delete replaced content; it is removed by the next startup sweep")]
+        [LoggerMessage(2300, LogLevel.Warning, "Could not delete replaced content; it is removed by the next startup sweep")]
         public static partial void BlobNotDeleted(ILogger logger, Exception exception);
     }
 }

@@ -122,7 +122,7 @@ internal sealed partial class FileWriteBatcher(IServiceScopeFactory scopes, Data
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "A commit of {Count} file writes failed; applying them one by one")]
+        [LoggerMessage(2310, LogLevel.Warning, "A commit of {Count} file writes failed; applying them one by one")]
         public static partial void BatchFailed(ILogger logger, int count, Exception exception);
     }
 }

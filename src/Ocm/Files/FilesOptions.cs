@@ -13,4 +13,22 @@ internal sealed record FilesOptions
 
     /// <summary>Where contents are kept. Default <c>{DataDir}/files</c>.</summary>
     public string? Root { get; init; }
+
+    /// <summary>Every error at once.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Root is null)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(Root))
+        {
+            yield return "Ocm:Files:Root is empty; name a directory, or leave it unset for {DataDir}/files.";
+        }
+        else if (Root.Contains('\0', StringComparison.Ordinal))
+        {
+            yield return "Ocm:Files:Root contains a NUL character, which no path can hold.";
+        }
+    }
 }

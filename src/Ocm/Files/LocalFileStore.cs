@@ -275,10 +275,10 @@ internal sealed partial class LocalFileStore : IFileStore
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Could not delete a stored file")]
+        [LoggerMessage(2320, LogLevel.Warning, "Could not delete a stored file")]
         public static partial void DeleteFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(2, LogLevel.Information, "Removed {Count} unreferenced stored files left by interrupted operations")]
+        [LoggerMessage(2321, LogLevel.Information, "Removed {Count} unreferenced stored files left by interrupted operations")]
         public static partial void Swept(ILogger logger, int count);
     }
 }

@@ -94,7 +94,7 @@ internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileSto
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "The storage sweep failed; it runs again at the next start")]
+        [LoggerMessage(2330, LogLevel.Warning, "The storage sweep failed; it runs again at the next start")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
     }
 }

@@ -78,13 +78,13 @@ internal static partial class ErrorHandling
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Client disconnected during {Method} {Endpoint}")]
+        [LoggerMessage(1000, LogLevel.Debug, "Client disconnected during {Method} {Endpoint}")]
         public static partial void ClientDisconnected(ILogger logger, string method, string endpoint);
 
-        [LoggerMessage(2, LogLevel.Information, "Rejected {Method} {Endpoint}: {Reason}")]
+        [LoggerMessage(1001, LogLevel.Information, "Rejected {Method} {Endpoint}: {Reason}")]
         public static partial void BadRequest(ILogger logger, string method, string endpoint, string reason);
 
-        [LoggerMessage(3, LogLevel.Error, "Unhandled error in {Method} {Endpoint}")]
+        [LoggerMessage(1002, LogLevel.Error, "Unhandled error in {Method} {Endpoint}")]
         public static partial void Unhandled(ILogger logger, Exception exception, string method, string endpoint);
     }
 }

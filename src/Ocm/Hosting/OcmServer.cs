@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
@@ -39,12 +38,9 @@ internal static class OcmServer
         });
         OcmConfiguration.Apply(builder.Configuration, flags, overrides);
 
+        // Every section at once, before any feature reads its own: all errors in one start-up failure.
+        ConfigurationValidation.ValidateAll(builder.Configuration);
         var options = builder.Configuration.GetSection(OcmOptions.Section).Get<OcmOptions>() ?? new OcmOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(OcmOptions.Section, typeof(OcmOptions), errors);
-        }
 
         var dataDir = Path.GetFullPath(options.DataDir);
 

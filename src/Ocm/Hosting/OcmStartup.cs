@@ -152,10 +152,10 @@ internal sealed partial class OcmStartup(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Critical, "{Service} stopped with an error; the server stops")]
+        [LoggerMessage(1010, LogLevel.Critical, "{Service} stopped with an error; the server stops")]
         public static partial void BackgroundServiceFailed(ILogger logger, Exception exception, string service);
 
-        [LoggerMessage(2, LogLevel.Error, "{Service} did not stop cleanly")]
+        [LoggerMessage(1011, LogLevel.Error, "{Service} did not stop cleanly")]
         public static partial void StopFailed(ILogger logger, Exception exception, string service);
     }
 }

@@ -12,7 +12,7 @@ namespace Ocm.Invites;
 /// <summary>One OCM server offered by a directory service.</summary>
 internal sealed record DirectoryServer(string Url, string DisplayName, string Authority);
 
-/// <summary>A verified directory list: the federation's name and its servers (ocm-protocol.md §6.7).</summary>
+/// <summary>A verified directory list: the federation's name and its servers (OCM Appendix C: Directory Service).</summary>
 internal sealed record DirectoryListing(string Federation, IReadOnlyList<DirectoryServer> Servers);
 
 /// <summary>The ES256 key a directory service signs its list with, read from configuration.</summary>
@@ -86,7 +86,7 @@ internal static class DirectoryServiceKey
 /// <summary>
 /// Verifies a directory service's JWS (RFC 7515) with its ES256 key and reads the list inside (OCM Appendix C).
 /// Accepted serializations: compact (<c>h.p.s</c>), flattened and general JSON, and the form of the spec's example
-/// where <c>payload</c> and <c>protected</c> are JSON objects (D27) — there the signature must verify over the
+/// where <c>payload</c> and <c>protected</c> are JSON objects (the shape of the example in OCM Appendix C, not a standard JWS serialization) — there the signature must verify over the
 /// base64url of the objects' bytes exactly as sent. Nothing unverified is ever returned.
 /// </summary>
 internal static class DirectoryJws
@@ -150,7 +150,7 @@ internal static class DirectoryJws
             return null;
         }
 
-        // D27: the spec's example carries the payload (and header) as JSON objects instead of base64url text.
+        // The spec's example carries the payload (and header) as JSON objects instead of base64url text.
         string payloadPart;
         if (payloadElement.ValueKind == JsonValueKind.String)
         {
@@ -448,13 +448,13 @@ internal sealed partial class DirectoryServiceClient : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Directory service {Url}: verified list '{Federation}' with {Count} servers")]
+        [LoggerMessage(1500, LogLevel.Information, "Directory service {Url}: verified list '{Federation}' with {Count} servers")]
         public static partial void Refreshed(ILogger logger, string url, string federation, int count);
 
-        [LoggerMessage(2, LogLevel.Warning, "Directory service {Url} not used: {Reason} (keeping the previous list: {KeptPrevious})")]
+        [LoggerMessage(1501, LogLevel.Warning, "Directory service {Url} not used: {Reason} (keeping the previous list: {KeptPrevious})")]
         public static partial void Failed(ILogger logger, string url, string reason, bool keptPrevious);
 
-        [LoggerMessage(3, LogLevel.Warning, "Directory service {Url}: skipped server entry {Entry}")]
+        [LoggerMessage(1502, LogLevel.Warning, "Directory service {Url}: skipped server entry {Entry}")]
         public static partial void SkippedEntry(ILogger logger, string url, string entry);
     }
 }

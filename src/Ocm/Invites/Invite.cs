@@ -51,7 +51,7 @@ internal sealed class InviteConfiguration : IEntityTypeConfiguration<Invite>
     }
 }
 
-/// <summary>Invite tokens: 256 bits from the injected CSPRNG (ocm-protocol.md §6.3 asks for at least 128), stored hashed.</summary>
+/// <summary>Invite tokens: 256 bits from the injected CSPRNG (OCM §Terms asks for a "hard-to-guess string"; 128 bits would do), stored hashed.</summary>
 internal static class InviteTokens
 {
     /// <summary>Longest token accepted from anyone (ours are 43 characters; other servers' tokens are not ours to check).</summary>

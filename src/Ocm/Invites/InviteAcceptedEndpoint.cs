@@ -15,7 +15,7 @@ using Ocm.Users;
 namespace Ocm.Invites;
 
 /// <summary>
-/// <c>POST /ocm/invite-accepted</c> (ocm-protocol.md §6.5, R9–R16), the Invite Sender's side: the signature is verified
+/// <c>POST /ocm/invite-accepted</c> (OCM §Invite Flow › Invite Acceptance Request Details and Response Details), the Invite Sender's side: the signature is verified
 /// by <see cref="OcmRequestAuthentication"/> (required when <c>Ocm:Security:RequireSignatures</c>), then the trust
 /// policy, then the token. 200 <c>{userID, email, name}</c>; 400 unknown or expired token; 403 server not trusted;
 /// 409 already accepted. On success the invitee joins the inviter's contacts.
@@ -111,7 +111,7 @@ internal static partial class InviteAcceptedEndpoint
                 [new OcmValidationError("userID", ValidationMessages.InvalidValue)]);
         }
 
-        // Single use (§6.3): only one acceptance can move the invite from open to accepted, even when two race.
+        // Single use (409 "already accepted", OCM §Invite Flow › Invite Acceptance Response Details): only one acceptance can move the invite from open to accepted, even when two race.
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             var now = time.GetUtcNow();
@@ -142,10 +142,10 @@ internal static partial class InviteAcceptedEndpoint
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Invite {InviteId} accepted by a user of {Server} ({Scheme})")]
+        [LoggerMessage(1510, LogLevel.Information, "Invite {InviteId} accepted by a user of {Server} ({Scheme})")]
         public static partial void Accepted(ILogger logger, long inviteId, string server, string scheme);
 
-        [LoggerMessage(2, LogLevel.Information, "Invite acceptance from {Server} rejected: {Reason}")]
+        [LoggerMessage(1511, LogLevel.Information, "Invite acceptance from {Server} rejected: {Reason}")]
         public static partial void Rejected(ILogger logger, string server, string reason);
     }
 }

@@ -20,7 +20,7 @@ namespace Ocm.Invites;
 
 /// <summary>
 /// The result of accepting an invite: the new contact, or a status with a title and a sentence a user understands
-/// (never a bare status code, ocm-peers.md §4: "invite failures show no readable error").
+/// (never a bare status code: oCIS users reported invite failures that showed no readable error).
 /// </summary>
 internal sealed record InviteAcceptOutcome(int Status, string Title, string Detail, Contact? Contact = null)
 {
@@ -106,7 +106,7 @@ internal static class InviteInput
 }
 
 /// <summary>
-/// Accepts an invite for a local user (the Invite Receiver's server, ocm-protocol.md §6.1 steps 4–6): applies our
+/// Accepts an invite for a local user (the Invite Receiver's server, OCM §Invite Flow › Steps): applies our
 /// trust policy to the inviter's server, discovers it, sends the signed <c>POST {endPoint}/invite-accepted</c>
 /// (<c>userID</c> and, for Nextcloud, <c>userId</c>), and on 200 adds the inviter to the user's contacts. The peer's
 /// 400/403/409 become sentences a user understands.
@@ -221,7 +221,7 @@ internal sealed partial class InviteAcceptor(
                 $"The server {inviterServer} accepted the invite but its answer could not be read, so the contact could not be added.");
         }
 
-        // oCIS/OpenCloud answer with id@host (ocm-peers.md §3.4): keep the bare id when it names the inviter's server.
+        // oCIS/OpenCloud answer with id@host: keep the bare id when it names the inviter's server.
         var remoteId = OcmAddress.TryParse(answer.UserId, out var qualified) && qualified.IsAt(inviter.Authority)
             ? qualified.Identifier
             : answer.UserId;
@@ -250,7 +250,7 @@ internal sealed partial class InviteAcceptor(
         return new InviteAcceptOutcome(200, "Invite accepted", $"You and {contact.Name} ({contact.Address}) are now contacts.", contact);
     }
 
-    /// <summary>The peer's refusal in words (§6.5 status codes; D16: Nextcloud answers 403 for unknown tokens, reva 404).</summary>
+    /// <summary>The peer's refusal in words (the status codes of OCM §Invite Flow › Invite Acceptance Response Details; Nextcloud answers 403 for unknown tokens, reva 404).</summary>
     private static InviteAcceptOutcome Explain(int status, string inviterServer, string? peerMessage)
     {
         var said = peerMessage is null ? "" : $" (the server said: \"{peerMessage}\")";
@@ -296,13 +296,13 @@ internal sealed partial class InviteAcceptor(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Not accepting an invite from {Server}: {Reason}")]
+        [LoggerMessage(1520, LogLevel.Warning, "Not accepting an invite from {Server}: {Reason}")]
         public static partial void RefusedByPolicy(ILogger logger, string server, string reason);
 
-        [LoggerMessage(2, LogLevel.Information, "Invite acceptance sent to {Server}: answered {Status}")]
+        [LoggerMessage(1521, LogLevel.Information, "Invite acceptance sent to {Server}: answered {Status}")]
         public static partial void Answered(ILogger logger, string server, int status);
 
-        [LoggerMessage(3, LogLevel.Information, "User {UserName} accepted an invite from {Server}")]
+        [LoggerMessage(1522, LogLevel.Information, "User {UserName} accepted an invite from {Server}")]
         public static partial void Accepted(ILogger logger, string userName, string server);
     }
 }

@@ -13,11 +13,11 @@ using Ocm.Users;
 namespace Ocm.Invites;
 
 /// <summary>
-/// The browser side of the invite flow (ocm-protocol.md §6.4), rendered in the web interface's layout:
+/// The browser side of the invite flow (OCM §Invite Flow, the WAYF Page and <c>inviteAcceptDialog</c>), rendered in the web interface's layout:
 /// <list type="bullet">
 /// <item>the WAYF page <c>/ocm/wayf?token=…</c> on the inviter's server: the invitee picks their server from the
 /// configured directory services or types it, and is redirected to that server's <c>inviteAcceptDialog</c> with
-/// <c>token</c> and <c>providerDomain</c> (R34); it needs no account here;</item>
+/// <c>token</c> and <c>providerDomain</c> (OCM §OCM API Discovery › Fields); it needs no account here;</item>
 /// <item>our <c>inviteAcceptDialog</c>, <c>/ocm/accept-invite?token=…&amp;providerDomain=…</c>: behind the web
 /// interface's session like every other page (a signed-out visitor goes to the sign-in page and comes back to this
 /// URL, query included); the user confirms with a form carrying the interface's anti-forgery token, and the invite is
@@ -188,7 +188,7 @@ internal static class InvitePages
             return (null, $"{authority} offers no page to accept invites. Paste the invite string below into your server instead.", 422);
         }
 
-        // inviteAcceptDialog is a path (§3.2); some servers publish an absolute URL. Only http(s) targets are followed.
+        // inviteAcceptDialog is a path (OCM §OCM API Discovery › Fields); some servers publish an absolute URL. Only http(s) targets are followed.
         var origin = new Uri(invitee.DocumentUrl.GetLeftPart(UriPartial.Authority) + "/");
         if (!Uri.TryCreate(origin, dialog.Trim(), out var target) || (target.Scheme != Uri.UriSchemeHttps && target.Scheme != Uri.UriSchemeHttp))
         {

@@ -63,10 +63,10 @@ internal sealed class InviteRegistry(OcmDb db, RandomNumberGenerator random, Tim
         : invite.Expires <= time.GetUtcNow() ? InviteState.Expired
         : InviteState.Open;
 
-    /// <summary>The canonical Invite String: base64url without padding of <c>token@our-host</c> (R17, R18).</summary>
+    /// <summary>The canonical Invite String: base64url without padding of <c>token@our-host</c> (OCM §Invite Flow › Invite format).</summary>
     public string InviteStringFor(string token) => new InviteString(token, server.Authority).Encode();
 
-    /// <summary>The WAYF link (§6.2 link format): <c>{public-url}/ocm/wayf?token=…</c>.</summary>
+    /// <summary>The WAYF link (the link format of OCM §Invite Flow › Invite format): <c>{public-url}/ocm/wayf?token=…</c>.</summary>
     public Uri LinkFor(string token) => new(server.Url(InvitePaths.Wayf) + "?token=" + Uri.EscapeDataString(token));
 }
 

@@ -9,7 +9,7 @@ internal sealed record InvitesOptions
     public int ExpiryDays { get; init; } = 30;
 
     /// <summary>
-    /// OCM Directory Services (ocm-protocol.md §6.7, Appendix C) whose server lists the WAYF page offers. Each list is a
+    /// OCM Directory Services (OCM Appendix C) whose server lists the WAYF page offers. Each list is a
     /// JWS signed with ES256 and verified with the key configured here; unsigned or tampered lists are never shown.
     /// </summary>
     public DirectoryServiceOptions[] DirectoryServices { get; init; } = [];

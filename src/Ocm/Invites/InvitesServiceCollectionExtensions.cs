@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Contacts;
 using Ocm.Federation;
 using Ocm.Hosting;
@@ -8,7 +7,7 @@ using Ocm.RequestShares;
 
 namespace Ocm.Invites;
 
-/// <summary>Advertises <c>invites</c> and <c>invite-wayf</c> with our <c>inviteAcceptDialog</c> path (R33).</summary>
+/// <summary>Advertises <c>invites</c> and <c>invite-wayf</c> with our <c>inviteAcceptDialog</c> path (OCM §OCM API Discovery › Fields).</summary>
 internal sealed class InvitesDiscoveryContributor : IDiscoveryContributor
 {
     public void Contribute(DiscoveryDocumentBuilder document, OcmServerInfo server) =>
@@ -24,11 +23,6 @@ internal static class InvitesServiceCollectionExtensions
     public static IServiceCollection AddOcmInvites(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(InvitesOptions.Section).Get<InvitesOptions>() ?? new InvitesOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(InvitesOptions.Section, typeof(InvitesOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddScoped<InviteRegistry>();

@@ -16,9 +16,9 @@ internal interface INotificationHandler
 }
 
 /// <summary>
-/// <c>POST /ocm/notifications</c> (ocm-protocol.md §5): authenticated by a verified signature or, for legacy peers,
+/// <c>POST /ocm/notifications</c> (OCM §Share Acceptance Notification): authenticated by a verified signature or, for legacy peers,
 /// <c>notification.sharedSecret</c> (checked by the handler against the share). A valid notification always gets 201
-/// — Nextcloud refuses to use a share whose acceptance got anything else (§3.3).
+/// — Nextcloud refuses to use a share whose acceptance got anything else.
 /// </summary>
 internal static partial class NotificationEndpoints
 {
@@ -73,10 +73,10 @@ internal static partial class NotificationEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Notification {Type} from {Signer} applied")]
+        [LoggerMessage(1700, LogLevel.Information, "Notification {Type} from {Signer} applied")]
         public static partial void Handled(ILogger logger, string type, string signer);
 
-        [LoggerMessage(2, LogLevel.Warning, "Refused a notification with {Status}: {Reason}")]
+        [LoggerMessage(1701, LogLevel.Warning, "Refused a notification with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, int status, string reason);
     }
 }

@@ -11,7 +11,7 @@ namespace Ocm.Notifications;
 /// <summary>
 /// Writes notifications to other servers into the outbox (so they commit with the change that caused them and
 /// survive crashes). Adds what legacy peers require besides the signature: <c>notification.sharedSecret</c>,
-/// <c>message</c>, <c>grantee</c> (ocm-peers.md §3.3).
+/// <c>message</c>, <c>grantee</c> (reva).
 /// </summary>
 internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServerInfo server)
 {
@@ -25,7 +25,7 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
     public void ShareDeclined(ReceivedShare share, string recipientName) =>
         FromRecipient(share, recipientName, NotificationTypes.ShareDeclined, "Recipient declined the share");
 
-    /// <summary>The recipient left an accepted share (SHARE_UNSHARED from the receiving side, §5.2).</summary>
+    /// <summary>The recipient left an accepted share (SHARE_UNSHARED from the receiving side, OCM §Share Deletion).</summary>
     public void ShareLeft(ReceivedShare share, string recipientName) =>
         FromRecipient(share, recipientName, NotificationTypes.ShareUnshared, "Recipient removed the share");
 
@@ -46,7 +46,7 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
 
     /// <summary>
     /// Permissions or expiry changed. Nextcloud and ownCloud 10 name it RESHARE_CHANGE_PERMISSION, reva-family peers
-    /// SHARE_CHANGE_PERMISSION (D12); the new protocol block and <c>expiration</c> ride along.
+    /// SHARE_CHANGE_PERMISSION (as reva spells it); the new protocol block and <c>expiration</c> ride along.
     /// </summary>
     public void PermissionsChanged(OutgoingShare share)
     {

@@ -39,9 +39,9 @@ internal sealed record RemoteMember(string Name, bool IsFolder, long? Size, stri
 internal sealed record RemoteFolder(bool IsFolder, IReadOnlyList<RemoteMember> Members, bool Truncated);
 
 /// <summary>
-/// Talks to the sender's WebDAV for a received share (ocm-protocol.md §10.1): finds the URL (absolute <c>uri</c>, or
+/// Talks to the sender's WebDAV for a received share (OCM §Resource Access): finds the URL (absolute <c>uri</c>, or
 /// the sender's discovered WebDAV root plus the id, or the root alone for legacy shares), picks credentials — an
-/// exchanged token when the share demands it (R88) or the sender offers the code flow, else <c>Bearer</c> with the
+/// exchanged token when the share demands it (OCM §Resource Access step 3.1) or the sender offers the code flow, else <c>Bearer</c> with the
 /// secret and <c>Basic base64(secret:)</c> for legacy shares, in that order of preference — remembers per share what
 /// worked, and bounds every call by the share timeout and the per-peer circuit breaker. Thread-safe singleton.
 /// </summary>
@@ -399,7 +399,7 @@ internal sealed partial class RemoteShareClient(
         };
     }
 
-    /// <summary>The code flow (ocm-protocol.md §8): a signed form POST to the sender's token endpoint; tokens are reused until shortly before they expire.</summary>
+    /// <summary>The code flow (OCM §Code Flow): a signed form POST to the sender's token endpoint; tokens are reused until shortly before they expire.</summary>
     private async Task<string> ExchangeAsync(ReceivedShare share, string secret, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -622,7 +622,7 @@ internal sealed partial class RemoteShareClient(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
+        [LoggerMessage(1400, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
         public static partial void CredentialRefused(ILogger logger, long shareId, string sender, string method);
     }
 }

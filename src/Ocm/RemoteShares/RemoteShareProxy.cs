@@ -317,7 +317,7 @@ internal sealed partial class RemoteShareProxy(RemoteShareClient remote, ILogger
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Received share {ShareId} on {Sender}: answered {Status}")]
+        [LoggerMessage(1410, LogLevel.Information, "Received share {ShareId} on {Sender}: answered {Status}")]
         public static partial void Failed(ILogger logger, long shareId, string sender, int status);
     }
 }

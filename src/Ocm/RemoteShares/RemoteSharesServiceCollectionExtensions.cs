@@ -5,7 +5,7 @@ using Ocm.WebDav;
 namespace Ocm.RemoteShares;
 
 /// <summary>
-/// Remote access for recipients (issue 5, Deliver 7): accepted received shares appear in the recipient's WebDAV tree
+/// Remote access for recipients: accepted received shares appear in the recipient's WebDAV tree
 /// under <c>/Shared with me/</c> and are read and written on the sender's server through the guarded outbound path.
 /// </summary>
 internal static class RemoteSharesServiceCollectionExtensions
@@ -13,7 +13,7 @@ internal static class RemoteSharesServiceCollectionExtensions
     public static IServiceCollection AddOcmRemoteShares(this IServiceCollection services)
     {
         // Data transfers: the SSRF-guarded path without signing (WebDAV access is authorized by the share's secret or
-        // token, ocm-protocol.md §10) and without an overall timeout — a 1 GiB body may take long; the wait for the
+        // token, OCM §Resource Access) and without an overall timeout — a 1 GiB body may take long; the wait for the
         // sender's answer is bounded per request by Ocm:Shares:RemoteTimeoutSeconds.
         services.AddHttpClient(RemoteShareClient.DataClient, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>(), bulkReceive: true))

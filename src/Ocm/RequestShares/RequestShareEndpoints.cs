@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Contacts;
 using Ocm.Data;
 using Ocm.Federation;
@@ -35,8 +34,8 @@ internal sealed record ShareRequestView(
 internal sealed partial class RequestSharesJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// <c>POST /ocm/request-share</c> (OCM 1.4, ocm-protocol.md §7, R81): a remote user asks one of our users to share a
-/// resource. Signature required and checked by <see cref="OcmRequestAuthentication"/> (R41), rate-limited per signing server (429 with
+/// <c>POST /ocm/request-share</c> (OCM 1.4 §Request for a Share): a remote user asks one of our users to share a
+/// resource. Signature required and checked by <see cref="OcmRequestAuthentication"/> (the spec says to verify it), rate-limited per signing server (429 with
 /// <c>Retry-After</c>), trust policy applied (403), then stored for the owner: 201. The owner lists requests with
 /// <c>GET /api/v1/share-requests</c> and dismisses them with <c>POST /api/v1/share-requests/{id}/dismiss</c>; the shares
 /// feature turns one into a share and marks it <see cref="ShareRequestState.Fulfilled"/>.
@@ -48,11 +47,6 @@ internal static partial class RequestShareEndpoints
     public static IServiceCollection AddOcmRequestShares(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RequestSharesOptions.Section).Get<RequestSharesOptions>() ?? new RequestSharesOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(RequestSharesOptions.Section, typeof(RequestSharesOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(Name, (sp, _) => new PeerRateLimiter(sp.GetRequiredService<TimeProvider>(), options.Burst, options.PerHour));
@@ -90,7 +84,7 @@ internal static partial class RequestShareEndpoints
     {
         var request = context.GetOcmRequest();
 
-        // R41: request-share is offered only with signatures; an unsigned request could name any requester.
+        // OCM §Request for a Share: verify the signature before acting; an unsigned request could name any requester.
         if (!request.IsSigned)
         {
             return OcmApi.Error(StatusCodes.Status401Unauthorized,
@@ -237,10 +231,10 @@ internal static partial class RequestShareEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Share request for user {UserId} from {Server} stored (signed: {Signed})")]
+        [LoggerMessage(1800, LogLevel.Information, "Share request for user {UserId} from {Server} stored (signed: {Signed})")]
         public static partial void Received(ILogger logger, long userId, string server, bool signed);
 
-        [LoggerMessage(2, LogLevel.Warning, "Share requests from {Peer} rate-limited")]
+        [LoggerMessage(1801, LogLevel.Warning, "Share requests from {Peer} rate-limited")]
         public static partial void RateLimited(ILogger logger, string peer);
     }
 }

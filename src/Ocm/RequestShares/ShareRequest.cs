@@ -17,8 +17,8 @@ internal enum ShareRequestState
 }
 
 /// <summary>
-/// A remote user's request that a local user share a resource with them (<c>POST /ocm/request-share</c>, OCM 1.4,
-/// ocm-protocol.md §7). The owner sees it in <c>GET /api/v1/share-requests</c> and shares or dismisses it.
+/// A remote user's request that a local user share a resource with them (<c>POST /ocm/request-share</c>, OCM 1.4
+/// §Request for a Share). The owner sees it in <c>GET /api/v1/share-requests</c> and shares or dismisses it.
 /// </summary>
 internal sealed class ShareRequest
 {

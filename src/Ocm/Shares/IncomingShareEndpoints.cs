@@ -14,7 +14,7 @@ using Ocm.Users;
 namespace Ocm.Shares;
 
 /// <summary>
-/// <c>POST /ocm/shares</c>: another server offers one of our users a share (ocm-protocol.md §4.8). Every dialect the
+/// <c>POST /ocm/shares</c>: another server offers one of our users a share (OCM §Share Creation Notification). Every dialect the
 /// wire model reads is accepted; invalid → 400 naming every field, unsupported → 501, signature/trust → 401/403;
 /// idempotent on (sending server, providerId) so a retried delivery never creates a duplicate; new shares are
 /// rate-limited per sending server (429 with <c>Retry-After</c>, which senders retry), so one peer cannot flood a
@@ -75,7 +75,7 @@ internal static partial class IncomingShareEndpoints
                 [new OcmValidationError("shareWith", $"NOT_FOUND: no user '{share.ShareWith.Identifier}' here.")]);
         }
 
-        // The sending server is the host of `sender` (§5.5, §9.4 step 6); a signed request may only speak for itself.
+        // The sending server is the host of `sender` (OCM Appendix B, "Verifying a Signature", step 1); a signed request may only speak for itself.
         var senderHost = share.Sender.Authority;
         if (!request.IsConsistentWith(senderHost))
         {
@@ -168,10 +168,10 @@ internal static partial class IncomingShareEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Received share #{Id} from {SenderHost} ({State})")]
+        [LoggerMessage(1300, LogLevel.Information, "Received share #{Id} from {SenderHost} ({State})")]
         public static partial void Received(ILogger logger, long id, string senderHost, string state);
 
-        [LoggerMessage(2, LogLevel.Warning, "Refused an incoming share with {Status}: {Reason}")]
+        [LoggerMessage(1301, LogLevel.Warning, "Refused an incoming share with {Status}: {Reason}")]
         public static partial void Refused(ILogger logger, int status, string reason);
     }
 }

@@ -20,7 +20,7 @@ internal enum OutgoingShareState
     Failed,
 }
 
-/// <summary>Permission flags of a share (ocm-protocol.md §4.4: read, write, share).</summary>
+/// <summary>Permission flags of a share (OCM §Share Creation Notification › Fields, <c>webdav.permissions</c>: read, write, share).</summary>
 [Flags]
 internal enum SharePermissions
 {

@@ -34,7 +34,7 @@ internal sealed record ShareDelivery(string? LastError, DateTimeOffset NextAttem
 
 /// <summary>
 /// The owner's side of sharing, one set of rules for the user API, the web interface and the command line (which
-/// goes through the API). Creating a share discovers the recipient's server first (ocm-protocol.md §4.1), so that what
+/// goes through the API). Creating a share discovers the recipient's server first (OCM §Share Creation Notification: MUST query discovery first), so that what
 /// cannot arrive is refused at once with the reason: a server that does not exist, is no OCM server, is refused by our
 /// trust or outbound policy, or cannot receive this kind of share. A server that is only down right now does not stop
 /// the share: it waits in the outbox, and the owner sees why and when it is tried next.

@@ -14,7 +14,7 @@ namespace Ocm.Shares;
 /// <summary>
 /// Share notifications in both directions. About a share we sent: SHARE_ACCEPTED / SHARE_DECLINED / SHARE_UNSHARED
 /// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
-/// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, D12) from the sender's
+/// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, as reva spells it) from the sender's
 /// server. The caller must be the counter-party: its verified signature, or the share's secret in
 /// <c>notification.sharedSecret</c> for legacy peers.
 /// </summary>
@@ -174,10 +174,10 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "{Type} for unknown share {ProviderId}: nothing to do")]
+        [LoggerMessage(1310, LogLevel.Information, "{Type} for unknown share {ProviderId}: nothing to do")]
         public static partial void UnknownShare(ILogger logger, string type, string providerId);
 
-        [LoggerMessage(2, LogLevel.Warning, "{Type} for share {ProviderId} refused: {Signer} is not its counter-party")]
+        [LoggerMessage(1311, LogLevel.Warning, "{Type} for share {ProviderId} refused: {Signer} is not its counter-party")]
         public static partial void NotCounterparty(ILogger logger, string type, string providerId, string signer);
     }
 }

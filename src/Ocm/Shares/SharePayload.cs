@@ -11,7 +11,7 @@ namespace Ocm.Shares;
 
 /// <summary>
 /// Phrases a share creation notification for the recipient's server as it is discovered at that moment
-/// (ocm-protocol.md §4.1): only what it can receive, in the dialect it understands, with <c>must-exchange-token</c>
+/// (OCM §Share Creation Notification): only what it can receive, in the dialect it understands, with <c>must-exchange-token</c>
 /// where its criteria or ours demand it — or says why it cannot be sent at all.
 /// </summary>
 internal static class SharePayload

@@ -10,7 +10,7 @@ using Ocm.WebDav;
 namespace Ocm.Shares;
 
 /// <summary>
-/// Serves shared files and folders to their remote recipients over WebDAV (ocm-protocol.md §10.1, §10.3): the
+/// Serves shared files and folders to their remote recipients over WebDAV (OCM §Resource Access): the
 /// advertised root <c>/dav/ocm/</c>, plus <c>/public.php/webdav/</c> where Nextcloud and ownCloud 10 receivers look
 /// for legacy shares. Accepted credentials: <c>Bearer</c> with the share's secret (not for must-exchange-token shares)
 /// or a token from our token endpoint, and the legacy <c>Basic base64(secret:)</c> (Seafile pads the secret with
@@ -272,7 +272,7 @@ internal static partial class ShareWebDavEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Shared WebDAV {Method} refused: {Reason}")]
+        [LoggerMessage(1320, LogLevel.Information, "Shared WebDAV {Method} refused: {Reason}")]
         public static partial void Refused(ILogger logger, string method, string reason);
     }
 }

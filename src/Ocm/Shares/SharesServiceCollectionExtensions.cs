@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Hosting;
@@ -17,11 +16,6 @@ internal static class SharesServiceCollectionExtensions
     public static IServiceCollection AddOcmShares(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(SharesOptions.Section).Get<SharesOptions>() ?? new SharesOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(SharesOptions.Section, typeof(SharesOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(IncomingShareEndpoints.RateLimiterKey, (sp, _) =>

@@ -12,7 +12,7 @@ namespace Ocm.Signatures;
 /// <summary>
 /// <c>ocm keys list|add|activate|retire</c>: the server's own signing keys (<see cref="ServerKeyStore"/>) on the data
 /// directory. Works whether or not the server runs (see <see cref="OfflineHost"/>); a running server re-reads
-/// <c>keys.json</c> when it changes, so a rotation takes effect at once. Rotation (OCM §9.3): <c>add</c> publishes a
+/// <c>keys.json</c> when it changes, so a rotation takes effect at once. Rotation (publish a key before signing with it, keep it until peers' freshness windows are over): <c>add</c> publishes a
 /// pending key in the JWK Set, <c>activate</c> signs with it and retires the previous key, which stays published for
 /// <see cref="ServerKeyStore.RetiredKeyGrace"/> so that signatures made just before still verify.
 /// Exit codes: 0 success, 2 usage error (unknown key or algorithm, key in the wrong state), 1 any other failure.
@@ -25,7 +25,7 @@ internal static class KeyCommands
     /// <summary>How long a key should be published before it signs: peers' re-fetch interval on an unknown kid, and some.</summary>
     private static readonly TimeSpan RecommendedPendingTime = TimeSpan.FromMinutes(1);
 
-    /// <summary>Algorithms <c>add</c> offers: asymmetric, with an RFC 9421 name (OCM §9.3 table). Ed25519 is recommended.</summary>
+    /// <summary>Algorithms <c>add</c> offers: asymmetric, with an RFC 9421 name (OCM §Keys and Algorithms). Ed25519 is recommended.</summary>
     private static readonly string[] Algorithms = ["ed25519", "ecdsa-p256-sha256", "ecdsa-p384-sha384", "rsa-pss-sha512", "rsa-v1_5-sha256"];
 
     public static Command Create() => new(

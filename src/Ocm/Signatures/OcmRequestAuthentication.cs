@@ -28,7 +28,7 @@ internal sealed class OcmRequest
     public bool IsSigned => SignerHost is not null;
 
     /// <summary>
-    /// Payload consistency (OCM §9.4 step 11): a signed request may only speak for its own server. True when
+    /// Payload consistency (OCM Appendix B, "Validating the Payload"): a signed request may only speak for its own server. True when
     /// unsigned (trust is then decided by policy) or when <paramref name="claimedHost"/> is the signer.
     /// </summary>
     public bool IsConsistentWith(string? claimedHost) =>
@@ -43,7 +43,7 @@ internal sealed class OcmRequest
 /// and applies policy: an invalid signature is always rejected; an unsigned request is 401 when
 /// <c>Ocm:Security:RequireSignatures</c> is on. Every rejection is logged with its precise reason and answered in the
 /// OCM error dialect, never with a 500: 400 for unreadable signature headers, 502 when the signer's key cannot be
-/// fetched (the sender may retry), 401 for everything else (OCM §9.4 "Status codes"). Handlers read the outcome with
+/// fetched (the sender may retry), 401 for everything else (OCM prescribes none). Handlers read the outcome with
 /// <see cref="OcmRequestAuthenticationExtensions.GetOcmRequest"/>.
 /// </summary>
 internal sealed partial class OcmRequestAuthentication(
@@ -101,7 +101,7 @@ internal sealed partial class OcmRequestAuthentication(
         return await next(context);
     }
 
-    /// <summary>Status code of a rejection (suggested in OCM §9.4; see the class summary).</summary>
+    /// <summary>Status code of a rejection (see the class summary).</summary>
     internal static int StatusFor(SignatureFailure failure) => failure switch
     {
         SignatureFailure.MalformedHeader => StatusCodes.Status400BadRequest,
@@ -134,7 +134,7 @@ internal sealed partial class OcmRequestAuthentication(
                 return (null, Reject(endpoint, Rfc9421, verified.Failure, verified.Message));
             }
 
-            // Signatures, but none for OCM (e.g. a proxy's own): the request counts as unsigned (OCM §9.4 step 2).
+            // Signatures, but none for OCM (e.g. a proxy's own): the request counts as unsigned (OCM §Verification Requirements).
         }
         else if (message.Headers.Contains(MessageSignature.SignatureField) || IsCavageAuthorization(message))
         {
@@ -151,7 +151,7 @@ internal sealed partial class OcmRequestAuthentication(
     }
 
     /// <summary>
-    /// draft-cavage-12 as Nextcloud ≤ 34 signs (OCM §9.7): the key is the RSA <c>publicKey</c> in the discovery of the
+    /// draft-cavage-12 as Nextcloud ≤ 34 signs (the scheme of OCM 1.2): the key is the RSA <c>publicKey</c> in the discovery of the
     /// host named by <c>keyId</c> (or, for a bare key id, of the payload's sender).
     /// </summary>
     private async Task<(OcmRequest? Request, IResult? Rejection)> VerifyCavageAsync(HttpContext http, HttpMessage message, byte[] body, string endpoint)
@@ -207,7 +207,7 @@ internal sealed partial class OcmRequestAuthentication(
 
     /// <summary>
     /// The request as the signer saw it: <c>@target-uri</c> is rebuilt from the public URL (scheme and authority) and
-    /// the raw request target, so it verifies behind a TLS-terminating reverse proxy too (OCM §9.4 step 9). The
+    /// the raw request target, so it verifies behind a TLS-terminating reverse proxy too (RFC 9421 §2.2.2: the URI the client used). The
     /// <c>Host</c> the signer saw (draft-cavage covers it) is the public authority as well, whatever a proxy forwarded.
     /// </summary>
     private HttpMessage ToMessage(HttpContext http, byte[] body)
@@ -250,7 +250,7 @@ internal sealed partial class OcmRequestAuthentication(
         message.Headers.GetCombinedValue("Authorization") is { } value && value.StartsWith("Signature ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// The server the payload says it comes from (OCM §9.4 step 6): the host of <c>sender</c> (or <c>owner</c>,
+    /// The server the payload says it comes from (OCM Appendix B, "Verifying a Signature", step 1): the host of <c>sender</c> (or <c>owner</c>,
     /// <c>sharedBy</c>) of a share, <c>shareWith</c> of a request-share, <c>recipientProvider</c> of an accepted invite,
     /// <c>client_id</c> of a token request.
     /// </summary>
@@ -271,7 +271,7 @@ internal sealed partial class OcmRequestAuthentication(
                 return null;
             }
 
-            // A request-share (OCM 1.4 §7) comes from the server of shareWith; its owner is our own user.
+            // A request-share (OCM 1.4 §Request for a Share) comes from the server of shareWith; its owner is our own user.
             var root = document.RootElement;
             if (!root.TryGetProperty("sender", out _) && !root.TryGetProperty("sharedBy", out _) && !root.TryGetProperty("providerId", out _)
                 && root.TryGetProperty("shareWith", out var requester) && requester.ValueKind == JsonValueKind.String
@@ -305,10 +305,10 @@ internal sealed partial class OcmRequestAuthentication(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Rejected {Endpoint}: {Scheme} signature failure {Failure}: {Reason}")]
+        [LoggerMessage(1900, LogLevel.Warning, "Rejected {Endpoint}: {Scheme} signature failure {Failure}: {Reason}")]
         public static partial void Rejected(ILogger logger, string endpoint, string scheme, string failure, string reason);
 
-        [LoggerMessage(2, LogLevel.Error, "Rejected {Endpoint}: the signature could not be verified because of an unexpected error")]
+        [LoggerMessage(1901, LogLevel.Error, "Rejected {Endpoint}: the signature could not be verified because of an unexpected error")]
         public static partial void VerificationError(ILogger logger, Exception exception, string endpoint);
     }
 }

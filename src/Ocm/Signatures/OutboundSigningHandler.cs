@@ -95,7 +95,7 @@ internal sealed partial class OutboundSigningHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Outgoing {Method} to {Peer}: signature scheme {Scheme}")]
+        [LoggerMessage(1910, LogLevel.Debug, "Outgoing {Method} to {Peer}: signature scheme {Scheme}")]
         public static partial void Signed(ILogger logger, string method, string peer, string scheme);
     }
 }

@@ -7,7 +7,7 @@ using Ocm.Protocol.Signatures.Keys;
 namespace Ocm.Signatures;
 
 /// <summary>
-/// Finds a peer's verification key (OCM §9.4 steps 6–8): discover the signer host, take its <c>jwksUri</c> (or, for
+/// Finds a peer's verification key (OCM Appendix B, "Verifying a Signature", steps 1–4): discover the signer host, take its <c>jwksUri</c> (or, for
 /// -05 peers, <c>/.well-known/jwks.json</c>), and look the <c>kid</c> up in its JWK Set — cached, re-fetched at most
 /// once per short interval on an unknown kid, concurrent fetches coalesced, size-capped, through the guarded
 /// outbound client.

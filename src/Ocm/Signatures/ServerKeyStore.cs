@@ -69,7 +69,7 @@ internal sealed partial class ServerKeysJsonContext : JsonSerializerContext;
 /// <summary>
 /// The server's own signing keys under <c>{DataDir}/keys</c> (directory 0700, private keys and index 0600, an index
 /// <c>keys.json</c>). Generated on first use: an Ed25519 key for RFC 9421 and an RSA-2048 key for the legacy
-/// draft-cavage <c>publicKey</c> Nextcloud still uses. Rotation without breaking peers (OCM §9.3): <c>add</c> publishes
+/// draft-cavage <c>publicKey</c> Nextcloud still uses. Rotation without breaking peers: <c>add</c> publishes
 /// a pending key, <c>activate</c> switches signing to it (the previous one is retired), <c>retire</c> stops using a
 /// key but keeps it published for <see cref="RetiredKeyGrace"/> so signatures made just before still verify.
 /// Safe to use from the admin commands while the server runs: writers take an exclusive lock file
@@ -144,7 +144,7 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
     {
         if (algorithm.IsSymmetric())
         {
-            throw new ServerKeyException($"{algorithm} is a shared-secret algorithm; OCM §9.3 allows only asymmetric keys.");
+            throw new ServerKeyException($"{algorithm} is a shared-secret algorithm; OCM allows only asymmetric keys.");
         }
 
         Load(); // a first 'add' on a fresh data directory creates the initial keys too
@@ -524,10 +524,10 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
+        [LoggerMessage(1920, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
         public static partial void Reloaded(ILogger logger, string keyId, int published);
 
-        [LoggerMessage(2, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
+        [LoggerMessage(1921, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
         public static partial void ReloadFailed(ILogger logger, string error, string reason);
     }
 }

@@ -9,7 +9,7 @@ using Ocm.Protocol.Signatures.Messages;
 namespace Ocm.Signatures;
 
 /// <summary>
-/// <c>ocm sig sign|verify|base</c>: HTTP Message Signatures (RFC 9421 with the OCM §9 profile, or draft-cavage-12)
+/// <c>ocm sig sign|verify|base</c>: HTTP Message Signatures (RFC 9421 with the profile of OCM §HTTP Message Signatures, or draft-cavage-12)
 /// on raw HTTP/1.1 message files, so that operators of two servers can see exactly what was signed and why a
 /// signature is refused. Exit codes: 0 success (verify: valid), 1 verify: invalid, 2 usage or input error.
 /// </summary>
@@ -44,7 +44,7 @@ internal static class SigCommands
         var command = new Command(
             "sign",
             "Sign MESSAGE and print it with Content-Digest, Signature-Input and Signature added (with --cavage: Date, Digest and a "
-            + "draft-cavage Signature header). Defaults follow OCM §9.2: label ocm, tag ocm, created now, components "
+            + "draft-cavage Signature header). Defaults follow OCM §Signing Requirements: label ocm, tag ocm, created now, components "
             + "\"@method\" \"@target-uri\" \"content-digest\" \"content-length\" (without a body \"@method\" \"@target-uri\").\n"
             + "Example: ocm sig sign --key key.jwk --keyid https://me.example/ocm#k1 request.http");
         options.AddTo(command);
@@ -217,7 +217,7 @@ internal static class SigCommands
 
         if (message.Body is { Length: > 0 } && !signature.Components.Any(c => c.Name is "content-digest" or "digest" && !c.IsFromRequest))
         {
-            Console.Error.WriteLine($"note: signature '{signature.Label}' does not cover content-digest: the body is not protected (OCM §9.2 requires it).");
+            Console.Error.WriteLine($"note: signature '{signature.Label}' does not cover content-digest: the body is not protected (OCM §Signing Requirements requires it).");
         }
 
         return CheckCoveredBody(message, signature) is { } bodyFailure
@@ -503,7 +503,7 @@ internal static class SigCommands
             return signatures[0];
         }
 
-        // As an OCM verifier would choose (OCM §9.4 step 2), else the conventional label.
+        // As an OCM verifier would choose (by tag="ocm", OCM §Verification Requirements), else the conventional label.
         var tagged = signatures.Where(s => s.Tag == OcmSignatureProfile.Tag).ToList();
         return tagged.Count == 1
             ? tagged[0]
@@ -512,7 +512,7 @@ internal static class SigCommands
     }
 
     /// <summary>
-    /// Gives a body the fields OCM §9.2 asks for: an explicit Content-Length and a Content-Digest. An existing
+    /// Gives a body the fields OCM §Signing Requirements asks for: an explicit Content-Length and a Content-Digest. An existing
     /// Content-Digest that matches the body is kept (it may use sha-512, as in the RFC 9421 examples).
     /// </summary>
     private static void PrepareBody(HttpMessage message, DigestAlgorithm? digest)
@@ -615,7 +615,7 @@ internal static class SigCommands
         }
     }
 
-    /// <summary>The parameters in the order RFC 9421 and OCM §9.2 print them: created, keyid, alg, expires, nonce, tag.</summary>
+    /// <summary>The parameters in the order RFC 9421 and OCM Appendix B print them: created, keyid, alg, expires, nonce, tag.</summary>
     private static SignatureParameters BuildParameters(SigArguments a, string? keyId, HttpSignatureAlgorithm? algorithm, TimeProvider time)
     {
         var parameters = new SignatureParameters { Created = a.Created ?? time.GetUtcNow().ToUnixTimeSeconds() };
@@ -625,7 +625,7 @@ internal static class SigCommands
         }
         else
         {
-            Console.Error.WriteLine("note: no keyid (give --keyid, or use a JWK with a kid); OCM requires one (§9.2).");
+            Console.Error.WriteLine("note: no keyid (give --keyid, or use a JWK with a kid); OCM requires one (OCM §Signing Requirements).");
         }
 
         if (a.IncludeAlg)
@@ -636,7 +636,7 @@ internal static class SigCommands
             }
 
             parameters.Algorithm = algorithm.Value.GetRfc9421Name()
-                ?? throw new SigUsageException($"{algorithm.Value.GetJwkName()} has no RFC 9421 algorithm name, so the alg parameter must be omitted (OCM §9.2).");
+                ?? throw new SigUsageException($"{algorithm.Value.GetJwkName()} has no RFC 9421 algorithm name, so the alg parameter must be omitted (OCM §Keys and Algorithms).");
         }
 
         if (a.Expires is { } expires)

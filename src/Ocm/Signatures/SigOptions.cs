@@ -167,7 +167,7 @@ internal sealed class SigOptions
             _created = new Option<long?>("--created") { Description = "The created parameter, Unix seconds (default now).", HelpName = "UNIX" };
             _expires = new Option<long?>("--expires") { Description = "Add the expires parameter, Unix seconds.", HelpName = "UNIX" };
             _nonce = new Option<string?>("--nonce") { Description = "Add the nonce parameter.", HelpName = "NONCE" };
-            _tag = new Option<string?>("--tag") { Description = "The tag parameter (default ocm, as OCM §9.2 requires; --tag \"\" for none).", HelpName = "TAG" };
+            _tag = new Option<string?>("--tag") { Description = "The tag parameter (default ocm, as OCM §Signing Requirements requires; --tag \"\" for none).", HelpName = "TAG" };
             _includeAlg = new Option<bool>("--include-alg")
             {
                 Description = "Add the alg parameter (optional in OCM; omitted by default, as Nextcloud and the RFC 9421 examples do).",

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Federation;
 using Ocm.Protocol.Signatures;
 using Ocm.Protocol.Signatures.Cavage;
@@ -11,11 +10,6 @@ internal static class SignaturesServiceCollectionExtensions
     public static IServiceCollection AddOcmSignatures(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(SecurityOptions.Section, typeof(SecurityOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddSingleton<ServerKeyStore>();

@@ -330,10 +330,10 @@ internal sealed partial class ChunkStore(string root, SyncClientsOptions options
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Removed {Count} abandoned chunked uploads")]
+        [LoggerMessage(2500, LogLevel.Information, "Removed {Count} abandoned chunked uploads")]
         public static partial void Swept(ILogger logger, int count);
 
-        [LoggerMessage(2, LogLevel.Warning, "Could not remove a chunked upload; the next sweep retries")]
+        [LoggerMessage(2501, LogLevel.Warning, "Could not remove a chunked upload; the next sweep retries")]
         public static partial void NotDeleted(ILogger logger, Exception exception);
     }
 }

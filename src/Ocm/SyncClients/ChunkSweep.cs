@@ -37,7 +37,7 @@ internal sealed partial class ChunkSweep(ChunkStore store, SyncClientsOptions op
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Looking for abandoned chunked uploads failed; the next sweep retries")]
+        [LoggerMessage(2510, LogLevel.Warning, "Looking for abandoned chunked uploads failed; the next sweep retries")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
     }
 }

@@ -593,10 +593,10 @@ internal sealed partial class ChunkedUploadHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Chunked upload started")]
+        [LoggerMessage(2520, LogLevel.Debug, "Chunked upload started")]
         public static partial void Started(ILogger logger);
 
-        [LoggerMessage(2, LogLevel.Debug, "Assembled {Chunks} chunks, {Bytes} bytes: {Status}")]
+        [LoggerMessage(2521, LogLevel.Debug, "Assembled {Chunks} chunks, {Bytes} bytes: {Status}")]
         public static partial void Assembled(ILogger logger, int chunks, long bytes, WriteStatus status);
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Users;
 
 namespace Ocm.SyncClients;
@@ -11,11 +10,6 @@ internal static class SyncClientsServiceCollectionExtensions
     public static IServiceCollection AddOcmSyncClients(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(SyncClientsOptions.Section).Get<SyncClientsOptions>() ?? new SyncClientsOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(SyncClientsOptions.Section, typeof(SyncClientsOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddSingleton(RandomNumberGenerator.Create());

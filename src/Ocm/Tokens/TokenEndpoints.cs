@@ -11,7 +11,7 @@ using Ocm.Signatures;
 namespace Ocm.Tokens;
 
 /// <summary>
-/// <c>POST /ocm/token</c>, the code flow (ocm-protocol.md §8): a signed <c>application/x-www-form-urlencoded</c>
+/// <c>POST /ocm/token</c>, the code flow (OCM §Code Flow): a signed <c>application/x-www-form-urlencoded</c>
 /// request with <c>grant_type=authorization_code</c>, <c>client_id</c> (the receiving server, which must be the
 /// verified signer and the share's recipient host) and <c>code</c> (the share's secret) returns a short-lived opaque
 /// bearer token, stored hashed. Errors use the OAuth dialect.
@@ -106,7 +106,7 @@ internal static partial class TokenEndpoints
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Token request refused: {Reason}")]
+        [LoggerMessage(2000, LogLevel.Warning, "Token request refused: {Reason}")]
         public static partial void Refused(ILogger logger, string reason);
     }
 }

@@ -4,7 +4,7 @@ namespace Ocm.Trust;
 
 /// <summary>
 /// A token bucket per peer (the verified signer's host, else the client address) for OCM endpoints that put prompts
-/// in front of users, such as <c>/request-share</c> (ocm-protocol.md §7: "rate-limit this endpoint"). A peer may send
+/// in front of users, such as <c>/request-share</c> (OCM §Request for a Share: each request can put a prompt before a user). A peer may send
 /// <c>burst</c> requests at once, then one per <c>1 / perHour</c> hours; a refused request learns when to retry.
 /// Time comes from the injected <see cref="TimeProvider"/>, so tests need not wait.
 /// </summary>

@@ -20,7 +20,22 @@ internal sealed record TrustOptions
     /// <summary>
     /// With <see cref="MustInvite"/> off: shares from senders the recipient does not know (no contact) are put in
     /// quarantine — kept apart from the normal pending shares and shown with a warning — instead of being offered like
-    /// any other share (ocm-peers.md §6 item 8). Default true.
+    /// any other share, so invite-first is safe without locking out the unknown. Default true.
     /// </summary>
     public bool QuarantineUnknownSenders { get; init; } = true;
+
+    /// <summary>Every error at once: each pattern must be one <see cref="HostPattern"/> can match with.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (name, patterns) in new[] { ("Allowlist", Allowlist), ("Denylist", Denylist), ("AutoAcceptFrom", AutoAcceptFrom) })
+        {
+            for (var i = 0; i < patterns.Length; i++)
+            {
+                if (HostPattern.Problem(patterns[i]) is { } problem)
+                {
+                    yield return $"Ocm:Trust:{name}:{i} '{patterns[i]?.Trim()}' {problem}.";
+                }
+            }
+        }
+    }
 }

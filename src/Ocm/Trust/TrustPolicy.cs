@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocm.Contacts;
@@ -52,7 +53,7 @@ internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPol
     /// (the verified signer, else the sender's host), to the local user <paramref name="recipientUserId"/>:
     /// <list type="number">
     /// <item>the sending server is denied by the deny/allow lists → <see cref="IncomingShareAction.Refuse"/> (403);</item>
-    /// <item><c>must-invite</c> is on and no invite was exchanged between sender and recipient → Refuse (403, R35);</item>
+    /// <item><c>must-invite</c> is on and no invite was exchanged between sender and recipient → Refuse (403, OCM §OCM API Discovery › Fields, <c>must-invite</c>);</item>
     /// <item>the sending server is in <c>AutoAcceptFrom</c> → <see cref="IncomingShareAction.AutoAccept"/>;</item>
     /// <item>the sender is one of the recipient's contacts → <see cref="IncomingShareAction.Pending"/>;</item>
     /// <item>otherwise (an unknown sender, must-invite off) → <see cref="IncomingShareAction.Quarantine"/>, or Pending
@@ -123,10 +124,10 @@ internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPol
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Refused a share from {Host}: {Reason}")]
+        [LoggerMessage(2100, LogLevel.Warning, "Refused a share from {Host}: {Reason}")]
         public static partial void ShareRefused(ILogger logger, string host, string reason);
 
-        [LoggerMessage(2, LogLevel.Warning, "Refused {Endpoint} from {Host}: {Reason}")]
+        [LoggerMessage(2101, LogLevel.Warning, "Refused {Endpoint} from {Host}: {Reason}")]
         public static partial void RequestRefused(ILogger logger, string endpoint, string host, string reason);
     }
 }
@@ -158,6 +159,46 @@ internal static class HostPattern
         return patternHost.StartsWith("*.", StringComparison.Ordinal)
             ? hostName.EndsWith(patternHost[1..], StringComparison.Ordinal)
             : string.Equals(patternHost, hostName, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Why <paramref name="pattern"/> can never match as meant (a URL, a misplaced wildcard, a bad port), in words that
+    /// follow the pattern in a sentence; null when it is a pattern.
+    /// </summary>
+    public static string? Problem(string? pattern)
+    {
+        pattern = pattern?.Trim().ToLowerInvariant() ?? "";
+        if (pattern.Length == 0)
+        {
+            return "is empty";
+        }
+
+        if (pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains('@', StringComparison.Ordinal))
+        {
+            return "is not a host name; give the host alone (cloud.example.org, *.example.org, optionally with :port)";
+        }
+
+        var (host, port) = Split(pattern);
+        if (port is not null && !(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535))
+        {
+            return $"has the port '{port}', which is not a number from 1 to 65535";
+        }
+
+        if (host == "*")
+        {
+            return null;
+        }
+
+        var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+        if (name.Contains('*', StringComparison.Ordinal))
+        {
+            return "may use '*' only as its whole first label (*.example.org)";
+        }
+
+        var kind = Uri.CheckHostName(name.Trim('[', ']'));
+        return kind == UriHostNameType.Unknown || (name != host && kind != UriHostNameType.Dns)
+            ? "is not a host name or IP address"
+            : null;
     }
 
     private static (string Host, string? Port) Split(string value)

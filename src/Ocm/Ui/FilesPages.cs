@@ -549,7 +549,7 @@ internal static partial class FilesPages
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "A file's content is missing from the store")]
+        [LoggerMessage(2600, LogLevel.Error, "A file's content is missing from the store")]
         public static partial void ContentMissing(ILogger logger, Exception exception);
     }
 }

@@ -314,13 +314,13 @@ internal static partial class ReceivedFolderPages
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Received share {ShareId} on {Sender}: the web interface answered {Status}")]
+        [LoggerMessage(2610, LogLevel.Information, "Received share {ShareId} on {Sender}: the web interface answered {Status}")]
         public static partial void Failed(ILogger logger, long shareId, string sender, int status);
 
-        [LoggerMessage(2, LogLevel.Debug, "Received share {ShareId}: the browser left during a download")]
+        [LoggerMessage(2611, LogLevel.Debug, "Received share {ShareId}: the browser left during a download")]
         public static partial void DownloadAbandoned(ILogger logger, long shareId);
 
-        [LoggerMessage(3, LogLevel.Warning, "Received share {ShareId}: {Sender} broke off a download")]
+        [LoggerMessage(2612, LogLevel.Warning, "Received share {ShareId}: {Sender} broke off a download")]
         public static partial void SenderBrokeOff(ILogger logger, long shareId, string sender);
     }
 }

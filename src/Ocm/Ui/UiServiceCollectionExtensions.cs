@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Hosting;
 
 namespace Ocm.Ui;
@@ -17,11 +16,6 @@ internal static class UiServiceCollectionExtensions
     public static IServiceCollection AddOcmUi(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(UiOptions.Section).Get<UiOptions>() ?? new UiOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(UiOptions.Section, typeof(UiOptions), errors);
-        }
 
         services.TryAddSingleton(options);
 
@@ -165,7 +159,7 @@ internal sealed partial class CsrfFilter(IAntiforgery antiforgery, OcmOptions op
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Rejected a form without a valid anti-forgery token: {Endpoint}")]
+        [LoggerMessage(2620, LogLevel.Information, "Rejected a form without a valid anti-forgery token: {Endpoint}")]
         public static partial void Rejected(ILogger logger, string endpoint);
     }
 }

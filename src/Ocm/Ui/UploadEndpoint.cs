@@ -257,7 +257,7 @@ internal static partial class UploadEndpoint
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "User {UserId} uploaded {Bytes} bytes through the web interface")]
+        [LoggerMessage(2630, LogLevel.Debug, "User {UserId} uploaded {Bytes} bytes through the web interface")]
         public static partial void Uploaded(ILogger logger, long userId, long bytes);
     }
 }

@@ -124,10 +124,10 @@ internal sealed partial class CredentialVerifier(
     private static partial class Log
     {
         // Neither the user name nor the address is logged: a mistyped password is often typed into the name field.
-        [LoggerMessage(1, LogLevel.Information, "Sign-in failed")]
+        [LoggerMessage(2200, LogLevel.Information, "Sign-in failed")]
         public static partial void Failed(ILogger logger);
 
-        [LoggerMessage(2, LogLevel.Warning, "Sign-in refused: too many failures for this user or address")]
+        [LoggerMessage(2201, LogLevel.Warning, "Sign-in refused: too many failures for this user or address")]
         public static partial void Throttled(ILogger logger);
     }
 }

@@ -217,25 +217,25 @@ internal sealed partial class UserAccounts(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "User {UserId} created")]
+        [LoggerMessage(2210, LogLevel.Information, "User {UserId} created")]
         public static partial void Added(ILogger logger, long userId);
 
-        [LoggerMessage(2, LogLevel.Information, "Password of user {UserId} changed")]
+        [LoggerMessage(2211, LogLevel.Information, "Password of user {UserId} changed")]
         public static partial void PasswordChanged(ILogger logger, long userId);
 
-        [LoggerMessage(3, LogLevel.Information, "User {UserId} disabled: {Disabled}")]
+        [LoggerMessage(2212, LogLevel.Information, "User {UserId} disabled: {Disabled}")]
         public static partial void DisabledChanged(ILogger logger, long userId, bool disabled);
 
-        [LoggerMessage(4, LogLevel.Information, "User {UserId} deleted")]
+        [LoggerMessage(2213, LogLevel.Information, "User {UserId} deleted")]
         public static partial void Deleted(ILogger logger, long userId);
 
-        [LoggerMessage(5, LogLevel.Information, "App password {AppPasswordId} created for user {UserId}")]
+        [LoggerMessage(2214, LogLevel.Information, "App password {AppPasswordId} created for user {UserId}")]
         public static partial void AppPasswordAdded(ILogger logger, long userId, long appPasswordId);
 
-        [LoggerMessage(6, LogLevel.Information, "App password {AppPasswordId} of user {UserId} revoked")]
+        [LoggerMessage(2215, LogLevel.Information, "App password {AppPasswordId} of user {UserId} revoked")]
         public static partial void AppPasswordRevoked(ILogger logger, long userId, long appPasswordId);
 
-        [LoggerMessage(7, LogLevel.Information, "User {UserId} admin: {IsAdmin}")]
+        [LoggerMessage(2216, LogLevel.Information, "User {UserId} admin: {IsAdmin}")]
         public static partial void AdminChanged(ILogger logger, long userId, bool isAdmin);
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Ocm.Users;
 
@@ -14,11 +13,6 @@ internal static class UsersServiceCollectionExtensions
     public static IServiceCollection AddOcmUsers(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(UsersOptions.Section).Get<UsersOptions>() ?? new UsersOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(UsersOptions.Section, typeof(UsersOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddSingleton(RandomNumberGenerator.Create());
@@ -103,7 +97,7 @@ internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptio
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "No user existed: created 'admin'; its password was printed on the console")]
+        [LoggerMessage(2220, LogLevel.Warning, "No user existed: created 'admin'; its password was printed on the console")]
         public static partial void AdminCreated(ILogger logger);
     }
 }

@@ -239,16 +239,16 @@ internal sealed partial class WebDavHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Rejected {Method}: {Reason}")]
+        [LoggerMessage(2400, LogLevel.Debug, "Rejected {Method}: {Reason}")]
         public static partial void Rejected(ILogger logger, string method, string reason);
 
-        [LoggerMessage(2, LogLevel.Debug, "{Method} refused: the target is locked")]
+        [LoggerMessage(2401, LogLevel.Debug, "{Method} refused: the target is locked")]
         public static partial void Locked(ILogger logger, string method);
 
-        [LoggerMessage(3, LogLevel.Error, "Stored content of a file is missing")]
+        [LoggerMessage(2402, LogLevel.Error, "Stored content of a file is missing")]
         public static partial void ContentMissing(ILogger logger, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Debug, "Upload of {Bytes} bytes finished with {Status}")]
+        [LoggerMessage(2403, LogLevel.Debug, "Upload of {Bytes} bytes finished with {Status}")]
         public static partial void Uploaded(ILogger logger, long bytes, WriteStatus status);
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Ocm.Users;
 
 namespace Ocm.WebDav;
@@ -9,11 +8,6 @@ internal static class WebDavServiceCollectionExtensions
     public static IServiceCollection AddOcmWebDav(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(WebDavOptions.Section).Get<WebDavOptions>() ?? new WebDavOptions();
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(WebDavOptions.Section, typeof(WebDavOptions), errors);
-        }
 
         services.TryAddSingleton(options);
         services.TryAddScoped<WritePreconditions>();

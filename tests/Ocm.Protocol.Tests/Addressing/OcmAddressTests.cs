@@ -2,7 +2,8 @@ using Ocm.Protocol.Addressing;
 
 namespace Ocm.Protocol.Tests.Addressing;
 
-// ocm-protocol.md §2.4; R2 (no path), R3 (split on the last '@', opaque case-sensitive identifier); D17.
+// OCM §Terms, "OCM Address": no path, split on the last '@', an opaque case-sensitive identifier; and the
+// leniency peers need (schemes and trailing slashes as Nextcloud and OpenCloud send them).
 public sealed class OcmAddressTests
 {
     public static TheoryData<string, string, string, int?, string> ValidAddresses => new()
@@ -129,7 +130,7 @@ public sealed class OcmAddressTests
     [Fact]
     public void Equals_IdentifierDiffersOnlyInCase_AreNotEqual()
     {
-        // R3: the identifier is opaque and case-sensitive.
+        // The identifier is opaque and case-sensitive.
         Assert.NotEqual(OcmAddress.Parse("Alice@cloud.example.org"), OcmAddress.Parse("alice@cloud.example.org"));
     }
 

@@ -5,7 +5,8 @@ using Ocm.Protocol.Shares;
 
 namespace Ocm.Protocol.Tests.Discovery;
 
-// Dialect detection (ocm-peers.md §2, §3.1), spec violations (R21–R33) and the helpers other code uses (D9, D10, R61).
+// Dialect detection, violations of OCM §OCM API Discovery › Fields, and the helpers other code uses (the WebDAV root
+// of OCM §Resource Access step 1, the receiver's advertised combinations of OCM §Share Creation Notification).
 public sealed class DiscoveryAnalysisTests
 {
     private static DiscoveryAnalysis Analyze(string json) => DiscoveryAnalysis.Analyze(Encoding.UTF8.GetBytes(json));
@@ -71,19 +72,19 @@ public sealed class DiscoveryAnalysisTests
         var all = string.Join("\n", analysis.Violations);
         string[] expected =
         [
-            "'enabled' is missing (REQUIRED, R21)",
+            "'enabled' is missing (REQUIRED)",
             "\"1.0-proposal1\" is not a semantic version",
             "'endPoint' must use https",
-            "resource type 'file' is listed more than once (R24)",
-            "does not list share type 'user' (R25)",
-            "resource type 'file' does not advertise 'webdav' (R26)",
-            "must be \"absolute\" or \"relative\" (R28)",
+            "resource type 'file' is listed more than once",
+            "does not list share type 'user'",
+            "resource type 'file' does not advertise 'webdav'",
+            "must be \"absolute\" or \"relative\"",
             "'webapp-receive.targets' of 'file' must list",
             "resource type 'folder' advertises no protocol",
-            "a 'resourceTypes' item lacks 'shareTypes' (R22)",
-            "'exchange-token' is advertised without 'tokenEndPoint' (R30)",
-            "'http-sig' is advertised without 'jwksUri' (R32)",
-            "'invites' is advertised without 'inviteAcceptDialog' (R33)",
+            "a 'resourceTypes' item lacks 'shareTypes'",
+            "'exchange-token' is advertised without 'tokenEndPoint'",
+            "'http-sig' is advertised without 'jwksUri'",
+            "'invites' is advertised without 'inviteAcceptDialog'",
             "legacy name 'receive-code'",
             "legacy name 'code'",
             "'webdav-uri' is superseded",
@@ -101,7 +102,7 @@ public sealed class DiscoveryAnalysisTests
     {
         var analysis = Analyze(PeerDiscoverySamples.OcmGo.Replace("\"exchange-token\", ", string.Empty, StringComparison.Ordinal));
 
-        Assert.Contains(analysis.Violations, v => v.Contains("(R31)", StringComparison.Ordinal));
+        Assert.Contains(analysis.Violations, v => v.Contains("criterion 'must-exchange-token' without capability 'exchange-token'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -112,7 +113,7 @@ public sealed class DiscoveryAnalysisTests
         Assert.Contains(analysis.Violations, v => v.Contains("'apiVersion' is missing", StringComparison.Ordinal));
         Assert.Contains(analysis.Violations, v => v.Contains("'endPoint' is missing", StringComparison.Ordinal));
         Assert.Contains(analysis.Violations, v => v.Contains("'resourceTypes' is missing", StringComparison.Ordinal));
-        Assert.Contains(analysis.Violations, v => v.Contains("(R23)", StringComparison.Ordinal));
+        Assert.Contains(analysis.Violations, v => v.Contains("no resource type is advertised", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -131,7 +132,7 @@ public sealed class DiscoveryAnalysisTests
     [InlineData(nameof(PeerDiscoverySamples.Nextcloud), "file", "https://nc.example/public.php/webdav/")] // not under /index.php
     [InlineData(nameof(PeerDiscoverySamples.Ocis), "file", "https://ocis.example/dav/ocm/")] // trailing slash added
     [InlineData(nameof(PeerDiscoverySamples.SeafileViaWebDav), "file", "https://seafile.example/seafdav/")] // no leading slash
-    [InlineData(nameof(PeerDiscoverySamples.Reva), "ro-crate", "https://cernbox.example/remote.php/dav/ocm/")] // D9: first entry with webdav
+    [InlineData(nameof(PeerDiscoverySamples.Reva), "ro-crate", "https://cernbox.example/remote.php/dav/ocm/")] // OCM §Resource Access step 1: the first entry with webdav
     public void GetWebDavRoot_AnyPeer_IsAbsoluteWithOneTrailingSlash(string sample, string? resourceType, string expected)
     {
         var json = (string)typeof(PeerDiscoverySamples).GetField(sample)!.GetValue(null)!;
@@ -174,7 +175,7 @@ public sealed class DiscoveryAnalysisTests
     [InlineData(nameof(PeerDiscoverySamples.Reva), "ro-crate", "embedded", "user", true)]
     [InlineData(nameof(PeerDiscoverySamples.Nextcloud), "file", "webdav", "group", true)] // predates -receive keys
     [InlineData(nameof(PeerDiscoverySamples.Nextcloud), "folder", "webdav", "user", false)]
-    [InlineData(nameof(PeerDiscoverySamples.Seafile), "file", "webdav", "user", true)] // file/user/webdav MAY be assumed (R61)
+    [InlineData(nameof(PeerDiscoverySamples.Seafile), "file", "webdav", "user", true)] // file/user/webdav MAY be assumed (OCM §Share Creation Notification)
     public void CanReceive_Combination_FollowsAdvertisedReceiveKeys(string sample, string resourceType, string protocol, string shareType, bool expected)
     {
         var json = (string)typeof(PeerDiscoverySamples).GetField(sample)!.GetValue(null)!;

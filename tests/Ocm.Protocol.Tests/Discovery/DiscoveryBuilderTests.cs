@@ -6,7 +6,8 @@ using Ocm.Protocol.Shares;
 
 namespace Ocm.Protocol.Tests.Discovery;
 
-// Our own discovery document: strict 1.4 (R21–R33), validated against shared/vectors/ocm/schemas/ocm-discovery.schema.json.
+// Our own discovery document: strict 1.4 (OCM §OCM API Discovery › Fields), validated against the discovery JSON
+// Schema of the public test vectors (ocm/schemas/ocm-discovery.schema.json, see DiscoverySchema).
 public sealed class DiscoveryBuilderTests
 {
     private static readonly Lazy<JsonSchema> Schema = new(() =>
@@ -42,14 +43,14 @@ public sealed class DiscoveryBuilderTests
         Assert.Equal("https://files.example.net/ocm", doc.EndPoint);
         Assert.Equal(["exchange-token", "http-sig", "invite-wayf", "invites", "notifications", "protocol-object"], doc.Capabilities);
         Assert.Equal([OcmCriteria.MustUseHttpSig], doc.Criteria);
-        Assert.Equal("/dav/ocm/", doc.ResourceTypes[0].Protocols.WebDav); // normalized, identical in every entry (D9)
+        Assert.Equal("/dav/ocm/", doc.ResourceTypes[0].Protocols.WebDav); // normalized, identical in every entry (OCM §Resource Access step 1 reads only the first)
         Assert.Equal("/dav/ocm/", doc.ResourceTypes[1].Protocols.WebDav);
         var analysis = DiscoveryAnalysis.Analyze(OcmJson.Write(doc));
         Assert.True(analysis.IsConformant, string.Join(" | ", analysis.Violations));
         Assert.Equal(OcmDialect.Ocm14, analysis.Dialect);
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_BuiltDocument_ValidatesAgainstTheDiscoverySchema()
     {
         var results = Evaluate(OcmJson.Write(FullBuilder().Build()));
@@ -57,7 +58,7 @@ public sealed class DiscoveryBuilderTests
         Assert.True(results.IsValid, Describe(results));
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_MinimalDocument_ValidatesAgainstTheDiscoverySchema()
     {
         var doc = new DiscoveryDocumentBuilder(new Uri("https://m.example/ocm")).AddWebDavResourceType("file", "/webdav/").Build();
@@ -70,7 +71,7 @@ public sealed class DiscoveryBuilderTests
             System.Text.Encoding.UTF8.GetString(json));
     }
 
-    [Fact]
+    [VectorFact]
     public void Write_WithLegacyPublicKey_StillValidatesAgainstTheSchema()
     {
         var doc = FullBuilder().WithLegacyPublicKey("https://files.example.net/ocm#signature", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n").Build();
@@ -79,7 +80,7 @@ public sealed class DiscoveryBuilderTests
         Assert.Equal("https://files.example.net/ocm#signature", doc.PublicKey!.KeyId);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_OneFourWebAppSendObject_IsRejectedByTheOlderSchema()
     {
         // Known conflict: the shared schema still types `protocols.webapp` as a path string (≤1.3), while 1.4
@@ -89,7 +90,7 @@ public sealed class DiscoveryBuilderTests
         Assert.False(Evaluate(OcmJson.Write(doc)).IsValid);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_VectorDocuments_V122ValidAndV11KeyIdMissing()
     {
         Assert.True(Evaluate(File.ReadAllBytes(TestPaths.Vector("ocm", "v1.2.2", "discovery.assembled.json"))).IsValid);
@@ -101,10 +102,10 @@ public sealed class DiscoveryBuilderTests
         Assert.True(Evaluate(OcmJson.Write(OcmJson.ReadDiscovery(v11) with { ResourceTypes = [] })).IsValid);
     }
 
-    [Fact]
+    [VectorFact]
     public void Schema_SpecExampleAndPeers_ValidatedWhereTheSchemaAllows()
     {
-        // The §3.6 example advertises `webapp: {}` (1.4) and fails the older schema for that reason alone.
+        // The strict 1.4 example advertises `webapp: {}` (1.4) and fails the older schema for that reason alone.
         var spec = System.Text.Encoding.UTF8.GetBytes(PeerDiscoverySamples.SpecExample);
         Assert.False(Evaluate(spec).IsValid);
         Assert.True(Evaluate(System.Text.Encoding.UTF8.GetBytes(PeerDiscoverySamples.OcmGo)).IsValid);
@@ -122,9 +123,9 @@ public sealed class DiscoveryBuilderTests
 
         var ex = Assert.Throws<InvalidOperationException>(builder.Build);
 
-        Assert.Contains("(R31)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("(R32)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("(R33)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("criterion 'must-exchange-token' without capability 'exchange-token'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'http-sig' is advertised without 'jwksUri'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'invites' is advertised without 'inviteAcceptDialog'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public sealed class DiscoveryBuilderTests
     {
         var ex = Assert.Throws<InvalidOperationException>(new DiscoveryDocumentBuilder(new Uri("https://x.example/ocm")).Build);
 
-        Assert.Contains("(R23)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no resource type is advertised", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,8 +144,8 @@ public sealed class DiscoveryBuilderTests
         var noWebDav = new DiscoveryDocumentBuilder(new Uri("https://x.example/ocm"))
             .AddResourceType("file", ["user"], new DiscoveryProtocols { SshReceive = new SshReceive() });
 
-        Assert.Contains("(R24)", Assert.Throws<InvalidOperationException>(duplicate.Build).Message, StringComparison.Ordinal);
-        Assert.Contains("(R26)", Assert.Throws<InvalidOperationException>(noWebDav.Build).Message, StringComparison.Ordinal);
+        Assert.Contains("is listed more than once", Assert.Throws<InvalidOperationException>(duplicate.Build).Message, StringComparison.Ordinal);
+        Assert.Contains("does not advertise 'webdav'", Assert.Throws<InvalidOperationException>(noWebDav.Build).Message, StringComparison.Ordinal);
     }
 
     [Fact]

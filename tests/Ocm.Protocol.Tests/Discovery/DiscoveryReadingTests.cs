@@ -5,7 +5,7 @@ using Ocm.Protocol.Json;
 
 namespace Ocm.Protocol.Tests.Discovery;
 
-// Lenient discovery reading, ocm-protocol.md §3.2–§3.7 and ocm-peers.md §3.1.
+// Lenient discovery reading: OCM §OCM API Discovery › Fields, and every shape deployed peers publish.
 public sealed class DiscoveryReadingTests
 {
     private static DiscoveryDocument Read(string json) => OcmJson.ReadDiscovery(Encoding.UTF8.GetBytes(json));

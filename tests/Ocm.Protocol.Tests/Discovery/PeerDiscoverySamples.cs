@@ -1,12 +1,12 @@
 namespace Ocm.Protocol.Tests.Discovery;
 
 /// <summary>
-/// Discovery documents as each peer family publishes them, written by us from the facts in ocm-peers.md §2 and
-/// §3.1 (not copied from any implementation).
+/// Discovery documents as each peer family publishes them, written by us from what each family is known to
+/// publish (not copied from any implementation).
 /// </summary>
 internal static class PeerDiscoverySamples
 {
-    /// <summary>The spec example of ocm-protocol.md §3.6 (strict 1.4).</summary>
+    /// <summary>A strict 1.4 document with every field of OCM §OCM API Discovery › Fields, written by us.</summary>
     public const string SpecExample = """
         {
           "enabled": true, "apiVersion": "1.4.0", "endPoint": "https://files.example.net/ocm", "provider": "ExampleFiles",

@@ -7,7 +7,8 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Tests.Invites;
 
-// ocm-protocol.md §6.5 (R9, R15), ocm-peers.md §3.4, D17.
+// OCM §Invite Flow › Invite Acceptance Request Details and Response Details, and what peers send instead
+// (Nextcloud's userId, a recipientProvider with scheme or trailing slash).
 public sealed class AcceptedInviteTests
 {
     private static byte[] Utf8(string json) => Encoding.UTF8.GetBytes(json);

@@ -3,7 +3,7 @@ using Ocm.Protocol.Invites;
 
 namespace Ocm.Protocol.Tests.Invites;
 
-// ocm-protocol.md §6.2, R17, R18, D20.
+// OCM §Invite Flow › Invite format, and the base64 alphabet of OCM 1.2.2–1.3.
 public sealed class InviteStringTests
 {
     private const string SpecToken = "3f8c2a1e-7b4d-4c9a-9e21-5d6f0a1b2c3d";
@@ -47,7 +47,7 @@ public sealed class InviteStringTests
     [Fact]
     public void Parse_StandardBase64WithPadding_IsAccepted()
     {
-        // 1.2.2–1.3 peers used the standard alphabet with padding (D20).
+        // 1.2.2–1.3 peers used the standard alphabet with padding.
         var raw = Encoding.UTF8.GetBytes("?>?>?>x@b.example");
         var standard = Convert.ToBase64String(raw);
         Assert.Contains('=', standard);

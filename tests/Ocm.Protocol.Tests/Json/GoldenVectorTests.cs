@@ -10,7 +10,7 @@ using Ocm.Protocol.Validation;
 namespace Ocm.Protocol.Tests.Json;
 
 /// <summary>
-/// The spec examples in shared/vectors/ocm (OCM-API develop 2024-10 = "1.1" and spec.json 1.2.2): each is read,
+/// The spec examples among the public test vectors (their ocm/ folder: OCM-API develop 2024-10 = "1.1" and spec.json 1.2.2): each is read,
 /// written back and compared semantically with the original. What the strict 1.4 writer intentionally normalizes
 /// away is listed per vector in the ignore lists and asserted explicitly:
 /// <list type="bullet">
@@ -36,7 +36,7 @@ public sealed class GoldenVectorTests
 
     public static TheoryData<string> Versions => new() { V11, V122 };
 
-    [Theory]
+    [VectorTheory]
     [InlineData(V11, "share.multipleProtocols.json")]
     [InlineData(V122, "share.multipleProtocols.json")]
     [InlineData(V122, "share.singleProtocolNew.json")]
@@ -59,7 +59,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(written), Json(OcmJson.Write(OcmJson.ReadShare(written)))); // stable after one pass
     }
 
-    [Fact]
+    [VectorFact]
     public void Share_V11MultipleProtocols_NormalizesLegacyParts()
     {
         var share = OcmJson.ReadShare(Vector(V11, "share.multipleProtocols.json"));
@@ -73,7 +73,7 @@ public sealed class GoldenVectorTests
         Assert.DoesNotContain("mfa-enforced", json, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public void Share_V122MultipleProtocols_KeepsSshAndAccessTypes()
     {
         var share = OcmJson.ReadShare(Vector(V122, "share.multipleProtocols.json"));
@@ -84,7 +84,7 @@ public sealed class GoldenVectorTests
         Assert.Equal("7c084226-d9a1-11e6-bf26-cec0c932ce01", share.Protocol.LegacyWebApp!.Uri);
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Versions))]
     public void Share_LegacyVector_ReadsAsLegacyWebDavAndRoundTripsInLegacyDialect(string version)
     {
@@ -101,10 +101,10 @@ public sealed class GoldenVectorTests
         Assert.Equal(share.Protocol.WebDav.SharedSecret, reread.Protocol.WebDav!.SharedSecret);
     }
 
-    [Fact]
+    [VectorFact]
     public void Share_V11SingleProtocolNew_RequirementNoneIsUnsupportedButRoundTrips()
     {
-        // "none" is not a requirement any version defines: R79 says reject what is not understood (→ 501).
+        // "none" is not a requirement any version defines: the OpenAPI NewShare says reject what is not understood (→ 501).
         var original = Vector(V11, "share.singleProtocolNew.json");
 
         var result = OcmJson.ValidateShare(original);
@@ -114,7 +114,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(original), Json(OcmJson.Write(result.Value!)));
     }
 
-    [Fact]
+    [VectorFact]
     public void ShareCreatedResponse_V122_RoundTrips()
     {
         var original = Vector(V122, "share.response-201.json");
@@ -122,7 +122,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(original), Json(OcmJson.Write(OcmJson.ReadShareCreatedResponse(original))));
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData(V11, "notification.shareWasAccepted.json")]
     [InlineData(V11, "notification.userWasRemoved.json")]
     [InlineData(V122, "notification.shareWasAccepted.json")]
@@ -138,7 +138,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(OcmJson.Write(notification)), Json(original));
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Versions))]
     public void InviteAccepted_Vector_RoundTrips(string version)
     {
@@ -149,7 +149,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(response), Json(OcmJson.Write(OcmJson.ReadInviteAcceptedResponse(response))));
     }
 
-    [Fact]
+    [VectorFact]
     public void InviteAcceptedResponse_V11AsInSpecWithNumericUserId_IsReadAsString()
     {
         var response = OcmJson.ReadInviteAcceptedResponse(Vector(V11, "invite-accepted.response.as-in-spec.json"));
@@ -158,7 +158,7 @@ public sealed class GoldenVectorTests
         Assert.Equal("\"9302\"", Json(OcmJson.Write(response)).GetProperty("userID").GetRawText());
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData(V11, "error.json")]
     [InlineData(V11, "error-400.json")]
     [InlineData(V122, "error.json")]
@@ -174,7 +174,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(OcmJson.Write(error)), Json(original));
     }
 
-    [Fact]
+    [VectorFact]
     public void TokenResponse_V122_RoundTrips()
     {
         var original = Vector(V122, "token.response.json");
@@ -185,7 +185,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(original), Json(OcmJson.Write(response)));
     }
 
-    [Fact]
+    [VectorFact]
     public void TokenResponse_V11_NormalizesTokenTypeAndKeepsRefreshToken()
     {
         var original = Vector(V11, "token.response.json");
@@ -197,7 +197,7 @@ public sealed class GoldenVectorTests
         JsonAssert.Subset(Json(original), Json(OcmJson.Write(response)), "token_type");
     }
 
-    [Fact]
+    [VectorFact]
     public void TokenRequest_V122Form_ParsesAndIgnoresRedirectUri()
     {
         var form = File.ReadAllText(TestPaths.Vector("ocm", V122, "token.request.form-urlencoded.txt")).Trim();
@@ -208,10 +208,10 @@ public sealed class GoldenVectorTests
         Assert.Equal(fields.GetProperty("grant_type").GetString(), request.GrantType);
         Assert.Equal(fields.GetProperty("client_id").GetString(), request.ClientId);
         Assert.Equal(fields.GetProperty("code").GetString(), request.Code);
-        Assert.Equal("grant_type=authorization_code&client_id=receiver.org&code=xyz", TokenRequestForm.Format(request)); // R98
+        Assert.Equal("grant_type=authorization_code&client_id=receiver.org&code=xyz", TokenRequestForm.Format(request)); // extra RFC 6749 parameters are dropped
     }
 
-    [Fact]
+    [VectorFact]
     public void TokenRequest_V11LegacyJson_IsReadWithSpecGrant()
     {
         var request = OcmJson.ReadLegacyTokenRequest(Vector(V11, "token.request.json"));
@@ -221,7 +221,7 @@ public sealed class GoldenVectorTests
         Assert.Equal("xyz", request.Code);
     }
 
-    [Fact]
+    [VectorFact]
     public void Discovery_V11_ReadsAndNormalizesLegacyNames()
     {
         var original = Vector(V11, "discovery.assembled.json");
@@ -239,7 +239,7 @@ public sealed class GoldenVectorTests
         Assert.Equal(JsonValueKind.Object, resourceType.GetProperty("protocols").GetProperty("webapp").ValueKind);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("discovery.assembled.json")]
     [InlineData("discovery.with-test-keys.json")]
     public void Discovery_V122_RoundTripsExceptRenamedCriteria(string file)
@@ -256,7 +256,7 @@ public sealed class GoldenVectorTests
         Assert.Equal("/remote", doc.GetWebDavRoot()!.AbsolutePath[..7]);
     }
 
-    [Fact]
+    [VectorFact]
     public void Discovery_V122Assembled_RenamesCriteria()
     {
         var doc = OcmJson.ReadDiscovery(Vector(V122, "discovery.assembled.json"));

@@ -6,7 +6,8 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Tests.Notifications;
 
-// ocm-protocol.md §5 (R82, D2, D6, D12, D25) and the peer variants of ocm-peers.md §3.3.
+// OCM §Share Acceptance Notification, the types of the OCM Notification Types Registry (plus USER_REMOVED of
+// the OpenAPI document and reva's SHARE_CHANGE_PERMISSION), and the shapes peers send.
 public sealed class NotificationTests
 {
     private static NewNotification Read(string json) => OcmJson.ReadNotification(Encoding.UTF8.GetBytes(json));
@@ -34,7 +35,7 @@ public sealed class NotificationTests
                 "protocol": { "name": "multi", "webdav": { "url": "https://f.example/dav/ocm/abc", "sharedSecret": "s", "permissions": ["read", "write"] } } } }
             """);
 
-        Assert.True(NotificationTypes.IsPermissionChange(n.NotificationType)); // D12
+        Assert.True(NotificationTypes.IsPermissionChange(n.NotificationType)); // both spellings
         Assert.True(NotificationTypes.IsPermissionChange(NotificationTypes.ReshareChangePermission));
         Assert.Equal("bob@https://recv.example.com", n.Notification!.Grantee);
         Assert.Equal(["read", "write"], n.Notification.Protocol!.WebDav!.Permissions);
@@ -76,7 +77,7 @@ public sealed class NotificationTests
     [Fact]
     public void ReadNotification_NoResourceType_IsAccepted()
     {
-        // D2: optional in the draft, required in spec.yaml → always send, never require.
+        // resourceType: optional in the draft, required in the OpenAPI document → always send, never require.
         Assert.Null(Read("""{ "notificationType": "SHARE_UNSHARED", "providerId": "1" }""").ResourceType);
     }
 

@@ -6,7 +6,7 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Tests.RequestShares;
 
-// ocm-protocol.md §7 (R81): POST /request-share with owner, shareWith, share.
+// OCM §Request for a Share: POST /request-share with owner, shareWith, share.
 public sealed class RequestShareTests
 {
     [Fact]

@@ -1,8 +1,8 @@
 namespace Ocm.Protocol.Tests.Shares;
 
 /// <summary>
-/// Share Creation Notifications as each peer family sends them, written by us from the facts in ocm-peers.md §2
-/// and §3.2 (not copied from any implementation). All describe the same share: alice@files.example.net shares
+/// Share Creation Notifications as each peer family sends them, written by us from what each family is known to
+/// send (not copied from any implementation). All describe the same share: alice@files.example.net shares
 /// report.pdf (id 42, secret s3cr3t) with bob@recv.example.com.
 /// </summary>
 internal static class PeerShareSamples
@@ -107,7 +107,7 @@ internal static class PeerShareSamples
         }
         """;
 
-    /// <summary>A protocol object without `name` (Option 2/3 with the name left out, D21).</summary>
+    /// <summary>A protocol object without `name` (Option 2/3 with the name left out, which the spec calls the default).</summary>
     public const string NoProtocolName = """
         {
           "shareWith": "bob@recv.example.com", "name": "report.pdf", "providerId": "42",

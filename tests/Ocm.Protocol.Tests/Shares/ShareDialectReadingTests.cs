@@ -6,7 +6,8 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Tests.Shares;
 
-// Lenient reader: every share dialect of ocm-peers.md §3.2 lands in the same normalized model (ocm-protocol.md §4.2, §4.3).
+// Lenient reader: every share dialect deployed peers send lands in the same normalized model (OCM §Share Creation
+// Notification › Fields).
 public sealed class ShareDialectReadingTests
 {
     public static TheoryData<string, string> Dialects => new()
@@ -53,9 +54,9 @@ public sealed class ShareDialectReadingTests
         var webdav = share.Protocol.WebDav!;
         Assert.True(share.Protocol.IsLegacyOptionsForm);
         Assert.True(webdav.IsLegacy);
-        Assert.Null(webdav.Uri); // resolved from the sender's discovery (§10.1 step 5)
+        Assert.Null(webdav.Uri); // resolved from the sender's discovery (OCM §Resource Access step 5)
         Assert.Equal("{http://open-cloud-mesh.org/ns}share-permissions", webdav.LegacyPermissions);
-        Assert.Equal(["read"], webdav.Permissions); // D1 default
+        Assert.Equal(["read"], webdav.Permissions); // read-only when absent
         Assert.Equal("Alice", share.SenderDisplayName);
     }
 
@@ -105,7 +106,7 @@ public sealed class ShareDialectReadingTests
     {
         var share = Read(PeerShareSamples.NoProtocolName);
 
-        Assert.Equal(ProtocolNames.Multi, share.Protocol.Name); // D21
+        Assert.Equal(ProtocolNames.Multi, share.Protocol.Name); // the default when absent
         Assert.Equal("42", share.Protocol.WebDav!.Uri);
         Assert.False(share.Protocol.WebDav.HasAbsoluteUri);
     }

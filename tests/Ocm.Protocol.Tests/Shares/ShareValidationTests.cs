@@ -7,7 +7,8 @@ using Ocm.Protocol.Validation;
 
 namespace Ocm.Protocol.Tests.Shares;
 
-// Receiver validation, ocm-protocol.md §4.8: every offending field at once; 400 vs 501 (D15); R68, R71–R74, R79.
+// Receiver validation, OCM §Share Creation Notification › Fields and › Response: every offending field at once;
+// 400 for what is invalid, 501 for what is unsupported.
 public sealed class ShareValidationTests
 {
     private static OcmReadResult<NewShare> Validate(string json, ShareValidationOptions? options = null) =>
@@ -104,9 +105,9 @@ public sealed class ShareValidationTests
     }
 
     [Theory]
-    [InlineData("\"shareType\": \"user\"", "\"shareType\": \"federation\"", "shareType", ValidationMessages.UnsupportedShareType)] // D5
+    [InlineData("\"shareType\": \"user\"", "\"shareType\": \"federation\"", "shareType", ValidationMessages.UnsupportedShareType)] // needs OCM-MLS
     [InlineData("\"resourceType\": \"file\"", "\"resourceType\": \"calendar\"", "resourceType", ValidationMessages.UnsupportedResourceType)]
-    [InlineData("\"must-exchange-token\"", "\"none\"", "protocol.webdav.requirements", ValidationMessages.UnsupportedRequirement)] // R79
+    [InlineData("\"must-exchange-token\"", "\"none\"", "protocol.webdav.requirements", ValidationMessages.UnsupportedRequirement)] // not understood → not accepted
     [InlineData("\"webdav\":", "\"carrier-pigeon\":", "protocol", ValidationMessages.UnsupportedProtocol)]
     public void ValidateShare_UnsupportedValue_Is501WithValue(string from, string to, string field, string message)
     {
@@ -150,7 +151,7 @@ public sealed class ShareValidationTests
     [Fact]
     public void ValidateShare_OurCriterionMustExchangeTokenAndShareWithout_IsInvalid()
     {
-        // R59: with the criterion must-exchange-token every offered protocol must carry the requirement.
+        // OCM §Share Creation Notification: with the criterion must-exchange-token every offered protocol must carry the requirement.
         var options = new ShareValidationOptions { RequireTokenExchange = true };
 
         Assert.True(Validate(PeerShareSamples.Ocm14, options).IsValid);
@@ -161,7 +162,7 @@ public sealed class ShareValidationTests
     [Fact]
     public void ValidateShare_WebAppTargetsNotOurs_IsUnsupported()
     {
-        // R93: no common target → the webapp option is unusable.
+        // OCM §Resource Access step 6: no common target → the webapp option is unusable.
         var options = new ShareValidationOptions { WebAppTargets = new HashSet<string> { WebAppTargets.Iframe } };
 
         var result = Validate(PeerShareSamples.MultiProtocol, options);

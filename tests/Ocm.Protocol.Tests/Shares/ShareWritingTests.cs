@@ -6,7 +6,7 @@ using Ocm.Protocol.Shares;
 
 namespace Ocm.Protocol.Tests.Shares;
 
-// Strict writer (OCM 1.4, ocm-protocol.md §4.2–§4.4) and the per-peer legacy shapes of ocm-peers.md §3.2.
+// Strict writer (OCM 1.4 §Share Creation Notification › Fields) and the legacy shapes older peers need.
 public sealed class ShareWritingTests
 {
     private static NewShare Share(string? senderDisplayName = "Alice") => new()
@@ -148,8 +148,8 @@ public sealed class ShareWritingTests
 
     [Theory]
     [InlineData("""{"recipientDisplayName":"Bob","recipientUserId":"bob"}""", "Bob", 0)]
-    [InlineData("""{"recipientPublicKeys":"ssh-ed25519 AAAA bob"}""", null, 1)] // D3: string accepted
-    [InlineData("""{}""", null, 0)] // D4: tolerate absence
+    [InlineData("""{"recipientPublicKeys":"ssh-ed25519 AAAA bob"}""", null, 1)] // a string, as the draft's text has it
+    [InlineData("""{}""", null, 0)] // tolerate absence
     public void ReadShareCreatedResponse_PeerVariants_AreTolerated(string json, string? displayName, int keys)
     {
         var response = OcmJson.ReadShareCreatedResponse(Encoding.UTF8.GetBytes(json));

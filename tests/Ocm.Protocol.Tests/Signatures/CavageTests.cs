@@ -19,7 +19,7 @@ public sealed class CavageTests
     // The Appendix C cases sign fewer headers than an OCM verifier demands.
     private static readonly CavageVerifierOptions VectorOptions = new() { RequiredHeaders = [], RequireBodyIntegrity = false };
 
-    [Theory]
+    [VectorTheory]
     [InlineData("default", "signature-header.txt")]
     [InlineData("default", "authorization-header.txt")]
     [InlineData("basic", "signature-header.txt")]
@@ -39,7 +39,7 @@ public sealed class CavageTests
         Assert.Equal(HttpSignatureAlgorithm.RsaV15Sha256, result.Algorithm);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("default")]
     [InlineData("basic")]
     [InlineData("all-headers")]
@@ -56,7 +56,7 @@ public sealed class CavageTests
         Assert.Equal(File.ReadAllText(Cavage(caseId, "signature-header.txt")).Trim(), "Signature: " + expected.ToHeaderValue());
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("signature-header.as-printed.txt")]
     [InlineData("authorization-header.as-printed.txt")]
     public void Verify_AllHeadersAsPrintedInDraft_IsBadSignature(string headerFile)
@@ -70,7 +70,7 @@ public sealed class CavageTests
         Assert.Equal(SignatureFailure.BadSignature, result.Failure);
     }
 
-    [Fact]
+    [VectorFact]
     public void Verify_NextcloudStyleRequest_IsValidUnderOcmDefaults()
     {
         var request = HttpMessageParser.Parse(File.ReadAllBytes(Cavage("nextcloud-style-COMPUTED", "request.http")));
@@ -83,7 +83,7 @@ public sealed class CavageTests
         Assert.Equal(File.ReadAllText(Cavage("nextcloud-style-COMPUTED", "signing-string.txt")), result.SigningString);
     }
 
-    [Fact]
+    [VectorFact]
     public void Sign_NextcloudStyleRequest_ReproducesVectorHeaders()
     {
         var expected = HttpMessageParser.Parse(File.ReadAllBytes(Cavage("nextcloud-style-COMPUTED", "request.http")));

@@ -15,7 +15,7 @@ public sealed class ContentDigestTests
             .Select(e => e.GetProperty("id").GetString()!)];
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Examples))]
     public void Create_Rfc9530Example_ReproducesFieldValue(string id)
     {
@@ -26,7 +26,7 @@ public sealed class ContentDigestTests
         Assert.True(ContentDigest.Verify(expected, body).IsMatch);
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Examples))]
     public void Verify_Rfc9530ExampleWithOtherBody_IsMismatch(string id)
     {
@@ -37,7 +37,7 @@ public sealed class ContentDigestTests
         Assert.Equal(DigestVerificationStatus.Mismatch, result.Status);
     }
 
-    [Fact]
+    [VectorFact]
     public void Verify_AppendixDSamplesWithDeprecatedAlgorithms_OnlyRecognizedOnesCount()
     {
         using var doc = Load();

@@ -38,7 +38,7 @@ public sealed class CrossImplementationTests
         HttpSignatureAlgorithm.RsaV15Sha256,
     ];
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(AsymmetricAlgorithms))]
     public async Task OurRfc9421Signature_FreshKey_IsVerifiedByHttpMessageSignatures(HttpSignatureAlgorithm algorithm)
     {
@@ -65,7 +65,7 @@ public sealed class CrossImplementationTests
         Assert.False(results[2]["verified"]!.GetValue<bool>(), "a tampered message must not verify");
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(AsymmetricAlgorithms))]
     public async Task TheirRfc9421Signature_FreshKey_IsVerifiedByOurOcmVerifier(HttpSignatureAlgorithm algorithm)
     {
@@ -96,7 +96,7 @@ public sealed class CrossImplementationTests
         Assert.Equal(SignatureFailure.BadSignature, tamperedResult.Failure);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData(HttpSignatureAlgorithm.Ed25519)]
     [InlineData(HttpSignatureAlgorithm.EcdsaP256Sha256)]
     public async Task ResponseBoundToRequest_BothDirections_Verifies(HttpSignatureAlgorithm algorithm)
@@ -134,7 +134,7 @@ public sealed class CrossImplementationTests
         Assert.True(result.IsValid, result.ToString());
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData(CavageAlgorithms.RsaSha256, false)]
     [InlineData(CavageAlgorithms.RsaSha512, false)]
     [InlineData(CavageAlgorithms.RsaSha256, true)]
@@ -156,7 +156,7 @@ public sealed class CrossImplementationTests
         Assert.False(results[1]["verified"]!.GetValue<bool>());
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData(CavageAlgorithms.RsaSha256, "Signature")]
     [InlineData(CavageAlgorithms.RsaSha512, "Signature")]
     [InlineData(CavageAlgorithms.RsaSha512, "Authorization")]
@@ -198,7 +198,7 @@ public sealed class CrossImplementationTests
         Assert.Equal(headerName == "Authorization", result.Signature!.InAuthorizationHeader);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task CavageHs2019_BothDirections_VerifiesWithRsaPss()
     {
         using var key = RsaKey();
@@ -229,7 +229,7 @@ public sealed class CrossImplementationTests
         Assert.Equal(HttpSignatureAlgorithm.RsaPssSha512, result.Algorithm);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task SharedSigPeerSelftest_Vectors_AllPass()
     {
         var (exit, stdout, stderr) = await NodePeer.RunNodeAsync(TestPaths.Vector("tools", "sig-peer.js"), string.Empty, ["selftest", TestPaths.Vectors]);
@@ -238,7 +238,7 @@ public sealed class CrossImplementationTests
         Assert.Contains(" passed, 0 failed", stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(AsymmetricAlgorithms))]
     public async Task SharedSigPeer_OurSignedFileAndItsSignature_VerifyBothWays(HttpSignatureAlgorithm algorithm)
     {

@@ -10,7 +10,7 @@ public sealed class OcmSignedRequestVectorTests
 {
     private static string Vector(string file) => TestPaths.Vector("ocm", "signed-requests", file);
 
-    [Fact]
+    [VectorFact]
     public async Task VerifyAsync_SignedShareVector_IsVerified()
     {
         var meta = Meta();
@@ -26,7 +26,7 @@ public sealed class OcmSignedRequestVectorTests
         Assert.Equal(File.ReadAllText(Vector("ocm-share-ed25519.base.txt")), result.Base!.Text);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task VerifyAsync_SignedShareVectorWithUntaggedLabelRefused_IsNotSigned()
     {
         var verifier = new OcmRequestVerifier(new TestKeyResolver(), new OcmVerifierOptions { AcceptUntaggedOcmLabel = false }, timeProvider: new FixedTimeProvider(1618884473));
@@ -36,7 +36,7 @@ public sealed class OcmSignedRequestVectorTests
         Assert.Equal(OcmVerificationStatus.NotSigned, result.Status);
     }
 
-    [Fact]
+    [VectorFact]
     public void Sign_SignedShareVector_IsReproducedByteForByte()
     {
         var meta = Meta();

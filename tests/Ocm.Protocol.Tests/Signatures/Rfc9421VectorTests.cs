@@ -11,7 +11,7 @@ public sealed class Rfc9421VectorTests
 
     public static TheoryData<string> Cases() => [.. CaseIds()];
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Cases))]
     public void SignatureBase_RfcCase_IsByteIdentical(string caseId)
     {
@@ -24,7 +24,7 @@ public sealed class Rfc9421VectorTests
         Assert.Equal(Text(Rfc9421("cases", caseId, "base.txt")), signatureBase.Text);
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Cases))]
     public void Verify_RfcCase_IsValid(string caseId)
     {
@@ -37,7 +37,7 @@ public sealed class Rfc9421VectorTests
         Assert.True(result.IsValid, result.ToString());
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Cases))]
     public void Sign_DeterministicRfcCase_ReproducesSignatureAndInput(string caseId)
     {
@@ -61,7 +61,7 @@ public sealed class Rfc9421VectorTests
         Assert.Contains(result.SignatureMember, TrimmedText(Rfc9421("cases", caseId, "signature.txt")), StringComparison.Ordinal);
     }
 
-    [Theory]
+    [VectorTheory]
     [MemberData(nameof(Cases))]
     public void Verify_RfcCaseWithSignatureFlipped_IsBadSignature(string caseId)
     {
@@ -81,7 +81,7 @@ public sealed class Rfc9421VectorTests
         Assert.Equal(SignatureFailure.BadSignature, result.Failure);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("variant-1-valid.http", true)]
     [InlineData("variant-2-valid.http", true)]
     [InlineData("variant-3-valid.http", true)]
@@ -101,7 +101,7 @@ public sealed class Rfc9421VectorTests
         }
     }
 
-    [Fact]
+    [VectorFact]
     public void Verify_ProxySignatureAtItsCreationTime_IsValidAndExpiresLater()
     {
         using var key = PublicKey("test-key-rsa", Ocm.Protocol.Signatures.Keys.HttpSignatureAlgorithm.RsaV15Sha256);
@@ -113,7 +113,7 @@ public sealed class Rfc9421VectorTests
         Assert.Equal(SignatureFailure.Expired, afterExpiry.Verify(message, "proxy_sig", key).Failure);
     }
 
-    [Fact]
+    [VectorFact]
     public void Verify_ResponseWithoutRelatedRequest_IsMissingComponent()
     {
         using var key = PublicKey("test-key-ecc-p256", Ocm.Protocol.Signatures.Keys.HttpSignatureAlgorithm.EcdsaP256Sha256);
@@ -125,7 +125,7 @@ public sealed class Rfc9421VectorTests
         Assert.Equal(SignatureFailure.MissingComponent, result.Failure);
     }
 
-    [Fact]
+    [VectorFact]
     public void Verify_WrongAlgParameter_IsAlgorithmMismatch()
     {
         using var key = PublicKey("test-key-ed25519", Ocm.Protocol.Signatures.Keys.HttpSignatureAlgorithm.Ed25519);
@@ -137,7 +137,7 @@ public sealed class Rfc9421VectorTests
         Assert.Equal(SignatureFailure.AlgorithmMismatch, result.Failure);
     }
 
-    [Fact]
+    [VectorFact]
     public void ReadAll_MessageWithTwoSignatures_ReturnsBothLabelsInOrder()
     {
         var message = SignedMessage("s4.3-proxy_sig-rsa-v1_5-sha256");

@@ -10,7 +10,7 @@ public sealed class SignatureKeyTests
 {
     private static readonly byte[] Data = "signature base"u8.ToArray();
 
-    [Theory]
+    [VectorTheory]
     [InlineData("test-key-rsa.priv.pem", HttpSignatureAlgorithm.RsaV15Sha256)]
     [InlineData("derived/test-key-rsa.priv.pkcs8.pem", HttpSignatureAlgorithm.RsaV15Sha256)]
     [InlineData("test-key-rsa-pss.priv.pem", HttpSignatureAlgorithm.RsaPssSha512)]
@@ -29,7 +29,7 @@ public sealed class SignatureKeyTests
         Assert.False(publicKey.Verify("other"u8, key.Sign(Data)));
     }
 
-    [Fact]
+    [VectorFact]
     public void ImportPem_RsaPublicKeyAsSpkiAndPkcs1_AreTheSameKey()
     {
         using var pkcs1 = VerificationKey.ImportPem(Text(Rfc9421("keys", "test-key-rsa.pub.pem")), HttpSignatureAlgorithm.RsaV15Sha256);
@@ -39,7 +39,7 @@ public sealed class SignatureKeyTests
         Assert.Equal(Text(Rfc9421("keys", "derived", "test-key-rsa.pub.spki.pem")).Trim(), spki.ExportPem().Trim());
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("test-key-ed25519", HttpSignatureAlgorithm.Ed25519)]
     [InlineData("test-key-ecc-p256", HttpSignatureAlgorithm.EcdsaP256Sha256)]
     [InlineData("test-key-rsa-pss", HttpSignatureAlgorithm.RsaPssSha512)]
@@ -55,7 +55,7 @@ public sealed class SignatureKeyTests
         Assert.Throws<CryptographicException>(() => jwk.ToVerificationKey()); // no "alg" and none given
     }
 
-    [Fact]
+    [VectorFact]
     public void ToSigningKey_Ed25519VectorJwk_ReproducesRfcB26Signature()
     {
         using var key = JsonWebKey.Parse(Text(Rfc9421("keys", "test-key-ed25519.jwk.json"))).ToSigningKey(HttpSignatureAlgorithm.Ed25519);
@@ -124,7 +124,7 @@ public sealed class SignatureKeyTests
         Assert.Equal(256, Convert.FromBase64String(Base64UrlToBase64(key.ExportPublicJwk().N!)).Length);
     }
 
-    [Fact]
+    [VectorFact]
     public void ImportPem_KeyOfOtherType_Throws()
     {
         Assert.Throws<CryptographicException>(() => VerificationKey.ImportPem(Text(Rfc9421("keys", "test-key-ed25519.pub.pem")), HttpSignatureAlgorithm.EcdsaP256Sha256));

@@ -5,7 +5,7 @@ using Ocm.Protocol.Tokens;
 
 namespace Ocm.Protocol.Tests.Tokens;
 
-// Code Flow, ocm-protocol.md §8 (R97–R101, D7, D8).
+// OCM §Code Flow: token request, response and errors.
 public sealed class TokenTests
 {
     [Fact]
@@ -64,7 +64,7 @@ public sealed class TokenTests
     {
         var bytes = OcmJson.Write(new TokenResponse { AccessToken = "t0k", ExpiresIn = 300 });
 
-        Assert.Equal("""{"access_token":"t0k","token_type":"Bearer","expires_in":300}""", Encoding.UTF8.GetString(bytes)); // R99: no refresh_token
+        Assert.Equal("""{"access_token":"t0k","token_type":"Bearer","expires_in":300}""", Encoding.UTF8.GetString(bytes)); // no refresh_token
     }
 
     [Fact]

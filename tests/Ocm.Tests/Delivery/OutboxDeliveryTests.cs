@@ -162,7 +162,7 @@ public sealed class OutboxDeliveryTests
     }
 
     /// <summary>
-    /// What our own policy forbids cannot get better by waiting (issue 14): a peer on the denylist, or one only reachable
+    /// What our own policy forbids cannot get better by waiting: a peer on the denylist, or one only reachable
     /// over plain http while insecure peers are not allowed, fails at once with the reason and is never retried.
     /// </summary>
     [Theory]

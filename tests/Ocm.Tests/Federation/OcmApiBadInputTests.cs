@@ -22,7 +22,7 @@ public sealed class OcmApiBadInputTests : IAsyncLifetime
     {
         using var response = await _server.Client.PostAsync(path, content);
         var text = await response.Content.ReadAsStringAsync();
-        // 4xx, or 501 which the spec prescribes for unsupported resource and share types (§4.9).
+        // 4xx, or 501 which the spec prescribes for unsupported resource and share types (OCM §Share Creation Notification › Response).
         Assert.True((int)response.StatusCode is (>= 400 and < 500) or 501, $"expected a 4xx, got {(int)response.StatusCode}: {text}");
         Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
         var body = JsonDocument.Parse(text).RootElement.Clone();

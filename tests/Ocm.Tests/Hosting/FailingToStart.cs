@@ -113,6 +113,10 @@ public sealed class FailingToStart : IDisposable
     [InlineData("OCM_MAXAPIBODYBYTES", "lots", "Ocm:MaxApiBodyBytes")]
     [InlineData("OCM_URLS", "http://127.0.0.1:notaport", "Ocm:Urls")]
     [InlineData("OCM_DATABASE__PROVIDER", "mysql", "Ocm:Database:Provider")]
+    [InlineData("OCM_DELIVERY__POLLSECONDS", "0", "Ocm:Delivery:PollSeconds")]
+    [InlineData("OCM_FEDERATION__INSECUREPEERS__0", "10.0.0.0/33", "Ocm:Federation:InsecurePeers:0")]
+    [InlineData("OCM_FILES__ROOT", " ", "Ocm:Files:Root")]
+    [InlineData("OCM_TRUST__ALLOWLIST__0", "https://partner.example/ocm", "Ocm:Trust:Allowlist:0")]
     public async Task InvalidSetting_OneLineNamingIt(string variable, string value, string named)
     {
         var dataDir = Path.Combine(_work, "data");
@@ -122,6 +126,28 @@ public sealed class FailingToStart : IDisposable
         var line = OneErrorLine(result);
         Assert.StartsWith("error: invalid configuration: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(Directory.Exists(dataDir));
+    }
+
+    [Fact]
+    public async Task InvalidSettingsInSeveralSections_OneLineNamingEveryOne()
+    {
+        var dataDir = Path.Combine(_work, "data");
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DELIVERY__MAXPARALLELPEERS"] = "0",
+            ["OCM_TRUST__DENYLIST__0"] = "evil*.example",
+            ["OCM_FEDERATION__DISCOVERYTIMEOUTSECONDS"] = "soon",
+        };
+
+        var result = await OcmProcess.RunAsync(["serve", "--data-dir", dataDir], environment, timeout: TimeSpan.FromSeconds(60));
+
+        var line = OneErrorLine(result);
+        Assert.StartsWith("error: invalid configuration: ", line, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Delivery:MaxParallelPeers must be at least 1", line, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Trust:Denylist:0 'evil*.example' may use '*' only as its whole first label", line, StringComparison.Ordinal);
+        Assert.Contains("'soon' at 'Ocm:Federation:DiscoveryTimeoutSeconds'", line, StringComparison.Ordinal);
         Assert.Equal(2, result.ExitCode);
         Assert.False(Directory.Exists(dataDir));
     }

@@ -193,7 +193,7 @@ public sealed class InvitingAUserOnAnotherServer
         using var dave = await b.AddUserAsync("dave");
         using var erin = await b.AddUserAsync("erin");
 
-        // 1.2.2–1.3 peers: standard alphabet, padded (D20). Whether '=' appears depends on the port's digits, so the
+        // 1.2.2–1.3 peers: standard alphabet, padded. Whether '=' appears depends on the port's digits, so the
         // padded form is also forced below with a label that changes nothing but the length.
         var first = await alice.CreateInviteAsync();
         var legacy = Convert.ToBase64String(Base64Url.DecodeFromChars(first.GetProperty("inviteString").GetString()!));
@@ -205,7 +205,7 @@ public sealed class InvitingAUserOnAnotherServer
         var padded = "  " + Convert.ToBase64String(Encoding.UTF8.GetBytes(decoded)) + "\n";
         if (!padded.Contains('=', StringComparison.Ordinal))
         {
-            // Same invite, same server: a trailing slash on the provider is tolerated (D17) and shifts the length.
+            // Same invite, same server: a trailing slash on the provider is tolerated and shifts the length.
             padded = "  " + Convert.ToBase64String(Encoding.UTF8.GetBytes(decoded + "/")) + "\n";
         }
 

@@ -51,7 +51,7 @@ internal sealed class TestDirectoryService : IDisposable
         return JsonSerializer.Serialize(new { payload = body, signatures = new[] { new { @protected = header, signature } } });
     }
 
-    /// <summary>The shape of the spec's example (D27): payload and header as JSON objects, signed over their bytes.</summary>
+    /// <summary>The shape of the example in OCM Appendix C: payload and header as JSON objects, signed over their bytes.</summary>
     public string SpecExampleShape(string payload)
     {
         const string header = """{"alg":"ES256"}""";

@@ -14,7 +14,7 @@ namespace Ocm.Tests.RemoteShares;
 
 /// <summary>
 /// alice on A (127.0.4.10) shares with bob on B (127.0.4.11); bob accepts and works on the share in his own WebDAV
-/// tree under <c>/Shared with me/</c>, which B forwards to A (issue 5, Deliver 7; ocm-protocol.md §10). Asserted on
+/// tree under <c>/Shared with me/</c>, which B forwards to A (OCM §Resource Access). Asserted on
 /// what bob's WebDAV client sees, and on what alice finds in her tree.
 /// </summary>
 public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime

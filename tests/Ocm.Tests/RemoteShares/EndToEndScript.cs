@@ -4,7 +4,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.RemoteShares;
 
 /// <summary>
-/// Runs tests/e2e/two-servers.sh (issue 5, "Must show"): two real <c>ocm serve</c> processes on 127.0.5.2 and
+/// Runs tests/e2e/two-servers.sh: two real <c>ocm serve</c> processes on 127.0.5.2 and
 /// 127.0.5.3, users from <c>ocm user add</c>, <c>ocm share create</c>, <c>ocm received accept</c>, rclone reading bob's
 /// copy byte for byte, and <c>ocm share delete</c> ending his access.
 /// </summary>

@@ -13,7 +13,7 @@ using Ocm.Tests.Signatures;
 namespace Ocm.Tests.RemoteShares;
 
 /// <summary>
-/// A Nextcloud ≤ 32 server (scripted on 127.0.4.21, ocm-peers.md §2.1) shares a file with bob on our server
+/// A Nextcloud ≤ 32 server (scripted on 127.0.4.21, as it sends a share: the 1.0-proposal1 names and <c>options.sharedSecret</c>) shares a file with bob on our server
 /// (127.0.4.20): legacy discovery (<c>1.0-proposal1</c>, <c>publicKey</c>, <c>webdav: /public.php/webdav/</c>), the
 /// legacy payload (<c>protocol.name = webdav</c>, <c>options.sharedSecret</c>, <c>sharedBy</c>) signed with
 /// draft-cavage, and data served only with <c>Basic base64(secret:)</c> — Bearer refused with 401, as Nextcloud does.

@@ -9,7 +9,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.Shares;
 
 /// <summary>
-/// The durable outbox under a real crash (issue 5, fault tests): alice's server A runs as an <c>ocm serve</c> process
+/// The durable outbox under a real crash: alice's server A runs as an <c>ocm serve</c> process
 /// (127.0.4.30); she shares twelve files with bob on B (127.0.4.31), which answers each share slowly. A is killed while
 /// the deliveries are under way and started again on the same address and data directory: every share arrives,
 /// exactly once, and A reports each one delivered.

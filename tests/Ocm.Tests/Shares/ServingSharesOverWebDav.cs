@@ -9,7 +9,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.Shares;
 
 /// <summary>
-/// The sending side of resource access (ocm-protocol.md §10.1, §10.3, R88–R92): alice on our server (127.0.4.1)
+/// The sending side of resource access (OCM §Resource Access): alice on our server (127.0.4.1)
 /// shares with carol on a scripted peer (127.0.4.2), which hands us the secrets it received. What carol's server can
 /// then do at <c>/dav/ocm/</c> with them: Bearer and legacy Basic credentials, the id and legacy path forms, the
 /// share's permissions on every method, a folder share confined to its subtree, and permission changes, expiry and

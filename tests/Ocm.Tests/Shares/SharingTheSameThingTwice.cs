@@ -8,7 +8,7 @@ using Ocm.Tests.Ui;
 namespace Ocm.Tests.Shares;
 
 /// <summary>
-/// No accidental duplicates (issue 14, item 4): alice on A (127.0.14.30) shares with bob on a scripted OCM server
+/// No accidental duplicates: alice on A (127.0.14.30) shares with bob on a scripted OCM server
 /// (127.0.14.31). However she types bob's address — host in capitals, a stray scheme, the default port, spaces — it is
 /// one address, shown back normalised; sharing the same file with him again is a 409 naming the existing share, in the
 /// API, on the command line and in the web interface; a malformed address is refused with the reason.
@@ -103,7 +103,7 @@ public sealed class SharingTheSameThingTwice(SharingTheSameThingTwice.Servers se
         using var second = await session.PostFormAsync("ui/shares", ("path", "/report.txt"), ("shareWith", Bob));
         var secondPage = await session.GetPageAsync(second.Headers.Location!.ToString());
 
-        // Identifiers are case-sensitive (ocm-protocol.md §2.4): Bob is not bob, so the second share is a new one.
+        // Identifiers are case-sensitive (OCM §Terms, "OCM Address"): Bob is not bob, so the second share is a new one.
         Assert.Contains($"Shared with Bob@{servers.Peer.Authority}", firstPage, StringComparison.Ordinal);
         Assert.Contains($"(you typed “Bob@https://{servers.Peer.Authority}”)", firstPage, StringComparison.Ordinal);
         Assert.Contains($"Shared with {Bob};", secondPage, StringComparison.Ordinal);

@@ -11,7 +11,7 @@ using Ocm.Tests.Ui;
 namespace Ocm.Tests.Shares;
 
 /// <summary>
-/// alice on A (127.0.14.20) shares with servers that cannot take the share (issue 14, item 3): one that does not exist,
+/// alice on A (127.0.14.20) shares with servers that cannot take the share: one that does not exist,
 /// a web page that is no OCM server, one our trust or insecure-peer policy refuses, one that takes no folders — each is
 /// refused at once with the reason. One that is only down gets the share later: alice sees why it waits and when it
 /// is tried next (API, command line, web page), and it arrives within seconds once the server is back, not at the

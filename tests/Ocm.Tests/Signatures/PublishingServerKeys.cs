@@ -8,7 +8,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.Signatures;
 
 /// <summary>
-/// What peers can learn about our keys (OCM §9.3, §3): the JWK Set at <c>/ocm/jwks</c> (and the -05 path
+/// What peers can learn about our keys (OCM §Keys and Algorithms, §OCM API Discovery): the JWK Set at <c>/ocm/jwks</c> (and the -05 path
 /// <c>/.well-known/jwks.json</c>) lists pending, active and recently retired keys, never a private part; discovery
 /// advertises <c>jwksUri</c>, <c>http-sig</c>, the legacy <c>publicKey</c>, and <c>must-use-http-sig</c> when
 /// signatures are required. The private keys on disk are readable by the server user only.

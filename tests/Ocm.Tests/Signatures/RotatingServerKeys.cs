@@ -7,7 +7,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.Signatures;
 
 /// <summary>
-/// Server A rotates its signing key while it federates with server B (OCM §9.3 "Key rotation"): A's operator runs
+/// Server A rotates its signing key while it federates with server B (published before it signs, kept until peers' freshness windows are over): A's operator runs
 /// <c>ocm keys add</c> and <c>ocm keys activate</c> against A's data directory while A runs; A signs with the new key
 /// at once, B re-fetches A's JWK Set on the unknown kid and keeps accepting, and a request A signed just before the
 /// switch still verifies because the old key stays published for the grace period.

@@ -68,7 +68,7 @@ public sealed class SigCommandsTests : IDisposable
 
     // ---- base ------------------------------------------------------------------------------------------------------
 
-    [Fact]
+    [VectorFact]
     public async Task Base_B26Ed25519Components_ReproducesVectorBase()
     {
         var (exit, stdout, stderr) = await Sig(
@@ -79,7 +79,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case("b2.6-ed25519", "base.txt")) + "\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_B21MinimalRsaPssWithNonce_ReproducesVectorBase()
     {
         var (exit, stdout, stderr) = await Sig(
@@ -91,7 +91,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case("b2.1-minimal-rsa-pss-sha512", "base.txt")) + "\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_B22SelectiveQueryParam_ReproducesVectorBase()
     {
         var (exit, stdout, stderr) = await Sig(
@@ -103,7 +103,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case("b2.2-selective-rsa-pss-sha512", "base.txt")) + "\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_ExistingSignatureLabel_PrintsItsBase()
     {
         var (exit, stdout, stderr) = await Sig("base", "--label", "sig1", Case("s3.1-sig1-rsa-pss-sha512", "message.http"));
@@ -112,7 +112,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case("s3.1-sig1-rsa-pss-sha512", "base.txt")) + "\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_ResponseWithRequest_IncludesReqComponents()
     {
         var id = "s2.4-reqres2-ecdsa-p256-sha256";
@@ -123,7 +123,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case(id, "base.txt")) + "\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_TwoSignaturesWithoutLabel_ExitsTwoNamingThem()
     {
         var (exit, _, stderr) = await Sig("base", Case("s4.3-proxy_sig-rsa-v1_5-sha256", "message.http"));
@@ -132,7 +132,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Contains("2 signatures (sig1, proxy_sig); choose one with --label", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Base_CavageSignedRequest_PrintsSigningString()
     {
         var (exit, stdout, stderr) = await Sig("base", "--cavage", Cavage("nextcloud-style-COMPUTED", "request.http"));
@@ -143,7 +143,7 @@ public sealed class SigCommandsTests : IDisposable
 
     // ---- sign ------------------------------------------------------------------------------------------------------
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_B26Ed25519Key_ProducesVectorSignature()
     {
         var (exit, stdout, stderr) = await Sig(
@@ -156,7 +156,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.EndsWith("\n\n{\"hello\": \"world\"}", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_OcmVectorParametersWithJwk_ProducesVectorSignature()
     {
         var signed = ReadVector(TestPaths.Vector("ocm", "signed-requests", "ocm-share-ed25519.http"));
@@ -170,7 +170,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(signed, stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_DefaultsOnRequestWithBody_FollowOcmProfileAndVerify()
     {
         var message = Write("post.http", "POST /ocm/notifications HTTP/1.1\nHost: recv.example.com\nContent-Type: application/json\n\n{\"hello\":\"world\"}");
@@ -193,7 +193,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(verified.StdOut));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_RequestWithoutBody_CoversMethodAndTargetUriWithScheme()
     {
         var message = Write("get.http", "GET /ocm/shares/42?x=1 HTTP/1.1\nHost: peer.example:8443\n\n");
@@ -209,7 +209,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.StartsWith("\"@method\": GET\n\"@target-uri\": http://peer.example:8443/ocm/shares/42?x=1\n", baseText, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_ResponseWithReqComponents_VerifiesWithRequest()
     {
         var request = Case("s2.4-reqres-ecdsa-p256-sha256", "request.http");
@@ -228,7 +228,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(verified.StdOut));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_CavageWithAppendixCDateAndHeaders_ProducesDraftSignature()
     {
         var signedAt = DateTimeOffset.Parse("Sun, 05 Jan 2014 21:31:40 GMT", CultureInfo.InvariantCulture).ToUnixTimeSeconds();
@@ -241,7 +241,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Cavage("all-headers", "signature-header.txt")).Trim(), "Signature: " + HeaderValue(stdout, "Signature"));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_CavageRoundTrip_VerifiesWithPublicKey()
     {
         var message = Write("share.http", "POST /ocm/shares HTTP/1.1\nHost: receiver.example\nContent-Type: application/json\n\n{\"shareWith\":\"bob@receiver.example\"}");
@@ -258,7 +258,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_UnknownAlgorithm_ExitsTwo()
     {
         var (exit, stdout, stderr) = await Sig("sign", "--key", Key("test-key-ed25519.priv.pem"), "--alg", "ed448", Case("b2.6-ed25519", "message.http"));
@@ -268,7 +268,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.StartsWith("error: unknown algorithm 'ed448'; use one of ed25519, ", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_JwkAlgDisagreesWithAlgOption_ExitsTwo()
     {
         var jwk = Write("es256.jwk", File.ReadAllText(Key("test-key-ecc-p256.jwk.json")).Replace("\"kty\": \"EC\"", "\"kty\": \"EC\", \"alg\": \"ES256\"", StringComparison.Ordinal));
@@ -279,7 +279,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Contains("has \"alg\" ES256, not ES384", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_RsaKeyWithoutAlg_ExitsTwoAskingForAlg()
     {
         var (exit, _, stderr) = await Sig("sign", "--key", Key("test-key-rsa.priv.pem"), Case("b2.6-ed25519", "message.http"));
@@ -288,7 +288,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Contains("give --alg rsa-pss-sha512 or --alg rsa-v1_5-sha256", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Sign_PublicKeyOnly_ExitsTwo()
     {
         var (exit, _, stderr) = await Sig("sign", "--key", Key("test-key-ed25519.pub.pem"), Case("b2.6-ed25519", "message.http"));
@@ -299,7 +299,7 @@ public sealed class SigCommandsTests : IDisposable
 
     // ---- verify ----------------------------------------------------------------------------------------------------
 
-    [Theory]
+    [VectorTheory]
     [InlineData("b2.1-minimal-rsa-pss-sha512", "test-key-rsa-pss.pub.pem", "rsa-pss-sha512")]
     [InlineData("b2.2-selective-rsa-pss-sha512", "test-key-rsa-pss.pub.pem", "rsa-pss-sha512")]
     [InlineData("b2.3-full-rsa-pss-sha512", "test-key-rsa-pss.priv.pem", "rsa-pss-sha512")]
@@ -321,7 +321,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case(id, "base.txt")) + "\nvalid\n", stdout);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("b3-ttrp-ecdsa-p256-sha256", "test-key-ecc-p256.pub.pem", "")]
     [InlineData("b4-transform-ed25519", "test-key-ed25519.pub.pem", "")]
     [InlineData("s3.1-sig1-rsa-pss-sha512", "test-key-rsa-pss.pub.pem", "--alg rsa-pss-sha512")]
@@ -336,7 +336,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case(id, "base.txt")) + "\nvalid\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_ResponseWithRequest_Valid()
     {
         var id = "s2.4-reqres-ecdsa-p256-sha256";
@@ -347,7 +347,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Case(id, "base.txt")) + "\nvalid\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_ResponseWithoutRequest_ExitsOneMissingComponent()
     {
         var id = "s2.4-reqres-ecdsa-p256-sha256";
@@ -358,7 +358,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("MissingComponent: Component \"@authority\";req needs the related request, which is not available.", LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_TamperedCoveredHeader_ExitsOneBadSignature()
     {
         var tampered = Write("tampered.http", File.ReadAllText(SignedVector("b2.6-ed25519"), Encoding.Latin1).Replace("02:07:55", "02:07:56", StringComparison.Ordinal));
@@ -372,7 +372,7 @@ public sealed class SigCommandsTests : IDisposable
             LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_TamperedBody_ExitsOneDigestMismatch()
     {
         var message = Write("post.http", "POST /ocm/shares HTTP/1.1\nHost: receiver.example\n\n{\"name\":\"a.txt\"}");
@@ -385,7 +385,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.StartsWith("DigestMismatch: Content-Digest sha-256 does not match the body (expected :", LastLine(stdout), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_WrongKey_ExitsOneBadSignature()
     {
         using var other = SigningKey.Generate(HttpSignatureAlgorithm.Ed25519, "test-key-ed25519");
@@ -398,7 +398,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.StartsWith("BadSignature: Signature 'sig-b26' does not verify with key 'test-key-ed25519'", LastLine(stdout), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_StaleCreated_ExitsOneCreatedTooOldUnlessTimeCheckOff()
     {
         var message = Write("post.http", "POST /ocm/shares HTTP/1.1\nHost: receiver.example\n\n{}");
@@ -415,7 +415,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(lenientStdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_VectorWithoutTimeCheckOption_ExitsOneCreatedTooOld()
     {
         var (exit, stdout, _) = await Sig("verify", "--key", Key("test-key-ed25519.pub.pem"), SignedVector("b2.6-ed25519"));
@@ -425,7 +425,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Contains($"created={VectorCreated}", LastLine(stdout), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_JwkSetWithSeveralKeys_PicksKeyBySignatureKeyId()
     {
         using var decoy = SigningKey.Generate(HttpSignatureAlgorithm.Ed25519, "decoy");
@@ -438,7 +438,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_MessageFromStandardInput_Valid()
     {
         var message = File.ReadAllText(SignedVector("b2.6-ed25519"), Encoding.Latin1);
@@ -449,7 +449,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_MissingLabel_ExitsTwoListingLabels()
     {
         var (exit, stdout, stderr) = await Sig("verify", "--key", Key("test-key-ed25519.pub.pem"), "--label", "ocm", SignedVector("b2.6-ed25519"));
@@ -459,7 +459,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("error: MESSAGE has no signature labelled 'ocm' (labels: sig-b26).\n", stderr);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_UnreadableKeyFile_ExitsTwo()
     {
         var missing = Path.Combine(_dir, "missing.pem");
@@ -470,7 +470,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.StartsWith($"error: cannot read key file '{missing}':", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_NotAMessage_ExitsTwo()
     {
         var (exit, _, stderr) = await Sig("verify", "--key", Key("test-key-ed25519.pub.pem"), Key("test-key-ed25519.pub.pem"));
@@ -479,7 +479,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Contains("is not an HTTP/1.1 message: Malformed request line '-----BEGIN PUBLIC KEY-----'", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_WithoutKeyOption_ExitsTwo()
     {
         var (exit, _, stderr) = await Sig("verify", SignedVector("b2.6-ed25519"));
@@ -488,7 +488,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("error: --key FILE is required.\n", stderr);
     }
 
-    [Theory]
+    [VectorTheory]
     [InlineData("default")]
     [InlineData("basic")]
     [InlineData("all-headers")]
@@ -503,7 +503,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal(ReadVector(Cavage(id, "signing-string.txt")).TrimEnd('\n') + "\nvalid\n", stdout);
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_CavageNextcloudStyleRequest_ValidOnlyWithoutTimeCheck()
     {
         var request = Cavage("nextcloud-style-COMPUTED", "request.http");
@@ -517,7 +517,7 @@ public sealed class SigCommandsTests : IDisposable
         Assert.Equal("valid", LastLine(stdout));
     }
 
-    [Fact]
+    [VectorFact]
     public async Task Verify_CavageTamperedBody_ExitsOneDigestMismatch()
     {
         var request = ReadVector(Cavage("nextcloud-style-COMPUTED", "request.http")).Replace("spec.yaml", "spec.yamm", StringComparison.Ordinal);

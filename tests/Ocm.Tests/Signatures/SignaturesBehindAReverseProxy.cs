@@ -5,7 +5,7 @@ namespace Ocm.Tests.Signatures;
 /// <summary>
 /// Our server runs behind a TLS-terminating reverse proxy: peers sign for the public URL
 /// (<c>https://files.example.test/…</c>), the request arrives over plain http on a loopback address. The filter
-/// rebuilds <c>@target-uri</c> (and the draft-cavage <c>Host</c>) from <c>--public-url</c> (OCM §9.4 step 9).
+/// rebuilds <c>@target-uri</c> (and the draft-cavage <c>Host</c>) from <c>--public-url</c> (RFC 9421 §2.2.2: the URI the client used).
 /// </summary>
 public sealed class SignaturesBehindAReverseProxy : IAsyncLifetime
 {

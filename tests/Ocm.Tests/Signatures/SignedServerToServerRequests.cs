@@ -11,7 +11,7 @@ using Ocm.Tests.Infrastructure;
 namespace Ocm.Tests.Signatures;
 
 /// <summary>
-/// Another server sends shares to bob on ours (OCM §9.4): properly signed ones arrive — RFC 9421 with a key from the
+/// Another server sends shares to bob on ours (OCM §Verification Requirements): properly signed ones arrive — RFC 9421 with a key from the
 /// peer's JWK Set, or draft-cavage the way Nextcloud signs with its discovery <c>publicKey</c> — and every way a
 /// signature can be wrong is refused with 401 (400 for unreadable headers, 502 when the signer cannot be reached),
 /// the OCM error body, and its own reason in the server's log. Unsigned shares depend on
@@ -277,7 +277,7 @@ public sealed class SignedServerToServerRequests(SignedServerToServerRequests.Se
     [Fact]
     public async Task SignatureWithoutOcmTag_CountsAsUnsigned()
     {
-        // A signature some proxy added for itself (no tag="ocm", label not "ocm") is not an OCM signature (§9.4 step 2).
+        // A signature some proxy added for itself (no tag="ocm", label not "ocm") is not an OCM signature (OCM §Verification Requirements).
         var request = Peer.Sign(ShareWithStrictBob("proxy-signed.txt"), options: new OcmSignerOptions { Label = "proxy", Tag = null });
 
         var message = await RejectedAsync(request, "proxy-signed.txt", "NotSigned");

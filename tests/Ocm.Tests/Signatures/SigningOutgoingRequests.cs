@@ -12,7 +12,7 @@ namespace Ocm.Tests.Signatures;
 
 /// <summary>
 /// alice on our server shares with carol on three kinds of peer; what each peer receives is signed the way it can
-/// verify (OCM §9.1): RFC 9421 towards a peer advertising <c>http-sig</c> and a <c>jwksUri</c>, draft-cavage towards a
+/// verify (OCM §HTTP Message Signatures › Applicability): RFC 9421 towards a peer advertising <c>http-sig</c> and a <c>jwksUri</c>, draft-cavage towards a
 /// legacy peer that only publishes a <c>publicKey</c> (Nextcloud ≤ 34), nothing towards a peer with neither.
 /// </summary>
 public sealed class SigningOutgoingRequests : IAsyncLifetime

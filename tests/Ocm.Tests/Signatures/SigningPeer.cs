@@ -12,7 +12,7 @@ namespace Ocm.Tests.Signatures;
 
 /// <summary>
 /// A remote OCM server whose requests we craft and sign by hand: a <see cref="FakeOcmPeer"/> advertising
-/// <c>http-sig</c> with a <c>jwksUri</c> (an Ed25519 key, and an <c>oct</c> key that OCM §9.3 forbids) and, like
+/// <c>http-sig</c> with a <c>jwksUri</c> (an Ed25519 key, and an <c>oct</c> key that OCM §Keys and Algorithms forbids) and, like
 /// Nextcloud 35, also a legacy RSA <c>publicKey</c> for draft-cavage.
 /// </summary>
 internal sealed class SigningPeer : IAsyncDisposable
@@ -103,7 +103,7 @@ internal sealed class SigningPeer : IAsyncDisposable
         return message;
     }
 
-    /// <summary>Signs as OCM §9.2 says, with our JWK Set key unless told otherwise.</summary>
+    /// <summary>Signs as OCM §Signing Requirements says, with our JWK Set key unless told otherwise.</summary>
     public HttpMessage Sign(HttpMessage message, SigningKey? key = null, TimeProvider? time = null, OcmSignerOptions? options = null)
     {
         new OcmRequestSigner(key ?? Key, options, time).Sign(message);

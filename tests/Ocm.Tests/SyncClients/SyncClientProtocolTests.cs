@@ -283,7 +283,7 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
         Assert.Equal(HttpStatusCode.Locked, (await AssembleAsync("team", "team.txt", ("If", $"{tag} (<{OthersToken}>)"))).StatusCode);
         Assert.Equal("v1", await _alice.GetStringAsync($"remote.php/dav/files/{_name}/team.txt"));
 
-        // The uploader takes a shared lock of its own: its token is enough, the other shared lock notwithstanding (§6.2).
+        // The uploader takes a shared lock of its own: its token is enough, the other shared lock notwithstanding (RFC 4918 §6.2).
         using var lockResponse = await _alice.SendAsync(DavRequests.Method("LOCK", $"remote.php/dav/files/{_name}/team.txt", """
             <?xml version="1.0"?><d:lockinfo xmlns:d="DAV:"><d:lockscope><d:shared/></d:lockscope><d:locktype><d:write/></d:locktype></d:lockinfo>
             """));
@@ -321,7 +321,7 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
 
         // If-Match compares strongly: a weak tag never matches (RFC 9110 §13.1.1).
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-Match", "W/" + etag))).StatusCode);
-        // If-None-Match compares weakly: the weak form of the current tag matches, so the upload must not go ahead (§13.1.2).
+        // If-None-Match compares weakly: the weak form of the current tag matches, so the upload must not go ahead (RFC 9110 §13.1.2).
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-None-Match", "W/" + etag))).StatusCode);
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await AssembleAsync("tagged", "tagged.txt", ("If-None-Match", etag))).StatusCode);
         // An unquoted tag is not an entity tag: refused, naming the header, rather than ignored.

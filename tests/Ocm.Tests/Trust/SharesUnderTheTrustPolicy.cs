@@ -5,7 +5,7 @@ using Ocm.Tests.Invites;
 namespace Ocm.Tests.Trust;
 
 /// <summary>
-/// Issue 6, "Must show", through real <c>POST /ocm/shares</c> between two servers (A 127.0.4.40, B 127.0.4.41): with
+/// The trust policy, through real <c>POST /ocm/shares</c> between two servers (A 127.0.4.40, B 127.0.4.41): with
 /// <c>must-invite</c> on B a share from a stranger is refused (and alice sees why), and once bob accepted alice's
 /// invite her share arrives; with <c>must-invite</c> off, a stranger's share is quarantined and a contact's is not.
 /// </summary>

@@ -101,11 +101,24 @@ public sealed class OcmDiscoveryException : Exception
         DiscoveryFailure.Certificate, DiscoveryFailure.Unreachable, DiscoveryFailure.UnknownHost, DiscoveryFailure.Other,
     ];
 
+    /// <summary>
+    /// Discovery of <paramref name="target"/> failed after <paramref name="attempts"/>, in the order they were made; the
+    /// <see cref="Summary"/> is taken from the attempt that tells the most (our own policy first, then what the server
+    /// turned out to be, then how it could not be reached).
+    /// </summary>
+    /// <param name="target">What was discovered, as the caller gave it (host, host:port, OCM address or URL).</param>
+    /// <param name="attempts">Every URL tried and what it answered; may be empty.</param>
     public OcmDiscoveryException(string target, IReadOnlyList<DiscoveryAttempt> attempts)
         : this(target, attempts, Main(attempts))
     {
     }
 
+    /// <summary>
+    /// Discovery of <paramref name="target"/> failed before any request was made, e.g. because the target cannot be
+    /// parsed or our outbound policy forbids it; <paramref name="reason"/> becomes the <see cref="Summary"/>.
+    /// </summary>
+    /// <param name="target">What was discovered, as the caller gave it.</param>
+    /// <param name="reason">One sentence a person understands, without the target's name.</param>
     public OcmDiscoveryException(string target, string reason)
         : base($"Discovery of '{target}' failed: {reason}")
     {
@@ -114,6 +127,7 @@ public sealed class OcmDiscoveryException : Exception
         Summary = reason;
     }
 
+    /// <summary>A discovery failure without details; <see cref="Target"/> is empty and no attempt is listed.</summary>
     public OcmDiscoveryException()
     {
         Target = "";
@@ -121,6 +135,8 @@ public sealed class OcmDiscoveryException : Exception
         Summary = Message;
     }
 
+    /// <summary>A discovery failure described by <paramref name="message"/>, which is also the <see cref="Summary"/>.</summary>
+    /// <param name="message">One sentence a person understands.</param>
     public OcmDiscoveryException(string message)
         : base(message)
     {
@@ -129,6 +145,9 @@ public sealed class OcmDiscoveryException : Exception
         Summary = message;
     }
 
+    /// <summary>A discovery failure caused by <paramref name="innerException"/>; <paramref name="message"/> is the <see cref="Summary"/>.</summary>
+    /// <param name="message">One sentence a person understands.</param>
+    /// <param name="innerException">What went wrong underneath (a socket, TLS or parse error).</param>
     public OcmDiscoveryException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Discovery.Client;
 
 /// <summary>
 /// What the user asked to discover, reduced to the authority (<c>host[:port]</c>) that discovery runs against
-/// (ocm-protocol.md §3.1 step 1). Accepts a bare host, <c>host:port</c>, an OCM address (the part after the last
+/// (OCM §OCM API Discovery › Process, step 1). Accepts a bare host, <c>host:port</c>, an OCM address (the part after the last
 /// <c>@</c>) or a URL (its scheme is remembered: discovery then uses that scheme and no other).
 /// </summary>
 public sealed record DiscoveryTarget
@@ -30,6 +30,15 @@ public sealed record DiscoveryTarget
     /// <summary><c>http</c> or <c>https</c> when the input was a URL.</summary>
     public string? ExplicitScheme { get; }
 
+    /// <summary>
+    /// Reduces a host, <c>host:port</c>, OCM address (the host after its last <c>@</c>) or http(s) URL to the
+    /// authority discovery runs against. Hosts are lower-cased and IDN hosts converted to punycode; a URL's path is
+    /// dropped, its scheme kept in <see cref="ExplicitScheme"/>.
+    /// </summary>
+    /// <param name="input">What the user or a peer named; surrounding whitespace is ignored.</param>
+    /// <param name="target">The parsed target, or null when <paramref name="input"/> names no host.</param>
+    /// <param name="error">Why it names no host, in words fit for a user ("nothing to discover: …"); null on success.</param>
+    /// <returns>True when <paramref name="input"/> names a host.</returns>
     public static bool TryParse(string? input, [NotNullWhen(true)] out DiscoveryTarget? target, [NotNullWhen(false)] out string? error)
     {
         target = null;
@@ -73,6 +82,10 @@ public sealed record DiscoveryTarget
         return true;
     }
 
+    /// <summary>Like <see cref="TryParse"/>, but throws when <paramref name="input"/> names no host.</summary>
+    /// <param name="input">A host, <c>host:port</c>, OCM address or http(s) URL.</param>
+    /// <returns>The target discovery runs against.</returns>
+    /// <exception cref="FormatException"><paramref name="input"/> names no host; the message says why.</exception>
     public static DiscoveryTarget Parse(string input) =>
         TryParse(input, out var target, out var error) ? target : throw new FormatException($"Cannot discover '{input}': {error}.");
 

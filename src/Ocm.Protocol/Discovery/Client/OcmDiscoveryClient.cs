@@ -25,7 +25,7 @@ public interface IOcmDiscoveryClient
 }
 
 /// <summary>
-/// Discovery per ocm-protocol.md §3.1: <c>GET https://host[:port]/.well-known/ocm</c>, falling back to
+/// Discovery per OCM §OCM API Discovery › Process: <c>GET https://host[:port]/.well-known/ocm</c>, falling back to
 /// <c>/ocm-provider</c> and <c>/ocm-provider/</c> for pre-1.4 peers, and to plain http only for hosts the
 /// <see cref="OutboundPolicy"/> allows as insecure (test setups). A target given as a URL is discovered with the scheme
 /// it names and no other. The <see cref="HttpClient"/> given must be the guarded outbound client (SSRF guard and
@@ -39,7 +39,8 @@ public sealed partial class OcmDiscoveryClient(
     TimeProvider timeProvider,
     ILogger<OcmDiscoveryClient>? logger = null) : IOcmDiscoveryClient
 {
-    // ocm-peers.md §3.1: the order that matches every deployed peer.
+    // The order that reaches every deployed peer: 1.4 servers answer the well-known path, pre-1.4 Nextcloud and
+    // ownCloud 10 only /ocm-provider, some with and some without the trailing slash.
     private static readonly string[] Paths = ["/.well-known/ocm", "/ocm-provider/", "/ocm-provider"];
 
     // How common servers answer a plain-http request on their TLS port: nginx, Apache httpd, Go's net/http.
@@ -49,6 +50,12 @@ public sealed partial class OcmDiscoveryClient(
     private readonly ConcurrentDictionary<string, CacheEntry> _cache = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = logger ?? NullLogger<OcmDiscoveryClient>.Instance;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Concurrent callers for the same target share one fetch. A success is cached for
+    /// <see cref="DiscoveryClientOptions.CacheTtl"/>, a failure (the same <see cref="OcmDiscoveryException"/>) for
+    /// <see cref="DiscoveryClientOptions.NegativeCacheTtl"/>, so a dead peer is not asked again on every operation.
+    /// </remarks>
     public async Task<DiscoveredServer> DiscoverAsync(string target, CancellationToken cancellationToken)
     {
         var parsed = DiscoveryTarget.Parse(target);
@@ -78,6 +85,7 @@ public sealed partial class OcmDiscoveryClient(
         }
     }
 
+    /// <inheritdoc />
     public void Invalidate(string target)
     {
         if (DiscoveryTarget.TryParse(target, out var parsed, out _))
@@ -378,10 +386,10 @@ public sealed partial class OcmDiscoveryClient(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Discovered {Authority} at {Url} ({Dialect})")]
+        [LoggerMessage(100, LogLevel.Debug, "Discovered {Authority} at {Url} ({Dialect})")]
         public static partial void Discovered(ILogger logger, string authority, string url, string dialect);
 
-        [LoggerMessage(2, LogLevel.Warning, "Discovery of {Authority} failed: {Reason}")]
+        [LoggerMessage(101, LogLevel.Warning, "Discovery of {Authority} failed: {Reason}")]
         public static partial void Failed(ILogger logger, string authority, string reason);
     }
 }

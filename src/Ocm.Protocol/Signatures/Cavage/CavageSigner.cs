@@ -11,7 +11,7 @@ public sealed record CavageSignerOptions
     /// <summary>The <c>algorithm</c> parameter: <c>rsa-sha256</c>, <c>rsa-sha512</c>, <c>hs2019</c> or <c>hmac-sha256</c>.</summary>
     public string Algorithm { get; init; } = CavageAlgorithms.RsaSha256;
 
-    /// <summary>The signed headers in order; <c>(request-target)</c> first for Nextcloud compatibility (ocm-peers §3.5).</summary>
+    /// <summary>The signed headers in order; <c>(request-target)</c> first for Nextcloud compatibility.</summary>
     public IReadOnlyList<string> Headers { get; init; } = ["(request-target)", "content-length", "date", "digest", "host"];
 
     /// <summary>The hash of the <c>Digest</c> header added for a body.</summary>
@@ -24,7 +24,7 @@ public sealed record CavageSignerOptions
     public TimeSpan ExpiresAfter { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// What Nextcloud 31–34 sends (ocm-peers §3.5): <c>rsa-sha512</c>, <c>Digest: SHA-512=</c>, headers
+    /// What Nextcloud 31–34 sends: <c>rsa-sha512</c>, <c>Digest: SHA-512=</c>, headers
     /// <c>(request-target) content-length date digest host</c>, <c>Signature</c> header.
     /// </summary>
     public static CavageSignerOptions Nextcloud { get; } = new()
@@ -69,7 +69,7 @@ public sealed class CavageSigner
 
     /// <summary>
     /// The key id Nextcloud uses and expects for an OCM endpoint: <c>https://</c> + host + path of the endpoint + <c>#signature</c>,
-    /// with a leading <c>/index.php</c> removed (ocm-peers §2.4).
+    /// with a leading <c>/index.php</c> removed (as Nextcloud computes it).
     /// </summary>
     public static string NextcloudKeyId(Uri ocmEndpoint)
     {

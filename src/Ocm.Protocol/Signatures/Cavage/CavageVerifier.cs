@@ -6,7 +6,7 @@ using Ocm.Protocol.Signatures.Messages;
 
 namespace Ocm.Protocol.Signatures.Cavage;
 
-/// <summary>Settings for <see cref="CavageVerifier"/>; defaults follow Nextcloud's verifier (ocm-peers §2.4).</summary>
+/// <summary>Settings for <see cref="CavageVerifier"/>; defaults follow Nextcloud's verifier.</summary>
 public sealed record CavageVerifierOptions
 {
     /// <summary>Require a <c>Date</c> header within <see cref="DateWindow"/> of now (default true).</summary>

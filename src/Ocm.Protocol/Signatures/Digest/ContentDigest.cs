@@ -17,7 +17,7 @@ public static class ContentDigest
     {
         if (algorithms.IsEmpty)
         {
-            // The common case (OCM §9.2), without the incremental machinery.
+            // The common case (OCM §Signing Requirements: sha-256), without the incremental machinery.
             return "sha-256=:" + Convert.ToBase64String(SHA256.HashData(content)) + ":";
         }
 

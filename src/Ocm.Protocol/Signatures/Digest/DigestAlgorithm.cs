@@ -5,7 +5,7 @@ namespace Ocm.Protocol.Signatures.Digest;
 /// <summary>Hash algorithms of the IANA "Hash Algorithms for HTTP Digest Fields" registry that are active (RFC 9530 §7.2).</summary>
 public enum DigestAlgorithm
 {
-    /// <summary><c>sha-256</c>; OCM requires it (§9.2).</summary>
+    /// <summary><c>sha-256</c>; OCM requires it (OCM §Signing Requirements).</summary>
     Sha256,
 
     /// <summary><c>sha-512</c>.</summary>

@@ -6,7 +6,7 @@ public enum DigestVerificationStatus
     /// <summary>Every recognized algorithm in the field matches the content.</summary>
     Match,
 
-    /// <summary>At least one recognized algorithm does not match (one mismatch fails the whole field, OCM §9.4).</summary>
+    /// <summary>At least one recognized algorithm does not match (one mismatch fails the whole field, OCM §Verification Requirements).</summary>
     Mismatch,
 
     /// <summary>The field names no algorithm this implementation supports.</summary>

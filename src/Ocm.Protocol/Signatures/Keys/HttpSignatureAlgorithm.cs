@@ -57,7 +57,7 @@ public static class HttpSignatureAlgorithms
 {
     /// <summary>
     /// The RFC 9421 "HTTP Signature Algorithms" registry name (the <c>alg</c> signature parameter), or null when the
-    /// algorithm has no registry entry (then <c>alg</c> must be omitted, OCM §9.2).
+    /// algorithm has no registry entry (then <c>alg</c> must be omitted, OCM §Keys and Algorithms).
     /// </summary>
     public static string? GetRfc9421Name(this HttpSignatureAlgorithm algorithm) => algorithm switch
     {

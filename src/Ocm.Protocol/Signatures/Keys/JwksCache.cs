@@ -11,7 +11,7 @@ public sealed record JwksCacheOptions
 
     /// <summary>
     /// Minimum time between two fetches of the same URI: an unknown <c>kid</c> triggers at most one re-fetch per
-    /// interval (OCM §9.4 step 8), and a failed fetch is not retried sooner (default 30 s).
+    /// interval (a peer that rotated its key is noticed, a flood of unknown kids is not), and a failed fetch is not retried sooner (default 30 s).
     /// </summary>
     public TimeSpan MinimumRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -28,7 +28,7 @@ public sealed record JwksCacheOptions
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Algorithm for JWKs without <c>alg</c>; null (default) rejects them as OCM §9.3 requires <c>alg</c>.
+    /// Algorithm for JWKs without <c>alg</c>; null (default) rejects them as OCM §Keys and Algorithms requires <c>alg</c>.
     /// </summary>
     public Func<JsonWebKey, HttpSignatureAlgorithm?>? DefaultAlgorithm { get; init; }
 }

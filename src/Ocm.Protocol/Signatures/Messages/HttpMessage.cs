@@ -48,7 +48,7 @@ public sealed class HttpMessage
     /// <summary>The reason phrase of a response (informational only).</summary>
     public string? ReasonPhrase { get; set; }
 
-    /// <summary>The header fields.</summary>
+    /// <summary>The header fields in the order received; repeated lines are kept apart (the <c>bs</c> parameter needs them).</summary>
     public HttpFieldCollection Headers { get; } = new();
 
     /// <summary>The trailer fields (signed with the <c>tr</c> parameter, RFC 9421 §2.1.4).</summary>

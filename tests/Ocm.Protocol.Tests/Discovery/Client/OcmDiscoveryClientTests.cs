@@ -7,7 +7,7 @@ using Ocm.Protocol.Http;
 
 namespace Ocm.Protocol.Tests.Discovery.Client;
 
-/// <summary>Discovery against real HTTP servers on loopback addresses, one per peer dialect (ocm-peers.md §3.1).</summary>
+/// <summary>Discovery against real HTTP servers on loopback addresses, one per peer dialect.</summary>
 public sealed class OcmDiscoveryClientTests
 {
     private const string Address = "127.0.0.7";

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+using Ocm.Data;
+using Ocm.Delivery;
+using Ocm.Federation;
+using Ocm.Files;
+using Ocm.Invites;
+using Ocm.RequestShares;
+using Ocm.Shares;
+using Ocm.Signatures;
+using Ocm.SyncClients;
+using Ocm.Trust;
+using Ocm.Ui;
+using Ocm.Users;
+using Ocm.WebDav;
+
+namespace Ocm.Hosting;
+
+/// <summary>
+/// Binds and validates every options section before anything is built, and reports every error of every section at
+/// once: an operator who got two settings wrong learns of both from one start, not one per attempt. A value that does
+/// not even bind (<c>abc</c> for a number) is one such error, named with its key.
+/// </summary>
+internal static class ConfigurationValidation
+{
+    /// <summary>Every options class of the server, with its section and its rules.</summary>
+    public static IReadOnlyList<SectionRules> Sections { get; } =
+    [
+        For<OcmOptions>(OcmOptions.Section, o => o.Validate()),
+        For<DatabaseOptions>(DatabaseOptions.Section, o => o.Validate()),
+        For<FilesOptions>(FilesOptions.Section, o => o.Validate()),
+        For<UsersOptions>(UsersOptions.Section, o => o.Validate()),
+        For<FederationOptions>(FederationOptions.Section, o => o.Validate()),
+        For<OutboxOptions>(OutboxOptions.Section, o => o.Validate()),
+        For<SecurityOptions>(SecurityOptions.Section, o => o.Validate()),
+        For<TrustOptions>(TrustOptions.Section, o => o.Validate()),
+        For<SharesOptions>(SharesOptions.Section, o => o.Validate()),
+        For<InvitesOptions>(InvitesOptions.Section, o => o.Validate()),
+        For<RequestSharesOptions>(RequestSharesOptions.Section, o => o.Validate()),
+        For<WebDavOptions>(WebDavOptions.Section, o => o.Validate()),
+        For<SyncClientsOptions>(SyncClientsOptions.Section, o => o.Validate()),
+        For<UiOptions>(UiOptions.Section, o => o.Validate()),
+    ];
+
+    /// <summary>Throws one <see cref="OptionsValidationException"/> listing every error of every section, if there is any.</summary>
+    public static void ValidateAll(IConfiguration configuration)
+    {
+        var errors = Sections.SelectMany(s => s.Check(configuration)).ToList();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(OcmOptions.Section, typeof(OcmOptions), errors);
+        }
+    }
+
+    private static SectionRules For<T>(string section, Func<T, IEnumerable<string>> validate)
+        where T : class, new() =>
+        new(section, typeof(T), configuration =>
+        {
+            T options;
+            try
+            {
+                options = configuration.GetSection(section).Get<T>() ?? new T();
+            }
+            catch (InvalidOperationException ex) when (ex.Source == "Microsoft.Extensions.Configuration.Binder")
+            {
+                // "Failed to convert configuration value 'abc' at 'Ocm:Delivery:PollSeconds' to type 'System.Double'."
+                return [StartupFailures.OneLine(ex.Message)];
+            }
+
+            return validate(options).ToList();
+        });
+
+    /// <summary>One section: where it is, the class it binds to, and what is wrong with it in a configuration.</summary>
+    internal sealed record SectionRules(string Section, Type OptionsType, Func<IConfiguration, IReadOnlyList<string>> Check);
+}
