@@ -123,6 +123,26 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
         Log.Removed(logger, contact.UserId, contact.Provider, notifyAs is not null);
     }
 
+    /// <summary>
+    /// Removes <paramref name="remote"/> from the address book of the local user <paramref name="userName"/> without
+    /// telling their server (it told us: <c>USER_REMOVED</c>). Returns how many entries went; call
+    /// <c>SaveChangesAsync</c> afterwards.
+    /// </summary>
+    public async Task<int> RemoveOnTheirRequestAsync(string userName, OcmAddress remote, CancellationToken cancellationToken)
+    {
+        var normalized = userName.ToLowerInvariant();
+        var contacts = await db.Set<Contact>()
+            .Where(c => c.Provider == remote.Authority && c.RemoteUserId == remote.Identifier)
+            .Where(c => db.Set<Users.User>().Any(u => u.Id == c.UserId && u.NormalizedName == normalized))
+            .ToListAsync(cancellationToken);
+        foreach (var contact in contacts)
+        {
+            Remove(contact, notifyAs: null);
+        }
+
+        return contacts.Count;
+    }
+
     private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
 
     private static partial class Log

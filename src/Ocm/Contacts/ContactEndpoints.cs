@@ -32,7 +32,7 @@ internal static class ContactEndpoints
     public static IServiceCollection AddOcmContacts(this IServiceCollection services)
     {
         services.TryAddScoped<ContactBook>();
-        services.AddSingleton<Notifications.INotificationHandler, ContactNotificationHandler>();
+        services.AddScoped<Notifications.INotificationHandler, ContactNotificationHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ContactsJsonContext.Default));
         return services;
     }

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Federation;
 using Ocm.Hosting;
@@ -12,10 +11,11 @@ namespace Ocm.Contacts;
 /// <summary>
 /// <c>USER_REMOVED</c> (only in the OCM 1.4 OpenAPI document): a remote user removed one of our users from their contacts. We reciprocate
 /// ("receiver MAY reciprocate"): the remote user (<c>providerId</c>, at the signing server) leaves the address book of
-/// the local user named in <c>notification.grantee</c>. Only signed notifications are honoured (there is no share
-/// secret to prove who sends it); without a grantee of ours nothing changes. Always 201 once authenticated.
+/// the local user named in <c>notification.grantee</c>, removed through <see cref="ContactBook"/> as any other removal.
+/// Only signed notifications are honoured (there is no share secret to prove who sends it); without a grantee of ours
+/// nothing changes. Always 201 once authenticated.
 /// </summary>
-internal sealed partial class ContactNotificationHandler(OcmServerInfo server, ILogger<ContactNotificationHandler> logger) : INotificationHandler
+internal sealed partial class ContactNotificationHandler(ContactBook contacts, OcmServerInfo server, ILogger<ContactNotificationHandler> logger) : INotificationHandler
 {
     public bool Handles(string notificationType) => notificationType == NotificationTypes.UserRemoved;
 
@@ -40,11 +40,8 @@ internal sealed partial class ContactNotificationHandler(OcmServerInfo server, I
             return null;
         }
 
-        var userName = local.Identifier.ToLowerInvariant();
-        var removed = await db.Set<Contact>()
-            .Where(c => c.Provider == remote.Authority && c.RemoteUserId == remote.Identifier)
-            .Where(c => db.Set<Users.User>().Any(u => u.Id == c.UserId && u.NormalizedName == userName))
-            .ExecuteDeleteAsync(cancellationToken);
+        var removed = await contacts.RemoveOnTheirRequestAsync(local.Identifier, remote, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         Log.Reciprocated(logger, signer, removed);
         return null;
     }

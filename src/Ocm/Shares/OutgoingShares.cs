@@ -4,40 +4,62 @@ using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
 using Ocm.Hosting;
+using Ocm.Notifications;
 using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Shares;
 using Ocm.Protocol.Validation;
 using Ocm.Signatures;
+using Ocm.Tokens;
 using Ocm.Trust;
 
 namespace Ocm.Shares;
 
-/// <summary>Why a share was not made, as the owner is told it.</summary>
+/// <summary>Why a share operation was refused, as the user is told it.</summary>
 /// <param name="Status">The HTTP status the API answers with.</param>
 /// <param name="Title">A short title (RFC 9457 <c>title</c>).</param>
 /// <param name="Detail">The reason in words (RFC 9457 <c>detail</c>).</param>
-/// <param name="Existing">For 409: the share that already gives this recipient this file or folder.</param>
+/// <param name="Existing">For a 409 on creation: the share that already gives this recipient this file or folder.</param>
 internal sealed record ShareProblem(int Status, string Title, string Detail, ShareView? Existing = null);
 
-/// <summary>The outcome of <see cref="OutgoingShares.CreateAsync"/>: the new share, or why there is none.</summary>
-internal sealed record ShareCreation(ShareView? Share, ShareProblem? Problem)
+/// <summary>
+/// The outcome of an operation of <see cref="OutgoingShares"/>: the share as it is now (for a revoked one, as it was),
+/// or why nothing happened.
+/// </summary>
+internal sealed record ShareOutcome(ShareView? Share, ShareProblem? Problem)
 {
-    public static ShareCreation Created(ShareView share) => new(share, null);
+    public static ShareOutcome Done(ShareView share) => new(share, null);
 
-    public static ShareCreation Refused(int status, string title, string detail, ShareView? existing = null) =>
+    public static ShareOutcome Refused(int status, string title, string detail, ShareView? existing = null) =>
         new(null, new ShareProblem(status, title, detail, existing));
+
+    public static ShareOutcome NotFound(long id) => Refused(StatusCodes.Status404NotFound, "Not found", $"You have no share {id}.");
+}
+
+/// <summary>What the recipient's server said of a share we sent (OCM §Share Acceptance Notification: SHARE_ACCEPTED / SHARE_DECLINED).</summary>
+internal enum RecipientAnswer
+{
+    /// <summary>SHARE_ACCEPTED.</summary>
+    Accepted,
+
+    /// <summary>SHARE_DECLINED.</summary>
+    Declined,
+
+    /// <summary>SHARE_UNSHARED from the receiving side: the recipient left the share.</summary>
+    Left,
 }
 
 /// <summary>Where a share's delivery stands while it waits: the last failure in words, and when it is tried again.</summary>
 internal sealed record ShareDelivery(string? LastError, DateTimeOffset NextAttemptAt);
 
 /// <summary>
-/// The owner's side of sharing, one set of rules for the user API, the web interface and the command line (which
-/// goes through the API). Creating a share discovers the recipient's server first (OCM §Share Creation Notification: MUST query discovery first), so that what
-/// cannot arrive is refused at once with the reason: a server that does not exist, is no OCM server, is refused by our
-/// trust or outbound policy, or cannot receive this kind of share. A server that is only down right now does not stop
-/// the share: it waits in the outbox, and the owner sees why and when it is tried next.
+/// The owner's side of sharing: create, list, change, revoke, and what the recipient's server answers. One set of rules
+/// for the user API, the web interface, the command line (which goes through the API) and the notification handler;
+/// each returns a small result the caller turns into HTTP, a page or a message. Creating a share discovers the
+/// recipient's server first (OCM §Share Creation Notification: MUST query discovery first), so that what cannot arrive
+/// is refused at once with the reason: a server that does not exist, is no OCM server, is refused by our trust or
+/// outbound policy, or cannot receive this kind of share. A server that is only down right now does not stop the
+/// share: it waits in the outbox, and the owner sees why and when it is tried next.
 /// </summary>
 internal sealed class OutgoingShares(
     OcmDb db,
@@ -47,31 +69,32 @@ internal sealed class OutgoingShares(
     SecurityOptions security,
     SecretProtector secrets,
     Outbox outbox,
+    Notifier notifier,
     OcmServerInfo server,
     TimeProvider time)
 {
-    public async Task<ShareCreation> CreateAsync(long ownerUserId, CreateShareRequest request, CancellationToken cancellationToken)
+    public async Task<ShareOutcome> CreateAsync(long ownerUserId, CreateShareRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (StoragePath.TryParse(request.Path, out var path) != PathError.None || path.IsRoot)
         {
-            return ShareCreation.Refused(400, "Invalid path", string.IsNullOrWhiteSpace(request.Path) ? "'path' is required." : $"'{request.Path}' is not a path of a file or folder you can share.");
+            return ShareOutcome.Refused(400, "Invalid path", string.IsNullOrWhiteSpace(request.Path) ? "'path' is required." : $"'{request.Path}' is not a path of a file or folder you can share.");
         }
 
         // The one normaliser of OCM addresses (host case, scheme, default port, spaces); what it changed is shown back.
         if (!OcmAddress.TryParse(request.ShareWith, out var recipient, out var addressError))
         {
-            return ShareCreation.Refused(400, "Invalid recipient", $"'shareWith' must be an OCM address like bob@cloud.example.org: {addressError}.");
+            return ShareOutcome.Refused(400, "Invalid recipient", $"'shareWith' must be an OCM address like bob@cloud.example.org: {addressError}.");
         }
 
         if (recipient.IsAt(server.Authority))
         {
-            return ShareCreation.Refused(400, "Recipient on this server", $"{recipient} is a user of this server; federated shares go to other servers.");
+            return ShareOutcome.Refused(400, "Recipient on this server", $"{recipient} is a user of this server; federated shares go to other servers.");
         }
 
-        if (!ShareEndpoints.TryParsePermissions(request.Permissions, out var permissions, out var permissionError))
+        if (!SharePermissionNames.TryParseRequested(request.Permissions, out var permissions, out var permissionError))
         {
-            return ShareCreation.Refused(400, "Invalid permissions", permissionError);
+            return ShareOutcome.Refused(400, "Invalid permissions", permissionError);
         }
 
         DateTimeOffset? expiresAt = null;
@@ -79,7 +102,7 @@ internal sealed class OutgoingShares(
         {
             if (!UnixTime.TryToDateTimeOffset(expiration, out var at) || at <= now)
             {
-                return ShareCreation.Refused(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000 (seconds since the Unix epoch).");
+                return ShareOutcome.Refused(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000 (seconds since the Unix epoch).");
             }
 
             expiresAt = at;
@@ -88,7 +111,7 @@ internal sealed class OutgoingShares(
         var node = await files.FindAsync(ownerUserId, path, cancellationToken);
         if (node is null)
         {
-            return ShareCreation.Refused(404, "Not found", $"There is no file or folder '{path}'.");
+            return ShareOutcome.Refused(404, "Not found", $"There is no file or folder '{path}'.");
         }
 
         // Sharing again what the recipient already has (or is about to get) would give them two of it. A failed or
@@ -102,7 +125,7 @@ internal sealed class OutgoingShares(
         if (existing is not null)
         {
             var view = (await ViewsAsync([existing], cancellationToken))[0];
-            return ShareCreation.Refused(409, "Already shared",
+            return ShareOutcome.Refused(409, "Already shared",
                 $"'{view.Path}' is already shared with {shareWith} (share {existing.Id}, {view.State}). Change that share's permissions or expiry instead (PATCH /api/v1/shares/{existing.Id}), or revoke it first.",
                 view);
         }
@@ -110,7 +133,7 @@ internal sealed class OutgoingShares(
         var trusted = trust.EvaluatePeer(recipient.Authority);
         if (!trusted.Allowed)
         {
-            return ShareCreation.Refused(403, "Server not allowed", trusted.Reason!);
+            return ShareOutcome.Refused(403, "Server not allowed", trusted.Reason!);
         }
 
         SharePayload.Plan? plan = null;
@@ -121,7 +144,7 @@ internal sealed class OutgoingShares(
             plan = SharePayload.Decide(peer, node.IsFolder, security);
             if (plan.Value.Refusal is { } refusal)
             {
-                return ShareCreation.Refused(422, "Recipient's server cannot receive this", refusal + ".");
+                return ShareOutcome.Refused(422, "Recipient's server cannot receive this", refusal + ".");
             }
         }
         catch (OcmDiscoveryException ex) when (ex.IsTransient)
@@ -171,16 +194,22 @@ internal sealed class OutgoingShares(
 
         var delivery = unreachable is null ? null : new ShareDelivery(message.LastError, message.NextAttemptAt);
         var typed = request.ShareWith!;
-        return ShareCreation.Created(ShareEndpoints.ToView(share, "/" + path.Value, delivery) with
+        return ShareOutcome.Done(ToView(share, "/" + path.Value, delivery) with
         {
             NormalizedFrom = typed == shareWith ? null : typed,
         });
     }
 
-    public async Task<List<ShareView>> ListAsync(long ownerUserId, CancellationToken cancellationToken)
+    /// <summary>The owner's shares, oldest first; with <paramref name="fileId"/>, only those of that file or folder.</summary>
+    public async Task<List<ShareView>> ListAsync(long ownerUserId, long? fileId, CancellationToken cancellationToken)
     {
-        var shares = await db.Set<OutgoingShare>().AsNoTracking().Where(s => s.OwnerUserId == ownerUserId).OrderBy(s => s.Id).ToListAsync(cancellationToken);
-        return await ViewsAsync(shares, cancellationToken);
+        var query = db.Set<OutgoingShare>().AsNoTracking().Where(s => s.OwnerUserId == ownerUserId);
+        if (fileId is { } id)
+        {
+            query = query.Where(s => s.FileId == id);
+        }
+
+        return await ViewsAsync(await query.OrderBy(s => s.Id).ToListAsync(cancellationToken), cancellationToken);
     }
 
     public async Task<ShareView?> GetAsync(long ownerUserId, long id, CancellationToken cancellationToken)
@@ -189,8 +218,111 @@ internal sealed class OutgoingShares(
         return share is null ? null : (await ViewsAsync([share], cancellationToken))[0];
     }
 
+    /// <summary>How many shares each of <paramref name="fileIds"/> has (the owner's files and folders); those with none are left out.</summary>
+    public async Task<Dictionary<long, int>> CountByFileAsync(long ownerUserId, IReadOnlyCollection<long> fileIds, CancellationToken cancellationToken)
+    {
+        if (fileIds.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = fileIds.ToArray();
+        var shared = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.OwnerUserId == ownerUserId && ids.Contains(s.FileId))
+            .Select(s => s.FileId)
+            .ToListAsync(cancellationToken);
+        return shared.CountBy(id => id).ToDictionary();
+    }
+
+    /// <summary>The addresses the owner has shared with, for suggestions (at most <paramref name="limit"/>, in order).</summary>
+    public Task<List<string>> RecipientsAsync(long ownerUserId, int limit, CancellationToken cancellationToken) =>
+        db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.OwnerUserId == ownerUserId)
+            .Select(s => s.ShareWith)
+            .Distinct()
+            .OrderBy(s => s)
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Changes permissions or expiry: only what <paramref name="request"/> gives changes, <c>expiration: 0</c> removes
+    /// the expiry. Access follows at once (every WebDAV request re-reads the share); the recipient's server is told
+    /// through the outbox, committed with the change (RESHARE_CHANGE_PERMISSION or SHARE_CHANGE_PERMISSION, D12).
+    /// </summary>
+    public async Task<ShareOutcome> UpdateAsync(long ownerUserId, long id, UpdateShareRequest request, CancellationToken cancellationToken)
+    {
+        var share = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.Id == id && s.OwnerUserId == ownerUserId, cancellationToken);
+        if (share is null)
+        {
+            return ShareOutcome.NotFound(id);
+        }
+
+        if (request.Permissions is not null)
+        {
+            if (!SharePermissionNames.TryParseRequested(request.Permissions, out var permissions, out var error))
+            {
+                return ShareOutcome.Refused(400, "Invalid permissions", error);
+            }
+
+            share.Permissions = permissions;
+        }
+
+        var now = time.GetUtcNow();
+        if (request.Expiration is { } expiration)
+        {
+            DateTimeOffset at = default;
+            if (expiration != 0 && (!UnixTime.TryToDateTimeOffset(expiration, out at) || at <= now))
+            {
+                return ShareOutcome.Refused(400, "Invalid expiration", "'expiration' must be in the future and before the year 10000, or 0 to remove the expiry.");
+            }
+
+            share.Expiration = expiration == 0 ? null : at;
+        }
+
+        share.Updated = now;
+        notifier.PermissionsChanged(share);
+        await db.SaveChangesAsync(cancellationToken);
+        return ShareOutcome.Done((await ViewsAsync([share], cancellationToken))[0]);
+    }
+
+    /// <summary>
+    /// Revokes a share: access ends with this commit (its exchanged tokens go with it), and the recipient's server is
+    /// told through the outbox (SHARE_UNSHARED) unless the share never reached it. The outcome shows it as it was.
+    /// </summary>
+    public async Task<ShareOutcome> RevokeAsync(long ownerUserId, long id, CancellationToken cancellationToken)
+    {
+        var share = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.Id == id && s.OwnerUserId == ownerUserId, cancellationToken);
+        if (share is null)
+        {
+            return ShareOutcome.NotFound(id);
+        }
+
+        var view = (await ViewsAsync([share], cancellationToken))[0];
+        db.Remove(share);
+        await db.Set<ShareAccessToken>().Where(t => t.ShareId == share.Id).ExecuteDeleteAsync(cancellationToken);
+        if (share.State != OutgoingShareState.Failed)
+        {
+            notifier.ShareUnshared(share);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return ShareOutcome.Done(view);
+    }
+
+    /// <summary>
+    /// Records what the recipient's server said of <paramref name="share"/> (its caller already proved to be that
+    /// server). A recipient who leaves shows as declined, with the reason.
+    /// </summary>
+    public async Task RecipientAnsweredAsync(OutgoingShare share, RecipientAnswer answer, CancellationToken cancellationToken)
+    {
+        share.State = answer == RecipientAnswer.Accepted ? OutgoingShareState.Accepted : OutgoingShareState.Declined;
+        share.StateReason = answer == RecipientAnswer.Left ? "the recipient removed the share" : null;
+        share.Updated = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     /// <summary>For shares still waiting to be delivered: the last failure and the next attempt, by share id.</summary>
-    public async Task<Dictionary<long, ShareDelivery>> PendingDeliveriesAsync(IReadOnlyCollection<long> shareIds, CancellationToken cancellationToken)
+    private async Task<Dictionary<long, ShareDelivery>> PendingDeliveriesAsync(IReadOnlyCollection<long> shareIds, CancellationToken cancellationToken)
     {
         if (shareIds.Count == 0)
         {
@@ -214,23 +346,48 @@ internal sealed class OutgoingShares(
         foreach (var share in shares)
         {
             var node = await files.FindByIdAsync(share.OwnerUserId, share.FileId, cancellationToken);
-            views.Add(ShareEndpoints.ToView(share, node is null ? null : "/" + node.Path, pending.GetValueOrDefault(share.Id)));
+            views.Add(ToView(share, node is null ? null : "/" + node.Path, pending.GetValueOrDefault(share.Id)));
         }
 
         return views;
     }
 
+    /// <summary>A share as its owner sees it; the delivery note only while it waits to be delivered.</summary>
+    private static ShareView ToView(OutgoingShare share, string? path, ShareDelivery? delivery = null) => new(
+        share.Id,
+        path is null ? null : path.StartsWith('/') ? path : "/" + path,
+        share.Name,
+        share.ResourceType,
+        share.ShareWith,
+        SharePermissionNames.ToNames(share.Permissions),
+        share.Expiration?.ToUnixTimeSeconds(),
+        StateText(share),
+        share.ProviderId,
+        share.RecipientDisplayName,
+        share.Created,
+        share.State == OutgoingShareState.PendingDelivery ? delivery?.LastError : null,
+        share.State == OutgoingShareState.PendingDelivery ? delivery?.NextAttemptAt : null);
+
+    private static string StateText(OutgoingShare share) => share.State switch
+    {
+        OutgoingShareState.PendingDelivery => ShareStates.PendingDelivery,
+        OutgoingShareState.Delivered => ShareStates.Delivered,
+        OutgoingShareState.Accepted => ShareStates.Accepted,
+        OutgoingShareState.Declined => ShareStates.Declined,
+        _ => ShareStates.FailedPrefix + (share.StateReason ?? "unknown reason"),
+    };
+
     /// <summary>A recipient's server that will not take the share whatever we wait for: refused now, with the reason.</summary>
-    private static ShareCreation Refusal(OcmDiscoveryException ex)
+    private static ShareOutcome Refusal(OcmDiscoveryException ex)
     {
         var reason = char.ToUpperInvariant(ex.Summary[0]) + ex.Summary[1..];
         return ex.Failure switch
         {
-            DiscoveryFailure.Blocked => ShareCreation.Refused(403, "Server not allowed", reason),
-            DiscoveryFailure.UnknownHost => ShareCreation.Refused(422, "Recipient's server does not exist", reason + " Check the part of the address after '@'."),
+            DiscoveryFailure.Blocked => ShareOutcome.Refused(403, "Server not allowed", reason),
+            DiscoveryFailure.UnknownHost => ShareOutcome.Refused(422, "Recipient's server does not exist", reason + " Check the part of the address after '@'."),
             DiscoveryFailure.Certificate or DiscoveryFailure.PlainHttpOnTlsPort or DiscoveryFailure.TlsOnPlainHttpPort =>
-                ShareCreation.Refused(422, "Recipient's server cannot be reached securely", reason),
-            _ => ShareCreation.Refused(422, "Recipient's server does not speak OCM", reason + " Check the part of the address after '@'."),
+                ShareOutcome.Refused(422, "Recipient's server cannot be reached securely", reason),
+            _ => ShareOutcome.Refused(422, "Recipient's server does not speak OCM", reason + " Check the part of the address after '@'."),
         };
     }
 }

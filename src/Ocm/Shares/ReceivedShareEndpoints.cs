@@ -1,15 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Ocm.Data;
 using Ocm.Hosting;
-using Ocm.Notifications;
 using Ocm.Users;
 
 namespace Ocm.Shares;
 
 /// <summary>
-/// The recipient's side, <c>/api/v1/received-shares</c>: see what others offered (quarantined ones marked), accept,
-/// decline, or leave. Each decision is told to the sender's server through the outbox.
+/// The recipient's side, <c>/api/v1/received-shares</c>: see what others offered (quarantined ones marked, accepted
+/// ones with the path they are mounted at), accept, decline, or leave — each a call of <see cref="ReceivedShares"/>
+/// with its outcome turned into HTTP.
 /// </summary>
 internal static class ReceivedShareEndpoints
 {
@@ -37,120 +35,39 @@ internal static class ReceivedShareEndpoints
     }
 
     private static async Task<Results<Ok<List<ReceivedShareView>>, ProblemHttpResult>> ListAsync(
-        string? state, HttpContext context, OcmDb db, SharesOptions options, CancellationToken cancellationToken)
+        string? state, HttpContext context, ReceivedShares shares, CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
-        var query = db.Set<ReceivedShare>().AsNoTracking().Where(s => s.RecipientUserId == user.Id);
+        ReceivedShareState? wanted = null;
         if (state is not null)
         {
-            if (!Enum.TryParse<ReceivedShareState>(state, ignoreCase: true, out var wanted) || wanted == ReceivedShareState.Unshared && !string.Equals(state, "unshared", StringComparison.OrdinalIgnoreCase))
+            if (!ReceivedShares.TryParseState(state, out var parsed))
             {
-                return ShareEndpoints.Problem(400, "Invalid state", $"'{state}' is not one of pending, accepted, declined, unshared.");
+                return ShareEndpoints.Problem(new ShareProblem(400, "Invalid state", $"'{state}' is not one of pending, accepted, declined, unshared."));
             }
 
-            query = query.Where(s => s.State == wanted);
+            wanted = parsed;
         }
 
-        var shares = await query.OrderBy(s => s.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(shares.Select(s => ToView(s, options)).ToList());
+        return TypedResults.Ok(await shares.ListAsync(context.GetSignedInUser().Id, wanted, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> GetAsync(long id, HttpContext context, OcmDb db, SharesOptions options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> GetAsync(long id, HttpContext context, ReceivedShares shares, CancellationToken cancellationToken) =>
+        await shares.GetAsync(context.GetSignedInUser().Id, id, cancellationToken) is { } share
+            ? TypedResults.Ok(share)
+            : ShareEndpoints.Problem(ReceivedShareOutcome.NotFound(id).Problem!);
+
+    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> AcceptAsync(long id, HttpContext context, ReceivedShares shares, CancellationToken cancellationToken) =>
+        Answer(await shares.AcceptAsync(context.GetSignedInUser(), id, cancellationToken));
+
+    private static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> DeclineAsync(long id, HttpContext context, ReceivedShares shares, CancellationToken cancellationToken) =>
+        Answer(await shares.DeclineAsync(context.GetSignedInUser(), id, cancellationToken));
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(long id, HttpContext context, ReceivedShares shares, CancellationToken cancellationToken)
     {
-        var share = await FindAsync(db, context, id, cancellationToken);
-        return share is null ? NotFound(id) : TypedResults.Ok(ToView(share, options));
+        var left = await shares.LeaveAsync(context.GetSignedInUser(), id, cancellationToken);
+        return left.Share is not null ? TypedResults.NoContent() : ShareEndpoints.Problem(left.Problem!);
     }
 
-    internal static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> AcceptAsync(
-        long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var share = await FindAsync(db, context, id, cancellationToken);
-        if (share is null)
-        {
-            return NotFound(id);
-        }
-
-        if (share.State == ReceivedShareState.Unshared)
-        {
-            return ShareEndpoints.Problem(409, "Share ended", "The owner has removed this share.");
-        }
-
-        if (share.State != ReceivedShareState.Accepted)
-        {
-            share.State = ReceivedShareState.Accepted;
-            share.Quarantined = false;
-            share.Updated = time.GetUtcNow();
-            notifier.ShareAccepted(share, context.GetSignedInUser().Name);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return TypedResults.Ok(ToView(share, options));
-    }
-
-    internal static async Task<Results<Ok<ReceivedShareView>, ProblemHttpResult>> DeclineAsync(
-        long id, HttpContext context, OcmDb db, Notifier notifier, SharesOptions options, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var share = await FindAsync(db, context, id, cancellationToken);
-        if (share is null)
-        {
-            return NotFound(id);
-        }
-
-        if (share.State is ReceivedShareState.Pending or ReceivedShareState.Accepted)
-        {
-            share.State = ReceivedShareState.Declined;
-            share.Updated = time.GetUtcNow();
-            notifier.ShareDeclined(share, context.GetSignedInUser().Name);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return TypedResults.Ok(ToView(share, options));
-    }
-
-    /// <summary>Leave: the share disappears for the recipient; an accepted share tells the owner (SHARE_UNSHARED).</summary>
-    internal static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
-    {
-        var share = await FindAsync(db, context, id, cancellationToken);
-        if (share is null)
-        {
-            return NotFound(id);
-        }
-
-        if (share.State == ReceivedShareState.Accepted)
-        {
-            notifier.ShareLeft(share, context.GetSignedInUser().Name);
-        }
-        else if (share.State == ReceivedShareState.Pending)
-        {
-            notifier.ShareDeclined(share, context.GetSignedInUser().Name);
-        }
-
-        db.Remove(share);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.NoContent();
-    }
-
-    private static Task<ReceivedShare?> FindAsync(OcmDb db, HttpContext context, long id, CancellationToken cancellationToken)
-    {
-        var user = context.GetSignedInUser();
-        return db.Set<ReceivedShare>().SingleOrDefaultAsync(s => s.Id == id && s.RecipientUserId == user.Id, cancellationToken);
-    }
-
-    internal static ReceivedShareView ToView(ReceivedShare share, SharesOptions options) => new(
-        share.Id,
-        share.Name,
-        share.IsFolder == true ? "folder" : share.ResourceType,
-        share.Owner,
-        share.OwnerDisplayName,
-        share.Sender,
-        share.SenderDisplayName,
-        share.SenderHost,
-        SharePermissionNames.ToNames(share.Permissions),
-        share.Expiration?.ToUnixTimeSeconds(),
-        share.State.ToString().ToLowerInvariant(),
-        share.Quarantined,
-        share.State == ReceivedShareState.Accepted ? $"/{options.ReceivedFolder}/{share.Name}" : null,
-        share.Created);
-
-    private static ProblemHttpResult NotFound(long id) => ShareEndpoints.Problem(404, "Not found", $"You have no received share {id}.");
+    private static Results<Ok<ReceivedShareView>, ProblemHttpResult> Answer(ReceivedShareOutcome outcome) =>
+        outcome.Share is { } share ? TypedResults.Ok(share) : ShareEndpoints.Problem(outcome.Problem!);
 }

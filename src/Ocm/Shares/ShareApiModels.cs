@@ -57,7 +57,47 @@ internal sealed record ShareView(
     DateTimeOffset? NextAttemptAt = null,
     string? NormalizedFrom = null);
 
+/// <summary>The <c>state</c> of a <see cref="ShareView"/>.</summary>
+internal static class ShareStates
+{
+    public const string PendingDelivery = "pending-delivery";
+    public const string Delivered = "delivered";
+    public const string Accepted = "accepted";
+    public const string Declined = "declined";
+
+    /// <summary>Followed by the reason, in words.</summary>
+    public const string FailedPrefix = "failed: ";
+}
+
+/// <summary>The <c>state</c> of a <see cref="ReceivedShareView"/>.</summary>
+internal static class ReceivedShareStates
+{
+    public const string Pending = "pending";
+    public const string Accepted = "accepted";
+    public const string Declined = "declined";
+
+    /// <summary>The owner ended the share.</summary>
+    public const string Unshared = "unshared";
+}
+
 /// <summary>A share offered to the signed-in user by someone on another server.</summary>
+/// <param name="Id">The share's id in this API.</param>
+/// <param name="Name">The name the owner gave it.</param>
+/// <param name="ResourceType"><c>file</c> or <c>folder</c> (a folder announced as a file is shown as what it is).</param>
+/// <param name="Owner">The owner's OCM address.</param>
+/// <param name="OwnerDisplayName">The owner's name, as their server sent it.</param>
+/// <param name="Sender">Who shared it (the owner, or someone resharing), as an OCM address.</param>
+/// <param name="SenderDisplayName">The sender's name, as their server sent it.</param>
+/// <param name="SenderServer">The sending server's authority (<c>host[:port]</c>).</param>
+/// <param name="Permissions">Any of <c>read</c>, <c>write</c>, <c>share</c>.</param>
+/// <param name="Expiration">Expiry in seconds since the Unix epoch, if any.</param>
+/// <param name="State">One of <see cref="ReceivedShareStates"/>.</param>
+/// <param name="Quarantined">From a sender who is not a contact: shown apart, marked unknown, until accepted.</param>
+/// <param name="Created">When it arrived.</param>
+/// <param name="Path">
+/// Where the share is in the user's files — <c>/Shared with me/{name}</c>, the path WebDAV serves it at, with " (2)"…
+/// added to the name when an earlier accepted share has the same — while it is accepted and unexpired; else null.
+/// </param>
 internal sealed record ReceivedShareView(
     long Id,
     string Name,

@@ -16,9 +16,12 @@ namespace Ocm.Shares;
 /// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
 /// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, as reva spells it) from the sender's
 /// server. The caller must be the counter-party: its verified signature, or the share's secret in
-/// <c>notification.sharedSecret</c> for legacy peers.
+/// <c>notification.sharedSecret</c> for legacy peers. This handler reads the notification and checks who sends it; what
+/// it means for the share is applied by <see cref="OutgoingShares"/> and <see cref="ReceivedShares"/>, as for the same
+/// change made by a user here.
 /// </summary>
-internal sealed partial class ShareNotificationHandler(SecretProtector secrets, TimeProvider time, ILogger<ShareNotificationHandler> logger) : INotificationHandler
+internal sealed partial class ShareNotificationHandler(
+    OutgoingShares outgoingShares, ReceivedShares receivedShares, SecretProtector secrets, ILogger<ShareNotificationHandler> logger) : INotificationHandler
 {
     public bool Handles(string notificationType) =>
         notificationType is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared
@@ -27,7 +30,6 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
     public async Task<IResult?> HandleAsync(NewNotification notification, OcmRequest request, OcmDb db, CancellationToken cancellationToken)
     {
         var type = notification.NotificationType;
-        var now = time.GetUtcNow();
         var secret = notification.Notification?.SharedSecret;
 
         if (type is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared)
@@ -40,10 +42,13 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
                     return Forbidden(notification, request);
                 }
 
-                outgoing.State = type == NotificationTypes.ShareAccepted ? OutgoingShareState.Accepted : OutgoingShareState.Declined;
-                outgoing.StateReason = type == NotificationTypes.ShareUnshared ? "the recipient removed the share" : null;
-                outgoing.Updated = now;
-                await db.SaveChangesAsync(cancellationToken);
+                var answer = type switch
+                {
+                    NotificationTypes.ShareAccepted => RecipientAnswer.Accepted,
+                    NotificationTypes.ShareDeclined => RecipientAnswer.Declined,
+                    _ => RecipientAnswer.Left,
+                };
+                await outgoingShares.RecipientAnsweredAsync(outgoing, answer, cancellationToken);
                 return null;
             }
 
@@ -70,45 +75,47 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
 
         if (type == NotificationTypes.ShareUnshared)
         {
-            received.State = ReceivedShareState.Unshared;
+            await receivedShares.EndedByOwnerAsync(received, cancellationToken);
+            return null;
         }
-        else
+
+        SharePermissions? permissions = null;
+        bool? mustExchangeToken = null;
+        var webdav = notification.Notification?.Protocol?.WebDav;
+        if (webdav is not null)
         {
-            var webdav = notification.Notification?.Protocol?.WebDav;
-            if (webdav is not null)
+            permissions = SharePermissionNames.Parse(webdav.Permissions);
+            mustExchangeToken = webdav.MustExchangeToken;
+        }
+        else if (notification.Notification?.AdditionalData?.TryGetValue("permissions", out var given) == true
+            && given.ValueKind != JsonValueKind.Null)
+        {
+            permissions = SharePermissionNames.FromNotification(given);
+            if (permissions is null)
             {
-                received.Permissions = SharePermissionNames.Parse(webdav.Permissions);
-                received.MustExchangeToken = webdav.MustExchangeToken;
-            }
-            else if (notification.Notification?.AdditionalData?.TryGetValue("permissions", out var permissions) == true
-                && permissions.ValueKind != JsonValueKind.Null)
-            {
-                if (ReadPermissions(permissions) is not { } changed)
-                {
-                    return OcmApi.Error(StatusCodes.Status400BadRequest,
-                        $"notification.permissions {permissions.GetRawText()} is neither a list of permission names (e.g. [\"read\", \"write\"]) nor a permission bit mask.");
-                }
-
-                received.Permissions = changed;
-            }
-
-            if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
-                && expiration.ValueKind != JsonValueKind.Null)
-            {
-                DateTimeOffset at = default;
-                if (expiration.ValueKind != JsonValueKind.Number || !expiration.TryGetInt64(out var seconds)
-                    || (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at)))
-                {
-                    return OcmApi.Error(StatusCodes.Status400BadRequest,
-                        $"notification.expiration {expiration.GetRawText()} is not a time: an integer number of seconds since the Unix epoch, before the year 10000, or 0 for none.");
-                }
-
-                received.Expiration = seconds > 0 ? at : null;
+                return OcmApi.Error(StatusCodes.Status400BadRequest,
+                    $"notification.permissions {given.GetRawText()} is neither a list of permission names (e.g. [\"read\", \"write\"]) nor a permission bit mask.");
             }
         }
 
-        received.Updated = now;
-        await db.SaveChangesAsync(cancellationToken);
+        var changesExpiration = false;
+        DateTimeOffset? expiresAt = null;
+        if (notification.Notification?.AdditionalData?.TryGetValue("expiration", out var expiration) == true
+            && expiration.ValueKind != JsonValueKind.Null)
+        {
+            DateTimeOffset at = default;
+            if (expiration.ValueKind != JsonValueKind.Number || !expiration.TryGetInt64(out var seconds)
+                || (seconds > 0 && !UnixTime.TryToDateTimeOffset(seconds, out at)))
+            {
+                return OcmApi.Error(StatusCodes.Status400BadRequest,
+                    $"notification.expiration {expiration.GetRawText()} is not a time: an integer number of seconds since the Unix epoch, before the year 10000, or 0 for none.");
+            }
+
+            changesExpiration = true;
+            expiresAt = seconds > 0 ? at : null;
+        }
+
+        await receivedShares.ChangedByOwnerAsync(received, new OwnerChange(permissions, mustExchangeToken, changesExpiration, expiresAt), cancellationToken);
         return null;
     }
 
@@ -138,28 +145,6 @@ internal sealed partial class ShareNotificationHandler(SecretProtector secrets, 
         // Unsigned (legacy): the share whose secret the caller knows.
         var candidates = await db.Set<ReceivedShare>().Where(s => s.ProviderId == providerId).ToListAsync(cancellationToken);
         return candidates.FirstOrDefault(s => FixedEquals(secret, secrets.Unprotect(s.ProtectedSecret)));
-    }
-
-    /// <summary>
-    /// Permissions in a change notification, as peers send them: a list of names (the spec's shape), one name, or the
-    /// ownCloud/Nextcloud bit mask (1 read; 2, 4, 8 update, create, delete; 16 share). Null when it is none of these.
-    /// </summary>
-    private static SharePermissions? ReadPermissions(JsonElement permissions)
-    {
-        switch (permissions.ValueKind)
-        {
-            case JsonValueKind.String:
-                return SharePermissionNames.Parse([permissions.GetString()!]);
-            case JsonValueKind.Array when permissions.EnumerateArray().All(p => p.ValueKind == JsonValueKind.String):
-                return SharePermissionNames.Parse(permissions.EnumerateArray().Select(p => p.GetString()!));
-            case JsonValueKind.Number when permissions.TryGetInt32(out var mask) && mask is >= 0 and <= 31:
-                var result = SharePermissions.Read;
-                result |= (mask & (2 | 4 | 8)) != 0 ? SharePermissions.Write : SharePermissions.None;
-                result |= (mask & 16) != 0 ? SharePermissions.Share : SharePermissions.None;
-                return result;
-            default:
-                return null;
-        }
     }
 
     private IResult Forbidden(NewNotification notification, OcmRequest request)

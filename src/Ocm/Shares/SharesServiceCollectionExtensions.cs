@@ -24,8 +24,11 @@ internal static class SharesServiceCollectionExtensions
         services.TryAddSingleton<SecretProtector>();
         services.TryAddScoped<Notifier>();
         services.TryAddScoped<OutgoingShares>();
+        services.TryAddScoped<ReceivedShares>();
         services.AddSingleton<IOutboxListener, ShareDeliveryListener>();
-        services.AddSingleton<INotificationHandler, ShareNotificationHandler>();
+
+        // Scoped: it applies notifications through the request's OutgoingShares and ReceivedShares.
+        services.AddScoped<INotificationHandler, ShareNotificationHandler>();
         services.AddSingleton<IDiscoveryContributor, SharesDiscoveryContributor>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SharesApiJsonContext.Default));
         return services;

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Ocm.Data;
 using Ocm.Files;
 using Ocm.RemoteShares;
 using Ocm.Shares;
@@ -8,8 +6,8 @@ namespace Ocm.Ui;
 
 /// <summary>
 /// <c>/ui/files/Shared with me/…</c>: the folder of accepted received shares in the file browser, as WebDAV clients see
-/// it — same members, same names (<see cref="SharedWithMeFolder"/> decides both), so a path means the same here and
-/// over WebDAV. The folder itself is listed here; below it, a shared folder is browsed by
+/// it — same members, same names (<see cref="ReceivedShares"/> decides them, <see cref="SharedWithMeFolder"/> lists
+/// them for both), so a path means the same here, over WebDAV and in the API. The folder itself is listed here; below it, a shared folder is browsed by
 /// <see cref="ReceivedFolderPages"/> and a shared file downloaded, which its path redirects to.
 /// </summary>
 internal static partial class FilesPages
@@ -28,18 +26,17 @@ internal static partial class FilesPages
             : null;
 
     private static async Task<IResult> SharedWithMeAsync(
-        UiRequest ui, StoragePath path, SharedWithMeFolder received, OcmDb db, string? sort, string? desc, CancellationToken cancellationToken)
+        UiRequest ui, StoragePath path, SharedWithMeFolder folderOfShares, ReceivedShares received, string? sort, string? desc, CancellationToken cancellationToken)
     {
-        var folder = StoragePath.Root.Append(received.Name)!.Value;
+        var folder = StoragePath.Root.Append(received.FolderName)!.Value;
         if (path != folder)
         {
             return await MemberAsync(ui, path.Rebase(folder, StoragePath.Root), received, cancellationToken);
         }
 
         var user = ui.User;
-        var entries = (await received.EntriesAsync(user.Id, cancellationToken)).ToList();
-        var waiting = await db.Set<ReceivedShare>()
-            .CountAsync(s => s.RecipientUserId == user.Id && s.State == ReceivedShareState.Pending, cancellationToken);
+        var entries = (await folderOfShares.EntriesAsync(user.Id, cancellationToken)).ToList();
+        var waiting = await received.CountPendingAsync(user.Id, cancellationToken);
         var order = sort is "size" or "modified" ? sort : "name";
         var descending = desc == "1";
         Comparison<SharedWithMeEntry> byName = (a, b) => NameOrder.Compare(a.Name, b.Name);
@@ -72,18 +69,18 @@ internal static partial class FilesPages
             {listing}
             </div>
             """);
-        return ui.Page(received.Name, body, UiSection.Files);
+        return ui.Page(received.FolderName, body, UiSection.Files);
     }
 
     /// <summary><c>/Shared with me/{name}/{below}</c>: the member's own pages, for the same path as over WebDAV.</summary>
-    private static async Task<IResult> MemberAsync(UiRequest ui, StoragePath inFolder, SharedWithMeFolder received, CancellationToken cancellationToken)
+    private static async Task<IResult> MemberAsync(UiRequest ui, StoragePath inFolder, ReceivedShares received, CancellationToken cancellationToken)
     {
         var slash = inFolder.Value.IndexOf('/', StringComparison.Ordinal);
         var name = slash < 0 ? inFolder.Value : inFolder.Value[..slash];
-        var share = await received.FindAsync(ui.User.Id, name, cancellationToken);
+        var share = (await received.FindMountedAsync(ui.User.Id, name, cancellationToken))?.Share;
         if (share is null)
         {
-            return ui.Message(StatusCodes.Status404NotFound, "Not found", $"Nothing you accepted is called “{name}” in “{received.Name}”.", UiSection.Files);
+            return ui.Message(StatusCodes.Status404NotFound, "Not found", $"Nothing you accepted is called “{name}” in “{received.FolderName}”.", UiSection.Files);
         }
 
         var below = inFolder.Rebase(StoragePath.Root.Append(name)!.Value, StoragePath.Root);

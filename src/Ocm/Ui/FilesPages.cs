@@ -34,7 +34,14 @@ internal static partial class FilesPages
     }
 
     internal static async Task<IResult> FolderAsync(
-        HttpContext context, FileTree files, OcmDb db, SharedWithMeFolder received, string? sort, string? desc, CancellationToken cancellationToken)
+        HttpContext context,
+        FileTree files,
+        OutgoingShares outgoing,
+        SharedWithMeFolder folderOfShares,
+        ReceivedShares received,
+        string? sort,
+        string? desc,
+        CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -43,9 +50,9 @@ internal static partial class FilesPages
             return ui.Message(StatusCodes.Status400BadRequest, "Invalid path", "This address does not name a folder.", UiSection.Files);
         }
 
-        if (IsInReceivedFolder(path, received.Name))
+        if (IsInReceivedFolder(path, received.FolderName))
         {
-            return await SharedWithMeAsync(ui, path, received, db, sort, desc, cancellationToken);
+            return await SharedWithMeAsync(ui, path, folderOfShares, received, sort, desc, cancellationToken);
         }
 
         var folder = path.IsRoot ? await files.EnsureRootAsync(user.Id, cancellationToken) : await files.FindAsync(user.Id, path, cancellationToken);
@@ -70,21 +77,15 @@ internal static partial class FilesPages
         string? receivedFolder = null;
         if (path.IsRoot)
         {
-            children.RemoveAll(c => c.Name == received.Name);
-            if (await received.DescribeAsync(user, cancellationToken) is { } shown)
+            children.RemoveAll(c => c.Name == received.FolderName);
+            if (await folderOfShares.DescribeAsync(user, cancellationToken) is { } shown)
             {
                 children.Add(shown);
                 receivedFolder = shown.Name;
             }
         }
 
-        var childIds = children.Select(c => c.Id).ToArray();
-        var shared = childIds.Length == 0
-            ? []
-            : (await db.Set<OutgoingShare>().AsNoTracking()
-                .Where(s => s.OwnerUserId == user.Id && childIds.Contains(s.FileId))
-                .Select(s => s.FileId)
-                .ToListAsync(cancellationToken)).ToHashSet();
+        var shared = (await outgoing.CountByFileAsync(user.Id, [.. children.Select(c => c.Id)], cancellationToken)).Keys.ToHashSet();
         var used = path.IsRoot ? folder.Size : await files.UsedBytesAsync(user.Id, cancellationToken);
 
         var order = sort is "size" or "modified" ? sort : "name";
@@ -220,7 +221,7 @@ internal static partial class FilesPages
         return Html.Of($"<div class=\"quota\" id=\"quota\"><span>{UiFormat.Bytes(used)} used (no quota)</span></div>");
     }
 
-    private static async Task<IResult> ItemAsync(HttpContext context, FileTree files, OcmDb db, CancellationToken cancellationToken)
+    private static async Task<IResult> ItemAsync(HttpContext context, FileTree files, OutgoingShares outgoing, OcmDb db, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -235,7 +236,7 @@ internal static partial class FilesPages
             return ui.Message(StatusCodes.Status404NotFound, "Not found", $"There is no file or folder {UiUrls.Display(path)}.", UiSection.Files);
         }
 
-        var shareCount = await db.Set<OutgoingShare>().CountAsync(s => s.OwnerUserId == user.Id && s.FileId == node.Id, cancellationToken);
+        var shareCount = (await outgoing.CountByFileAsync(user.Id, [node.Id], cancellationToken)).GetValueOrDefault(node.Id);
         var folders = await FolderChoicesAsync(db, user.Id, path, cancellationToken);
         var open = node.IsFolder
             ? Html.Of($"<a class=\"button\" href=\"{ui.Urls.Folder(path)}\">Open</a>")
@@ -334,7 +335,7 @@ internal static partial class FilesPages
             enableRangeProcessing: true);
     }
 
-    private static async Task<IResult> ConfirmDeleteAsync(HttpContext context, FileTree files, OcmDb db, CancellationToken cancellationToken)
+    private static async Task<IResult> ConfirmDeleteAsync(HttpContext context, FileTree files, OutgoingShares outgoing, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var user = ui.User;
@@ -349,7 +350,7 @@ internal static partial class FilesPages
             return ui.Message(StatusCodes.Status404NotFound, "Not found", $"There is no file or folder {UiUrls.Display(path)}.", UiSection.Files);
         }
 
-        var shareCount = await db.Set<OutgoingShare>().CountAsync(s => s.OwnerUserId == user.Id && s.FileId == node.Id, cancellationToken);
+        var shareCount = (await outgoing.CountByFileAsync(user.Id, [node.Id], cancellationToken)).GetValueOrDefault(node.Id);
         var what = node.IsFolder
             ? Html.Of($"the folder <strong>{node.Name}</strong> and everything in it ({UiFormat.Bytes(node.Size)})")
             : Html.Of($"the file <strong>{node.Name}</strong> ({UiFormat.Bytes(node.Size)})");

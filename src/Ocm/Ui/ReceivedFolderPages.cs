@@ -1,7 +1,5 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
-using Ocm.Data;
 using Ocm.Files;
 using Ocm.RemoteShares;
 using Ocm.Shares;
@@ -14,7 +12,8 @@ namespace Ocm.Ui;
 /// credentials (the path WebDAV's <c>/Shared with me/</c> takes), streamed and never stored here. Paths inside the
 /// share are <see cref="StoragePath"/>s, so nothing outside the share can be named. A sender that cannot be reached
 /// gives a page saying so, naming it; a share that is not the user's, not accepted or expired is not found. The pages
-/// sit in the file browser at the share's path in <c>/Shared with me/</c>, under the name WebDAV gives it there.
+/// sit in the file browser at the share's path in <c>/Shared with me/</c>, under the name <see cref="ReceivedShares"/>
+/// mounts it at (the one WebDAV serves).
 /// </summary>
 internal static partial class ReceivedFolderPages
 {
@@ -33,33 +32,18 @@ internal static partial class ReceivedFolderPages
         ui.MapGet("/received/{id:long}/file/{**path}", FileAsync);
     }
 
-    /// <summary>The accepted, unexpired received share <paramref name="id"/> of the signed-in user, or null.</summary>
-    internal static async Task<ReceivedShare?> FindAcceptedAsync(UiRequest ui, OcmDb db, long id, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var share = await db.Set<ReceivedShare>().AsNoTracking()
-            .SingleOrDefaultAsync(s => s.Id == id && s.RecipientUserId == ui.User.Id && s.State == ReceivedShareState.Accepted, cancellationToken);
-        return share is null || share.IsExpired(time.GetUtcNow()) ? null : share;
-    }
-
     internal static bool IsFileShare(ReceivedShare share) => share.IsFolder != true && share.ResourceType == "file";
 
     private static async Task<IResult> FolderAsync(
-        long id,
-        HttpContext context,
-        OcmDb db,
-        RemoteShareClient remote,
-        SharedWithMeFolder received,
-        SharesOptions folders,
-        TimeProvider time,
-        ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        long id, HttpContext context, RemoteShareClient remote, ReceivedShares received, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
-        var share = await FindAcceptedAsync(ui, db, id, time, cancellationToken);
-        if (share is null)
+        if (await received.FindMountedAsync(ui.User.Id, id, cancellationToken) is not { } mounted)
         {
             return NoSuchShare(ui);
         }
+
+        var (share, mountName) = mounted;
 
         if (UiUrls.PathFromRequest(context, $"received/{id}/folder", out var path) != PathError.None)
         {
@@ -83,17 +67,16 @@ internal static partial class ReceivedFolderPages
             return UiRequest.Redirect(path.IsRoot ? ui.Urls.Action($"received/{share.Id}/download") : ui.Urls.ReceivedFile(share.Id, path));
         }
 
-        var mountName = await received.NameOfAsync(ui.User.Id, share.Id, cancellationToken) ?? share.Name;
         var members = folder.Members.ToList();
         members.Sort((a, b) => a.IsFolder != b.IsFolder ? (a.IsFolder ? -1 : 1) : FilesPages.NameOrder.Compare(a.Name, b.Name));
         var from = share.SenderDisplayName ?? share.OwnerDisplayName;
         var sender = from is { Length: > 0 } ? Html.Of($"{from} <span class=\"address\">({share.Sender})</span>") : Html.Of($"<span class=\"address\">{share.Sender}</span>");
         var permissions = share.Permissions.HasFlag(SharePermissions.Write) ? "view and edit" : "view";
         var truncated = folder.Truncated
-            ? Html.Of($"<p class=\"warning\" id=\"truncated\">Only the first {RemoteShareClient.MaxListedMembers} items are shown; WebDAV and sync clients see all of them in your “{folders.ReceivedFolder}” folder.</p>")
+            ? Html.Of($"<p class=\"warning\" id=\"truncated\">Only the first {RemoteShareClient.MaxListedMembers} items are shown; WebDAV and sync clients see all of them in your “{received.FolderName}” folder.</p>")
             : Html.Empty;
         var body = Html.Of($"""
-            {Breadcrumbs(ui, share, mountName, folders.ReceivedFolder, path)}
+            {Breadcrumbs(ui, share, mountName, received.FolderName, path)}
             <p class="muted" id="shared-by">Shared with you by {sender} from {share.SenderHost}; you can {permissions}.</p>
             <div id="listing">
             {Listing(ui, share, path, members)}
@@ -104,10 +87,10 @@ internal static partial class ReceivedFolderPages
     }
 
     private static async Task<IResult> FileAsync(
-        long id, HttpContext context, OcmDb db, RemoteShareClient remote, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        long id, HttpContext context, RemoteShareClient remote, ReceivedShares received, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
-        var share = await FindAcceptedAsync(ui, db, id, time, cancellationToken);
+        var share = (await received.FindMountedAsync(ui.User.Id, id, cancellationToken))?.Share;
         if (share is null)
         {
             return NoSuchShare(ui);

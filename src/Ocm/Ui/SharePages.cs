@@ -1,9 +1,5 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Ocm.Data;
 using Ocm.Files;
-using Ocm.Notifications;
 using Ocm.Protocol.Shares;
 using Ocm.Shares;
 
@@ -12,8 +8,8 @@ namespace Ocm.Ui;
 /// <summary>
 /// The share dialog of a file or folder: share it with someone on another server (OCM address, permissions, expiry),
 /// see each share's delivery state, change or revoke it. Every rule (address, trust, discovery, what the peer can
-/// receive, duplicates, the outbox) is <see cref="OutgoingShares"/>' or <see cref="ShareEndpoints"/>' — the page only
-/// turns form fields into their requests and their problems into messages. A share that cannot be made shows the form
+/// receive, duplicates, the outbox, notifying the recipient's server) is <see cref="OutgoingShares"/>' — the page only
+/// turns form fields into its requests and its outcomes into messages. A share that cannot be made shows the form
 /// again as it was typed, with the reason next to the field it concerns, in words (never the API's field names).
 /// </summary>
 internal static partial class SharePages
@@ -29,16 +25,16 @@ internal static partial class SharePages
         ui.MapPost("/shares/{id:long}/revoke", RevokeAsync);
     }
 
-    private static Task<IResult> ShowAsync(HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
+    private static Task<IResult> ShowAsync(HttpContext context, FileTree files, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         return UiUrls.PathFromRequest(context, "share", out var path) != PathError.None || path.IsRoot
             ? Task.FromResult(ui.Message(StatusCodes.Status400BadRequest, "Nothing to share", "Choose a file or folder to share.", UiSection.Files))
-            : PageAsync(ui, path, files, db, outgoing, time, typed: null, StatusCodes.Status200OK, cancellationToken);
+            : PageAsync(ui, path, files, outgoing, time, typed: null, StatusCodes.Status200OK, cancellationToken);
     }
 
     private static async Task<IResult> PageAsync(
-        UiRequest ui, StoragePath path, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, TypedShare? typed, int status,
+        UiRequest ui, StoragePath path, FileTree files, OutgoingShares outgoing, TimeProvider time, TypedShare? typed, int status,
         CancellationToken cancellationToken)
     {
         var user = ui.User;
@@ -48,21 +44,10 @@ internal static partial class SharePages
             return ui.Message(StatusCodes.Status404NotFound, "Not found", $"There is no file or folder {UiUrls.Display(path)}.", UiSection.Files);
         }
 
-        var shares = await db.Set<OutgoingShare>().AsNoTracking()
-            .Where(s => s.OwnerUserId == user.Id && s.FileId == node.Id)
-            .OrderBy(s => s.Id)
-            .ToListAsync(cancellationToken);
-        var deliveries = await outgoing.PendingDeliveriesAsync(
-            shares.Where(s => s.State == OutgoingShareState.PendingDelivery).Select(s => s.Id).ToList(), cancellationToken);
+        var shares = await outgoing.ListAsync(user.Id, node.Id, cancellationToken);
 
         // Suggestions for the address field: people this user shared with before.
-        var previous = await db.Set<OutgoingShare>().AsNoTracking()
-            .Where(s => s.OwnerUserId == user.Id)
-            .Select(s => s.ShareWith)
-            .Distinct()
-            .OrderBy(s => s)
-            .Take(500)
-            .ToListAsync(cancellationToken);
+        var previous = await outgoing.RecipientsAsync(user.Id, limit: 500, cancellationToken);
 
         var tomorrow = UiFormat.Date(time.GetUtcNow().AddDays(1));
         var suggestions = Html.Join(previous.Select(a => Html.Of($"<option value=\"{a}\">")));
@@ -89,7 +74,7 @@ internal static partial class SharePages
         var now = time.GetUtcNow();
         var list = shares.Count == 0
             ? Html.Raw("<p class=\"empty\" id=\"no-shares\">Not shared with anyone yet.</p>")
-            : Html.Of($"<ul class=\"cards\" id=\"shares\">{shares.Select(s => ShareCard(ui, s, deliveries.GetValueOrDefault(s.Id), path, tomorrow, now))}</ul>");
+            : Html.Of($"<ul class=\"cards\" id=\"shares\">{shares.Select(s => ShareCard(ui, s, path, tomorrow, now))}</ul>");
 
         var body = Html.Of($"""
             <nav class="breadcrumbs" aria-label="Back"><ol><li><a href="{ui.Urls.Folder(path.Parent)}">{(path.Parent.IsRoot ? "Files" : path.Parent.Name)}</a></li></ol></nav>
@@ -112,32 +97,34 @@ internal static partial class SharePages
     /// <summary>Marks the field an error is about for assistive technology.</summary>
     private static Html Invalid(TypedShare? typed, string field) => typed?.Field == field ? Html.Raw(" aria-invalid=\"true\"") : Html.Empty;
 
-    private static Html ShareCard(UiRequest ui, OutgoingShare share, ShareDelivery? delivery, StoragePath path, string tomorrow, DateTimeOffset now)
+    private static Html ShareCard(UiRequest ui, ShareView share, StoragePath path, string tomorrow, DateTimeOffset now)
     {
-        var state = ShareEndpoints.StateText(share);
-        var stateClass = share.State switch
+        var state = share.State;
+        var stateClass = state switch
         {
-            OutgoingShareState.PendingDelivery => "pending",
-            OutgoingShareState.Delivered => "delivered",
-            OutgoingShareState.Accepted => "accepted",
-            OutgoingShareState.Declined => "declined",
+            ShareStates.PendingDelivery => "pending",
+            ShareStates.Delivered => "delivered",
+            ShareStates.Accepted => "accepted",
+            ShareStates.Declined => "declined",
             _ => "failed",
         };
-        var expiry = share.Expiration is { } expiration
-            ? Html.Of($" · {(share.IsExpired(now) ? "expired" : "expires")} {UiFormat.Time(expiration)}")
+        DateTimeOffset? expires = share.Expiration is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        var expiry = expires is { } expiration
+            ? Html.Of($" · {(expiration <= now ? "expired" : "expires")} {UiFormat.Time(expiration)}")
             : Html.Empty;
         var who = share.RecipientDisplayName is { Length: > 0 } display ? Html.Of($"{display} <span class=\"muted\">{share.ShareWith}</span>") : Html.Of($"{share.ShareWith}");
-        var permissions = share.Permissions.HasFlag(SharePermissions.Write) ? "can edit" : "can view";
-        if (share.Permissions.HasFlag(SharePermissions.Share))
+        var granted = SharePermissionNames.Parse(share.Permissions);
+        var permissions = granted.HasFlag(SharePermissions.Write) ? "can edit" : "can view";
+        if (granted.HasFlag(SharePermissions.Share))
         {
             permissions += ", can share";
         }
 
-        var expiresValue = share.Expiration is { } e ? UiFormat.Date(e.AddSeconds(-1)) : "";
+        var expiresValue = expires is { } e ? UiFormat.Date(e.AddSeconds(-1)) : "";
         var change = Html.Of($"""
             <input type="hidden" name="path" value="{UiUrls.Display(path)}">
-            <p class="check"><input type="checkbox" id="write-{share.Id}" name="write" value="1"{Checked(share.Permissions.HasFlag(SharePermissions.Write))}> <label for="write-{share.Id}">Can edit</label></p>
-            <p class="check"><input type="checkbox" id="reshare-{share.Id}" name="reshare" value="1"{Checked(share.Permissions.HasFlag(SharePermissions.Share))}> <label for="reshare-{share.Id}">Can share further</label></p>
+            <p class="check"><input type="checkbox" id="write-{share.Id}" name="write" value="1"{Checked(granted.HasFlag(SharePermissions.Write))}> <label for="write-{share.Id}">Can edit</label></p>
+            <p class="check"><input type="checkbox" id="reshare-{share.Id}" name="reshare" value="1"{Checked(granted.HasFlag(SharePermissions.Share))}> <label for="reshare-{share.Id}">Can share further</label></p>
             <label for="expires-{share.Id}">Expires after</label>
             <input id="expires-{share.Id}" name="expires" type="date" min="{tomorrow}" value="{expiresValue}">
             <button type="submit" class="secondary">Save changes</button>
@@ -146,7 +133,7 @@ internal static partial class SharePages
             <li class="card share" data-share-id="{share.Id}" data-recipient="{share.ShareWith}">
             <p class="recipient">{who}</p>
             <p><span class="state {stateClass}" data-state="{state}">{state}</span> · {permissions}{expiry}</p>
-            {DeliveryNote(share, delivery)}
+            {DeliveryNote(share)}
             <details>
             <summary>Change</summary>
             {ui.Form(ui.Urls.Action($"shares/{share.Id}"), change, "stack")}
@@ -159,13 +146,13 @@ internal static partial class SharePages
     private static Html Checked(bool value) => value ? Html.Raw(" checked") : Html.Empty;
 
     /// <summary>Why a share has not arrived yet, and when it is tried again.</summary>
-    private static Html DeliveryNote(OutgoingShare share, ShareDelivery? delivery) =>
-        share.State == OutgoingShareState.PendingDelivery && delivery?.LastError is { } error
-            ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error.TrimEnd('.')}. Next attempt {UiFormat.Time(delivery.NextAttemptAt)} (sooner once their server answers).</p>")
+    private static Html DeliveryNote(ShareView share) =>
+        share.LastError is { } error && share.NextAttemptAt is { } next
+            ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error.TrimEnd('.')}. Next attempt {UiFormat.Time(next)} (sooner once their server answers).</p>")
             : Html.Empty;
 
     private static async Task<IResult> CreateAsync(
-        HttpContext context, FileTree files, OcmDb db, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, FileTree files, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -178,7 +165,7 @@ internal static partial class SharePages
             new(form["shareWith"].ToString(), form["write"] == "1", form["reshare"] == "1", form["expires"].ToString(), error, field);
         if (!TryReadExpiry(form["expires"], time, out var expiration, out var expiryError))
         {
-            return await PageAsync(ui, path, files, db, outgoing, time, Typed(expiryError, "expires"), StatusCodes.Status400BadRequest, cancellationToken);
+            return await PageAsync(ui, path, files, outgoing, time, Typed(expiryError, "expires"), StatusCodes.Status400BadRequest, cancellationToken);
         }
 
         var request = new CreateShareRequest
@@ -198,7 +185,7 @@ internal static partial class SharePages
         var typed = problem.Existing is { } existing
             ? Typed($"Already shared with {existing.ShareWith}: change that share below instead of sharing again.", "share-with")
             : Typed(InWords(problem.Detail), FieldOf(problem.Title + " " + problem.Detail));
-        return await PageAsync(ui, path, files, db, outgoing, time, typed, problem.Status, cancellationToken);
+        return await PageAsync(ui, path, files, outgoing, time, typed, problem.Status, cancellationToken);
     }
 
     /// <summary>What the owner is told after sharing: the normalised address (and what was typed), and whether it is on its way.</summary>
@@ -210,8 +197,7 @@ internal static partial class SharePages
             : $"Shared with {share.ShareWith}{typed}, but their server cannot be reached right now: it is tried again automatically.";
     }
 
-    private static async Task<IResult> UpdateAsync(
-        long id, HttpContext context, OcmDb db, FileTree files, Notifier notifier, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(long id, HttpContext context, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -222,31 +208,21 @@ internal static partial class SharePages
         }
 
         var request = new UpdateShareRequest { Permissions = Permissions(form), Expiration = expiration ?? 0 };
-        var result = await ShareEndpoints.UpdateAsync(id, request, context, db, files, notifier, time, cancellationToken);
-        return result.Result switch
-        {
-            Ok<ShareView> ok => ui.Redirect(back, FlashKind.Success, $"Share with {ok.Value!.ShareWith} changed."),
-            ProblemHttpResult problem => ui.Redirect(back, FlashKind.Error, ProblemText(problem)),
-            _ => throw new InvalidOperationException("Unexpected result from changing a share."),
-        };
+        var updated = await outgoing.UpdateAsync(ui.User.Id, id, request, cancellationToken);
+        return updated.Share is { } share
+            ? ui.Redirect(back, FlashKind.Success, $"Share with {share.ShareWith} changed.")
+            : ui.Redirect(back, FlashKind.Error, updated.Problem!.Detail);
     }
 
-    private static async Task<IResult> RevokeAsync(long id, HttpContext context, OcmDb db, Notifier notifier, CancellationToken cancellationToken)
+    private static async Task<IResult> RevokeAsync(long id, HttpContext context, OutgoingShares outgoing, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var back = UiUrls.PathFromText(form["path"], out var path) == PathError.None && !path.IsRoot ? ui.Urls.Share(path) : ui.Urls.Home;
-        var recipient = await db.Set<OutgoingShare>().AsNoTracking()
-            .Where(s => s.Id == id && s.OwnerUserId == ui.User.Id)
-            .Select(s => s.ShareWith)
-            .FirstOrDefaultAsync(cancellationToken);
-        var result = await ShareEndpoints.DeleteAsync(id, context, db, notifier, cancellationToken);
-        return result.Result switch
-        {
-            NoContent => ui.Redirect(back, FlashKind.Success, $"No longer shared with {recipient}."),
-            ProblemHttpResult problem => ui.Redirect(back, FlashKind.Error, ProblemText(problem)),
-            _ => throw new InvalidOperationException("Unexpected result from revoking a share."),
-        };
+        var revoked = await outgoing.RevokeAsync(ui.User.Id, id, cancellationToken);
+        return revoked.Share is { } share
+            ? ui.Redirect(back, FlashKind.Success, $"No longer shared with {share.ShareWith}.")
+            : ui.Redirect(back, FlashKind.Error, revoked.Problem!.Detail);
     }
 
     private static List<string> Permissions(IFormCollection form)
@@ -297,9 +273,6 @@ internal static partial class SharePages
         expiration = end.ToUnixTimeSeconds();
         return true;
     }
-
-    internal static string ProblemText(ProblemHttpResult problem) =>
-        problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed.";
 
     /// <summary>The form field a problem of the shares API is about, by the API field it names.</summary>
     private static string? FieldOf(string text) =>
