@@ -78,7 +78,7 @@ public sealed class ServingFilesFromAnObjectStore(ServingFilesFromAnObjectStore.
         Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync("rt/copy.txt")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await a.DeleteAsync("rt/moved.txt")).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await a.PutTextAsync("rt/hello.txt", "replaced")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await a.PutTextAsync("rt/hello.txt", "replaced")).StatusCode);
         Assert.Equal("replaced", await b.GetStringAsync("rt/hello.txt"));
         // The moved copy and the replaced version are gone from the bucket, not only from the tree.
         Assert.Equal(blobsBefore, (await nodes.Bucket.KeysAsync("blobs/")).Count);
