@@ -63,6 +63,30 @@ internal static class FilesServiceCollectionExtensions
         }
     }
 
+    /// <summary>
+    /// With contents in an object store: reaches it (and creates the bucket when missing) before anything else is
+    /// created, so a store that does not answer, or refuses the credentials, stops the start in one line.
+    /// </summary>
+    public static async Task EnsureFileStoreReachableAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<S3Connection>() is not { } s3)
+        {
+            return;
+        }
+
+        try
+        {
+            await s3.EnsureAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new OcmStartupException(
+                $"cannot use the object store: {StartupFailures.OneLine(ex.Message).TrimEnd('.')}. Start it, or correct the Ocm:Storage:S3 settings (OCM_STORAGE__S3__…)",
+                StartupFailures.ExitEnvironment,
+                ex);
+        }
+    }
+
     /// <summary>The local disk store (the default store, and the source of <c>ocm storage migrate</c>).</summary>
     public static LocalFileStore LocalStore(IServiceProvider services, FilesOptions options, string dataDir) => new(
         options.Root ?? Path.Combine(dataDir, "files"),

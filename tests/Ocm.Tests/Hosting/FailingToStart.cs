@@ -233,6 +233,32 @@ public sealed class FailingToStart : IDisposable
     }
 
     [Fact]
+    public async Task ObjectStoreDown_OneLineNamingTheStoreNotTheSecret_NothingCreated()
+    {
+        var dataDir = Path.Combine(_work, "data");
+        var storePort = OcmProcess.FreePort("127.0.0.1");
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = TestDatabases.PostgresConnectionString,
+            ["OCM_STORAGE__PROVIDER"] = "s3",
+            ["OCM_STORAGE__S3__SERVICEURL"] = $"http://127.0.0.1:{storePort}",
+            ["OCM_STORAGE__S3__BUCKET"] = "ocm",
+            ["OCM_STORAGE__S3__ACCESSKEY"] = "access",
+            ["OCM_STORAGE__S3__SECRETKEY"] = "never-shown-secret",
+        };
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir], environment);
+
+        var line = OneErrorLine(result);
+        Assert.StartsWith("error: cannot use the object store", line, StringComparison.Ordinal);
+        Assert.Contains($"bucket ocm at http://127.0.0.1:{storePort}", line, StringComparison.Ordinal);
+        Assert.Contains("OCM_STORAGE__S3__", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("never-shown-secret", result.All, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir), "the data directory was created although the object store did not answer");
+    }
+
+    [Fact]
     public async Task ObjectStorageWithoutItsSettings_EveryMissingSettingNamedInOneLine()
     {
         var result = await ServeAsync(
