@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole Ocm test suite on a fresh Debian 12 machine with only the .NET 10 SDK:
-# installs the Debian and npm tools the tests drive, starts a throwaway PostgreSQL, builds, runs every test,
-# and ends with one line "N passed, N failed".
+# installs the Debian and npm tools the tests drive, starts a throwaway PostgreSQL and Ceph RADOS Gateway (S3),
+# builds, runs every test, and ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 REPO="$(pwd)"
@@ -13,6 +13,11 @@ source scripts/postgres.sh
 pg_start
 trap pg_stop EXIT
 export OCM_TEST_POSTGRES="Host=127.0.0.1;Port=${PGPORT};Username=postgres;Database=ocm_test"
+
+# A throwaway Ceph RADOS Gateway (S3) for the S3 file store's tests; ceph_start exports OCM_TEST_S3.
+source scripts/ceph-rgw.sh
+ceph_start
+trap 'ceph_stop; pg_stop' EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore Ocm.slnx

@@ -43,6 +43,67 @@ internal sealed partial class FileTree
         }
     }
 
+    /// <summary>
+    /// Makes content already in the store (<see cref="StoreAsync"/>, or a chunked upload assembled by the store) the
+    /// content at <see cref="FileWrite.Path"/>, after the checks a streamed write makes as it receives the body. The blob
+    /// is deleted when it does not become the file's content.
+    /// </summary>
+    public async Task<WriteResult> CommitStoredAsync(FileWrite request, StoredContent content, CancellationToken cancellationToken)
+    {
+        var committed = false;
+        try
+        {
+            WriteStatus? refused = content.Length > request.MaxBytes ? WriteStatus.TooLarge
+                : request.DeclaredLength is long declared && declared != content.Length ? WriteStatus.IncompleteBody
+                : request.ExpectedChecksum is { } checksum && !checksum.Matches(content.Sha1, content.Sha256) ? WriteStatus.ChecksumMismatch
+                : null;
+            if (refused is WriteStatus status)
+            {
+                return new WriteResult(status, null);
+            }
+
+            var result = await CommitWriteAsync(request, content, cancellationToken);
+            committed = result.Status is WriteStatus.Created or WriteStatus.Replaced;
+            return result;
+        }
+        finally
+        {
+            if (!committed && content.BlobId is not null)
+            {
+                await DeleteBlobsAsync(request.OwnerId, [content.BlobId]);
+            }
+        }
+    }
+
+    /// <summary>Streams <paramref name="source"/> into a new blob of <paramref name="store"/>, hashing it on the way; not yet any file's content.</summary>
+    public static async Task<StoredContent> StoreAsync(IFileStore store, long ownerId, Stream source, CancellationToken cancellationToken)
+    {
+        var body = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: ReadChunk, minimumReadSize: 64 * 1024, leaveOpen: true));
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var upload = await store.BeginUploadAsync(ownerId, cancellationToken);
+        long total = 0;
+        while (true)
+        {
+            var read = await body.ReadAtLeastAsync(ReadChunk, cancellationToken);
+            total += read.Buffer.Length;
+            if (!read.Buffer.IsEmpty)
+            {
+                await HashAndWriteAsync(read.Buffer, sha1, sha256, upload, cancellationToken);
+            }
+
+            body.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await body.CompleteAsync();
+        var blobId = total == 0 ? null : await upload.CompleteAsync(cancellationToken);
+        return new StoredContent(blobId, total, Convert.ToHexStringLower(sha1.GetHashAndReset()), Convert.ToHexStringLower(sha256.GetHashAndReset()));
+    }
+
     /// <summary>Creates an empty file (e.g. a LOCK on an unmapped URL, RFC 4918 §7.3).</summary>
     public Task<WriteResult> CreateEmptyAsync(long ownerId, StoragePath path, CancellationToken cancellationToken) =>
         CommitWriteAsync(

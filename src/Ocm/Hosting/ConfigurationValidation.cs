@@ -28,6 +28,8 @@ internal static class ConfigurationValidation
         For<OcmOptions>(OcmOptions.Section, o => o.Validate()),
         For<DatabaseOptions>(DatabaseOptions.Section, o => o.Validate()),
         For<FilesOptions>(FilesOptions.Section, o => o.Validate()),
+        For<StorageOptions>(StorageOptions.Section, o => o.Validate()),
+        For<S3StorageOptions>(S3StorageOptions.Section, (o, c) => StorageIsS3(c) ? o.Validate() : []),
         For<UsersOptions>(UsersOptions.Section, o => o.Validate()),
         For<FederationOptions>(FederationOptions.Section, o => o.Validate()),
         For<OutboxOptions>(OutboxOptions.Section, o => o.Validate()),
@@ -51,7 +53,14 @@ internal static class ConfigurationValidation
         }
     }
 
+    /// <summary>The object store's settings matter only when contents live in it.</summary>
+    private static bool StorageIsS3(IConfiguration configuration) =>
+        (configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).IsS3;
+
     private static SectionRules For<T>(string section, Func<T, IEnumerable<string>> validate)
+        where T : class, new() => For<T>(section, (options, _) => validate(options));
+
+    private static SectionRules For<T>(string section, Func<T, IConfiguration, IEnumerable<string>> validate)
         where T : class, new() =>
         new(section, typeof(T), configuration =>
         {
@@ -66,7 +75,7 @@ internal static class ConfigurationValidation
                 return [StartupFailures.OneLine(ex.Message)];
             }
 
-            return validate(options).ToList();
+            return validate(options, configuration).ToList();
         });
 
     /// <summary>One section: where it is, the class it binds to, and what is wrong with it in a configuration.</summary>

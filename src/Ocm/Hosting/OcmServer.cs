@@ -107,6 +107,7 @@ internal static class OcmServer
     /// </summary>
     public static async Task<string?> StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
+        FilesServiceCollectionExtensions.EnsureShareable(app.Services);
         await app.StartAsync(cancellationToken);
         try
         {

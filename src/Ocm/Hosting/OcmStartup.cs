@@ -1,4 +1,5 @@
 using Ocm.Data;
+using Ocm.Files;
 using Ocm.Users;
 
 namespace Ocm.Hosting;
@@ -58,7 +59,7 @@ internal sealed partial class OcmStartup(
 
     /// <summary>
     /// Runs once the server listens: reaches the database (for PostgreSQL the first contact, before anything is created
-    /// on disk), creates the data directory, migrates, starts the deferred hosted services (the signing keys are
+    /// on disk) and the object store when contents live in one, creates the data directory, migrates, starts the deferred hosted services (the signing keys are
     /// created there), creates the first admin. Returns the first admin's password when one was created.
     /// </summary>
     public async Task<string?> InitializeAsync(CancellationToken cancellationToken)
@@ -66,6 +67,7 @@ internal sealed partial class OcmStartup(
         try
         {
             await services.EnsureDatabaseReachableAsync(cancellationToken);
+            await services.EnsureFileStoreReachableAsync(cancellationToken);
             DataDirectory.Prepare(services.GetRequiredService<OcmServerInfo>().DataDir);
             await services.MigrateOcmDatabaseAsync(cancellationToken);
             foreach (var create in deferred)

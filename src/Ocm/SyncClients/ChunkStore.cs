@@ -1,15 +1,16 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using Ocm.Files;
 
 namespace Ocm.SyncClients;
 
 /// <summary>What is recorded about a chunked upload when it is started (MKCOL).</summary>
 internal sealed record ChunkedUploadInfo(string TransferId, long? TotalLength, DateTimeOffset Created);
 
-/// <summary>One received chunk: its number (an index or a byte offset, depending on the client) and length.</summary>
-internal sealed record Chunk(long Number, long Length, string FilePath);
+/// <summary>
+/// One received chunk: its number (an index or a byte offset, depending on the client), length, and where the store
+/// keeps it (a file path on the local disk, an object key in the object store).
+/// </summary>
+internal sealed record Chunk(long Number, long Length, string Location);
 
 internal enum ChunkWriteStatus
 {
@@ -22,20 +23,53 @@ internal enum ChunkWriteStatus
 }
 
 /// <summary>
-/// Chunks of uploads in progress, on the local disk outside every user's tree:
-/// <c>{DataDir}/chunks/{userId}/{SHA-256 of the transfer id}/</c> holding <c>upload.json</c> (whose modification time is
-/// the last activity) and one <c>{number:D20}.chunk</c> file per chunk. Chunks are written to a temporary name and
-/// renamed into place, so a chunk is either complete or absent. No client-supplied text reaches a file name: the
-/// transfer id is hashed and chunk names must be numbers.
+/// Chunks of sync clients' uploads in progress, kept where the file contents are (<c>Ocm:Storage:Provider</c>): on the
+/// local disk (<see cref="LocalChunkStore"/>), or in the object store (<see cref="S3ChunkStore"/>), where every node of
+/// a deployment sees them, so the chunks of one upload may arrive at different nodes and any node assembles them.
 /// </summary>
-internal sealed partial class ChunkStore(string root, SyncClientsOptions options, TimeProvider time, RandomNumberGenerator random, ILogger<ChunkStore> logger)
+internal interface IChunkStore
 {
-    private const string InfoFile = "upload.json";
-    private const string ChunkSuffix = ".chunk";
-    private const int CopyBuffer = 256 * 1024;
+    Task<ChunkedUploadInfo?> FindAsync(long userId, string transferId, CancellationToken cancellationToken);
 
-    public string Root { get; } = Path.GetFullPath(root);
+    /// <summary>Starts an upload; false when one with this id exists already.</summary>
+    Task<bool> CreateAsync(long userId, string transferId, long? totalLength, CancellationToken cancellationToken);
 
+    /// <summary>The uploads of a user (for a PROPFIND on the uploads collection).</summary>
+    Task<IReadOnlyList<ChunkedUploadInfo>> ListAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>The chunks received so far, ordered by number.</summary>
+    Task<IReadOnlyList<Chunk>> ChunksAsync(long userId, string transferId, CancellationToken cancellationToken);
+
+    /// <summary>Bytes held in chunks by a user across all uploads (they count against the quota until assembled or removed).</summary>
+    Task<long> BytesHeldAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Receives one chunk. <paramref name="allowance"/> is how many bytes the chunk may have (upload and quota limits);
+    /// a chunk sent again replaces the earlier one. A chunk is either stored completely or not at all.
+    /// </summary>
+    Task<ChunkWriteStatus> WriteChunkAsync(
+        long userId, string transferId, long number, Stream body, long? declaredLength, long maxBytes, long allowance, CancellationToken cancellationToken);
+
+    /// <summary>Removes one chunk; false when it did not exist.</summary>
+    Task<bool> DeleteChunkAsync(long userId, string transferId, long number, CancellationToken cancellationToken);
+
+    /// <summary>Removes an upload with its chunks; false when it did not exist.</summary>
+    Task<bool> DeleteAsync(long userId, string transferId, CancellationToken cancellationToken);
+
+    /// <summary>Removes uploads whose last chunk arrived longer ago than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>.</summary>
+    Task<int> SweepAbandonedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="chunks"/>, in this order, one new blob of the <see cref="IFileStore"/> and returns it with
+    /// its length and checksums; the chunks stay until the upload is deleted. Nothing is visible until the caller commits
+    /// the blob (<see cref="FileTree.CommitStoredAsync"/>). <see cref="FileNotFoundException"/> when a chunk is gone.
+    /// </summary>
+    Task<StoredContent> AssembleAsync(long userId, string transferId, IReadOnlyList<Chunk> chunks, CancellationToken cancellationToken);
+}
+
+/// <summary>Which transfer ids and chunk names are accepted; no client-supplied text ever names a file or object as is.</summary>
+internal static class ChunkNames
+{
     /// <summary>Transfer ids are opaque to us; any reasonably short, printable, slash-free name is accepted.</summary>
     public static bool IsValidTransferId(string id) =>
         id.Length is > 0 and <= 200 && id != "." && id != ".." && id.All(c => c > ' ' && c != '/' && c != '\\' && c != 0x7f);
@@ -43,297 +77,4 @@ internal sealed partial class ChunkStore(string root, SyncClientsOptions options
     /// <summary>Chunk names are the decimal numbers clients send (16 digits, zero-padded); null when not one.</summary>
     public static long? ParseChunkName(string name) =>
         name.Length is > 0 and <= 19 && name.All(char.IsAsciiDigit) ? long.Parse(name, NumberStyles.None, CultureInfo.InvariantCulture) : null;
-
-    public ChunkedUploadInfo? Find(long userId, string transferId)
-    {
-        var file = Path.Combine(UploadFolder(userId, transferId), InfoFile);
-        try
-        {
-            using var stream = File.OpenRead(file);
-            return JsonSerializer.Deserialize(stream, SyncClientsJsonContext.Default.ChunkedUploadInfo);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Starts an upload; false when one with this id exists already.</summary>
-    public bool Create(long userId, string transferId, long? totalLength)
-    {
-        var folder = UploadFolder(userId, transferId);
-        CreatePrivateFolder(Path.GetDirectoryName(folder)!);
-        try
-        {
-            // Directory.CreateDirectory succeeds on an existing folder; the info file's CreateNew is the atomic test.
-            CreatePrivateFolder(folder);
-            using var stream = new FileStream(Path.Combine(folder, InfoFile), FileMode.CreateNew, FileAccess.Write);
-            JsonSerializer.Serialize(stream, new ChunkedUploadInfo(transferId, totalLength, time.GetUtcNow()), SyncClientsJsonContext.Default.ChunkedUploadInfo);
-        }
-        catch (IOException) when (File.Exists(Path.Combine(folder, InfoFile)))
-        {
-            return false;
-        }
-
-        Touch(folder);
-        return true;
-    }
-
-    /// <summary>The uploads of a user (for a PROPFIND on the uploads collection).</summary>
-    public IEnumerable<ChunkedUploadInfo> List(long userId)
-    {
-        var folder = Path.Combine(Root, userId.ToString(CultureInfo.InvariantCulture));
-        if (!Directory.Exists(folder))
-        {
-            yield break;
-        }
-
-        foreach (var upload in Directory.EnumerateDirectories(folder))
-        {
-            ChunkedUploadInfo? info = null;
-            try
-            {
-                using var stream = File.OpenRead(Path.Combine(upload, InfoFile));
-                info = JsonSerializer.Deserialize(stream, SyncClientsJsonContext.Default.ChunkedUploadInfo);
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-            }
-
-            if (info is not null)
-            {
-                yield return info;
-            }
-        }
-    }
-
-    /// <summary>The chunks received so far, ordered by number.</summary>
-    public List<Chunk> Chunks(long userId, string transferId)
-    {
-        var folder = UploadFolder(userId, transferId);
-        var chunks = new List<Chunk>();
-        if (!Directory.Exists(folder))
-        {
-            return chunks;
-        }
-
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + ChunkSuffix))
-        {
-            if (long.TryParse(Path.GetFileNameWithoutExtension(file.Name), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            {
-                chunks.Add(new Chunk(number, file.Length, file.FullName));
-            }
-        }
-
-        chunks.Sort((a, b) => a.Number.CompareTo(b.Number));
-        return chunks;
-    }
-
-    /// <summary>Bytes held in chunks by a user across all uploads (they count against the quota until assembled or removed).</summary>
-    public long BytesHeld(long userId)
-    {
-        var folder = Path.Combine(Root, userId.ToString(CultureInfo.InvariantCulture));
-        return Directory.Exists(folder)
-            ? new DirectoryInfo(folder).EnumerateFiles("*" + ChunkSuffix, SearchOption.AllDirectories).Sum(f => f.Length)
-            : 0;
-    }
-
-    /// <summary>
-    /// Receives one chunk. <paramref name="allowance"/> is how many bytes the chunk may have (upload and quota limits);
-    /// a chunk sent again replaces the earlier one.
-    /// </summary>
-    public async Task<ChunkWriteStatus> WriteChunkAsync(
-        long userId, string transferId, long number, Stream body, long? declaredLength, long maxBytes, long allowance, CancellationToken cancellationToken)
-    {
-        var folder = UploadFolder(userId, transferId);
-        if (!File.Exists(Path.Combine(folder, InfoFile)))
-        {
-            return ChunkWriteStatus.UploadMissing;
-        }
-
-        var target = Path.Combine(folder, number.ToString("D20", CultureInfo.InvariantCulture) + ChunkSuffix);
-        var replaced = File.Exists(target) ? new FileInfo(target).Length : 0;
-        if (!File.Exists(target) && Directory.EnumerateFiles(folder, "*" + ChunkSuffix).Count() >= options.MaxChunksPerUpload)
-        {
-            return ChunkWriteStatus.TooManyChunks;
-        }
-
-        if (declaredLength > maxBytes)
-        {
-            return ChunkWriteStatus.TooLarge;
-        }
-
-        if (declaredLength > allowance + replaced)
-        {
-            return ChunkWriteStatus.QuotaExceeded;
-        }
-
-        var name = new byte[8];
-        random.GetBytes(name);
-        var temp = Path.Combine(folder, "." + Convert.ToHexStringLower(name) + ".part");
-        try
-        {
-            long total = 0;
-            await using (var output = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                BufferSize = 0,
-                PreallocationSize = declaredLength ?? 0,
-            }))
-            {
-                var buffer = new byte[CopyBuffer];
-                int read;
-                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > maxBytes)
-                    {
-                        return ChunkWriteStatus.TooLarge;
-                    }
-
-                    if (total > allowance + replaced)
-                    {
-                        return ChunkWriteStatus.QuotaExceeded;
-                    }
-
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
-
-            if (declaredLength is long expected && total != expected)
-            {
-                return ChunkWriteStatus.IncompleteBody;
-            }
-
-            if (!File.Exists(Path.Combine(folder, InfoFile)))
-            {
-                // Deleted (or swept) while the chunk was arriving.
-                return ChunkWriteStatus.UploadMissing;
-            }
-
-            File.Move(temp, target, overwrite: true);
-            Touch(folder);
-            return ChunkWriteStatus.Stored;
-        }
-        finally
-        {
-            TryDelete(temp);
-        }
-    }
-
-    /// <summary>Removes one chunk; false when it did not exist.</summary>
-    public bool DeleteChunk(long userId, string transferId, long number)
-    {
-        var file = Path.Combine(UploadFolder(userId, transferId), number.ToString("D20", CultureInfo.InvariantCulture) + ChunkSuffix);
-        if (!File.Exists(file))
-        {
-            return false;
-        }
-
-        TryDelete(file);
-        return true;
-    }
-
-    /// <summary>Removes an upload with its chunks; false when it did not exist.</summary>
-    public bool Delete(long userId, string transferId) => DeleteFolder(UploadFolder(userId, transferId));
-
-    /// <summary>Removes uploads whose last chunk arrived longer ago than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>.</summary>
-    public int SweepAbandoned()
-    {
-        if (!Directory.Exists(Root))
-        {
-            return 0;
-        }
-
-        var cutoff = time.GetUtcNow().UtcDateTime.AddSeconds(-options.AbandonedUploadSeconds);
-        var removed = 0;
-        foreach (var user in Directory.EnumerateDirectories(Root))
-        {
-            foreach (var upload in Directory.EnumerateDirectories(user))
-            {
-                var info = Path.Combine(upload, InfoFile);
-                // A folder without its info file is a Create that crashed half-way; its own time says how old it is.
-                var lastActivity = File.Exists(info) ? File.GetLastWriteTimeUtc(info) : Directory.GetLastWriteTimeUtc(upload);
-                if (lastActivity < cutoff && DeleteFolder(upload))
-                {
-                    removed++;
-                }
-            }
-        }
-
-        if (removed > 0)
-        {
-            Log.Swept(logger, removed);
-        }
-
-        return removed;
-    }
-
-    private string UploadFolder(long userId, string transferId) => Path.Combine(
-        Root,
-        userId.ToString(CultureInfo.InvariantCulture),
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(transferId)))[..40]);
-
-    /// <summary>Records activity with the injected clock, so abandonment is judged by the same clock.</summary>
-    private void Touch(string folder)
-    {
-        try
-        {
-            File.SetLastWriteTimeUtc(Path.Combine(folder, InfoFile), time.GetUtcNow().UtcDateTime);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private bool DeleteFolder(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-            return true;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return false;
-        }
-        catch (IOException ex)
-        {
-            Log.NotDeleted(logger, ex);
-            return false;
-        }
-    }
-
-    private static void CreatePrivateFolder(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(2500, LogLevel.Information, "Removed {Count} abandoned chunked uploads")]
-        public static partial void Swept(ILogger logger, int count);
-
-        [LoggerMessage(2501, LogLevel.Warning, "Could not remove a chunked upload; the next sweep retries")]
-        public static partial void NotDeleted(ILogger logger, Exception exception);
-    }
 }

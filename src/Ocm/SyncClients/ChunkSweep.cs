@@ -4,7 +4,7 @@ namespace Ocm.SyncClients;
 /// Removes chunked uploads nobody finished: at start, then every <see cref="SyncClientsOptions.UploadSweepIntervalSeconds"/>
 /// (on the injected clock), those idle longer than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>.
 /// </summary>
-internal sealed partial class ChunkSweep(ChunkStore store, SyncClientsOptions options, TimeProvider time, ILogger<ChunkSweep> logger) : BackgroundService
+internal sealed partial class ChunkSweep(IChunkStore store, SyncClientsOptions options, TimeProvider time, ILogger<ChunkSweep> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,7 +13,7 @@ internal sealed partial class ChunkSweep(ChunkStore store, SyncClientsOptions op
         {
             try
             {
-                store.SweepAbandoned();
+                await store.SweepAbandonedAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

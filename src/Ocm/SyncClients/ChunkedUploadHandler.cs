@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Text;
 using System.Xml;
 using Ocm.Data;
@@ -17,7 +16,8 @@ namespace Ocm.SyncClients;
 /// <item><c>PUT …/{transferId}/{number}</c> stores a chunk; Nextcloud numbers them 0, 1, 2… (or 1, 2, 3…), ownCloud names
 /// each by its byte offset;</item>
 /// <item><c>MOVE …/{transferId}/.file</c> with <c>Destination: /remote.php/dav/files/{user}/path</c> assembles the
-/// chunks, in order, by streaming them through the same write path as a PUT (<c>OC-Checksum</c> verified,
+/// chunks, in order, into a new blob of the file store (<see cref="IChunkStore.AssembleAsync"/>: streamed and hashed on
+/// disk, copied inside the object store on S3), then commits it like a PUT (<c>OC-Checksum</c> verified,
 /// <c>X-OC-Mtime</c> honoured, the preconditions checked on the destination by <see cref="WritePreconditions"/>, as for
 /// a PUT, atomically);</item>
 /// <item><c>DELETE …/{transferId}</c> abandons it; <see cref="ChunkSweep"/> removes uploads nobody finished.</item>
@@ -25,7 +25,7 @@ namespace Ocm.SyncClients;
 /// The new content becomes visible only when complete: a crash during assembly leaves the destination as it was.
 /// </summary>
 internal sealed partial class ChunkedUploadHandler(
-    ChunkStore chunks,
+    IChunkStore chunks,
     FileTree files,
     WritePreconditions preconditions,
     StorageIdentity identity,
@@ -54,7 +54,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        if (segments.Count > 1 && !ChunkStore.IsValidTransferId(segments[1]))
+        if (segments.Count > 1 && !ChunkNames.IsValidTransferId(segments[1]))
         {
             await ErrorAsync(context, StatusCodes.Status400BadRequest, "Malformed transfer id.");
             return;
@@ -127,7 +127,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        if (!chunks.Create(request.User.Id, request.TransferId, total))
+        if (!await chunks.CreateAsync(request.User.Id, request.TransferId, total, request.Aborted))
         {
             await ErrorAsync(request.Http, StatusCodes.Status405MethodNotAllowed, "The upload exists already.");
             return;
@@ -145,7 +145,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        if (ChunkStore.ParseChunkName(request.Member) is not long number)
+        if (ChunkNames.ParseChunkName(request.Member) is not long number)
         {
             await ErrorAsync(request.Http, StatusCodes.Status400BadRequest, "Chunk names must be numbers.");
             return;
@@ -157,7 +157,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        var existing = chunks.Chunks(request.User.Id, request.TransferId);
+        var existing = await chunks.ChunksAsync(request.User.Id, request.TransferId, request.Aborted);
         var others = existing.Where(c => c.Number != number).Sum(c => c.Length);
         var status = await chunks.WriteChunkAsync(
             request.User.Id,
@@ -202,11 +202,11 @@ internal sealed partial class ChunkedUploadHandler(
         bool deleted;
         if (request.Member is null)
         {
-            deleted = chunks.Delete(request.User.Id, request.TransferId);
+            deleted = await chunks.DeleteAsync(request.User.Id, request.TransferId, request.Aborted);
         }
-        else if (ChunkStore.ParseChunkName(request.Member) is long number)
+        else if (ChunkNames.ParseChunkName(request.Member) is long number)
         {
-            deleted = chunks.DeleteChunk(request.User.Id, request.TransferId, number);
+            deleted = await chunks.DeleteChunkAsync(request.User.Id, request.TransferId, number, request.Aborted);
         }
         else
         {
@@ -246,10 +246,10 @@ internal sealed partial class ChunkedUploadHandler(
             entries.Add((userHref, true, 0));
             if (deep)
             {
-                entries.AddRange(chunks.List(request.User.Id).Select(u => (userHref + Uri.EscapeDataString(u.TransferId) + "/", true, 0L)));
+                entries.AddRange((await chunks.ListAsync(request.User.Id, request.Aborted)).Select(u => (userHref + Uri.EscapeDataString(u.TransferId) + "/", true, 0L)));
             }
         }
-        else if (chunks.Find(request.User.Id, request.TransferId) is null)
+        else if (await chunks.FindAsync(request.User.Id, request.TransferId, request.Aborted) is null)
         {
             await ErrorAsync(request.Http, StatusCodes.Status404NotFound, "No such upload.");
             return;
@@ -257,7 +257,7 @@ internal sealed partial class ChunkedUploadHandler(
         else
         {
             var uploadHref = userHref + Uri.EscapeDataString(request.TransferId) + "/";
-            var list = chunks.Chunks(request.User.Id, request.TransferId);
+            var list = await chunks.ChunksAsync(request.User.Id, request.TransferId, request.Aborted);
             if (request.Member is null)
             {
                 entries.Add((uploadHref, true, 0));
@@ -266,7 +266,7 @@ internal sealed partial class ChunkedUploadHandler(
                     entries.AddRange(list.Select(c => (uploadHref + c.Number.ToString("D16", CultureInfo.InvariantCulture), false, c.Length)));
                 }
             }
-            else if (ChunkStore.ParseChunkName(request.Member) is long number && list.FirstOrDefault(c => c.Number == number) is { } chunk)
+            else if (ChunkNames.ParseChunkName(request.Member) is long number && list.FirstOrDefault(c => c.Number == number) is { } chunk)
             {
                 entries.Add((uploadHref + request.Member, false, chunk.Length));
             }
@@ -339,7 +339,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        var info = chunks.Find(request.User.Id, request.TransferId);
+        var info = await chunks.FindAsync(request.User.Id, request.TransferId, request.Aborted);
         if (info is null)
         {
             await ErrorAsync(http, StatusCodes.Status404NotFound, "No such upload (never started, finished or expired).");
@@ -352,7 +352,7 @@ internal sealed partial class ChunkedUploadHandler(
             return;
         }
 
-        var list = chunks.Chunks(request.User.Id, request.TransferId);
+        var list = await chunks.ChunksAsync(request.User.Id, request.TransferId, request.Aborted);
         var total = list.Sum(c => c.Length);
         var expected = declared ?? declaredFile ?? info.TotalLength;
         if (!InOrder(list))
@@ -412,10 +412,9 @@ internal sealed partial class ChunkedUploadHandler(
         WriteResult result;
         try
         {
-            await using var content = new ConcatenatedReadStream(list.Select(c => c.FilePath).ToList());
-            var reader = PipeReader.Create(content, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
-            result = await files.WriteAsync(write, reader, request.Aborted);
-            await reader.CompleteAsync();
+            var content = await chunks.AssembleAsync(request.User.Id, request.TransferId, list, request.Aborted);
+            // The content is complete: a client that goes away now still gets its file (no half-finished commit).
+            result = await files.CommitStoredAsync(write, content, CancellationToken.None);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -428,7 +427,7 @@ internal sealed partial class ChunkedUploadHandler(
         switch (result.Status)
         {
             case WriteStatus.Created or WriteStatus.Replaced:
-                chunks.Delete(request.User.Id, request.TransferId);
+                await chunks.DeleteAsync(request.User.Id, request.TransferId, CancellationToken.None);
                 var node = result.Node!;
                 UploadHeaders.DescribeStored(http.Response, node, StorageIdentity.FileId(node.Id, await identity.InstanceIdAsync(db, CancellationToken.None)), mtime is not null);
 
@@ -493,7 +492,7 @@ internal sealed partial class ChunkedUploadHandler(
     /// <summary>Bytes the user may still store: the quota less what files and other chunks use; unlimited without a quota.</summary>
     private async Task<long> AllowanceAsync(UploadRequest request) =>
         request.User.QuotaBytes is long quota
-            ? Math.Max(0, quota - await files.UsedBytesAsync(request.User.Id, request.Aborted) - chunks.BytesHeld(request.User.Id))
+            ? Math.Max(0, quota - await files.UsedBytesAsync(request.User.Id, request.Aborted) - await chunks.BytesHeldAsync(request.User.Id, request.Aborted))
             : long.MaxValue;
 
     private static bool TryReadLength(HttpRequest request, string header, out long? length)

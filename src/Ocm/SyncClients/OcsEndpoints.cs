@@ -14,6 +14,8 @@ namespace Ocm.SyncClients;
 /// </summary>
 internal static class OcsEndpoints
 {
+    private const long SpaceUnlimited = -3;
+
     private static readonly string[] SupportedChecksums = ["SHA1"];
 
     public static IEndpointRouteBuilder MapOcs(this IEndpointRouteBuilder app)
@@ -136,8 +138,10 @@ internal static class OcsEndpoints
         var user = context.GetSignedInUser();
         var email = await db.Set<User>().AsNoTracking().Where(u => u.Id == user.Id).Select(u => u.Email).FirstOrDefaultAsync(context.RequestAborted);
         var used = await files.UsedBytesAsync(user.Id, context.RequestAborted);
-        var free = user.QuotaBytes is long quota ? Math.Max(0, quota - used) : files.Store.AvailableBytes() ?? 0;
-        var total = user.QuotaBytes ?? used + free;
+        // Without a quota on a store with no free space to speak of (an object store) Nextcloud answers -3
+        // (FileInfo::SPACE_UNLIMITED) for free and total; clients then show no limit rather than "0 B free".
+        var free = user.QuotaBytes is long quota ? Math.Max(0, quota - used) : files.Store.AvailableBytes() ?? SpaceUnlimited;
+        var total = user.QuotaBytes ?? (free >= 0 ? used + free : SpaceUnlimited);
         var displayName = user.DisplayName ?? user.Name;
         return new OcsObject
         {
@@ -152,7 +156,7 @@ internal static class OcsEndpoints
                     { "free", free },
                     { "used", used },
                     { "total", total },
-                    { "relative", total == 0 ? 0d : Math.Round(100d * used / total, 2) },
+                    { "relative", total <= 0 ? 0d : Math.Round(100d * used / total, 2) },
                     // Nextcloud's -3 means "no quota set".
                     { "quota", user.QuotaBytes ?? -3L },
                 }

@@ -1,24 +1,43 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Ocm.Files;
 using Ocm.Users;
 
 namespace Ocm.SyncClients;
 
 internal static class SyncClientsServiceCollectionExtensions
 {
-    /// <summary>What Nextcloud/ownCloud sync clients need besides WebDAV: options, the chunk store in <c>{DataDir}/chunks</c>, its sweep.</summary>
+    /// <summary>
+    /// What Nextcloud/ownCloud sync clients need besides WebDAV: options, the chunk store (in <c>{DataDir}/chunks</c>, or
+    /// in the object store when <c>Ocm:Storage:Provider</c> is <c>s3</c>), its sweep.
+    /// </summary>
     public static IServiceCollection AddOcmSyncClients(this IServiceCollection services, IConfiguration configuration, string dataDir)
     {
         var options = configuration.GetSection(SyncClientsOptions.Section).Get<SyncClientsOptions>() ?? new SyncClientsOptions();
 
         services.TryAddSingleton(options);
         services.TryAddSingleton(RandomNumberGenerator.Create());
-        services.TryAddSingleton(sp => new ChunkStore(
-            Path.Combine(dataDir, "chunks"),
-            options,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<RandomNumberGenerator>(),
-            sp.GetRequiredService<ILogger<ChunkStore>>()));
+        // Chunks live where the contents live: on the disk of this node, or in the object store every node shares.
+        if ((configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions()).IsS3)
+        {
+            services.TryAddSingleton<IChunkStore>(sp => new S3ChunkStore(
+                sp.GetRequiredService<S3FileStore>(),
+                options,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<S3ChunkStore>>()));
+        }
+        else
+        {
+            services.TryAddSingleton<IChunkStore>(sp => new LocalChunkStore(
+                Path.Combine(dataDir, "chunks"),
+                options,
+                sp.GetRequiredService<IFileStore>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<RandomNumberGenerator>(),
+                sp.GetRequiredService<ILogger<LocalChunkStore>>()));
+        }
+
         services.TryAddScoped<ChunkedUploadHandler>();
         services.AddHostedService<ChunkSweep>();
         return services;

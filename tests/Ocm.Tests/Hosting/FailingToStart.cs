@@ -234,6 +234,69 @@ public sealed class FailingToStart : IDisposable
     }
 
     /// <summary><c>ocm serve</c> that is expected to give up: it must not run until the timeout.</summary>
+    [Fact]
+    public async Task ObjectStorageWithSqlite_OneLineNamingBoth_NothingCreated()
+    {
+        // Refused before anything is contacted or created: the object store named here does not even exist.
+        var dataDir = Path.Combine(_work, "data");
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_STORAGE__PROVIDER"] = "s3",
+            ["OCM_STORAGE__S3__SERVICEURL"] = "http://127.0.0.1:9",
+            ["OCM_STORAGE__S3__BUCKET"] = "ocm",
+            ["OCM_STORAGE__S3__ACCESSKEY"] = "access",
+            ["OCM_STORAGE__S3__SECRETKEY"] = "not-in-the-message",
+        };
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir], environment);
+
+        var line = OneErrorLine(result);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Ocm:Storage:Provider is s3 but the database is SQLite", line, StringComparison.Ordinal);
+        Assert.Contains("PostgreSQL", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-in-the-message", result.All, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir), "the data directory was created although the configuration was refused");
+    }
+
+    [Fact]
+    public async Task ObjectStoreDown_OneLineNamingTheStoreNotTheSecret_NothingCreated()
+    {
+        var dataDir = Path.Combine(_work, "data");
+        var storePort = OcmProcess.FreePort("127.0.0.1");
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = TestDatabases.PostgresConnectionString,
+            ["OCM_STORAGE__PROVIDER"] = "s3",
+            ["OCM_STORAGE__S3__SERVICEURL"] = $"http://127.0.0.1:{storePort}",
+            ["OCM_STORAGE__S3__BUCKET"] = "ocm",
+            ["OCM_STORAGE__S3__ACCESSKEY"] = "access",
+            ["OCM_STORAGE__S3__SECRETKEY"] = "never-shown-secret",
+        };
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir], environment);
+
+        var line = OneErrorLine(result);
+        Assert.StartsWith("error: cannot use the object store", line, StringComparison.Ordinal);
+        Assert.Contains($"bucket ocm at http://127.0.0.1:{storePort}", line, StringComparison.Ordinal);
+        Assert.Contains("OCM_STORAGE__S3__", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("never-shown-secret", result.All, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir), "the data directory was created although the object store did not answer");
+    }
+
+    [Fact]
+    public async Task ObjectStorageWithoutItsSettings_EveryMissingSettingNamedInOneLine()
+    {
+        var result = await ServeAsync(
+            ["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", Path.Combine(_work, "data")],
+            new Dictionary<string, string> { ["OCM_STORAGE__PROVIDER"] = "s3" });
+
+        var line = OneErrorLine(result);
+        Assert.Contains("Ocm:Storage:S3:ServiceUrl", line, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Storage:S3:Bucket", line, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Storage:S3:SecretKey", line, StringComparison.Ordinal);
+    }
+
     private static Task<RunResult> ServeAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
         OcmProcess.RunAsync(["serve", .. args], environment, timeout: TimeSpan.FromSeconds(60));
 

@@ -392,15 +392,15 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
     {
         await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/abandoned");
         await PutAsync($"remote.php/dav/uploads/{_name}/abandoned/0000000000000000", new byte[1000]);
-        var store = _server.GetRequiredService<ChunkStore>();
+        var store = _server.GetRequiredService<IChunkStore>();
 
         fixture.Clock.Advance(TimeSpan.FromMinutes(50));
         await SendAsync("MKCOL", $"remote.php/dav/uploads/{_name}/active");
-        store.SweepAbandoned();
+        await store.SweepAbandonedAsync(default);
         Assert.Equal(HttpStatusCode.MultiStatus, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/abandoned/", ("Depth", "1"))).StatusCode);
 
         fixture.Clock.Advance(TimeSpan.FromMinutes(20));
-        Assert.True(store.SweepAbandoned() >= 1);
+        Assert.True(await store.SweepAbandonedAsync(default) >= 1);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/abandoned/", ("Depth", "1"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await PutAsync($"remote.php/dav/uploads/{_name}/abandoned/0000000000000001", new byte[10])).StatusCode);
         Assert.Equal(HttpStatusCode.MultiStatus, (await SendAsync("PROPFIND", $"remote.php/dav/uploads/{_name}/active/", ("Depth", "1"))).StatusCode);
