@@ -16,7 +16,7 @@ namespace Ocm.Contacts;
 internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider time, ILogger<ContactBook> logger)
 {
     /// <summary>The outbox kind of <c>USER_REMOVED</c> notifications.</summary>
-    public const string UserRemovedKind = "user-removed";
+    public const OutboxMessageKind UserRemovedKind = OutboxMessageKind.UserRemoved;
 
     /// <summary>
     /// Adds <paramref name="address"/> to <paramref name="userId"/>'s address book, or refreshes the entry: a non-empty
@@ -117,7 +117,7 @@ internal sealed partial class ContactBook(OcmDb db, Outbox outbox, TimeProvider 
                     Grantee = contact.Address,
                 },
             };
-            outbox.Enqueue(contact.Provider, "notifications", UserRemovedKind, subjectId: null, OcmJson.Write(notification));
+            outbox.Enqueue(contact.Provider, UserRemovedKind, subjectId: null, OcmJson.Write(notification));
         }
 
         Log.Removed(logger, contact.UserId, contact.Provider, notifyAs is not null);

@@ -11,14 +11,39 @@ namespace Ocm.Delivery;
 /// <summary>Enqueues messages to other servers; call before <c>SaveChangesAsync</c> so they commit with the change.</summary>
 internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options, OutboxSignal signal, PeerCircuitBreaker breaker)
 {
-    public OutboxMessage Enqueue(string peer, string endpoint, string kind, long? subjectId, byte[] body)
+    /// <summary>Enqueues <paramref name="body"/> for <paramref name="peer"/>, to be posted where its kind goes.</summary>
+    public OutboxMessage Enqueue(string peer, OutboxMessageKind kind, long? subjectId, byte[] body) => Add(peer, kind, subjectId, body);
+
+    /// <summary>
+    /// Enqueues a message whose body the kind's <see cref="IOutboxListener"/> composes at delivery, once the peer's
+    /// discovery is known (a share is phrased in the dialect the peer speaks then, and a peer that was down when the
+    /// share was made is served once it is back). With <paramref name="unreachable"/>, the peer was just found
+    /// unreachable (e.g. by the discovery that preceded this): that counts as the first attempt, so the message waits for
+    /// the first retry — or for the peer to be reachable again — and its <see cref="OutboxMessage.LastError"/> says why
+    /// from the start.
+    /// </summary>
+    public OutboxMessage EnqueueComposedAtDelivery(string peer, OutboxMessageKind kind, long subjectId, string? unreachable = null)
+    {
+        var message = Add(peer, kind, subjectId, body: null);
+        if (unreachable is not null)
+        {
+            message.Attempts = 1;
+            message.LastError = unreachable.Length > 2000 ? unreachable[..2000] : unreachable;
+            message.NextAttemptAt = message.Created.AddSeconds(options.InitialRetrySeconds);
+            breaker.OnFailure(message.Peer, unreachable: true);
+        }
+
+        return message;
+    }
+
+    private OutboxMessage Add(string peer, OutboxMessageKind kind, long? subjectId, byte[]? body)
     {
         var now = time.GetUtcNow();
         var message = new OutboxMessage
         {
             // One spelling per peer (ASCII host, no default port), so that everything waiting for a peer is found by it.
             Peer = DiscoveryTarget.TryParse(peer, out var target, out _) ? target.Authority : peer,
-            Endpoint = endpoint,
+            Endpoint = kind.Endpoint(),
             Kind = kind,
             SubjectId = subjectId,
             Body = body,
@@ -29,21 +54,6 @@ internal sealed class Outbox(OcmDb db, TimeProvider time, OutboxOptions options,
         };
         db.Add(message);
         signal.WakeAfterCommit(db);
-        return message;
-    }
-
-    /// <summary>
-    /// Enqueues a message whose peer was just found unreachable (e.g. by the discovery that preceded it): that counts as
-    /// its first attempt, so the message waits for the first retry — or for the peer to be reachable again — and its
-    /// <see cref="OutboxMessage.LastError"/> says why from the start.
-    /// </summary>
-    public OutboxMessage EnqueueUnreachable(string peer, string endpoint, string kind, long? subjectId, byte[] body, string reason)
-    {
-        var message = Enqueue(peer, endpoint, kind, subjectId, body);
-        message.Attempts = 1;
-        message.LastError = reason.Length > 2000 ? reason[..2000] : reason;
-        message.NextAttemptAt = message.Created.AddSeconds(options.InitialRetrySeconds);
-        breaker.OnFailure(message.Peer, unreachable: true);
         return message;
     }
 }
@@ -145,15 +155,14 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransacti
 /// </summary>
 internal interface IOutboxListener
 {
-    string Kind { get; }
+    OutboxMessageKind Kind { get; }
 
     /// <summary>
-    /// For messages enqueued without a body: builds it at delivery time, when the peer's discovery is known (a share
-    /// is phrased in the dialect the peer speaks then, and a peer that was down when the share was made is served
-    /// once it is back). Returns the body, or a reason to fail the message for good.
+    /// For messages enqueued with <see cref="Outbox.EnqueueComposedAtDelivery"/>: composes the body at delivery time,
+    /// when the peer's discovery is known. Returns the body, or a reason to fail the message for good.
     /// </summary>
     Task<(byte[]? Body, string? Refusal)> BuildBodyAsync(OcmDb db, OutboxMessage message, Protocol.Discovery.Client.DiscoveredServer peer, CancellationToken cancellationToken) =>
-        Task.FromResult<(byte[]?, string?)>((message.Body, null));
+        Task.FromResult<(byte[]?, string?)>((null, "nothing composes this kind of message"));
 
     Task OnDeliveredAsync(OcmDb db, OutboxMessage message, byte[] responseBody, CancellationToken cancellationToken);
 

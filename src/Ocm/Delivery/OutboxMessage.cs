@@ -10,6 +10,42 @@ internal enum OutboxState
     Failed = 2,
 }
 
+/// <summary>What an outbox message is: it decides where the message goes and which listener hears of its fate.</summary>
+internal enum OutboxMessageKind
+{
+    /// <summary>A new share (<c>POST {endPoint}/shares</c>, ocm-protocol.md §4), composed at delivery for the peer as it is then.</summary>
+    Share,
+
+    /// <summary>A notification about a share (<c>POST {endPoint}/notifications</c>, ocm-protocol.md §5).</summary>
+    Notification,
+
+    /// <summary><c>USER_REMOVED</c>: a user removed a contact of the peer's (<c>POST {endPoint}/notifications</c>).</summary>
+    UserRemoved,
+}
+
+internal static class OutboxMessageKinds
+{
+    /// <summary>The name stored in the database and shown to operators: <c>share</c>, <c>notification</c>, <c>user-removed</c>.</summary>
+    public static string Name(this OutboxMessageKind kind) => kind switch
+    {
+        OutboxMessageKind.Share => "share",
+        OutboxMessageKind.Notification => "notification",
+        OutboxMessageKind.UserRemoved => "user-removed",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static OutboxMessageKind Parse(string name) => name switch
+    {
+        "share" => OutboxMessageKind.Share,
+        "notification" => OutboxMessageKind.Notification,
+        "user-removed" => OutboxMessageKind.UserRemoved,
+        _ => throw new InvalidOperationException($"Unknown outbox message kind '{name}' in the database."),
+    };
+
+    /// <summary>The path under the peer's discovered <c>endPoint</c> that a message of this kind is posted to.</summary>
+    public static string Endpoint(this OutboxMessageKind kind) => kind == OutboxMessageKind.Share ? "shares" : "notifications";
+}
+
 /// <summary>
 /// One request to another server (a share, a notification, …) written in the same transaction as the change that
 /// caused it, then delivered by <see cref="OutboxWorker"/> with retries. A crash between commit and send loses
@@ -23,17 +59,20 @@ internal sealed class OutboxMessage
     /// <summary>The peer's authority (<c>host[:port]</c>), as used for discovery.</summary>
     public required string Peer { get; set; }
 
-    /// <summary>Path under the peer's discovered <c>endPoint</c>, e.g. <c>shares</c> or <c>notifications</c>.</summary>
+    /// <summary>Path under the peer's discovered <c>endPoint</c> (<see cref="OutboxMessageKinds.Endpoint"/> of the kind).</summary>
     public required string Endpoint { get; set; }
 
-    /// <summary>What this is, for listeners: e.g. <c>share</c>, <c>notification</c>.</summary>
-    public required string Kind { get; set; }
+    /// <summary>What this is: where it goes and which <see cref="IOutboxListener"/> hears of it.</summary>
+    public required OutboxMessageKind Kind { get; set; }
 
     /// <summary>The local entity the message is about (e.g. the outgoing share id), for listeners.</summary>
     public long? SubjectId { get; set; }
 
-    /// <summary>The exact JSON body to send.</summary>
-    public required byte[] Body { get; set; }
+    /// <summary>
+    /// The exact JSON body to send; null while it is still to be composed at delivery by the kind's listener, for the
+    /// peer as it is then (<see cref="Outbox.EnqueueComposedAtDelivery"/>).
+    /// </summary>
+    public byte[]? Body { get; set; }
 
     public OutboxState State { get; set; }
 
@@ -66,7 +105,7 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => new { m.Kind, m.SubjectId });
         builder.Property(m => m.Peer).HasMaxLength(300);
         builder.Property(m => m.Endpoint).HasMaxLength(100);
-        builder.Property(m => m.Kind).HasMaxLength(50);
+        builder.Property(m => m.Kind).HasMaxLength(50).HasConversion(k => k.Name(), name => OutboxMessageKinds.Parse(name));
         builder.Property(m => m.LastError).HasMaxLength(2000);
         builder.Property(m => m.State).HasConversion<string>().HasMaxLength(20);
     }

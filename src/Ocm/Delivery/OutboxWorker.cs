@@ -1,10 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
 using Ocm.Federation;
 using Ocm.Protocol.Discovery.Client;
-using Ocm.Protocol.Http;
 using Ocm.Protocol.Json;
 using Ocm.Trust;
 
@@ -23,14 +21,13 @@ internal sealed partial class OutboxWorker(
     OutboxSignal signal,
     OutboxOptions options,
     PeerCircuitBreaker breaker,
-    PeerDirectory peers,
+    PeerClient peers,
     TrustPolicy trust,
-    IHttpClientFactory httpClients,
     TimeProvider time,
     IEnumerable<IOutboxListener> listeners,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
-    private readonly Dictionary<string, IOutboxListener> _listeners = listeners.ToDictionary(l => l.Kind, StringComparer.Ordinal);
+    private readonly Dictionary<OutboxMessageKind, IOutboxListener> _listeners = listeners.ToDictionary(l => l.Kind);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _parallelPeers = new(options.MaxParallelPeers);
 
@@ -214,6 +211,14 @@ internal sealed partial class OutboxWorker(
             return;
         }
 
+        foreach (var (other, at) in _lastProbe)
+        {
+            if (now - at >= TimeSpan.FromSeconds(options.ProbeSeconds))
+            {
+                _lastProbe.TryRemove(new KeyValuePair<string, DateTimeOffset>(other, at)); // only the recent ones matter
+            }
+        }
+
         if (Volatile.Read(ref _probes) >= options.MaxParallelPeers)
         {
             return;
@@ -231,7 +236,7 @@ internal sealed partial class OutboxWorker(
         {
             try
             {
-                if (await ProbeAsync(peer, cancellationToken))
+                if (await peers.ProbeAsync(peer, TimeSpan.FromSeconds(options.ProbeTimeoutSeconds), cancellationToken))
                 {
                     MarkReachable(peer);
                 }
@@ -248,43 +253,6 @@ internal sealed partial class OutboxWorker(
                 lane.SetResult();
             }
         }, CancellationToken.None);
-    }
-
-    /// <summary>
-    /// True when the peer answers discovery again and, if its OCM endpoint lives on another host, that host answers too
-    /// (any HTTP status will do): a delivery would then reach it.
-    /// </summary>
-    private async Task<bool> ProbeAsync(string peer, CancellationToken cancellationToken)
-    {
-        var timeout = TimeSpan.FromSeconds(options.ProbeTimeoutSeconds);
-        if (!await peers.ProbeAsync(peer, timeout, cancellationToken))
-        {
-            return false;
-        }
-
-        var discovered = await peers.DiscoverAsync(peer, cancellationToken);
-        if (discovered.Document.GetEndPointUri() is not { } endPoint
-            || string.Equals(endPoint.Authority, discovered.DocumentUrl.Authority, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Head, endPoint);
-            using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.DiscoveryClient).SendAsync(request, limit.Token);
-            return true;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     /// <summary>Delivers the peer's due messages in order; true when at least one was delivered.</summary>
@@ -336,7 +304,6 @@ internal sealed partial class OutboxWorker(
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered:
-                breaker.OnSuccess(message.Peer);
                 message.State = OutboxState.Delivered;
                 message.DeliveredAt = time.GetUtcNow();
                 message.LastError = null;
@@ -348,11 +315,19 @@ internal sealed partial class OutboxWorker(
 
                 break;
             case OutcomeKind.Permanent:
-                breaker.OnSuccess(message.Peer); // the peer answered; it is alive
+                if (!outcome.Counted)
+                {
+                    breaker.OnSuccess(message.Peer); // nothing says the peer is down
+                }
+
                 await FailAsync(db, message, outcome.Error!, cancellationToken);
                 break;
             default:
-                breaker.OnFailure(message.Peer, outcome.Unreachable);
+                if (!outcome.Counted)
+                {
+                    breaker.OnFailure(message.Peer, outcome.Unreachable);
+                }
+
                 message.LastError = Truncate(outcome.Error!);
                 var retryAt = NextAttempt(message.Attempts, outcome.RetryAfter);
                 if (retryAt > message.Deadline)
@@ -423,9 +398,12 @@ internal sealed partial class OutboxWorker(
             return Outcome.Permanent($"the peer's discovery document has no usable endPoint ('{peer.Document.EndPoint}')", null);
         }
 
-        if (message.Body.Length == 0 && _listeners.TryGetValue(message.Kind, out var builder))
+        if (message.Body is null)
         {
-            var (body, refusal) = await builder.BuildBodyAsync(db, message, peer, cancellationToken);
+            // Composed now, for the peer as it answered this very attempt.
+            var (body, refusal) = _listeners.TryGetValue(message.Kind, out var composer)
+                ? await composer.BuildBodyAsync(db, message, peer, cancellationToken)
+                : (null, "nothing composes this kind of message");
             if (body is null)
             {
                 return Outcome.Permanent(refusal ?? "nothing to send", null);
@@ -435,55 +413,34 @@ internal sealed partial class OutboxWorker(
         }
 
         var url = new Uri(endPoint, message.Endpoint);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(message.Body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        PeerResponse response;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            // The answer is read up to 64 KiB: a share's answer is a few hundred bytes, and a longer one is not needed.
+            response = await peers.SendAsync(peer, request, TimeSpan.FromSeconds(options.RequestTimeoutSeconds), cancellationToken, maxResponseBytes: 64 * 1024);
+        }
+        catch (PeerCallException ex)
+        {
+            return ex.Failure switch
             {
-                Content = new ByteArrayContent(message.Body),
+                PeerFailure.Blocked => Outcome.Permanent(ex.Message, null, counted: true),
+                PeerFailure.CircuitOpen => Outcome.Transient(ex.Message, null, ex.RetryAt - time.GetUtcNow(), breaker.IsUnreachable(message.Peer), counted: true),
+                _ => Outcome.Transient(ex.Message, null, unreachable: ex.Failure == PeerFailure.Unreachable, counted: true),
             };
-            request.Options.Set(Signatures.OutboundSigningHandler.PeerOption, message.Peer);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient).SendAsync(request, timeout.Token);
-            var status = (int)response.StatusCode;
-            byte[] body;
-            try
-            {
-                body = await BoundedContent.ReadAsBytesAsync(response.Content, 64 * 1024, timeout.Token);
-            }
-            catch (ResponseTooLargeException)
-            {
-                body = [];
-            }
+        }
 
-            if (response.IsSuccessStatusCode)
-            {
-                return Outcome.Delivered(status, body);
-            }
+        if (response.IsSuccess)
+        {
+            return Outcome.Delivered(response.Status, response.Body);
+        }
 
-            var reason = $"{url.GetLeftPart(UriPartial.Path)} answered {status} {response.ReasonPhrase}{PeerMessage(body)}";
-            if (status is 408 or 429 or >= 500)
-            {
-                return Outcome.Transient(reason, status, RetryAfter(response));
-            }
-
-            return Outcome.Permanent(reason, status);
-        }
-        catch (OutboundRequestBlockedException ex)
-        {
-            return Outcome.Permanent(ex.Message, null);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return Outcome.Transient($"the server {message.Peer} did not answer within {options.RequestTimeoutSeconds} s ({url.GetLeftPart(UriPartial.Path)})", null);
-        }
-        catch (HttpRequestException ex)
-        {
-            var unreachable = ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
-            return Outcome.Transient($"the server {message.Peer} cannot be reached right now ({url.GetLeftPart(UriPartial.Path)}: {ex.Message})", null, unreachable: unreachable);
-        }
+        var reason = $"{url.GetLeftPart(UriPartial.Path)} answered {response.Status} {response.ReasonPhrase}{PeerMessage(response.Body)}";
+        return response.Status is 408 or 429 or >= 500
+            ? Outcome.Transient(reason, response.Status, response.RetryAfterFrom(time.GetUtcNow()), counted: true)
+            : Outcome.Permanent(reason, response.Status, counted: true);
     }
 
     private static string PeerMessage(byte[] body)
@@ -505,23 +462,6 @@ internal sealed partial class OutboxWorker(
         }
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - time.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-
-        return null;
-    }
-
     private static string Truncate(string text) => text.Length > 2000 ? text[..2000] : text;
 
     private enum OutcomeKind
@@ -531,15 +471,18 @@ internal sealed partial class OutboxWorker(
         Permanent,
     }
 
-    /// <summary>What one attempt came to; <c>Unreachable</c> (transient only): the peer could not be reached at all.</summary>
-    private sealed record Outcome(OutcomeKind Kind, int? Status, byte[] Body, string? Error, TimeSpan? RetryAfter, bool Unreachable = false)
+    /// <summary>
+    /// What one attempt came to. <c>Unreachable</c> (transient only): the peer could not be reached at all.
+    /// <c>Counted</c>: the <see cref="PeerClient"/> call already told the peer's circuit breaker how it went.
+    /// </summary>
+    private sealed record Outcome(OutcomeKind Kind, int? Status, byte[] Body, string? Error, TimeSpan? RetryAfter, bool Unreachable = false, bool Counted = false)
     {
-        public static Outcome Delivered(int status, byte[] body) => new(OutcomeKind.Delivered, status, body, null, null);
+        public static Outcome Delivered(int status, byte[] body) => new(OutcomeKind.Delivered, status, body, null, null, Counted: true);
 
-        public static Outcome Transient(string error, int? status, TimeSpan? retryAfter = null, bool unreachable = false) =>
-            new(OutcomeKind.Transient, status, [], error, retryAfter, unreachable);
+        public static Outcome Transient(string error, int? status, TimeSpan? retryAfter = null, bool unreachable = false, bool counted = false) =>
+            new(OutcomeKind.Transient, status, [], error, retryAfter, unreachable, counted);
 
-        public static Outcome Permanent(string error, int? status) => new(OutcomeKind.Permanent, status, [], error, null);
+        public static Outcome Permanent(string error, int? status, bool counted = false) => new(OutcomeKind.Permanent, status, [], error, null, Counted: counted);
     }
 
     /// <summary>
@@ -558,8 +501,8 @@ internal sealed partial class OutboxWorker(
         public static partial void Failed(ILogger logger, string what, long id, string peer, string reason);
 
         public static string What(OutboxMessage message) => message.SubjectId is not long share
-            ? message.Kind
-            : message.Kind == "share" ? $"share {share}" : $"{message.Kind} about share {share}";
+            ? message.Kind.Name()
+            : message.Kind == OutboxMessageKind.Share ? $"share {share}" : $"{message.Kind.Name()} about share {share}";
 
         [LoggerMessage(1203, LogLevel.Error, "Outbox worker pass failed")]
         public static partial void WorkerError(ILogger logger, Exception exception);

@@ -37,7 +37,7 @@ internal static class DiscoverCommand
             }
 
             var policy = options.ToPolicy();
-            using var http = new HttpClient(new GuardedRedirectHandler(policy) { InnerHandler = GuardedHttpHandler.Create(policy) });
+            using var http = new HttpClient(PeerClient.CreateHandler(policy));
             var client = new OcmDiscoveryClient(http, policy, options.ToDiscoveryOptions() with
             {
                 AttemptTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),

@@ -6,37 +6,26 @@ namespace Ocm.Federation;
 
 internal static class FederationServiceCollectionExtensions
 {
-    /// <summary>The name of the one outbound <see cref="HttpClient"/> every call to another server goes through.</summary>
-    public const string OutboundClient = "ocm-outbound";
-
-    /// <summary>
-    /// The same guarded path without signing, for unsigned GETs that signing itself depends on (discovery, JWKS);
-    /// keeping it separate avoids the signing handler needing discovery to build itself.
-    /// </summary>
-    public const string DiscoveryClient = "ocm-discovery";
-
     public static IServiceCollection AddOcmFederation(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(FederationOptions.Section).Get<FederationOptions>() ?? new FederationOptions();
         services.TryAddSingleton(options);
         services.TryAddSingleton(options.ToPolicy());
+        services.TryAddSingleton(options.ToDiscoveryOptions());
 
-        // One outbound path: SSRF guard at connect time, every redirect hop re-checked. Feature handlers (signing)
-        // are added to this same client by their features.
-        foreach (var name in new[] { OutboundClient, DiscoveryClient })
-        {
-            services.AddHttpClient(name, client => client.Timeout = TimeSpan.FromSeconds(60))
-                .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttpHandler.Create(sp.GetRequiredService<OutboundPolicy>()))
-                .AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<OutboundPolicy>()));
-        }
+        // The one outbound path (PeerClient): the guarded handler chain, registered here and nowhere else. No overall
+        // timeout: each call sets its own, and a large shared file may take long to stream.
+        services.AddHttpClient(PeerClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => PeerClient.CreateHandler(sp.GetRequiredService<OutboundPolicy>()));
 
         services.TryAddSingleton<IOcmDiscoveryClient>(sp => new OcmDiscoveryClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(DiscoveryClient),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(PeerClient.HttpClientName),
             sp.GetRequiredService<OutboundPolicy>(),
-            options.ToDiscoveryOptions(),
+            sp.GetRequiredService<DiscoveryClientOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OcmDiscoveryClient>>()));
         services.TryAddSingleton<PeerDirectory>();
+        services.TryAddSingleton<PeerClient>();
         services.TryAddSingleton<LocalDiscovery>();
         return services;
     }

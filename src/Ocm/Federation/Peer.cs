@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Ocm.Protocol.Discovery;
 
 namespace Ocm.Federation;
 
@@ -16,7 +17,7 @@ internal sealed class Peer
     public string? ApiVersion { get; set; }
 
     /// <summary>The dialect the peer was detected to speak.</summary>
-    public string? Dialect { get; set; }
+    public OcmDialect? Dialect { get; set; }
 
     /// <summary>Space-separated capabilities as advertised.</summary>
     public string Capabilities { get; set; } = "";
@@ -44,7 +45,7 @@ internal sealed class PeerConfiguration : IEntityTypeConfiguration<Peer>
         builder.Property(p => p.Host).HasMaxLength(300);
         builder.Property(p => p.Provider).HasMaxLength(200);
         builder.Property(p => p.ApiVersion).HasMaxLength(50);
-        builder.Property(p => p.Dialect).HasMaxLength(50);
+        builder.Property(p => p.Dialect).HasConversion<string>().HasMaxLength(50);
         builder.Property(p => p.Capabilities).HasMaxLength(2000);
         builder.Property(p => p.Criteria).HasMaxLength(2000);
         builder.Property(p => p.EndPoint).HasMaxLength(2000);

@@ -8,10 +8,14 @@ namespace Ocm.Federation;
 /// timeout per request; one trial call is let through when the cool-down ends. Any success with a peer that had
 /// failures — a delivery, a fresh discovery, a request it signed, a probe — closes its circuit at once and is
 /// announced through <see cref="Recovered"/>, so what waits for that peer need not wait for its back-off.
-/// Peers are keyed by their normalised authority (<c>host[:port]</c> as discovery uses it).
+/// Peers are keyed by their normalised authority (<c>host[:port]</c> as discovery uses it). Only peers with failures
+/// are held; a success forgets the peer, and failures long past are dropped when many peers failed.
 /// </summary>
 internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, double breakSeconds = 30, double maxBreakSeconds = 600)
 {
+    /// <summary>Peers held before failures older than the longest break are dropped.</summary>
+    private const int MaxCircuits = 10_000;
+
     private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Raised with the peer's authority when a success follows failures (outside any lock).</summary>
@@ -54,6 +58,7 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
             circuit.OpenUntil = null;
             circuit.Breaks = 0;
             circuit.Unreachable = false;
+            _circuits.TryRemove(new KeyValuePair<string, Circuit>(key, circuit));
         }
 
         if (recovered)
@@ -69,9 +74,16 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
     /// </param>
     public void OnFailure(string peer, bool unreachable = false)
     {
-        var circuit = _circuits.GetOrAdd(Key(peer), _ => new Circuit());
+        var key = Key(peer);
+        if (_circuits.Count >= MaxCircuits && !_circuits.ContainsKey(key))
+        {
+            Trim();
+        }
+
+        var circuit = _circuits.GetOrAdd(key, _ => new Circuit());
         lock (circuit)
         {
+            circuit.LastFailure = time.GetUtcNow();
             circuit.Unreachable = unreachable;
             circuit.ConsecutiveFailures++;
             if (circuit.ConsecutiveFailures >= threshold)
@@ -108,6 +120,23 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
             }
         }, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Drops peers whose circuit is closed and whose last failure is older than the longest break.</summary>
+    private void Trim()
+    {
+        var now = time.GetUtcNow();
+        var before = now.AddSeconds(-maxBreakSeconds);
+        foreach (var (key, circuit) in _circuits)
+        {
+            lock (circuit)
+            {
+                if (!(circuit.OpenUntil > now) && circuit.LastFailure < before)
+                {
+                    _circuits.TryRemove(new KeyValuePair<string, Circuit>(key, circuit));
+                }
+            }
+        }
+    }
+
     /// <summary>One spelling per peer: <c>Host:443</c>, <c>https://host/</c> and <c>host</c> share one circuit.</summary>
     private static string Key(string peer) =>
         Protocol.Discovery.Client.DiscoveryTarget.TryParse(peer, out var target, out _) ? target.Authority : peer;
@@ -121,5 +150,7 @@ internal sealed class PeerCircuitBreaker(TimeProvider time, int threshold = 3, d
         public int Breaks { get; set; }
 
         public bool Unreachable { get; set; }
+
+        public DateTimeOffset LastFailure { get; set; }
     }
 }

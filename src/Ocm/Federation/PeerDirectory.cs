@@ -11,12 +11,16 @@ namespace Ocm.Federation;
 /// </summary>
 internal sealed partial class PeerDirectory(
     IOcmDiscoveryClient discovery,
+    DiscoveryClientOptions options,
     IServiceScopeFactory scopes,
     PeerCircuitBreaker breaker,
     TimeProvider time,
     ILogger<PeerDirectory> logger)
 {
-    /// <summary>The discovery fetch last recorded per peer: a cached answer is not written to the database again.</summary>
+    /// <summary>
+    /// The discovery fetch last recorded per peer: a cached answer is not written to the database again. Entries older
+    /// than the discovery cache are of no use (the next answer is a fresh fetch) and are dropped.
+    /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _recorded = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<DiscoveredServer> DiscoverAsync(string target, CancellationToken cancellationToken)
@@ -29,13 +33,14 @@ internal sealed partial class PeerDirectory(
                 return server;
             }
 
+            Forget(_recorded, server.FetchedAt - options.CacheTtl);
             _recorded[server.Authority] = server.FetchedAt;
             breaker.OnSuccess(server.Authority);
             await RecordAsync(server.Authority, peer =>
             {
                 peer.Provider = server.Document.Provider;
                 peer.ApiVersion = server.Document.ApiVersion;
-                peer.Dialect = server.Dialect.ToString();
+                peer.Dialect = server.Dialect;
                 peer.Capabilities = string.Join(' ', server.Document.Capabilities);
                 peer.Criteria = string.Join(' ', server.Document.Criteria);
                 peer.EndPoint = server.Document.EndPoint;
@@ -57,25 +62,41 @@ internal sealed partial class PeerDirectory(
 
     /// <summary>
     /// Asks <paramref name="authority"/> again, past the discovery cache (a failure is remembered for a while), within
-    /// <paramref name="timeout"/>: true when it answered as an OCM server. The half-open trial of a failing peer.
+    /// <paramref name="timeout"/>: its answer when it answered as an OCM server, else null. The half-open trial of a
+    /// failing peer.
     /// </summary>
-    public async Task<bool> ProbeAsync(string authority, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<DiscoveredServer?> ProbeAsync(string authority, TimeSpan timeout, CancellationToken cancellationToken)
     {
         discovery.Invalidate(authority);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
         {
-            await DiscoverAsync(authority, limit.Token);
-            return true;
+            return await DiscoverAsync(authority, limit.Token);
         }
         catch (OcmDiscoveryException)
         {
-            return false;
+            return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false; // the fetch goes on detached and caches its outcome for the next caller
+            return null; // the fetch goes on detached and caches its outcome for the next caller
+        }
+    }
+
+    private static void Forget(System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> recorded, DateTimeOffset before)
+    {
+        if (recorded.Count < 64)
+        {
+            return;
+        }
+
+        foreach (var (authority, fetched) in recorded)
+        {
+            if (fetched < before)
+            {
+                recorded.TryRemove(authority, out _);
+            }
         }
     }
 

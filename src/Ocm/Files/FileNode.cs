@@ -107,6 +107,24 @@ internal sealed class FilePropertyConfiguration : IEntityTypeConfiguration<FileP
     }
 }
 
+/// <summary>Who holds a lock: a local user, or the remote recipient of a share (through <c>/dav/ocm/</c> with the share's secret).</summary>
+internal enum LockPrincipalKind
+{
+    User,
+    Share,
+}
+
+/// <summary>The holder of a lock; only they may use its token (RFC 4918 §6.4).</summary>
+/// <param name="Kind">A user or a share.</param>
+/// <param name="Id">The user's id, or the outgoing share's id.</param>
+internal readonly record struct LockPrincipal(LockPrincipalKind Kind, long Id)
+{
+    public static LockPrincipal User(long userId) => new(LockPrincipalKind.User, userId);
+
+    /// <summary>The recipient of a share: locks taken through it belong to the share, not to any local user.</summary>
+    public static LockPrincipal Share(long shareId) => new(LockPrincipalKind.Share, shareId);
+}
+
 /// <summary>
 /// A write lock (RFC 4918 §6–7) on a path of a user's tree. Locks belong to the path, not to a file: a lock may exist
 /// on a path that nothing occupies yet, and it does not travel with a MOVE.
@@ -131,8 +149,18 @@ internal sealed class FileLock
 
     public bool Exclusive { get; set; }
 
-    /// <summary>The user who took the lock; only they may use its token.</summary>
+    /// <summary>Whether a user or a share's recipient took the lock (<see cref="Principal"/>).</summary>
+    public LockPrincipalKind PrincipalKind { get; set; }
+
+    /// <summary>The user's or the share's id (<see cref="Principal"/>).</summary>
     public long PrincipalId { get; set; }
+
+    /// <summary>Who took the lock; only they may use its token.</summary>
+    public LockPrincipal Principal
+    {
+        get => new(PrincipalKind, PrincipalId);
+        set => (PrincipalKind, PrincipalId) = (value.Kind, value.Id);
+    }
 
     /// <summary>The client's <c>DAV:owner</c> element as XML, returned as is in lock discovery.</summary>
     public string? OwnerXml { get; set; }
@@ -162,6 +190,8 @@ internal sealed class FileLockConfiguration : IEntityTypeConfiguration<FileLock>
         builder.Property(l => l.Path).HasMaxLength(StoragePath.MaxPathBytes);
         builder.Property(l => l.OwnerXml).HasMaxLength(8192);
         builder.Ignore(l => l.StoragePath);
+        builder.Ignore(l => l.Principal);
+        builder.Property(l => l.PrincipalKind).HasConversion<string>().HasMaxLength(10);
     }
 }
 

@@ -316,15 +316,15 @@ internal sealed partial class DirectoryServiceClient : IDisposable
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(10);
     private const int MaxDocumentBytes = 1024 * 1024;
 
-    private readonly IHttpClientFactory _httpClients;
+    private readonly PeerClient _peers;
     private readonly TimeProvider _time;
     private readonly ILogger<DirectoryServiceClient> _logger;
     private readonly TimeSpan _cacheFor;
     private readonly List<Source> _sources = [];
 
-    public DirectoryServiceClient(InvitesOptions options, IHttpClientFactory httpClients, TimeProvider time, ILogger<DirectoryServiceClient> logger)
+    public DirectoryServiceClient(InvitesOptions options, PeerClient peers, TimeProvider time, ILogger<DirectoryServiceClient> logger)
     {
-        _httpClients = httpClients;
+        _peers = peers;
         _time = time;
         _logger = logger;
         _cacheFor = TimeSpan.FromSeconds(options.DirectoryCacheSeconds);
@@ -395,28 +395,30 @@ internal sealed partial class DirectoryServiceClient : IDisposable
 
     private async Task<(DirectoryListing? Listing, string? Error)> FetchAsync(Source source, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(FetchTimeout);
         byte[] document;
         try
         {
-            var client = _httpClients.CreateClient(FederationServiceCollectionExtensions.DiscoveryClient);
-            using var response = await client.GetAsync(source.Url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
+            var response = await _peers.GetDocumentAsync(source.Url, MaxDocumentBytes, FetchTimeout, cancellationToken);
+            if (!response.IsSuccess)
             {
-                return (null, $"it answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                return (null, $"it answered {response.Status} {response.ReasonPhrase}");
             }
 
-            document = await BoundedContent.ReadAsBytesAsync(response.Content, MaxDocumentBytes, timeout.Token);
+            if (response.TooLarge is { } limit)
+            {
+                return (null, $"The response is larger than the allowed {limit} bytes.");
+            }
+
+            document = response.Body;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (PeerCallException ex) when (ex.Failure == PeerFailure.Timeout)
         {
             return (null, $"no answer within {FetchTimeout.TotalSeconds} s");
         }
-        catch (HttpRequestException ex)
+        catch (PeerCallException ex)
         {
-            // Also OutboundRequestBlockedException: the SSRF guard refused the address.
-            return (null, ex.Message);
+            // Also a refusal by the SSRF guard (the address is not public).
+            return (null, ex.Detail);
         }
 
         var skipped = new List<string>();

@@ -128,7 +128,7 @@ internal static partial class InviteAcceptedEndpoint
             await transaction.CommitAsync(cancellationToken);
         }
 
-        Log.Accepted(logger, invite.Id, recipientServer, request.Scheme ?? "unsigned");
+        Log.Accepted(logger, invite.Id, recipientServer, request.Scheme?.Name() ?? "unsigned");
         return new OcmApi.JsonBytesResult(StatusCodes.Status200OK, OcmJson.Write(new AcceptedInviteResponse
         {
             UserId = inviter.Name,

@@ -9,10 +9,8 @@ using Ocm.Hosting;
 using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Errors;
-using Ocm.Protocol.Http;
 using Ocm.Protocol.Invites;
 using Ocm.Protocol.Json;
-using Ocm.Signatures;
 using Ocm.Trust;
 using Ocm.Users;
 
@@ -114,11 +112,9 @@ internal static class InviteInput
 internal sealed partial class InviteAcceptor(
     OcmDb db,
     ContactBook contacts,
-    PeerDirectory peers,
+    PeerClient peers,
     TrustPolicy trust,
-    IHttpClientFactory httpClients,
     OcmServerInfo server,
-    FederationOptions federation,
     ILogger<InviteAcceptor> logger)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
@@ -177,31 +173,35 @@ internal sealed partial class InviteAcceptor(
         var url = new Uri(endPoint, "invite-accepted");
         int status;
         byte[] body;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        try
         {
-            timeout.CancelAfter(RequestTimeout);
-            try
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, url)
-                {
-                    Content = new ByteArrayContent(OcmJson.Write(acceptance, alsoWriteLegacyUserId: true)),
-                };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                request.Options.Set(OutboundSigningHandler.PeerOption, inviter.Authority);
-                using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient)
-                    .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-                status = (int)response.StatusCode;
-                body = await BoundedContent.ReadAsBytesAsync(response.Content, federation.MaxResponseBytes, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                Content = new ByteArrayContent(OcmJson.Write(acceptance, alsoWriteLegacyUserId: true)),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            var response = await peers.SendAsync(inviter, request, RequestTimeout, cancellationToken);
+            if (response.TooLarge is { } limit)
             {
-                return InviteAcceptOutcome.Failed(504, "No answer", $"The server {inviterServer} did not answer within {RequestTimeout.TotalSeconds} s. Try again later.");
+                return InviteAcceptOutcome.Failed(502, "Unreadable answer",
+                    $"The server {inviterServer} answered with more than {limit} bytes; the answer was cut off unread. Whether the invite was accepted there is unknown.");
             }
-            catch (HttpRequestException ex)
-            {
-                return InviteAcceptOutcome.Failed(502, "Inviting server unreachable", $"The invite could not be sent to {inviterServer}: {ex.Message}");
-            }
+
+            status = response.Status;
+            body = response.Body;
+        }
+        catch (PeerCallException ex) when (ex.Failure == PeerFailure.Timeout)
+        {
+            return InviteAcceptOutcome.Failed(504, "No answer", $"The server {inviterServer} did not answer within {RequestTimeout.TotalSeconds} s. Try again later.");
+        }
+        catch (PeerCallException ex) when (ex.Failure == PeerFailure.CircuitOpen)
+        {
+            return InviteAcceptOutcome.Failed(503, "Try again later", $"The server {inviterServer} is not answering; the next attempt is possible at {ex.RetryAt:u}.");
+        }
+        catch (PeerCallException ex)
+        {
+            return InviteAcceptOutcome.Failed(502, "Inviting server unreachable", $"The invite could not be sent to {inviterServer}: {ex.Detail}");
         }
 
         Log.Answered(logger, inviterServer, status);

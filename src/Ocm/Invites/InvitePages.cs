@@ -54,7 +54,7 @@ internal static class InvitePages
         InviteRegistry registry,
         OcmDb db,
         DirectoryServiceClient directories,
-        PeerDirectory peers,
+        PeerClient peers,
         TrustPolicy trust,
         OcmServerInfo server,
         CancellationToken cancellationToken)
@@ -145,7 +145,7 @@ internal static class InvitePages
     private static async Task<(Uri? Redirect, string? Error, int Status)> ResolveAcceptDialogAsync(
         string provider,
         string token,
-        PeerDirectory peers,
+        PeerClient peers,
         TrustPolicy trust,
         OcmServerInfo server,
         CancellationToken cancellationToken)
@@ -210,7 +210,7 @@ internal static class InvitePages
         string? token,
         string? providerDomain,
         OcmDb db,
-        PeerDirectory peers,
+        PeerClient peers,
         TrustPolicy trust,
         OcmServerInfo server,
         CancellationToken cancellationToken)

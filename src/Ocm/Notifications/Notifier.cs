@@ -15,7 +15,7 @@ namespace Ocm.Notifications;
 /// </summary>
 internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServerInfo server)
 {
-    public const string Kind = "notification";
+    public const OutboxMessageKind Kind = OutboxMessageKind.Notification;
 
     // --- as the receiving server, about a share we received ---
 
@@ -50,7 +50,7 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
     /// </summary>
     public void PermissionsChanged(OutgoingShare share)
     {
-        var legacy = share.Dialect is nameof(ShareDialect.NextcloudLegacy);
+        var legacy = share.Dialect == ShareDialect.NextcloudLegacy;
         var details = new NotificationDetails
         {
             SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
@@ -95,7 +95,7 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
     });
 
     private void Enqueue(string peer, long subjectId, NewNotification notification) =>
-        outbox.Enqueue(peer, "notifications", Kind, subjectId, OcmJson.Write(notification));
+        outbox.Enqueue(peer, Kind, subjectId, OcmJson.Write(notification));
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(long))]

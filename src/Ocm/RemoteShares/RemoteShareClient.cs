@@ -13,7 +13,6 @@ using Ocm.Protocol.Errors;
 using Ocm.Protocol.Json;
 using Ocm.Protocol.Tokens;
 using Ocm.Shares;
-using Ocm.Signatures;
 using Ocm.WebDav;
 
 namespace Ocm.RemoteShares;
@@ -46,9 +45,7 @@ internal sealed record RemoteFolder(bool IsFolder, IReadOnlyList<RemoteMember> M
 /// worked, and bounds every call by the share timeout and the per-peer circuit breaker. Thread-safe singleton.
 /// </summary>
 internal sealed partial class RemoteShareClient(
-    IHttpClientFactory httpClients,
-    PeerDirectory peers,
-    PeerCircuitBreaker breaker,
+    PeerClient peers,
     SecretProtector secrets,
     OcmServerInfo server,
     SharesOptions options,
@@ -56,18 +53,17 @@ internal sealed partial class RemoteShareClient(
     TimeProvider time,
     ILogger<RemoteShareClient> logger)
 {
-    public const string DataClient = "ocm-data";
-
     /// <summary>The most members of one folder read from a sender's listing; the rest is left unread.</summary>
     public const int MaxListedMembers = 10_000;
 
-    private const string Bearer = "bearer";
-    private const string Basic = "basic";
-    private const string Token = "token";
-
     private static readonly TimeSpan StatFreshFor = TimeSpan.FromSeconds(15);
 
-    private readonly ConcurrentDictionary<long, Uri> _locations = new();
+    /// <summary>How long a share's last known stat is kept for <see cref="CachedStat"/> without being asked for.</summary>
+    private static readonly TimeSpan StatKeptFor = TimeSpan.FromHours(1);
+
+    /// <summary>Shares whose tokens or stats are held before the expired ones are dropped.</summary>
+    private const int TrimAbove = 1000;
+
     private readonly ConcurrentDictionary<long, (string Token, DateTimeOffset Expires)> _tokens = new();
     private readonly ConcurrentDictionary<long, RemoteStat> _stats = new();
 
@@ -77,13 +73,11 @@ internal sealed partial class RemoteShareClient(
     public RemoteStat? CachedStat(long shareId) => _stats.TryGetValue(shareId, out var stat) ? stat : null;
 
     /// <summary>The share's remote root URL: a folder URL ends with a slash.</summary>
-    public async Task<Uri> LocateAsync(ReceivedShare share, CancellationToken cancellationToken)
-    {
-        if (_locations.TryGetValue(share.Id, out var known))
-        {
-            return known;
-        }
+    public Task<Uri> LocateAsync(ReceivedShare share, CancellationToken cancellationToken) =>
+        LocateAsync(share, new Sender(peers, share.SenderHost), cancellationToken);
 
+    private static async Task<Uri> LocateAsync(ReceivedShare share, Sender sender, CancellationToken cancellationToken)
+    {
         Uri location;
         if (share.WebDavUri is { } uri && Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.Scheme is "https" or "http")
         {
@@ -94,11 +88,10 @@ internal sealed partial class RemoteShareClient(
             DiscoveredServer discovered;
             try
             {
-                discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+                discovered = await sender.DiscoverAsync(cancellationToken);
             }
             catch (OcmDiscoveryException ex)
             {
-                breaker.OnFailure(share.SenderHost);
                 throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be discovered: {ex.Message}");
             }
 
@@ -107,13 +100,7 @@ internal sealed partial class RemoteShareClient(
             location = share.WebDavUri is { Length: > 0 } id ? new Uri(root, Uri.EscapeDataString(id.Trim('/'))) : root;
         }
 
-        if (share.ResourceType == "folder" || share.IsFolder == true)
-        {
-            location = WithTrailingSlash(location);
-        }
-
-        _locations[share.Id] = location;
-        return location;
+        return share.ResourceType == "folder" || share.IsFolder == true ? WithTrailingSlash(location) : location;
     }
 
     /// <summary>
@@ -124,23 +111,23 @@ internal sealed partial class RemoteShareClient(
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(ReceivedShare share, Func<Uri, HttpRequestMessage> build, bool replayable, CancellationToken cancellationToken)
     {
-        if (breaker.IsOpen(share.SenderHost, out var retryAt))
+        if (peers.IsOpen(share.SenderHost, out var retryAt))
         {
-            throw new RemoteShareException(
-                StatusCodes.Status503ServiceUnavailable,
-                $"The sender's server {share.SenderHost} is not answering; the next attempt is at {retryAt:u}.",
-                retryAt - time.GetUtcNow());
+            throw CircuitOpen(share, retryAt);
         }
 
-        var root = await LocateAsync(share, cancellationToken);
-        var methods = await CandidatesAsync(share, cancellationToken);
+        // One operation, one look at the sender's discovery (cached), shared by the location, the choice of
+        // credentials and the token exchange.
+        var sender = new Sender(peers, share.SenderHost);
+        var root = await LocateAsync(share, sender, cancellationToken);
+        var methods = await CandidatesAsync(share, sender, cancellationToken);
         if (!replayable && share.AccessMethod is null && methods.Count > 1)
         {
-            using var probe = await SendOnceAsync(share, () => Propfind(root), methods, cancellationToken);
+            using var probe = await SendOnceAsync(share, sender, () => Propfind(root), methods, cancellationToken);
             methods = [share.AccessMethod ?? methods[0]];
         }
 
-        return await SendOnceAsync(share, () => build(root), replayable ? methods : [methods[0]], cancellationToken);
+        return await SendOnceAsync(share, sender, () => build(root), replayable ? methods : [methods[0]], cancellationToken);
     }
 
     /// <summary>PROPFIND Depth 0 on the share's root, cached briefly; null when the sender cannot say right now.</summary>
@@ -170,11 +157,12 @@ internal sealed partial class RemoteShareClient(
 
             var stat = new RemoteStat(isFolder, root.Size ?? 0, root.ETag, root.Modified, time.GetUtcNow());
 
+            Trim(_stats, (_, kept) => time.GetUtcNow() - kept.FetchedAt > StatKeptFor);
             _stats[share.Id] = stat;
             if (stat.IsFolder && share.ResourceType == "file" && share.IsFolder != true)
             {
                 // Nextcloud announces folders as files; what the remote says wins.
-                _locations.TryRemove(share.Id, out _);
+                share.IsFolder = true;
                 await UpdateAsync(share.Id, s => s.IsFolder = true, CancellationToken.None);
             }
 
@@ -296,39 +284,28 @@ internal sealed partial class RemoteShareClient(
         return request;
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(ReceivedShare share, Func<HttpRequestMessage> build, IReadOnlyList<string> methods, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(
+        ReceivedShare share, Sender sender, Func<HttpRequestMessage> build, IReadOnlyList<ShareAccessMethod> methods, CancellationToken cancellationToken)
     {
-        var client = httpClients.CreateClient(DataClient);
         HttpResponseMessage? last = null;
         foreach (var method in methods)
         {
             last?.Dispose();
             var request = build();
-            request.Headers.Authorization = await CredentialAsync(share, method, cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
+            request.Headers.Authorization = await CredentialAsync(share, sender, method, cancellationToken);
             try
             {
-                last = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                last = await peers.SendStreamingAsync(share.SenderHost, request, Timeout, cancellationToken);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (PeerCallException ex)
             {
-                breaker.OnFailure(share.SenderHost);
-                throw new RemoteShareException(StatusCodes.Status504GatewayTimeout, $"The sender's server {share.SenderHost} did not answer within {Timeout.TotalSeconds:0} s.");
-            }
-            catch (HttpRequestException ex)
-            {
-                breaker.OnFailure(share.SenderHost);
-                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be reached: {ex.Message}");
-            }
-
-            if ((int)last.StatusCode >= 500)
-            {
-                breaker.OnFailure(share.SenderHost);
-            }
-            else
-            {
-                breaker.OnSuccess(share.SenderHost);
+                throw ex.Failure switch
+                {
+                    PeerFailure.CircuitOpen => CircuitOpen(share, ex.RetryAt!.Value),
+                    PeerFailure.Timeout => new RemoteShareException(
+                        StatusCodes.Status504GatewayTimeout, $"The sender's server {share.SenderHost} did not answer within {Timeout.TotalSeconds:0} s."),
+                    _ => new RemoteShareException(StatusCodes.Status502BadGateway, $"The sender's server {share.SenderHost} could not be reached: {ex.Detail}"),
+                };
             }
 
             if (last.StatusCode != HttpStatusCode.Unauthorized)
@@ -342,29 +319,34 @@ internal sealed partial class RemoteShareClient(
                 return last;
             }
 
-            if (method == Token)
+            if (method == ShareAccessMethod.Token)
             {
                 _tokens.TryRemove(share.Id, out _);
             }
 
-            Log.CredentialRefused(logger, share.Id, share.SenderHost, method);
+            Log.CredentialRefused(logger, share.Id, share.SenderHost, method.Name());
         }
 
         return last!;
     }
 
+    private RemoteShareException CircuitOpen(ReceivedShare share, DateTimeOffset retryAt) => new(
+        StatusCodes.Status503ServiceUnavailable,
+        $"The sender's server {share.SenderHost} is not answering; the next attempt is at {retryAt:u}.",
+        retryAt - time.GetUtcNow());
+
     /// <summary>The kinds of credentials to try, best first; what worked last time leads.</summary>
-    private async Task<List<string>> CandidatesAsync(ReceivedShare share, CancellationToken cancellationToken)
+    private static async Task<List<ShareAccessMethod>> CandidatesAsync(ReceivedShare share, Sender sender, CancellationToken cancellationToken)
     {
         if (share.MustExchangeToken)
         {
-            return [Token];
+            return [ShareAccessMethod.Token];
         }
 
-        List<string> methods = share.Legacy ? [Basic, Bearer] : [Bearer, Basic];
-        if (!share.Legacy && await OffersTokenExchangeAsync(share, cancellationToken))
+        List<ShareAccessMethod> methods = share.Legacy ? [ShareAccessMethod.Basic, ShareAccessMethod.Bearer] : [ShareAccessMethod.Bearer, ShareAccessMethod.Basic];
+        if (!share.Legacy && await OffersTokenExchangeAsync(sender, cancellationToken))
         {
-            methods.Insert(0, Token);
+            methods.Insert(0, ShareAccessMethod.Token);
         }
 
         if (share.AccessMethod is { } known && methods.Remove(known))
@@ -375,11 +357,11 @@ internal sealed partial class RemoteShareClient(
         return methods;
     }
 
-    private async Task<bool> OffersTokenExchangeAsync(ReceivedShare share, CancellationToken cancellationToken)
+    private static async Task<bool> OffersTokenExchangeAsync(Sender sender, CancellationToken cancellationToken)
     {
         try
         {
-            var discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+            var discovered = await sender.DiscoverAsync(cancellationToken);
             return discovered.Document.SupportsCapability("exchange-token") && discovered.Document.GetTokenEndPointUri() is not null;
         }
         catch (OcmDiscoveryException)
@@ -388,19 +370,23 @@ internal sealed partial class RemoteShareClient(
         }
     }
 
-    private async Task<AuthenticationHeaderValue> CredentialAsync(ReceivedShare share, string method, CancellationToken cancellationToken)
+    private async Task<AuthenticationHeaderValue> CredentialAsync(ReceivedShare share, Sender sender, ShareAccessMethod method, CancellationToken cancellationToken)
     {
         var secret = secrets.Unprotect(share.ProtectedSecret);
         return method switch
         {
-            Basic => new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + ":"))),
-            Token => new AuthenticationHeaderValue("Bearer", await ExchangeAsync(share, secret, cancellationToken)),
+            ShareAccessMethod.Basic => new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + ":"))),
+            ShareAccessMethod.Token => new AuthenticationHeaderValue("Bearer", await ExchangeAsync(share, sender, secret, cancellationToken)),
             _ => new AuthenticationHeaderValue("Bearer", secret),
         };
     }
 
-    /// <summary>The code flow (OCM §Code Flow): a signed form POST to the sender's token endpoint; tokens are reused until shortly before they expire.</summary>
-    private async Task<string> ExchangeAsync(ReceivedShare share, string secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// The code flow (OCM §Code Flow): a signed form POST to the sender's token endpoint; tokens are reused until
+    /// shortly before they expire. The answer is read up to <c>Ocm:Federation:MaxResponseBytes</c>; a longer one is cut
+    /// off unread.
+    /// </summary>
+    private async Task<string> ExchangeAsync(ReceivedShare share, Sender sender, string secret, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (_tokens.TryGetValue(share.Id, out var cached) && cached.Expires > now)
@@ -411,7 +397,7 @@ internal sealed partial class RemoteShareClient(
         DiscoveredServer discovered;
         try
         {
-            discovered = await peers.DiscoverAsync(share.SenderHost, cancellationToken);
+            discovered = await sender.DiscoverAsync(cancellationToken);
         }
         catch (OcmDiscoveryException ex)
         {
@@ -425,62 +411,75 @@ internal sealed partial class RemoteShareClient(
             Content = new ByteArrayContent(TokenRequestForm.FormatUtf8(new TokenRequest { GrantType = TokenTypes.AuthorizationCodeGrant, ClientId = server.Authority, Code = secret })),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        request.Options.Set(OutboundSigningHandler.PeerOption, share.SenderHost);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        HttpResponseMessage response;
+        PeerResponse response;
         try
         {
-            response = await httpClients.CreateClient(FederationServiceCollectionExtensions.OutboundClient).SendAsync(request, timeout.Token);
+            response = await peers.SendAsync(discovered, request, Timeout, cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (PeerCallException ex)
         {
-            breaker.OnFailure(share.SenderHost);
-            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"The token exchange with {share.SenderHost} failed: {ex.Message}");
+            throw ex.Failure == PeerFailure.CircuitOpen
+                ? CircuitOpen(share, ex.RetryAt!.Value)
+                : new RemoteShareException(StatusCodes.Status502BadGateway, $"The token exchange with {share.SenderHost} failed: {ex.Detail}");
         }
 
-        using (response)
+        if (response.TooLarge is { } limit)
         {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                string reason;
-                try
-                {
-                    var error = OcmJson.ReadOAuthError(body);
-                    reason = error.Error + (error.ErrorDescription is { } d ? ": " + d : "");
-                }
-                catch (Exception ex) when (ex is OcmFormatException or FormatException)
-                {
-                    reason = "HTTP " + (int)response.StatusCode;
-                }
+            throw new RemoteShareException(
+                StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the token exchange with more than {limit} bytes; the answer was cut off unread.");
+        }
 
-                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} refused the token exchange ({reason}).");
-            }
-
-            TokenResponse token;
+        if (!response.IsSuccess)
+        {
+            string reason;
             try
             {
-                token = OcmJson.ReadTokenResponse(body);
+                var error = OcmJson.ReadOAuthError(response.Body);
+                reason = error.Error + (error.ErrorDescription is { } d ? ": " + d : "");
             }
             catch (Exception ex) when (ex is OcmFormatException or FormatException)
             {
-                throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the token exchange with an unusable body: {ex.Message}");
+                reason = "HTTP " + response.Status;
             }
 
-            var lifetime = TimeSpan.FromSeconds(Math.Clamp(token.ExpiresIn ?? 300, 10, 86400));
-            // Renew before expiry: use a token for at most 80 % of its life.
-            _tokens[share.Id] = (token.AccessToken, now + (lifetime * 0.8));
-            return token.AccessToken;
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} refused the token exchange ({reason}).");
         }
+
+        TokenResponse token;
+        try
+        {
+            token = OcmJson.ReadTokenResponse(response.Body);
+        }
+        catch (Exception ex) when (ex is OcmFormatException or FormatException)
+        {
+            throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the token exchange with an unusable body: {ex.Message}");
+        }
+
+        var lifetime = TimeSpan.FromSeconds(Math.Clamp(token.ExpiresIn ?? 300, 10, 86400));
+        // Renew before expiry: use a token for at most 80 % of its life.
+        Trim(_tokens, (_, kept) => kept.Expires <= now);
+        _tokens[share.Id] = (token.AccessToken, now + (lifetime * 0.8));
+        return token.AccessToken;
     }
 
-    /// <summary>Forgets everything remembered about a share (it ended, or its data moved).</summary>
-    public void Forget(long shareId)
+    /// <summary>
+    /// Keeps what is remembered per share bounded: once more than <see cref="TrimAbove"/> shares are held, what has gone
+    /// stale goes (shares that ended are never asked about again, so nothing else would remove them).
+    /// </summary>
+    private static void Trim<T>(ConcurrentDictionary<long, T> cache, Func<long, T, bool> stale)
     {
-        _locations.TryRemove(shareId, out _);
-        _tokens.TryRemove(shareId, out _);
-        _stats.TryRemove(shareId, out _);
+        if (cache.Count < TrimAbove)
+        {
+            return;
+        }
+
+        foreach (var (id, value) in cache)
+        {
+            if (stale(id, value))
+            {
+                cache.TryRemove(new KeyValuePair<long, T>(id, value));
+            }
+        }
     }
 
     private async Task UpdateAsync(long shareId, Action<ReceivedShare> update, CancellationToken cancellationToken)
@@ -493,6 +492,17 @@ internal sealed partial class RemoteShareClient(
             update(share);
             await db.SaveChangesAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The sender's discovery, looked up at most once per operation (and then from the cache): the location, the
+    /// choice of credentials and the token exchange all read the one answer.
+    /// </summary>
+    private sealed class Sender(PeerClient peers, string host)
+    {
+        private Task<DiscoveredServer>? _discovered;
+
+        public Task<DiscoveredServer> DiscoverAsync(CancellationToken cancellationToken) => _discovered ??= peers.DiscoverAsync(host, cancellationToken);
     }
 
     /// <summary>One <c>DAV:response</c> of a multistatus: its href (still percent-encoded) and what we asked for.</summary>

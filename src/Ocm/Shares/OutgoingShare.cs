@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Ocm.Protocol.Shares;
 
 namespace Ocm.Shares;
 
@@ -71,7 +72,7 @@ internal sealed class OutgoingShare
     public string? StateReason { get; set; }
 
     /// <summary>The payload dialect the recipient was sent (decides how later notifications are phrased).</summary>
-    public required string Dialect { get; set; }
+    public required ShareDialect Dialect { get; set; }
 
     public string? RecipientDisplayName { get; set; }
 
@@ -98,7 +99,7 @@ internal sealed class OutgoingShareConfiguration : IEntityTypeConfiguration<Outg
         builder.Property(s => s.ProviderId).HasMaxLength(100);
         builder.Property(s => s.SecretHash).HasMaxLength(100);
         builder.Property(s => s.StateReason).HasMaxLength(2000);
-        builder.Property(s => s.Dialect).HasMaxLength(50);
+        builder.Property(s => s.Dialect).HasConversion<string>().HasMaxLength(50);
         builder.Property(s => s.RecipientDisplayName).HasMaxLength(300);
         builder.Property(s => s.State).HasConversion<string>().HasMaxLength(30);
     }

@@ -64,7 +64,7 @@ internal sealed record ShareDelivery(string? LastError, DateTimeOffset NextAttem
 internal sealed class OutgoingShares(
     OcmDb db,
     FileTree files,
-    PeerDirectory peers,
+    PeerClient peers,
     TrustPolicy trust,
     SecurityOptions security,
     SecretProtector secrets,
@@ -172,7 +172,7 @@ internal sealed class OutgoingShares(
             Expiration = expiresAt,
             MustExchangeToken = plan?.MustExchangeToken ?? security.RequireTokenExchange,
             State = OutgoingShareState.PendingDelivery,
-            Dialect = (plan?.Dialect ?? ShareDialect.RevaCompatible).ToString(),
+            Dialect = plan?.Dialect ?? ShareDialect.RevaCompatible,
             Created = now,
             Updated = now,
         };
@@ -185,9 +185,7 @@ internal sealed class OutgoingShares(
             await db.SaveChangesAsync(cancellationToken);
 
             // The body is phrased at delivery time for the peer as it is then (ShareDeliveryListener.BuildBodyAsync).
-            message = unreachable is null
-                ? outbox.Enqueue(recipient.Authority, "shares", ShareDeliveryListener.Kind, share.Id, [])
-                : outbox.EnqueueUnreachable(recipient.Authority, "shares", ShareDeliveryListener.Kind, share.Id, [], unreachable);
+            message = outbox.EnqueueComposedAtDelivery(recipient.Authority, ShareDeliveryListener.Kind, share.Id, unreachable);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

@@ -13,6 +13,38 @@ internal enum ReceivedShareState
     Unshared,
 }
 
+/// <summary>
+/// How the recipient's server authenticates to the sender's WebDAV for a share (ocm-protocol.md §10.1): with the shared
+/// secret as a bearer token, as <c>Basic base64(secret:)</c> (legacy <c>options</c> shares), or with a token exchanged
+/// for it at the sender's token endpoint (§8).
+/// </summary>
+internal enum ShareAccessMethod
+{
+    Bearer,
+    Basic,
+    Token,
+}
+
+internal static class ShareAccessMethods
+{
+    /// <summary>The stored and logged name: <c>bearer</c>, <c>basic</c>, <c>token</c>.</summary>
+    public static string Name(this ShareAccessMethod method) => method switch
+    {
+        ShareAccessMethod.Basic => "basic",
+        ShareAccessMethod.Token => "token",
+        _ => "bearer",
+    };
+
+    /// <summary>A stored name read back; an unknown one (none is ever written) is forgotten, and the next access finds out again.</summary>
+    public static ShareAccessMethod? Parse(string? name) => name switch
+    {
+        "bearer" => ShareAccessMethod.Bearer,
+        "basic" => ShareAccessMethod.Basic,
+        "token" => ShareAccessMethod.Token,
+        _ => null,
+    };
+}
+
 /// <summary>A share another server offered to one of our users. Keyed by (sending server, providerId).</summary>
 internal sealed class ReceivedShare
 {
@@ -67,8 +99,8 @@ internal sealed class ReceivedShare
     /// <summary>From a sender who is not a contact of the recipient (shown apart, marked unknown).</summary>
     public bool Quarantined { get; set; }
 
-    /// <summary>Which authentication worked last against the sender (<c>bearer</c>, <c>basic</c>, <c>token</c>).</summary>
-    public string? AccessMethod { get; set; }
+    /// <summary>Which authentication worked last against the sender; null until one has.</summary>
+    public ShareAccessMethod? AccessMethod { get; set; }
 
     public DateTimeOffset Created { get; set; }
 
@@ -96,7 +128,8 @@ internal sealed class ReceivedShareConfiguration : IEntityTypeConfiguration<Rece
         builder.Property(s => s.Description).HasMaxLength(2000);
         builder.Property(s => s.WebDavUri).HasMaxLength(2000);
         builder.Property(s => s.ProtectedSecret).HasMaxLength(1000);
-        builder.Property(s => s.AccessMethod).HasMaxLength(20);
+        builder.Property(s => s.AccessMethod).HasMaxLength(20)
+            .HasConversion(m => m.HasValue ? m.Value.Name() : null, name => ShareAccessMethods.Parse(name));
         builder.Property(s => s.State).HasConversion<string>().HasMaxLength(30);
     }
 }

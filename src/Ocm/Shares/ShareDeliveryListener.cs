@@ -13,9 +13,9 @@ namespace Ocm.Shares;
 /// <summary>Moves an outgoing share to <c>delivered</c> or <c>failed: reason</c> as its delivery ends.</summary>
 internal sealed class ShareDeliveryListener(SecurityOptions security, SecretProtector secrets, OcmServerInfo server, TimeProvider time) : IOutboxListener
 {
-    public const string Kind = "share";
+    public const OutboxMessageKind Kind = OutboxMessageKind.Share;
 
-    string IOutboxListener.Kind => Kind;
+    OutboxMessageKind IOutboxListener.Kind => Kind;
 
     public async Task<(byte[]? Body, string? Refusal)> BuildBodyAsync(OcmDb db, OutboxMessage message, DiscoveredServer peer, CancellationToken cancellationToken)
     {
@@ -32,7 +32,7 @@ internal sealed class ShareDeliveryListener(SecurityOptions security, SecretProt
             return (null, plan.Refusal);
         }
 
-        share.Dialect = plan.Dialect.ToString();
+        share.Dialect = plan.Dialect;
         share.MustExchangeToken = plan.MustExchangeToken;
         return (SharePayload.Build(share, owner, plan, secrets, server), null);
     }

@@ -105,7 +105,7 @@ internal static partial class ShareWebDavEndpoints
             OwnerId = owner.Id,
             OwnerName = owner.Name,
             OwnerDisplayName = owner.DisplayName,
-            PrincipalId = -share.Id, // locks taken by the recipient belong to the share, not to any local user
+            Principal = LockPrincipal.Share(share.Id), // locks taken by the recipient belong to the share, not to any local user
             QuotaBytes = owner.QuotaBytes,
             Root = root,
             HrefBase = hrefBase,

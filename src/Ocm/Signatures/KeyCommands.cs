@@ -190,7 +190,7 @@ internal static class KeyCommands
         key.KeyId,
         keys.PublishedKeyId(key),
         key.Algorithm,
-        key.Purpose,
+        key.Purpose.Name(),
         key.State.ToString().ToLowerInvariant(),
         key.Created,
         key.Activated,

@@ -20,8 +20,8 @@ internal sealed class OcmRequest
     /// <summary>The verified signer's authority (<c>host[:port]</c>), or null when the request was not signed.</summary>
     public string? SignerHost { get; init; }
 
-    /// <summary><c>rfc9421</c>, <c>cavage</c>, or null when unsigned.</summary>
-    public string? Scheme { get; init; }
+    /// <summary>How the request was signed; null when it was not.</summary>
+    public SignatureScheme? Scheme { get; init; }
 
     public string? KeyId { get; init; }
 
@@ -53,7 +53,7 @@ internal sealed partial class OcmRequestAuthentication(
     ISignatureReplayCache replay,
     SecurityOptions options,
     OcmServerInfo server,
-    PeerCircuitBreaker breaker,
+    PeerClient peers,
     TimeProvider time,
     ILogger<OcmRequestAuthentication> logger) : IEndpointFilter
 {
@@ -95,7 +95,7 @@ internal sealed partial class OcmRequestAuthentication(
         if (outcome.Request!.SignerHost is { } signer)
         {
             // A request the peer provably sent is contact: if our deliveries to it were failing, they go out now.
-            breaker.OnSuccess(signer);
+            peers.HeardFrom(signer);
         }
 
         return await next(context);
@@ -126,7 +126,7 @@ internal sealed partial class OcmRequestAuthentication(
             var verified = await verifier.VerifyAsync(message, ClaimedSigner(body, http.Request.ContentType), http.RequestAborted);
             if (verified.IsVerified)
             {
-                return (new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = "rfc9421", KeyId = verified.KeyId }, null);
+                return (new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = SignatureScheme.Rfc9421, KeyId = verified.KeyId }, null);
             }
 
             if (verified.Status != OcmVerificationStatus.NotSigned)
@@ -195,7 +195,7 @@ internal sealed partial class OcmRequestAuthentication(
             return (null, Reject(endpoint, Cavage, SignatureFailure.Replay, $"the signature by '{verified.Signature.KeyId}' was already accepted: replay."));
         }
 
-        return (new OcmRequest { Body = body, SignerHost = signerHost, Scheme = "cavage", KeyId = verified.Signature.KeyId }, null);
+        return (new OcmRequest { Body = body, SignerHost = signerHost, Scheme = SignatureScheme.Cavage, KeyId = verified.Signature.KeyId }, null);
     }
 
     private IResult Reject(string endpoint, string scheme, SignatureFailure failure, string reason, string? clientMessage = null)

@@ -1,6 +1,5 @@
 using Ocm.Federation;
 using Ocm.Protocol.Discovery.Client;
-using Ocm.Protocol.Http;
 using Ocm.Protocol.Signatures;
 using Ocm.Protocol.Signatures.Keys;
 
@@ -9,26 +8,34 @@ namespace Ocm.Signatures;
 /// <summary>
 /// Finds a peer's verification key (OCM Appendix B, "Verifying a Signature", steps 1–4): discover the signer host, take its <c>jwksUri</c> (or, for
 /// -05 peers, <c>/.well-known/jwks.json</c>), and look the <c>kid</c> up in its JWK Set — cached, re-fetched at most
-/// once per short interval on an unknown kid, concurrent fetches coalesced, size-capped, through the guarded
-/// outbound client.
+/// once per short interval on an unknown kid, concurrent fetches coalesced, size-capped, through the peer client.
 /// </summary>
 internal sealed class PeerKeyResolver : IOcmKeyResolver
 {
-    private readonly PeerDirectory _peers;
+    private readonly PeerClient _peers;
     private readonly JwksCache _jwks;
 
-    public PeerKeyResolver(PeerDirectory peers, IHttpClientFactory httpClients, OutboundPolicy policy, TimeProvider time)
+    public PeerKeyResolver(PeerClient peers, TimeProvider time)
     {
         _peers = peers;
+        var options = new JwksCacheOptions { TimeToLive = TimeSpan.FromMinutes(10), MinimumRefreshInterval = TimeSpan.FromSeconds(30) };
         _jwks = new JwksCache(
             async (uri, cancellationToken) =>
             {
-                using var response = await httpClients.CreateClient(FederationServiceCollectionExtensions.DiscoveryClient)
-                    .GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                return await BoundedContent.ReadAsBytesAsync(response.Content, Math.Min(policy.MaxResponseBytes, 256 * 1024), cancellationToken);
+                var response = await peers.GetDocumentAsync(uri, Math.Min(peers.MaxResponseBytes, options.MaxResponseBytes), options.FetchTimeout, cancellationToken);
+                if (response.TooLarge is { } limit)
+                {
+                    throw new HttpRequestException($"it is larger than {limit} bytes.");
+                }
+
+                if (!response.IsSuccess)
+                {
+                    throw new HttpRequestException($"it answered {response.Status} {response.ReasonPhrase}.");
+                }
+
+                return response.Body;
             },
-            new JwksCacheOptions { TimeToLive = TimeSpan.FromMinutes(10), MinimumRefreshInterval = TimeSpan.FromSeconds(30) },
+            options,
             time);
     }
 

@@ -31,8 +31,11 @@ internal sealed record ServerKeyInfo
 
     public required ServerKeyState State { get; init; }
 
-    /// <summary><c>rfc9421</c> for the JWK Set, <c>cavage</c> for the legacy discovery <c>publicKey</c>.</summary>
-    public string Purpose { get; init; } = ServerKeyStore.PurposeRfc9421;
+    /// <summary>
+    /// The scheme the key signs for: RFC 9421 (published in the JWK Set) or draft-cavage (the legacy discovery
+    /// <c>publicKey</c>); stored as <c>rfc9421</c> or <c>cavage</c>.
+    /// </summary>
+    public SignatureScheme Purpose { get; init; } = ServerKeyStore.PurposeRfc9421;
 
     public required DateTimeOffset Created { get; init; }
 
@@ -78,8 +81,8 @@ internal sealed partial class ServerKeysJsonContext : JsonSerializerContext;
 /// </summary>
 internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider time, ILogger<ServerKeyStore> logger)
 {
-    public const string PurposeRfc9421 = "rfc9421";
-    public const string PurposeCavage = "cavage";
+    public const SignatureScheme PurposeRfc9421 = SignatureScheme.Rfc9421;
+    public const SignatureScheme PurposeCavage = SignatureScheme.Cavage;
 
     /// <summary>Longer than any verifier's freshness window (300 s by default) plus clock skew.</summary>
     public static readonly TimeSpan RetiredKeyGrace = TimeSpan.FromMinutes(15);
@@ -356,7 +359,7 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
             nextExpiry);
     }
 
-    private ServerKeyInfo Generate(HttpSignatureAlgorithm algorithm, ServerKeyState state, string purpose)
+    private ServerKeyInfo Generate(HttpSignatureAlgorithm algorithm, ServerKeyState state, SignatureScheme purpose)
     {
         var now = time.GetUtcNow();
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));

@@ -28,8 +28,7 @@ internal static class SignaturesServiceCollectionExtensions
             new CavageVerifierOptions { DateWindow = TimeSpan.FromSeconds(options.MaxAgeSeconds), MaxFutureSkew = TimeSpan.FromSeconds(options.MaxFutureSkewSeconds) },
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddScoped<OcmRequestAuthentication>();
-        services.TryAddTransient<OutboundSigningHandler>();
-        services.AddHttpClient(FederationServiceCollectionExtensions.OutboundClient).AddHttpMessageHandler<OutboundSigningHandler>();
+        services.TryAddSingleton<OutgoingRequestSigner>();
         services.AddSingleton<IDiscoveryContributor, SignaturesDiscoveryContributor>();
         services.AddHostedService<ServerKeysInitializer>();
         return services;

@@ -378,7 +378,7 @@ internal sealed partial class ChunkedUploadHandler(
         var check = await preconditions.CheckAsync(
             new WriteCheck(
                 request.User.Id,
-                request.User.Id,
+                LockPrincipal.User(request.User.Id),
                 conditions,
                 // The conditions clients put on the final MOVE (ownCloud and Nextcloud send <destination> (["etag"]) in
                 // If, some If-Match) are about the destination: the request URI, the virtual .file, has no ETag or locks.

@@ -49,7 +49,7 @@ internal static class AdminFederationPages
             return Html.Of($"""
                 <tr data-peer="{peer.Host}">
                 <td><strong>{peer.Host}</strong><br><span class="muted">{peer.Provider}</span></td>
-                <td data-th="Dialect">{peer.Dialect ?? "—"}</td>
+                <td data-th="Dialect">{peer.Dialect?.ToString() ?? "—"}</td>
                 <td data-th="OCM version">{peer.ApiVersion ?? "—"}</td>
                 <td data-th="Capabilities">{capabilities}{(criteria.IsEmpty ? Html.Empty : Html.Of($"<br><span class=\"muted\">criteria:</span> {criteria}"))}</td>
                 <td data-th="Last contact">{UiFormat.Time(lastContact)}<br><span class="muted">first seen {UiFormat.Date(peer.FirstSeen)}</span></td>
@@ -105,7 +105,7 @@ internal static class AdminFederationPages
                 <tr data-message-id="{m.Id}" data-peer="{m.Peer}">
                 <td data-th="#">{m.Id}</td>
                 <td data-th="Peer">{m.Peer}{circuitOpen}</td>
-                <td data-th="What">{m.Kind} <span class="muted">→ {m.Endpoint}</span></td>
+                <td data-th="What">{m.Kind.Name()} <span class="muted">→ {m.Endpoint}</span></td>
                 <td data-th="Attempts">{m.Attempts}</td>
                 <td data-th="Created">{UiFormat.Time(m.Created)}</td>
                 <td data-th="Next attempt">{(retry ? UiFormat.Time(m.NextAttemptAt) : Html.Raw("—"))}</td>

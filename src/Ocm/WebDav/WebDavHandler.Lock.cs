@@ -76,7 +76,7 @@ internal sealed partial class WebDavHandler
                 Path = dav.Path.Value,
                 Deep = depth == -1,
                 Exclusive = scope == DavXml.D + "exclusive",
-                PrincipalId = dav.PrincipalId,
+                Principal = dav.Principal,
                 OwnerXml = ownerXml,
                 TimeoutSeconds = timeout,
             },
@@ -120,7 +120,7 @@ internal sealed partial class WebDavHandler
         foreach (var token in header!.SubmittedTokens)
         {
             var existing = await locks.FindByTokenAsync(token, dav.Aborted);
-            if (existing is not null && existing.OwnerId == dav.OwnerId && existing.PrincipalId == dav.PrincipalId && existing.Covers(dav.Path))
+            if (existing is not null && existing.OwnerId == dav.OwnerId && existing.Principal == dav.Principal && existing.Covers(dav.Path))
             {
                 var refreshed = await locks.RefreshAsync(token, timeout, dav.Aborted);
                 if (refreshed is not null)
@@ -154,7 +154,7 @@ internal sealed partial class WebDavHandler
             return;
         }
 
-        if (existing.PrincipalId != dav.PrincipalId)
+        if (existing.Principal != dav.Principal)
         {
             await StatusAsync(dav, StatusCodes.Status403Forbidden, "The lock belongs to someone else.");
             return;

@@ -193,7 +193,7 @@ internal sealed partial class WebDavHandler(
     {
         var check = new WriteCheck(
             dav.OwnerId,
-            dav.PrincipalId,
+            dav.Principal,
             dav.Conditions,
             target,
             dav.Path,
@@ -265,8 +265,8 @@ internal sealed class DavScope
 
     public string? OwnerDisplayName { get; init; }
 
-    /// <summary>Who holds the locks taken in this scope: the user, or a share's remote recipient (negative ids).</summary>
-    public required long PrincipalId { get; init; }
+    /// <summary>Who holds the locks taken in this scope: the user, or a share's remote recipient.</summary>
+    public required LockPrincipal Principal { get; init; }
 
     /// <summary>The owner's quota, which writes count against.</summary>
     public long? QuotaBytes { get; init; }
@@ -287,7 +287,7 @@ internal sealed class DavScope
         OwnerId = user.Id,
         OwnerName = user.Name,
         OwnerDisplayName = user.DisplayName,
-        PrincipalId = user.Id,
+        Principal = LockPrincipal.User(user.Id),
         QuotaBytes = user.QuotaBytes,
         Root = StoragePath.Root,
         HrefBase = hrefBase,
@@ -312,7 +312,7 @@ internal sealed class DavContext(HttpContext http, DavScope scope, StoragePath p
 
     public long OwnerId => Scope.OwnerId;
 
-    public long PrincipalId => Scope.PrincipalId;
+    public LockPrincipal Principal => Scope.Principal;
 
     public StoragePath Path { get; } = path;
 

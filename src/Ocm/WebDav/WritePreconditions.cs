@@ -35,7 +35,7 @@ internal sealed class WritePreconditions(FileTree files, FileLocks locks)
             return PreconditionResult.Failed(IfFailedMessage);
         }
 
-        var blocking = await BlockingLocksAsync(check.OwnerId, check.PrincipalId, check.Conditions.SubmittedTokens, check.Scopes, cancellationToken);
+        var blocking = await BlockingLocksAsync(check.OwnerId, check.Principal, check.Conditions.SubmittedTokens, check.Scopes, cancellationToken);
         return blocking.Count > 0 ? PreconditionResult.LockedBy(blocking) : PreconditionResult.Met;
     }
 
@@ -99,11 +99,11 @@ internal sealed class WritePreconditions(FileTree files, FileLocks locks)
 
     /// <summary>
     /// The locks that forbid the change: of the first scope that has any, the exclusive locks whose token
-    /// <paramref name="principalId"/> did not submit, and its shared locks when none of them was submitted by its holder.
+    /// <paramref name="principal"/> did not submit, and its shared locks when none of them was submitted by its holder.
     /// Empty when the change may go ahead.
     /// </summary>
     private async Task<IReadOnlyList<FileLock>> BlockingLocksAsync(
-        long ownerId, long principalId, IReadOnlySet<string> submitted, IReadOnlyList<LockScope> scopes, CancellationToken cancellationToken)
+        long ownerId, LockPrincipal principal, IReadOnlySet<string> submitted, IReadOnlyList<LockScope> scopes, CancellationToken cancellationToken)
     {
         foreach (var scope in scopes)
         {
@@ -121,7 +121,7 @@ internal sealed class WritePreconditions(FileTree files, FileLocks locks)
                     || (scope.MembershipChange && !scope.Path.IsRoot && !l.Deep && l.StoragePath == parent))
                 .ToList();
             // A token is of use only to the principal who holds the lock (§6.4).
-            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.PrincipalId == principalId).ToHashSet();
+            var usable = relevant.Where(l => submitted.Contains(l.Token) && l.Principal == principal).ToHashSet();
             var blocking = relevant.Where(l => l.Exclusive && !usable.Contains(l)).ToList();
             var shared = relevant.Where(l => !l.Exclusive).ToList();
             if (blocking.Count == 0 && shared.Count > 0 && !shared.Any(usable.Contains))
@@ -140,7 +140,7 @@ internal sealed class WritePreconditions(FileTree files, FileLocks locks)
 }
 
 /// <summary>
-/// One change to check: whose tree (<see cref="OwnerId"/>) and who asks (<see cref="PrincipalId"/>, who holds the
+/// One change to check: whose tree (<see cref="OwnerId"/>) and who asks (<see cref="Principal"/>, who holds the
 /// locks taken in a scope: the user, or a share's remote recipient), the request's conditions, the resource the HTTP
 /// conditions are about (<see cref="Target"/>, null when nothing is there), what untagged <c>If</c> lists are about
 /// (<see cref="RequestPath"/>; null for a request URI outside the tree, as a chunked upload's <c>.file</c>), how the
@@ -148,7 +148,7 @@ internal sealed class WritePreconditions(FileTree files, FileLocks locks)
 /// </summary>
 internal sealed record WriteCheck(
     long OwnerId,
-    long PrincipalId,
+    LockPrincipal Principal,
     WriteConditions Conditions,
     FileNode? Target,
     StoragePath? RequestPath,
@@ -157,7 +157,7 @@ internal sealed record WriteCheck(
 {
     /// <summary>A change the web interface makes: no conditions, no lock tokens, no <c>If</c> header to resolve.</summary>
     public static WriteCheck WithoutConditions(long ownerId, FileNode? target, params LockScope[] scopes) =>
-        new(ownerId, ownerId, WriteConditions.None, target, null, _ => null, scopes);
+        new(ownerId, LockPrincipal.User(ownerId), WriteConditions.None, target, null, _ => null, scopes);
 }
 
 /// <summary>What a modifying request touches, for lock checks: a path, optionally everything below it, and whether a member is added to or removed from its parent folder.</summary>

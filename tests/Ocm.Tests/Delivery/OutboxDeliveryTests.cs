@@ -22,11 +22,11 @@ public sealed class OutboxDeliveryTests
         ["Ocm:Federation:DiscoveryNegativeCacheSeconds"] = "0",
     };
 
-    private static async Task<long> EnqueueAsync(OcmTestServer server, string peer, string body, string endpoint = "notifications")
+    private static async Task<long> EnqueueAsync(OcmTestServer server, string peer, string body)
     {
         await using var scope = server.Services.CreateAsyncScope();
         var outbox = scope.ServiceProvider.GetRequiredService<Outbox>();
-        var message = outbox.Enqueue(peer, endpoint, "test", null, System.Text.Encoding.UTF8.GetBytes(body));
+        var message = outbox.Enqueue(peer, OutboxMessageKind.Notification, null, System.Text.Encoding.UTF8.GetBytes(body));
         await scope.ServiceProvider.GetRequiredService<OcmDb>().SaveChangesAsync();
         return message.Id;
     }
@@ -74,7 +74,7 @@ public sealed class OutboxDeliveryTests
         {
             var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
             await using var transaction = await db.Database.BeginTransactionAsync();
-            var message = scope.ServiceProvider.GetRequiredService<Outbox>().Enqueue(peer.Authority, "notifications", "test", null, """{"n":2}"""u8.ToArray());
+            var message = scope.ServiceProvider.GetRequiredService<Outbox>().Enqueue(peer.Authority, OutboxMessageKind.Notification, null, """{"n":2}"""u8.ToArray());
             await db.SaveChangesAsync();
             await Task.Delay(500); // a worker woken here would see nothing committed
             await transaction.CommitAsync();

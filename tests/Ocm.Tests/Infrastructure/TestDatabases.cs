@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 using Ocm.Data;
 
@@ -22,8 +23,8 @@ internal static class TestDatabases
             : throw new InvalidOperationException(
                 "OCM_TEST_POSTGRES is not set: run the tests through ./test.sh, which starts a throw-away PostgreSQL.");
 
-    /// <summary>Creates an empty database of the given provider, migrated to the latest migration.</summary>
-    public static async Task<TestDatabase> CreateAsync(string provider)
+    /// <summary>Creates an empty database of the given provider, migrated to the latest migration (or to <paramref name="migration"/>).</summary>
+    public static async Task<TestDatabase> CreateAsync(string provider, string? migration = null)
     {
         if (provider == Sqlite)
         {
@@ -36,7 +37,7 @@ internal static class TestDatabases
                 TempDirectory.Delete(dir);
                 return Task.CompletedTask;
             });
-            await db.MigrateAsync();
+            await db.MigrateAsync(migration);
             return db;
         }
 
@@ -59,7 +60,7 @@ internal static class TestDatabases
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
         }, target);
-        await pg.MigrateAsync();
+        await pg.MigrateAsync(migration);
         return pg;
     }
 }
@@ -70,10 +71,18 @@ internal sealed class TestDatabase(Func<OcmDb> factory, Func<Task> cleanup, stri
 
     public OcmDb NewContext() => factory();
 
-    public async Task MigrateAsync()
+    /// <summary>Applies the migrations up to <paramref name="migration"/> (its name), or all of them.</summary>
+    public async Task MigrateAsync(string? migration = null)
     {
         await using var db = factory();
-        await db.Database.MigrateAsync();
+        if (migration is null)
+        {
+            await db.Database.MigrateAsync();
+        }
+        else
+        {
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(migration);
+        }
     }
 
     public ValueTask DisposeAsync() => new(cleanup());

@@ -257,7 +257,7 @@ public sealed class AccessingSharesFromTheRecipientsTree : IAsyncLifetime
         await using var scope = _b.Services.CreateAsyncScope();
         var received = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<ReceivedShare>().AsNoTracking().SingleAsync();
         Assert.True(received.MustExchangeToken);
-        Assert.Equal("token", received.AccessMethod);
+        Assert.Equal(ShareAccessMethod.Token, received.AccessMethod);
 
         // The raw secret is no key to a must-exchange-token share on A.
         var secret = _b.GetRequiredService<SecretProtector>().Unprotect(received.ProtectedSecret);

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ocm.Federation;
-using Ocm.Signatures;
 using Ocm.Tests.Infrastructure;
 using Ocm.Tests.Invites;
 
@@ -131,17 +130,20 @@ public sealed class RequestingAShare
         Assert.Equal(2, (await RequestsAsync(alice)).Count);
     }
 
-    /// <summary>Sends a request-share from <paramref name="from"/> through its own signed outbound client.</summary>
+    /// <summary>Sends a request-share from <paramref name="from"/> through its own peer client (signed as it signs).</summary>
     private static async Task<HttpResponseMessage> SendFromAsync(OcmTestServer from, OcmTestServer to, object body)
     {
-        var client = from.GetRequiredService<IHttpClientFactory>().CreateClient(FederationServiceCollectionExtensions.OutboundClient);
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(to.BaseUri, "ocm/request-share"))
+        var peers = from.GetRequiredService<PeerClient>();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(to.BaseUri, "ocm/request-share"))
         {
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body))),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Options.Set(OutboundSigningHandler.PeerOption, to.Authority);
-        return await client.SendAsync(request);
+        var answer = await peers.SendAsync(await peers.DiscoverAsync(to.Authority, CancellationToken.None), request, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var response = new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = new ByteArrayContent(answer.Body) };
+        response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        response.Headers.RetryAfter = answer.RetryAfter;
+        return response;
     }
 
     private static async Task<List<JsonElement>> RequestsAsync(TestUser user, string? state = null)

@@ -272,7 +272,7 @@ public sealed class SyncClientProtocolTests(SyncClientProtocolTests.ServerFixtur
         {
             var ownerId = scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>().Set<Ocm.Users.User>().Single(u => u.Name == _name).Id;
             var (taken, _) = await scope.ServiceProvider.GetRequiredService<Ocm.Files.FileLocks>().AcquireAsync(
-                new Ocm.Files.FileLock { Token = OthersToken, OwnerId = ownerId, Path = "team.txt", Exclusive = false, PrincipalId = -7, TimeoutSeconds = 600 },
+                new Ocm.Files.FileLock { Token = OthersToken, OwnerId = ownerId, Path = "team.txt", Exclusive = false, Principal = Ocm.Files.LockPrincipal.Share(7), TimeoutSeconds = 600 },
                 CancellationToken.None);
             Assert.NotNull(taken);
         }

@@ -15,6 +15,12 @@ public sealed record DiscoveryClientOptions
     /// </summary>
     public TimeSpan NegativeCacheTtl { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Most hosts whose answers are kept (default 10,000); beyond it, expired answers are dropped first, so that
+    /// questions about many different hosts cannot grow the cache without bound.
+    /// </summary>
+    public int MaxEntries { get; init; } = 10_000;
+
     /// <summary>Largest discovery document accepted. Default 256 KiB.</summary>
     public long MaxResponseBytes { get; init; } = 256 * 1024;
 

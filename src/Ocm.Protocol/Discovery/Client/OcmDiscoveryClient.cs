@@ -63,6 +63,11 @@ public sealed partial class OcmDiscoveryClient(
         while (true)
         {
             var now = timeProvider.GetUtcNow();
+            if (_cache.Count >= options.MaxEntries && !_cache.ContainsKey(key))
+            {
+                Trim(now);
+            }
+
             var entry = _cache.GetOrAdd(key, _ => new CacheEntry(() => FetchAsync(parsed)));
             if (entry.ExpiresAt is { } expires && expires <= now)
             {
@@ -93,6 +98,29 @@ public sealed partial class OcmDiscoveryClient(
             _cache.TryRemove(parsed.Authority, out _);
             _cache.TryRemove("http://" + parsed.Authority, out _);
             _cache.TryRemove("https://" + parsed.Authority, out _);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the cache within <see cref="DiscoveryClientOptions.MaxEntries"/> however many hosts are asked about: expired
+    /// answers go first, then, if that is not enough, the half that expires soonest (fetches in flight stay).
+    /// </summary>
+    private void Trim(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in _cache)
+        {
+            if (entry.ExpiresAt is { } expires && expires <= now)
+            {
+                _cache.TryRemove(new KeyValuePair<string, CacheEntry>(key, entry));
+            }
+        }
+
+        if (_cache.Count >= options.MaxEntries)
+        {
+            foreach (var (key, entry) in _cache.Where(e => e.Value.ExpiresAt is not null).OrderBy(e => e.Value.ExpiresAt).Take(_cache.Count / 2).ToList())
+            {
+                _cache.TryRemove(new KeyValuePair<string, CacheEntry>(key, entry));
+            }
         }
     }
 

@@ -86,7 +86,6 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<byte[]>("Body")
-                        .IsRequired()
                         .HasColumnType("bytea");
 
                     b.Property<DateTimeOffset>("Created")
@@ -237,6 +236,11 @@ namespace Ocm.Data.Migrations.Postgres
 
                     b.Property<long>("PrincipalId")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("PrincipalKind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
 
                     b.Property<int>("TimeoutSeconds")
                         .HasColumnType("integer");

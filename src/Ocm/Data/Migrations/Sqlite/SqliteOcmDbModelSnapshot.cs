@@ -76,7 +76,6 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("Body")
-                        .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.Property<long>("Created")
@@ -223,6 +222,11 @@ namespace Ocm.Data.Migrations.Sqlite
 
                     b.Property<long>("PrincipalId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PrincipalKind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("TimeoutSeconds")
                         .HasColumnType("INTEGER");
