@@ -13,10 +13,10 @@ internal enum OutboxState
 /// <summary>What an outbox message is: it decides where the message goes and which listener hears of its fate.</summary>
 internal enum OutboxMessageKind
 {
-    /// <summary>A new share (<c>POST {endPoint}/shares</c>, ocm-protocol.md §4), composed at delivery for the peer as it is then.</summary>
+    /// <summary>A new share (<c>POST {endPoint}/shares</c>, OCM §Share Creation Notification), composed at delivery for the peer as it is then.</summary>
     Share,
 
-    /// <summary>A notification about a share (<c>POST {endPoint}/notifications</c>, ocm-protocol.md §5).</summary>
+    /// <summary>A notification about a share (<c>POST {endPoint}/notifications</c>, OCM §Share Acceptance Notification).</summary>
     Notification,
 
     /// <summary><c>USER_REMOVED</c>: a user removed a contact of the peer's (<c>POST {endPoint}/notifications</c>).</summary>

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Ocm.Hosting;
 using Ocm.Protocol.Discovery.Client;
-using Ocm.Protocol.Http;
 using Ocm.Protocol.Json;
 
 namespace Ocm.Federation;
@@ -36,17 +35,11 @@ internal static class DiscoverCommand
                 options = options with { AllowInsecurePeers = true };
             }
 
-            var policy = options.ToPolicy();
-            using var http = new HttpClient(PeerClient.CreateHandler(policy));
-            var client = new OcmDiscoveryClient(http, policy, options.ToDiscoveryOptions() with
-            {
-                AttemptTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
-            }, TimeProvider.System);
-
             DiscoveredServer server;
             try
             {
-                server = await client.DiscoverAsync(parse.GetValue(target)!, cancellationToken);
+                server = await PeerClient.DiscoverOnceAsync(
+                    options, parse.GetValue(target)!, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), cancellationToken);
             }
             catch (OcmDiscoveryException ex)
             {

@@ -32,11 +32,24 @@ internal sealed class PeerClient(
     public static HttpMessageHandler CreateHandler(OutboundPolicy policy) =>
         new GuardedRedirectHandler(policy) { InnerHandler = GuardedHttpHandler.Create(policy, bulkReceive: true) };
 
+    /// <summary>
+    /// One discovery outside a running server (<c>ocm discover</c>): the same guarded handler chain and capped read,
+    /// nothing cached or recorded.
+    /// </summary>
+    public static async Task<DiscoveredServer> DiscoverOnceAsync(
+        FederationOptions options, string target, TimeSpan attemptTimeout, CancellationToken cancellationToken)
+    {
+        var policy = options.ToPolicy();
+        using var http = new HttpClient(CreateHandler(policy));
+        var client = new OcmDiscoveryClient(http, policy, options.ToDiscoveryOptions() with { AttemptTimeout = attemptTimeout }, TimeProvider.System);
+        return await client.DiscoverAsync(target, cancellationToken);
+    }
+
     /// <summary>Largest answer read from a peer's API (<c>Ocm:Federation:MaxResponseBytes</c>).</summary>
     public long MaxResponseBytes => options.MaxResponseBytes;
 
     /// <summary>
-    /// What <paramref name="peer"/> is and speaks (ocm-protocol.md §3.1). Cached: an operation asks once and passes the
+    /// What <paramref name="peer"/> is and speaks (OCM §OCM API Discovery). Cached: an operation asks once and passes the
     /// answer on. Throws <see cref="OcmDiscoveryException"/> (or <see cref="FormatException"/> for a name that is none).
     /// </summary>
     public Task<DiscoveredServer> DiscoverAsync(string peer, CancellationToken cancellationToken) =>

@@ -33,7 +33,7 @@ internal sealed partial class PeerDirectory(
                 return server;
             }
 
-            Forget(_recorded, server.FetchedAt - options.CacheTtl);
+            TrimRecorded(server.FetchedAt - options.CacheTtl);
             _recorded[server.Authority] = server.FetchedAt;
             breaker.OnSuccess(server.Authority);
             await RecordAsync(server.Authority, peer =>
@@ -84,19 +84,28 @@ internal sealed partial class PeerDirectory(
         }
     }
 
-    private static void Forget(System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> recorded, DateTimeOffset before)
+    /// <summary>
+    /// Keeps <see cref="_recorded"/> within the discovery cache's bound: entries older than <paramref name="before"/>
+    /// go first; if that is not enough, all of them (the cost is one more database write per peer).
+    /// </summary>
+    private void TrimRecorded(DateTimeOffset before)
     {
-        if (recorded.Count < 64)
+        if (_recorded.Count < 64)
         {
             return;
         }
 
-        foreach (var (authority, fetched) in recorded)
+        foreach (var (authority, fetched) in _recorded)
         {
             if (fetched < before)
             {
-                recorded.TryRemove(authority, out _);
+                _recorded.TryRemove(new KeyValuePair<string, DateTimeOffset>(authority, fetched));
             }
+        }
+
+        if (_recorded.Count >= options.MaxEntries)
+        {
+            _recorded.Clear();
         }
     }
 

@@ -10,6 +10,7 @@ using Ocm.Files;
 using Ocm.Hosting;
 using Ocm.Protocol.Discovery.Client;
 using Ocm.Protocol.Errors;
+using Ocm.Protocol.Http;
 using Ocm.Protocol.Json;
 using Ocm.Protocol.Tokens;
 using Ocm.Shares;
@@ -55,6 +56,12 @@ internal sealed partial class RemoteShareClient(
 {
     /// <summary>The most members of one folder read from a sender's listing; the rest is left unread.</summary>
     public const int MaxListedMembers = 10_000;
+
+    /// <summary>
+    /// The most bytes of a sender's PROPFIND answer read: ample for <see cref="MaxListedMembers"/> entries (a few hundred
+    /// bytes each), and a bound on what a sender answering without end can make us read.
+    /// </summary>
+    public const long MaxListingBytes = 32L * 1024 * 1024;
 
     private static readonly TimeSpan StatFreshFor = TimeSpan.FromSeconds(15);
 
@@ -148,7 +155,7 @@ internal sealed partial class RemoteShareClient(
                 return cached;
             }
 
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await using var body = await BoundedContent.ReadAsStreamAsync(response.Content, MaxListingBytes, timeout.Token);
             var (entries, _) = await ReadMultistatusAsync(body, maxEntries: 1, timeout.Token);
             if (entries is not [{ IsFolder: { } isFolder } root, ..])
             {
@@ -204,7 +211,7 @@ internal sealed partial class RemoteShareClient(
         bool truncated;
         try
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await using var body = await BoundedContent.ReadAsStreamAsync(response.Content, MaxListingBytes, cancellationToken);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);
             (entries, truncated) = await ReadMultistatusAsync(body, MaxListedMembers + 1, timeout.Token);
@@ -212,6 +219,11 @@ internal sealed partial class RemoteShareClient(
         catch (XmlException)
         {
             throw new RemoteShareException(StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the folder listing with XML that cannot be read.");
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new RemoteShareException(
+                StatusCodes.Status502BadGateway, $"{share.SenderHost} answered the folder listing with more than {ex.Limit} bytes; the rest was left unread.");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -479,6 +491,11 @@ internal sealed partial class RemoteShareClient(
             {
                 cache.TryRemove(new KeyValuePair<long, T>(id, value));
             }
+        }
+
+        if (cache.Count >= TrimAbove * 10)
+        {
+            cache.Clear(); // more shares in use than that at once: asking the senders again is the lesser cost
         }
     }
 

@@ -14,7 +14,7 @@ internal enum ReceivedShareState
 }
 
 /// <summary>
-/// How the recipient's server authenticates to the sender's WebDAV for a share (ocm-protocol.md §10.1): with the shared
+/// How the recipient's server authenticates to the sender's WebDAV for a share (OCM §Resource Access): with the shared
 /// secret as a bearer token, as <c>Basic base64(secret:)</c> (legacy <c>options</c> shares), or with a token exchanged
 /// for it at the sender's token endpoint (§8).
 /// </summary>

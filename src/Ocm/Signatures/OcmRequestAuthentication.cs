@@ -57,8 +57,6 @@ internal sealed partial class OcmRequestAuthentication(
     TimeProvider time,
     ILogger<OcmRequestAuthentication> logger) : IEndpointFilter
 {
-    private const string Rfc9421 = "RFC 9421";
-    private const string Cavage = "draft-cavage";
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -118,7 +116,7 @@ internal sealed partial class OcmRequestAuthentication(
         }
         catch (ArgumentException ex)
         {
-            return (null, Reject(endpoint, "none", SignatureFailure.MalformedHeader, $"the request cannot be read as an HTTP message: {ex.Message}"));
+            return (null, Reject(endpoint, SignatureScheme.None, SignatureFailure.MalformedHeader, $"the request cannot be read as an HTTP message: {ex.Message}"));
         }
 
         if (message.Headers.Contains(MessageSignature.SignatureInputField))
@@ -131,7 +129,7 @@ internal sealed partial class OcmRequestAuthentication(
 
             if (verified.Status != OcmVerificationStatus.NotSigned)
             {
-                return (null, Reject(endpoint, Rfc9421, verified.Failure, verified.Message));
+                return (null, Reject(endpoint, SignatureScheme.Rfc9421, verified.Failure, verified.Message));
             }
 
             // Signatures, but none for OCM (e.g. a proxy's own): the request counts as unsigned (OCM §Verification Requirements).
@@ -143,7 +141,7 @@ internal sealed partial class OcmRequestAuthentication(
 
         if (options.RequireSignatures)
         {
-            return (null, Reject(endpoint, "none", SignatureFailure.NotSigned, "unsigned request while signatures are required",
+            return (null, Reject(endpoint, SignatureScheme.None, SignatureFailure.NotSigned, "unsigned request while signatures are required",
                 "This server requires HTTP message signatures (criterion must-use-http-sig); the request is not signed."));
         }
 
@@ -176,32 +174,32 @@ internal sealed partial class OcmRequestAuthentication(
         }
         catch (HttpSignatureException ex)
         {
-            return (null, Reject(endpoint, Cavage, ex.Failure, ex.Message));
+            return (null, Reject(endpoint, SignatureScheme.Cavage, ex.Failure, ex.Message));
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
-            return (null, Reject(endpoint, Cavage, SignatureFailure.KeyRejected, $"the publicKey {signerHost} publishes in discovery is unusable: {ex.Message}"));
+            return (null, Reject(endpoint, SignatureScheme.Cavage, SignatureFailure.KeyRejected, $"the publicKey {signerHost} publishes in discovery is unusable: {ex.Message}"));
         }
 
         if (!verified.IsValid)
         {
-            return (null, Reject(endpoint, Cavage, verified.Failure, verified.Message));
+            return (null, Reject(endpoint, SignatureScheme.Cavage, verified.Failure, verified.Message));
         }
 
         // draft-cavage has no replay protection of its own; remember the signature for as long as its Date is accepted.
         var rememberUntil = time.GetUtcNow() + TimeSpan.FromSeconds((2 * options.MaxAgeSeconds) + 1);
         if (!replay.TryAdd(verified.Signature!.Signature.Span, rememberUntil))
         {
-            return (null, Reject(endpoint, Cavage, SignatureFailure.Replay, $"the signature by '{verified.Signature.KeyId}' was already accepted: replay."));
+            return (null, Reject(endpoint, SignatureScheme.Cavage, SignatureFailure.Replay, $"the signature by '{verified.Signature.KeyId}' was already accepted: replay."));
         }
 
         return (new OcmRequest { Body = body, SignerHost = signerHost, Scheme = SignatureScheme.Cavage, KeyId = verified.Signature.KeyId }, null);
     }
 
-    private IResult Reject(string endpoint, string scheme, SignatureFailure failure, string reason, string? clientMessage = null)
+    private IResult Reject(string endpoint, SignatureScheme scheme, SignatureFailure failure, string reason, string? clientMessage = null)
     {
-        Log.Rejected(logger, endpoint, scheme, failure.ToString(), reason);
-        var what = scheme == Cavage ? "HTTP signature (draft-cavage)" : "HTTP message signature";
+        Log.Rejected(logger, endpoint, scheme.Label(), failure.ToString(), reason);
+        var what = scheme == SignatureScheme.Cavage ? "HTTP signature (draft-cavage)" : "HTTP message signature";
         return OcmApi.Error(StatusFor(failure), clientMessage ?? $"{what} rejected ({failure}): {reason}");
     }
 

@@ -5,7 +5,7 @@ using Ocm.Protocol.Discovery.Client;
 
 namespace Ocm.Signatures;
 
-/// <summary>How a server-to-server request is signed (OCM §9).</summary>
+/// <summary>How a server-to-server request is signed (OCM §HTTP Message Signatures).</summary>
 [JsonConverter(typeof(SignatureSchemeJsonConverter))]
 internal enum SignatureScheme
 {
@@ -26,6 +26,14 @@ internal static class SignatureSchemes
     {
         SignatureScheme.Rfc9421 => "rfc9421",
         SignatureScheme.Cavage => "cavage",
+        _ => "none",
+    };
+
+    /// <summary>The scheme as operators read it in logs: <c>RFC 9421</c>, <c>draft-cavage</c>, <c>none</c>.</summary>
+    public static string Label(this SignatureScheme scheme) => scheme switch
+    {
+        SignatureScheme.Rfc9421 => "RFC 9421",
+        SignatureScheme.Cavage => "draft-cavage",
         _ => "none",
     };
 

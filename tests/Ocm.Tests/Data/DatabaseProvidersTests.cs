@@ -115,17 +115,38 @@ public sealed class DatabaseProvidersTests
         {
             db.Add(new OutboxMessage
             {
-                Peer = "b.example", Endpoint = "notifications", Kind = OutboxMessageKind.UserRemoved, Body = [1], Created = now, NextAttemptAt = now, Deadline = now,
+                Peer = "b.example",
+                Endpoint = "notifications",
+                Kind = OutboxMessageKind.UserRemoved,
+                Body = [1],
+                Created = now,
+                NextAttemptAt = now,
+                Deadline = now,
             });
             db.Add(new ReceivedShare
             {
-                SenderHost = "a.example", ProviderId = "p1", Name = "n", ResourceType = "file", Owner = "o@a.example", Sender = "o@a.example",
-                ProtectedSecret = "x", AccessMethod = ShareAccessMethod.Token, Created = now, Updated = now,
+                SenderHost = "a.example",
+                ProviderId = "p1",
+                Name = "n",
+                ResourceType = "file",
+                Owner = "o@a.example",
+                Sender = "o@a.example",
+                ProtectedSecret = "x",
+                AccessMethod = ShareAccessMethod.Token,
+                Created = now,
+                Updated = now,
             });
             db.Add(new OutgoingShare
             {
-                Name = "n", ResourceType = "file", ShareWith = "b@b.example", RecipientHost = "b.example", ProviderId = "p2", SecretHash = "h",
-                Dialect = ShareDialect.NextcloudLegacy, Created = now, Updated = now,
+                Name = "n",
+                ResourceType = "file",
+                ShareWith = "b@b.example",
+                RecipientHost = "b.example",
+                ProviderId = "p2",
+                SecretHash = "h",
+                Dialect = ShareDialect.NextcloudLegacy,
+                Created = now,
+                Updated = now,
             });
             db.Add(new Peer { Host = "c.example", Dialect = OcmDialect.RevaFamily, FirstSeen = now });
             await db.SaveChangesAsync();

@@ -12,7 +12,7 @@ namespace Ocm.Tests.RemoteShares;
 
 /// <summary>
 /// carol's server (scripted on 127.0.15.21) shared a file with bob on our server (127.0.15.20) that must be opened with
-/// an exchanged token (ocm-protocol.md §8). When bob opens it, carol's token endpoint answers with an endless body.
+/// an exchanged token (OCM §Code Flow). When bob opens it, carol's token endpoint answers with an endless body.
 /// Bob's server reads no more than its cap of a peer's answer (<c>Ocm:Federation:MaxResponseBytes</c>), cuts the
 /// connection and tells bob why, at once: nothing of the rest is read, nor kept in memory.
 /// </summary>

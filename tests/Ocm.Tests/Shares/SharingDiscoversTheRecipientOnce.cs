@@ -8,7 +8,7 @@ namespace Ocm.Tests.Shares;
 
 /// <summary>
 /// alice on A (127.0.15.10) shares with bob on B (127.0.15.11). From the moment the share is created until B has it,
-/// A asks B what it is (<c>GET /.well-known/ocm</c>, ocm-protocol.md §3.1) once: the check at creation, the outbox's
+/// A asks B what it is (<c>GET /.well-known/ocm</c>, OCM §OCM API Discovery) once: the check at creation, the outbox's
 /// delivery and the choice of signature scheme all use that one answer. B counts the discovery requests it receives.
 /// </summary>
 public sealed class SharingDiscoversTheRecipientOnce

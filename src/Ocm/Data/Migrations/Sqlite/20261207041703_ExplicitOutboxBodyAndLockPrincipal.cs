@@ -26,17 +26,13 @@ namespace Ocm.Data.Migrations.Sqlite
                 nullable: false,
                 defaultValue: "User");
 
-            // What earlier versions spelled with magic values, in the columns that now say it: a share still to be
-            // composed at delivery had an empty body; a lock taken by a share's recipient had the share's id negated.
-            migrationBuilder.Sql("""UPDATE outbox SET "Body" = NULL WHERE length("Body") = 0""");
-            migrationBuilder.Sql("""UPDATE file_locks SET "PrincipalKind" = 'Share', "PrincipalId" = -"PrincipalId" WHERE "PrincipalId" < 0""");
+            // SQLite rebuilds the outbox table (Body becomes nullable) only at the end of this migration, so the data
+            // that needs the new shape is rewritten in the next one (EarlierMagicValuesMadeExplicit).
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""UPDATE file_locks SET "PrincipalId" = -"PrincipalId" WHERE "PrincipalKind" = 'Share'""");
-            migrationBuilder.Sql("""UPDATE outbox SET "Body" = X'' WHERE "Body" IS NULL""");
             migrationBuilder.DropColumn(
                 name: "PrincipalKind",
                 table: "file_locks");
