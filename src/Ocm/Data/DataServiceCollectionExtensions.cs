@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -22,6 +23,9 @@ internal static class DataServiceCollectionExtensions
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 
         services.TryAddSingleton(new DatabaseLocation(options, dataDir));
+        services.TryAddSingleton<ClusterLocks>();
+        services.TryAddSingleton<DatabaseLeases>();
+        services.TryAddSingleton<SqliteNodeLock>();
         if (options.IsPostgres)
         {
             services.AddDbContextPool<PostgresOcmDb>((sp, o) => o.UseNpgsql(options.ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
@@ -50,7 +54,11 @@ internal static class DataServiceCollectionExtensions
         Pooling = true,
     }.ToString();
 
-    /// <summary>Applies pending migrations. SQLite additionally switches to WAL so readers never wait for a writer.</summary>
+    /// <summary>
+    /// Applies pending migrations, one node at a time (<see cref="ClusterTask.Migrations"/>): any number of nodes may
+    /// start together on an empty PostgreSQL database; the first migrates, the others then find nothing left to do.
+    /// SQLite additionally switches to WAL so readers never wait for a writer.
+    /// </summary>
     public static async Task MigrateOcmDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
@@ -61,12 +69,41 @@ internal static class DataServiceCollectionExtensions
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
             }
+            else
+            {
+                // The lock lives in the database itself, so it must exist first; nodes creating it together are fine.
+                await CreatePostgresDatabaseAsync(db, cancellationToken);
+            }
 
-            await db.Database.MigrateAsync(cancellationToken);
+            await using (await services.GetRequiredService<ClusterLocks>().AcquireAsync(ClusterTask.Migrations, cancellationToken))
+            {
+                // EF Core finds out whether the history table exists by querying it, and logs the failed query as an
+                // error on every first start; creating it first (IF NOT EXISTS) keeps a clean start's log clean.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
         }
         catch (Exception ex) when (DatabaseFailure(services, ex) is { } failure)
         {
             throw failure;
+        }
+    }
+
+    private static async Task CreatePostgresDatabaseAsync(OcmDb db, CancellationToken cancellationToken)
+    {
+        var creator = db.Database.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another node created it at the same moment.
         }
     }
 
@@ -152,6 +189,9 @@ internal static class DataServiceCollectionExtensions
 internal sealed class DatabaseLocation(DatabaseOptions options, string dataDir)
 {
     public bool IsPostgres => options.IsPostgres;
+
+    /// <summary>The PostgreSQL connection string, for what needs a connection of its own (<see cref="ClusterLocks"/>); null on SQLite.</summary>
+    public string? PostgresConnectionString => options.IsPostgres ? options.ConnectionString : null;
 
     /// <summary>The SQLite database file (full path), or null for PostgreSQL and in-memory SQLite.</summary>
     public string? SqliteFile

@@ -85,9 +85,6 @@ internal sealed class OutboxMessage
     /// <summary>After this, a transient failure becomes final.</summary>
     public DateTimeOffset Deadline { get; set; }
 
-    /// <summary>A worker that claimed the message holds it until then (several server processes may share a database).</summary>
-    public DateTimeOffset? LeaseUntil { get; set; }
-
     public DateTimeOffset? DeliveredAt { get; set; }
 
     public int? LastStatus { get; set; }

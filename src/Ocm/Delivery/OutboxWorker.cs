@@ -15,6 +15,10 @@ namespace Ocm.Delivery;
 /// retried. An open circuit for a peer defers its messages without spending a request. A peer that could not be
 /// reached is probed every <see cref="OutboxOptions.ProbeSeconds"/>; when it answers — to a probe, or by any other
 /// contact the <see cref="PeerCircuitBreaker"/> hears of — what waits for it is due at once.
+/// Across the nodes of a cluster, a peer's lane is a <see cref="Lease"/> in the database: one node at a time delivers to
+/// a peer (so per-peer order holds cluster-wide), renews the lease while it works, and records a result only under the
+/// fencing token it acquired the lane with — a node that lost its lane (paused, cut off, lease run out and taken over)
+/// cannot record anything, and the node that took over finds the message still pending.
 /// </summary>
 internal sealed partial class OutboxWorker(
     IServiceScopeFactory scopes,
@@ -24,9 +28,13 @@ internal sealed partial class OutboxWorker(
     PeerClient peers,
     TrustPolicy trust,
     TimeProvider time,
+    DatabaseLeases leases,
+    DatabaseWriteGate writeGate,
     IEnumerable<IOutboxListener> listeners,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
+    private const string LanePrefix = "outbox-lane:";
+
     private readonly Dictionary<OutboxMessageKind, IOutboxListener> _listeners = listeners.ToDictionary(l => l.Kind);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _parallelPeers = new(options.MaxParallelPeers);
@@ -110,6 +118,7 @@ internal sealed partial class OutboxWorker(
     {
         var now = time.GetUtcNow();
         List<(long Id, string Peer, DateTimeOffset NextAttemptAt)> pending;
+        HashSet<string> elsewhere;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
@@ -117,19 +126,19 @@ internal sealed partial class OutboxWorker(
             pending = (await db.Set<OutboxMessage>()
                     .Where(m => m.State == OutboxState.Pending)
                     .OrderBy(m => m.Id)
-                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt, m.LeaseUntil })
+                    .Select(m => new { m.Id, m.Peer, m.NextAttemptAt })
                     .Take(1000)
                     .ToListAsync(cancellationToken))
-                .Where(m => m.LeaseUntil is null || m.LeaseUntil < now)
                 .Select(m => (m.Id, m.Peer, m.NextAttemptAt))
                 .ToList();
+            elsewhere = await leases.HeldElsewhereAsync(db, LanePrefix, cancellationToken);
         }
 
         foreach (var group in pending.GroupBy(m => m.Peer, StringComparer.OrdinalIgnoreCase))
         {
-            if (_inFlight.ContainsKey(group.Key))
+            if (_inFlight.ContainsKey(group.Key) || elsewhere.Contains(LaneName(group.Key)))
             {
-                continue;
+                continue; // served here already, or by another node
             }
 
             if (group.First().NextAttemptAt > now || breaker.IsOpen(group.Key, out _))
@@ -156,7 +165,7 @@ internal sealed partial class OutboxWorker(
                 var delivered = false;
                 try
                 {
-                    delivered = await ServePeerAsync(ids, now, cancellationToken);
+                    delivered = await ServePeerAsync(group.Key, ids, now, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -255,21 +264,63 @@ internal sealed partial class OutboxWorker(
         }, CancellationToken.None);
     }
 
-    /// <summary>Delivers the peer's due messages in order; true when at least one was delivered.</summary>
-    private async Task<bool> ServePeerAsync(List<(long Id, DateTimeOffset NextAttemptAt)> messages, DateTimeOffset now, CancellationToken cancellationToken)
+    private static string LaneName(string peer) => LanePrefix + peer.ToLowerInvariant();
+
+    /// <summary>How long a lane is held without renewal: one delivery request plus the discovery before it.</summary>
+    private TimeSpan LaneLease => TimeSpan.FromSeconds(options.RequestTimeoutSeconds + options.DiscoveryAllowanceSeconds);
+
+    /// <summary>
+    /// Delivers the peer's due messages in order, holding the peer's lane; true when at least one was delivered.
+    /// Nothing happens when another node holds the lane.
+    /// </summary>
+    private async Task<bool> ServePeerAsync(string peer, List<(long Id, DateTimeOffset NextAttemptAt)> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await _parallelPeers.WaitAsync(cancellationToken);
         var delivered = false;
         try
         {
-            // In order per peer: a notification about a share never overtakes the share itself.
-            foreach (var (id, nextAttemptAt) in messages)
+            HeldLease? lane;
+            await using (var scope = scopes.CreateAsyncScope())
             {
-                var outcome = nextAttemptAt > now ? null : await DeliverAsync(id, cancellationToken);
-                delivered |= outcome == OutcomeKind.Delivered;
-                if (outcome is null or OutcomeKind.Transient)
+                lane = await leases.TryAcquireAsync(scope.ServiceProvider.GetRequiredService<OcmDb>(), LaneName(peer), LaneLease, cancellationToken);
+            }
+
+            if (lane is null)
+            {
+                return false; // another node serves this peer now
+            }
+
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stopRenewing = new CancellationTokenSource();
+            var renewing = KeepLaneAsync(lane, lost, stopRenewing.Token);
+            try
+            {
+                // In order per peer: a notification about a share never overtakes the share itself.
+                foreach (var (id, nextAttemptAt) in messages)
                 {
-                    break;
+                    var outcome = nextAttemptAt > now ? null : await DeliverAsync(id, lane, lost, cancellationToken);
+                    delivered |= outcome == OutcomeKind.Delivered;
+                    if (outcome is null or OutcomeKind.Transient or OutcomeKind.LaneLost)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                await stopRenewing.CancelAsync();
+                await renewing;
+                if (!lost.IsCancellationRequested)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    try
+                    {
+                        await leases.ReleaseAsync(scope.ServiceProvider.GetRequiredService<OcmDb>(), lane, CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+                    {
+                        Log.WorkerError(logger, ex); // the lease runs out by itself
+                    }
                 }
             }
 
@@ -281,25 +332,69 @@ internal sealed partial class OutboxWorker(
         }
     }
 
-    /// <summary>Claims and delivers one message; null when another worker has it (the peer's later messages then wait).</summary>
-    private async Task<OutcomeKind?> DeliverAsync(long id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews the lane every third of its lease while the lane works; when another node has taken it over, cancels
+    /// <paramref name="lost"/>, which ends a request in flight (its result could not be recorded anyway).
+    /// </summary>
+    private async Task KeepLaneAsync(HeldLease lane, CancellationTokenSource lost, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(LaneLease / 3, time, stop);
+                await using var scope = scopes.CreateAsyncScope();
+                if (!await leases.RenewAsync(scope.ServiceProvider.GetRequiredService<OcmDb>(), lane, LaneLease, stop))
+                {
+                    Log.LaneLost(logger, lane.Name, lane.Fence);
+                    await lost.CancelAsync();
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // The database did not answer: try again; if the lease runs out meanwhile, the fence refuses the result.
+                Log.WorkerError(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delivers one message under the peer's lane; null when it is not due (the peer's later messages then wait) and
+    /// <see cref="OutcomeKind.Skipped"/> when another node has dealt with it meanwhile.
+    /// </summary>
+    private async Task<OutcomeKind?> DeliverAsync(long id, HeldLease lane, CancellationTokenSource lost, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
-        var now = time.GetUtcNow();
-        var lease = now.AddSeconds(options.RequestTimeoutSeconds + options.DiscoveryAllowanceSeconds);
-        var claimed = await db.Set<OutboxMessage>()
-            .Where(m => m.Id == id && m.State == OutboxState.Pending && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseUntil, lease), cancellationToken);
-        if (claimed == 0)
+
+        // Read again under the lane: the pass's list was read before the lane was acquired.
+        var message = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id, cancellationToken);
+        if (message.State != OutboxState.Pending)
         {
-            return null; // another worker has it
+            return OutcomeKind.Skipped;
         }
 
-        var message = await db.Set<OutboxMessage>().SingleAsync(m => m.Id == id, cancellationToken);
+        if (message.NextAttemptAt > time.GetUtcNow())
+        {
+            return null;
+        }
+
         message.Attempts++;
-        var outcome = await SendAsync(db, message, cancellationToken);
-        message.LeaseUntil = null;
+        Outcome outcome;
+        try
+        {
+            outcome = await SendAsync(db, message, lost.Token);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return OutcomeKind.LaneLost; // taken over: the new owner sends it
+        }
+
         message.LastStatus = outcome.Status;
         switch (outcome.Kind)
         {
@@ -307,7 +402,6 @@ internal sealed partial class OutboxWorker(
                 message.State = OutboxState.Delivered;
                 message.DeliveredAt = time.GetUtcNow();
                 message.LastError = null;
-                Log.Delivered(logger, Log.What(message), message.Id, message.Peer, message.Attempts);
                 if (_listeners.TryGetValue(message.Kind, out var onDelivered))
                 {
                     await onDelivered.OnDeliveredAsync(db, message, outcome.Body, cancellationToken);
@@ -337,14 +431,47 @@ internal sealed partial class OutboxWorker(
                 else
                 {
                     message.NextAttemptAt = retryAt;
-                    Log.WillRetry(logger, Log.What(message), message.Id, message.Peer, message.Attempts, outcome.Error!, retryAt);
                 }
 
                 break;
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        if (!await RecordUnderLaneAsync(db, lane))
+        {
+            Log.LaneLost(logger, lane.Name, lane.Fence);
+            return OutcomeKind.LaneLost;
+        }
+
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Delivered:
+                Log.Delivered(logger, Log.What(message), message.Id, message.Peer, message.Attempts);
+                break;
+            case OutcomeKind.Transient when message.State == OutboxState.Pending:
+                Log.WillRetry(logger, Log.What(message), message.Id, message.Peer, message.Attempts, outcome.Error!, message.NextAttemptAt);
+                break;
+        }
+
         return outcome.Kind;
+    }
+
+    /// <summary>
+    /// Saves the attempt's result in one transaction with the fence check (the lane renewed under this node's token),
+    /// so a node that lost the lane records nothing.
+    /// </summary>
+    private async Task<bool> RecordUnderLaneAsync(OcmDb db, HeldLease lane)
+    {
+        using var turn = await writeGate.EnterAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        if (!await leases.RenewAsync(db, lane, LaneLease, CancellationToken.None))
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return false;
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        return true;
     }
 
     private async Task FailAsync(OcmDb db, OutboxMessage message, string reason, CancellationToken cancellationToken)
@@ -469,6 +596,12 @@ internal sealed partial class OutboxWorker(
         Delivered,
         Transient,
         Permanent,
+
+        /// <summary>Another node delivered or failed the message meanwhile.</summary>
+        Skipped,
+
+        /// <summary>Another node took the peer's lane over: this node stops serving the peer.</summary>
+        LaneLost,
     }
 
     /// <summary>
@@ -509,5 +642,8 @@ internal sealed partial class OutboxWorker(
 
         [LoggerMessage(1204, LogLevel.Information, "{Peer} is reachable again: {Count} waiting deliveries are due now")]
         public static partial void PeerReachable(ILogger logger, string peer, int count);
+
+        [LoggerMessage(1205, LogLevel.Warning, "Lost {Lane} (fencing token {Fence}) to another node; it delivers from there, nothing is recorded here")]
+        public static partial void LaneLost(ILogger logger, string lane, long fence);
     }
 }

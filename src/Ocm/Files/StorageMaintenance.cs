@@ -55,8 +55,12 @@ internal sealed class StorageIdentity(RandomNumberGenerator random)
     public static string FileId(long id, string instanceId) => id.ToString("D8", System.Globalization.CultureInfo.InvariantCulture) + instanceId;
 }
 
-/// <summary>At startup, removes contents that interrupted uploads or deletes left unreferenced (see <see cref="IFileStore.SweepAsync"/>).</summary>
-internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, ILogger<StorageSweep> logger) : BackgroundService
+/// <summary>
+/// At startup, removes contents that interrupted uploads or deletes left unreferenced (see <see cref="IFileStore.SweepAsync"/>).
+/// Nodes of a cluster sweep one at a time (<see cref="ClusterTask.StorageSweep"/>): a shared object store is listed once
+/// at a time, and each node's own disk is still swept, in turn.
+/// </summary>
+internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, ClusterLocks locks, ILogger<StorageSweep> logger) : BackgroundService
 {
     /// <summary>A blob this young may belong to an upload whose database commit is still running (in any process).</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromHours(1);
@@ -65,12 +69,13 @@ internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileSto
     {
         try
         {
+            await using var turn = await locks.AcquireAsync(ClusterTask.StorageSweep, stoppingToken);
             await store.SweepAsync(ReferencedAsync, Grace, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbUpdateException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbUpdateException or System.Data.Common.DbException)
         {
             Log.SweepFailed(logger, ex);
         }

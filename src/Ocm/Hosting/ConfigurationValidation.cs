@@ -26,6 +26,7 @@ internal static class ConfigurationValidation
     public static IReadOnlyList<SectionRules> Sections { get; } =
     [
         For<OcmOptions>(OcmOptions.Section, o => o.Validate()),
+        For<ProxyOptions>(ProxyOptions.Section, (_, c) => ProxyOptions.From(c).Validate()),
         For<DatabaseOptions>(DatabaseOptions.Section, o => o.Validate()),
         For<FilesOptions>(FilesOptions.Section, o => o.Validate()),
         For<StorageOptions>(StorageOptions.Section, o => o.Validate()),

@@ -41,6 +41,7 @@ internal static class OcmServer
         // Every section at once, before any feature reads its own: all errors in one start-up failure.
         ConfigurationValidation.ValidateAll(builder.Configuration);
         var options = builder.Configuration.GetSection(OcmOptions.Section).Get<OcmOptions>() ?? new OcmOptions();
+        var proxy = ProxyOptions.From(builder.Configuration);
 
         var dataDir = Path.GetFullPath(options.DataDir);
 
@@ -82,6 +83,9 @@ internal static class OcmServer
         OcmStartup.DeferHostedServices(builder.Services);
 
         var app = builder.Build();
+
+        // First: the throttles, rate limits, logs and cookies below see the client as the trusted proxy saw it.
+        app.UseOcmForwardedHeaders(proxy);
         app.Use(app.Services.GetRequiredService<OcmStartup>().HoldRequestsUntilReadyAsync);
         app.UseOcmErrorHandling();
         app.UseOcmApiProblemDetails();

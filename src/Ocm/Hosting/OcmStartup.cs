@@ -69,6 +69,7 @@ internal sealed partial class OcmStartup(
             await services.EnsureDatabaseReachableAsync(cancellationToken);
             await services.EnsureFileStoreReachableAsync(cancellationToken);
             DataDirectory.Prepare(services.GetRequiredService<OcmServerInfo>().DataDir);
+            services.GetRequiredService<SqliteNodeLock>().Acquire();
             await services.MigrateOcmDatabaseAsync(cancellationToken);
             foreach (var create in deferred)
             {
@@ -130,6 +131,7 @@ internal sealed partial class OcmStartup(
         }
 
         _started.Clear();
+        services.GetRequiredService<SqliteNodeLock>().Dispose();
     }
 
     /// <summary>What the host does for the background services it starts itself: a crash is logged and stops the server.</summary>

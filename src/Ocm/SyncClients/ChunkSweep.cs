@@ -1,10 +1,13 @@
+using Ocm.Data;
+
 namespace Ocm.SyncClients;
 
 /// <summary>
 /// Removes chunked uploads nobody finished: at start, then every <see cref="SyncClientsOptions.UploadSweepIntervalSeconds"/>
-/// (on the injected clock), those idle longer than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>.
+/// (on the injected clock), those idle longer than <see cref="SyncClientsOptions.AbandonedUploadSeconds"/>. One node of a
+/// cluster at a time (<see cref="ClusterTask.ChunkSweep"/>); each node still gets its turn, for chunks on its own disk.
 /// </summary>
-internal sealed partial class ChunkSweep(IChunkStore store, SyncClientsOptions options, TimeProvider time, ILogger<ChunkSweep> logger) : BackgroundService
+internal sealed partial class ChunkSweep(IChunkStore store, SyncClientsOptions options, TimeProvider time, ClusterLocks locks, ILogger<ChunkSweep> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,9 +16,14 @@ internal sealed partial class ChunkSweep(IChunkStore store, SyncClientsOptions o
         {
             try
             {
+                await using var turn = await locks.AcquireAsync(ClusterTask.ChunkSweep, stoppingToken);
                 await store.SweepAbandonedAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
             {
                 Log.SweepFailed(logger, ex);
             }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Ocm.Data;
 
 namespace Ocm.Users;
 
@@ -41,11 +42,15 @@ internal static class UsersServiceCollectionExtensions
 /// listens — the start (Hosting/OcmStartup.cs) calls <see cref="CreateIfNoUserAsync"/>, <c>ocm serve</c> then
 /// <see cref="AnnounceAsync"/>.
 /// </summary>
-internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptions options, ILogger<FirstAdmin> logger)
+internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptions options, ClusterLocks locks, ILogger<FirstAdmin> logger)
 {
     public const string AdminName = "admin";
 
-    /// <summary>Creates <c>admin</c> when there is no user at all; returns its password then, null otherwise.</summary>
+    /// <summary>
+    /// Creates <c>admin</c> when there is no user at all; returns its password then, null otherwise. Nodes starting
+    /// together on one database take turns (<see cref="ClusterTask.FirstAdmin"/>), so exactly one creates it and the
+    /// others find it there, without a failed insert in their logs.
+    /// </summary>
     public async Task<string?> CreateIfNoUserAsync(CancellationToken cancellationToken)
     {
         if (!options.CreateAdminOnFirstStart)
@@ -53,6 +58,7 @@ internal sealed partial class FirstAdmin(IServiceScopeFactory scopes, UsersOptio
             return null;
         }
 
+        await using var turn = await locks.AcquireAsync(ClusterTask.FirstAdmin, cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<UserAccounts>();
         if (await accounts.AnyAsync(cancellationToken))

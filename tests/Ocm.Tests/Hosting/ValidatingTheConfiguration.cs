@@ -110,6 +110,25 @@ public sealed class ValidatingTheConfiguration
     }
 
     [Theory]
+    [InlineData("Ocm:Proxy:TrustedNetworks:0", "10.0.0.5")]
+    [InlineData("Ocm:Proxy:TrustedNetworks:0", "10.0.0.0/8")]
+    [InlineData("Ocm:Proxy:TrustedNetworks:0", "fd00::/8")]
+    [InlineData("Ocm:Proxy:TrustedNetworks", "127.0.0.1, 10.0.0.0/8 ::1")] // one value, as OCM_PROXY__TRUSTEDNETWORKS
+    public void TrustedProxies_AddressesAndNetworks_AreAccepted(string key, string value)
+    {
+        Assert.Empty(Errors((key, value)));
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/33", "is not a CIDR network")]
+    [InlineData("proxy.example", "is not an IP address")]
+    public void TrustedProxies_ThatAreNotAddresses_AreNamedAtStart(string entry, string reason)
+    {
+        var error = Assert.Single(Errors(("Ocm:Proxy:TrustedNetworks", "127.0.0.1," + entry)));
+        Assert.StartsWith($"Ocm:Proxy:TrustedNetworks: '{entry}' {reason}", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("10.0.0.0/8")]
     [InlineData("fd00::/8")]
     [InlineData("peer.lab.example")]

@@ -25,6 +25,9 @@ internal sealed class OcmProcess : IAsyncDisposable
 
     public string DataDir { get; }
 
+    /// <summary>The operating system's id of the process (the server names itself by it, e.g. as a lease owner).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output
     {

@@ -52,31 +52,36 @@ public sealed partial class LitmusConformance
             Assert.True(add.ExitCode == 0, add.All);
             await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, environment);
 
-            // litmus writes debug.log/child.log into its working directory; -k runs every suite even after a failure.
-            var url = new Uri(server.BaseUri, "remote.php/dav/files/tester/").ToString();
-            var result = await Tool.RunAsync(
-                "litmus",
-                ["-k", url, "tester", Password],
-                workingDirectory: workDir,
-                environment: new Dictionary<string, string> { ["TESTS"] = string.Join(' ', Suites.Keys) },
-                timeout: TimeSpan.FromMinutes(5));
-
-            var summaries = SummaryLine().Matches(result.Output).ToDictionary(m => m.Groups["suite"].Value);
-            foreach (var (suite, count) in Suites)
-            {
-                Assert.True(summaries.TryGetValue(suite, out var summary), $"No summary for suite '{suite}':\n{result.All}");
-                Assert.Equal((suite, count, count, 0), (suite, Count(summary, "run"), Count(summary, "passed"), Count(summary, "failed")));
-            }
-
-            Assert.Equal(104, summaries.Values.Sum(m => Count(m, "passed")));
-            Assert.DoesNotContain("FAIL", result.Output);
-            Assert.DoesNotContain("WARNING", result.Output);
+            await AssertAllSuitesPassAsync(new Uri(server.BaseUri, "remote.php/dav/files/tester/"), "tester", Password, workDir);
         }
         finally
         {
             TempDirectory.Delete(workDir);
             TempDirectory.Delete(dataDir);
         }
+    }
+
+    /// <summary>Runs litmus's five suites against <paramref name="davUrl"/> and asserts 104 of 104 passed, no warning.</summary>
+    internal static async Task AssertAllSuitesPassAsync(Uri davUrl, string user, string password, string workDir)
+    {
+        // litmus writes debug.log/child.log into its working directory; -k runs every suite even after a failure.
+        var result = await Tool.RunAsync(
+            "litmus",
+            ["-k", davUrl.ToString(), user, password],
+            workingDirectory: workDir,
+            environment: new Dictionary<string, string> { ["TESTS"] = string.Join(' ', Suites.Keys) },
+            timeout: TimeSpan.FromMinutes(5));
+
+        var summaries = SummaryLine().Matches(result.Output).ToDictionary(m => m.Groups["suite"].Value);
+        foreach (var (suite, count) in Suites)
+        {
+            Assert.True(summaries.TryGetValue(suite, out var summary), $"No summary for suite '{suite}':\n{result.All}");
+            Assert.Equal((suite, count, count, 0), (suite, Count(summary, "run"), Count(summary, "passed"), Count(summary, "failed")));
+        }
+
+        Assert.Equal(104, summaries.Values.Sum(m => Count(m, "passed")));
+        Assert.DoesNotContain("FAIL", result.Output);
+        Assert.DoesNotContain("WARNING", result.Output);
     }
 
     private static int Count(Match summary, string group) => int.Parse(summary.Groups[group].Value, CultureInfo.InvariantCulture);

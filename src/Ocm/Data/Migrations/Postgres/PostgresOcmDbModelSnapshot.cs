@@ -74,6 +74,27 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("contacts", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Data.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Delivery.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -113,9 +134,6 @@ namespace Ocm.Data.Migrations.Postgres
 
                     b.Property<int?>("LastStatus")
                         .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset?>("LeaseUntil")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");

@@ -66,6 +66,27 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("contacts", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Data.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Delivery.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -102,9 +123,6 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("LastStatus")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("NextAttemptAt")
