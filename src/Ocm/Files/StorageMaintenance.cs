@@ -56,16 +56,14 @@ internal sealed class StorageIdentity(RandomNumberGenerator random)
 }
 
 /// <summary>At startup, removes contents that interrupted uploads or deletes left unreferenced (see <see cref="IFileStore.SweepAsync"/>).</summary>
-internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, ILogger<StorageSweep> logger) : BackgroundService
+internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, StorageOptions options, ILogger<StorageSweep> logger) : BackgroundService
 {
-    /// <summary>A blob this young may belong to an upload whose database commit is still running (in any process).</summary>
-    private static readonly TimeSpan Grace = TimeSpan.FromHours(1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await store.SweepAsync(ReferencedAsync, Grace, stoppingToken);
+            // A younger blob may belong to an upload whose database commit is still running (in any process).
+            await store.SweepAsync(ReferencedAsync, TimeSpan.FromSeconds(options.OrphanSeconds), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -23,6 +23,9 @@ internal sealed class OcmProcess : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>The server's process id (to read its memory use from <c>/proc</c>).</summary>
+    public int ProcessId => _process.Id;
+
     public string DataDir { get; }
 
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
