@@ -15,8 +15,11 @@
 
 # Read when a function runs, not when this file is sourced, so `source …; CEPH_PORT=N ceph_start` uses N.
 CEPH_PORT="${CEPH_PORT:-56780}"
-# memstore keeps objects in RAM up to this many bytes; the gateway frees deleted data after its garbage-collection delay.
-CEPH_MEMSTORE_BYTES="${CEPH_MEMSTORE_BYTES:-4294967296}"
+# memstore keeps objects in RAM up to this many bytes (RAM is used only as objects are written); the gateway frees
+# deleted data after its garbage-collection delay. A full OSD does not fail requests, it stalls them ("full status
+# failsafe engaged" in osd.0.log) and every test waits for its timeout: the suite's 1 GiB uploads, their retries and
+# what the gateway has not freed yet must fit, hence 8 GiB.
+CEPH_MEMSTORE_BYTES="${CEPH_MEMSTORE_BYTES:-8589934592}"
 
 ceph_root() { echo "/tmp/ocm-ceph-${CEPH_PORT}"; }
 

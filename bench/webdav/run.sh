@@ -10,10 +10,17 @@
 #   SERVERS="ocm ocm-nofsync rclone" bench/webdav/run.sh   # ocm-nofsync: ocm with Ocm:Files:FlushToDisk=false
 #                                                 # (no fsync per upload, like the three reference servers)
 #   BIG_MIB=64 SMALL_COUNT=100 LISTING_COUNT=500 PROPFIND_COUNT=100 RUNS=1 bench/webdav/run.sh   # smoke test
+#   SERVERS="ocm-pg ocm-s3" BASE=ocm-pg bench/webdav/run.sh   # the S3 object store vs the local disk, both on
+#                                                 # PostgreSQL (ocm refuses S3 with SQLite): starts a throwaway
+#                                                 # PostgreSQL (scripts/postgres.sh, port BENCH_PGPORT, default 55470)
+#                                                 # and Ceph RADOS Gateway (scripts/ceph-rgw.sh, BENCH_CEPH_PORT, 56840)
 #
 # Besides wall-clock seconds it reports the CPU seconds each server process (with its worker children) spent
 # on each workload, read from /proc before and after, and the load average at the start and the end: on a
 # shared machine the wall-clock figures include waiting for a core, the CPU figures do not.
+#
+# Ratios are relative to BASE (default ocm). For every ocm* server it reports the peak RSS (VmHWM) after the first
+# upload of the big file (the memory an upload of BIG_MIB holds), after the big transfers and at the end.
 #
 # Needs: nginx-full (or nginx + libnginx-mod-http-dav-ext), apache2, apache2-utils, rclone, curl, openssl
 # (`apt-get install -y nginx-full libnginx-mod-http-dav-ext apache2 apache2-utils rclone curl`).
@@ -37,8 +44,10 @@ SMALL_WARMUP="${SMALL_WARMUP:-5}"
 FLOOR_COUNT="${FLOOR_COUNT:-1000}"
 LISTING_COUNT="${LISTING_COUNT:-10000}"
 PROPFIND_COUNT="${PROPFIND_COUNT:-2000}"
-declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084 [ocm-nofsync]=18085)
-declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="" [ocm-nofsync]="/dav/files/$BENCH_USER")
+BASE="${BASE:-ocm}"
+declare -A PORT=([ocm]=18081 [nginx]=18082 [apache]=18083 [rclone]=18084 [ocm-nofsync]=18085 [ocm-pg]=18086 [ocm-s3]=18087)
+declare -A PREFIX=([ocm]="/dav/files/$BENCH_USER" [nginx]="" [apache]="" [rclone]="" [ocm-nofsync]="/dav/files/$BENCH_USER"
+  [ocm-pg]="/dav/files/$BENCH_USER" [ocm-s3]="/dav/files/$BENCH_USER")
 declare -A PIDS=()
 
 WORK="$(mktemp -d /tmp/ocm-bench.XXXXXX)"
@@ -50,11 +59,18 @@ cleanup() {
   [ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null || true
   [ -f "$WORK/apache/httpd.pid" ] && kill "$(cat "$WORK/apache/httpd.pid")" 2>/dev/null || true
   sleep 1
+  if [ -n "${CEPH_STARTED:-}" ]; then ceph_stop; fi
+  if [ -n "${PG_STARTED:-}" ]; then pg_stop; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-for tool in nginx apache2 htpasswd rclone curl openssl; do
+# Only the tools of the servers asked for (SERVERS="ocm-pg ocm-s3" needs no reference server).
+tools="curl openssl"
+for server in $SERVERS; do
+  case "$server" in nginx) tools="$tools nginx htpasswd" ;; apache) tools="$tools apache2 htpasswd" ;; rclone) tools="$tools rclone" ;; esac
+done
+for tool in $tools; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "missing: $tool" >&2; exit 1; }
 done
 
@@ -83,8 +99,10 @@ openssl enc -aes-128-ctr -nosalt -pass pass:ocm-bench -pbkdf2 < /dev/zero 2>/dev
 set -o pipefail
 head -c 4096 "$WORK/data/big.bin" > "$WORK/data/small.bin"
 head -c 100 "$WORK/data/big.bin" > "$WORK/data/tiny.bin"
-htpasswd -bc "$WORK/htpasswd" "$BENCH_USER" "$BENCH_PASS" 2>/dev/null
-chmod 644 "$WORK/htpasswd"
+if command -v htpasswd >/dev/null; then
+  htpasswd -bc "$WORK/htpasswd" "$BENCH_USER" "$BENCH_PASS" 2>/dev/null
+  chmod 644 "$WORK/htpasswd"
+fi
 cat > "$WORK/propfind.xml" <<'XML'
 <?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:getcontentlength/><d:getlastmodified/><d:getetag/></d:prop></d:propfind>
@@ -110,6 +128,41 @@ start_ocm_server() { # name [VAR=value ...]: ocm serve with its own data directo
 start_ocm() { start_ocm_server ocm; }
 
 start_ocm_nofsync() { start_ocm_server ocm-nofsync OCM_FILES__FLUSHTODISK=false; }
+
+# A throwaway PostgreSQL (once per run) and a database of the server's own in it; sets PG_CS (not a subshell, so
+# the started server is remembered for the next call and for cleanup).
+postgres_database() { # name
+  if [ -z "${PG_STARTED:-}" ]; then
+    source "$REPO/scripts/postgres.sh"
+    PGPORT="${BENCH_PGPORT:-55470}"
+    log "starting PostgreSQL on port $PGPORT"
+    pg_start >&2
+    PG_STARTED=1
+  fi
+  pg_as "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$1"
+  PG_CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=$1"
+}
+
+# ocm on PostgreSQL with its contents on the local disk: the baseline for ocm-s3 (same database, other store).
+start_ocm_pg() {
+  postgres_database bench_ocm_pg
+  start_ocm_server ocm-pg OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS"
+}
+
+# ocm on PostgreSQL with its contents in a throwaway Ceph RADOS Gateway (memstore: objects in RAM, one OSD).
+start_ocm_s3() {
+  postgres_database bench_ocm_s3
+  if [ -z "${CEPH_STARTED:-}" ]; then
+    source "$REPO/scripts/ceph-rgw.sh"
+    CEPH_PORT="${BENCH_CEPH_PORT:-56840}"
+    log "starting the Ceph RADOS Gateway on port $((CEPH_PORT + 1))"
+    ceph_start >&2
+    CEPH_STARTED=1
+  fi
+  start_ocm_server ocm-s3 OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS" \
+    OCM_STORAGE__PROVIDER=s3 "OCM_STORAGE__S3__SERVICEURL=$S3_ENDPOINT" OCM_STORAGE__S3__BUCKET=bench-ocm \
+    "OCM_STORAGE__S3__ACCESSKEY=$S3_ACCESS_KEY" "OCM_STORAGE__S3__SECRETKEY=$S3_SECRET_KEY"
+}
 
 start_nginx() {
   mkdir -p "$WORK/nginx/root" "$WORK/nginx/tmp"
@@ -331,10 +384,11 @@ for server in $SERVERS; do
   for run in $(seq $((1 - WARMUP)) "$RUNS"); do
     log "$server run $run: PUT $BIG_MIB MiB"
     timed "$run" "$server" put_big bench_put_big "$server"
+    if [[ "$server" == ocm* ]] && [ -z "${RSS[$server,put]:-}" ]; then RSS[$server,put]=$(rss_peak "${PIDS[$server]}"); fi
     log "$server run $run: GET $BIG_MIB MiB"
     timed "$run" "$server" get_big bench_get_big "$server"
   done
-  if [ "$server" = ocm ]; then RSS[ocm]=$(rss_peak "${PIDS[ocm]}"); fi
+  if [[ "$server" == ocm* ]]; then RSS[$server,big]=$(rss_peak "${PIDS[$server]}"); fi
   for run in $(seq $((1 - SMALL_WARMUP)) "$RUNS"); do
     log "$server run $run: $SMALL_COUNT x 4 KiB PUT, $SMALL_PARALLEL in parallel"
     timed "$run" "$server" small bench_small_puts "$server" "$run"
@@ -351,7 +405,7 @@ for server in $SERVERS; do
     log "$server run $run: $PROPFIND_COUNT x PROPFIND Depth 0 (keep-alive)"
     timed "$run" "$server" propfind0 bench_propfind0 "$server"
   done
-  if [ "$server" = ocm ]; then RSS[ocm_end]=$(rss_peak "${PIDS[ocm]}"); fi
+  if [[ "$server" == ocm* ]]; then RSS[$server,end]=$(rss_peak "${PIDS[$server]}"); fi
   log "stopping $server"
   if [ "$server" = nginx ]; then kill "$(cat "$WORK/nginx/nginx.pid")"; fi
   if [ "$server" = apache ]; then kill "$(cat "$WORK/apache/httpd.pid")"; fi
@@ -367,9 +421,9 @@ med() { # table server workload
   local -n table="$1"
   echo "${table[$2,$3]:-}" | tr ' ' '\n' | grep -v '^$' | median
 }
-ratio() { # table other workload: ocm relative to the other server, other / ocm (>1: ocm is faster or cheaper)
+ratio() { # table other workload: BASE relative to the other server, other / BASE (>1: BASE is faster or cheaper)
   local o t
-  o=$(med "$1" ocm "$3"); t=$(med "$1" "$2" "$3")
+  o=$(med "$1" "$BASE" "$3"); t=$(med "$1" "$2" "$3")
   if [ -n "$o" ] && [ -n "$t" ] && awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
     awk -v t="$t" -v o="$o" 'BEGIN { printf "%.2f", t / o }'
   else
@@ -388,12 +442,12 @@ table() { # table title
   printf '\n%s\n' "$2"
   printf '%-34s' "workload"
   for s in $SERVERS; do printf '%13s' "$s"; done
-  for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%18s' "ocm/$s"; fi; done
+  for s in $SERVERS; do if [ "$s" != "$BASE" ]; then printf '%18s' "$BASE/$s"; fi; done
   printf '\n'
   for w in put_big get_big small floor listing propfind0; do
     printf '%-34s' "$(label "$w")"
     for s in $SERVERS; do printf '%13s' "$(med "$1" "$s" "$w" | xargs printf '%.3f')"; done
-    for s in $SERVERS; do if [ "$s" != ocm ]; then printf '%17sx' "$(ratio "$1" "$s" "$w")"; fi; done
+    for s in $SERVERS; do if [ "$s" != "$BASE" ]; then printf '%17sx' "$(ratio "$1" "$s" "$w")"; fi; done
     printf '\n'
   done
 }
@@ -402,11 +456,13 @@ printf '\nWebDAV benchmark, %s, %s, %s cores, median of %s runs after %s untimed
   "$LOAD_START" "$LOAD_END"
 table RESULT "Wall-clock seconds (lower is better)"
 table CPU "Server CPU seconds, process and worker children (lower is better)"
-if [ -n "${RSS[ocm]:-}" ]; then
-  printf '\nocm serve peak RSS (VmHWM): %s MiB after the %s MiB transfers, %s MiB at the end\n' \
-    "$((RSS[ocm] / 1024))" "$BIG_MIB" "$((RSS[ocm_end] / 1024))"
-fi
-printf '\nRatios are ocm relative to the other server (other / ocm): >1 means ocm is faster (wall) or cheaper (CPU).\n'
+for s in $SERVERS; do
+  if [ -n "${RSS[$s,put]:-}" ]; then
+    printf '\n%s peak RSS (VmHWM): %s MiB after the first %s MiB upload, %s MiB after the big transfers, %s MiB at the end' \
+      "$s" "$((RSS[$s,put] / 1024))" "$BIG_MIB" "$((RSS[$s,big] / 1024))" "$((RSS[$s,end] / 1024))"
+  fi
+done
+printf '\n\nRatios are %s relative to the other server (other / %s): >1 means %s is faster (wall) or cheaper (CPU).\n' "$BASE" "$BASE" "$BASE"
 printf 'Raw figures per run (wall seconds, server CPU seconds):\n'
 for s in $SERVERS; do for w in put_big get_big small floor listing propfind0; do
   printf '  %-7s %-10s wall %s cpu %s\n' "$s" "$w" "${RESULT[$s,$w]:-}" "${CPU[$s,$w]:-}"

@@ -17,7 +17,9 @@ internal sealed class S3Connection : IDisposable
     private readonly SemaphoreSlim _ensureLock = new(1, 1);
     private bool _ensured;
 
-    public S3Connection(S3StorageOptions options)
+    /// <param name="options">Where the store is and how to talk to it.</param>
+    /// <param name="httpClientFactory">The SDK's own HTTP clients when null; tests pass one that counts what goes over the wire.</param>
+    public S3Connection(S3StorageOptions options, HttpClientFactory? httpClientFactory = null)
     {
         Options = options;
         Name = options.Bucket!;
@@ -33,6 +35,11 @@ internal sealed class S3Connection : IDisposable
                 ? ResponseChecksumValidation.WHEN_SUPPORTED
                 : ResponseChecksumValidation.WHEN_REQUIRED,
         };
+        if (httpClientFactory is not null)
+        {
+            config.HttpClientFactory = httpClientFactory;
+        }
+
         Client = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
     }
 

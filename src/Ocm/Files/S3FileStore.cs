@@ -24,9 +24,6 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
 {
     public const string BlobPrefix = "blobs/";
 
-    /// <summary>Multipart uploads idle for longer than this are abandoned (a living one sends a part every few seconds).</summary>
-    private static readonly TimeSpan AbandonedUpload = TimeSpan.FromDays(1);
-
     public S3Connection Bucket => bucket;
 
     public async Task<IBlobUpload> BeginUploadAsync(long ownerId, CancellationToken cancellationToken)
@@ -89,7 +86,8 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
         Func<long, CancellationToken, Task<IReadOnlySet<string>?>> referencedBlobs, TimeSpan olderThan, CancellationToken cancellationToken)
     {
         await bucket.EnsureAsync(cancellationToken);
-        var removed = await bucket.AbortStaleUploadsAsync(BlobPrefix, DateTime.UtcNow - AbandonedUpload, cancellationToken);
+        var removed = await bucket.AbortStaleUploadsAsync(
+            BlobPrefix, DateTime.UtcNow.AddSeconds(-bucket.Options.AbandonedMultipartSeconds), cancellationToken);
 
         // Keys come in key order, so each owner's blobs are listed together ("blobs/1/" sorts before "blobs/10/").
         var cutoff = DateTime.UtcNow - olderThan;

@@ -60,17 +60,16 @@ internal sealed class StorageIdentity(RandomNumberGenerator random)
 /// Nodes of a cluster sweep one at a time (<see cref="ClusterTask.StorageSweep"/>): a shared object store is listed once
 /// at a time, and each node's own disk is still swept, in turn.
 /// </summary>
-internal sealed partial class StorageSweep(IServiceScopeFactory scopes, IFileStore store, ClusterLocks locks, ILogger<StorageSweep> logger) : BackgroundService
+internal sealed partial class StorageSweep(
+    IServiceScopeFactory scopes, IFileStore store, StorageOptions options, ClusterLocks locks, ILogger<StorageSweep> logger) : BackgroundService
 {
-    /// <summary>A blob this young may belong to an upload whose database commit is still running (in any process).</summary>
-    private static readonly TimeSpan Grace = TimeSpan.FromHours(1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await using var turn = await locks.AcquireAsync(ClusterTask.StorageSweep, stoppingToken);
-            await store.SweepAsync(ReferencedAsync, Grace, stoppingToken);
+            // A younger blob may belong to an upload whose database commit is still running (in any process).
+            await store.SweepAsync(ReferencedAsync, TimeSpan.FromSeconds(options.OrphanSeconds), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -17,11 +17,22 @@ internal sealed record StorageOptions
 
     public bool IsS3 => string.Equals(Provider, S3, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The start-up sweep removes contents no file points at once they are this old (seconds). Younger ones may belong to
+    /// an upload whose database commit is still running, on this or another node. Default 3600 (an hour).
+    /// </summary>
+    public int OrphanSeconds { get; init; } = 3600;
+
     public IEnumerable<string> Validate()
     {
         if (!IsS3 && !string.Equals(Provider, Disk, StringComparison.OrdinalIgnoreCase))
         {
             yield return $"Ocm:Storage:Provider '{Provider}' is not supported; use 'disk' or 's3'.";
+        }
+
+        if (OrphanSeconds < 1)
+        {
+            yield return "Ocm:Storage:OrphanSeconds must be at least 1.";
         }
     }
 }
@@ -75,6 +86,13 @@ internal sealed record S3StorageOptions
     /// </summary>
     public long PartSizeBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The sweeps abort multipart uploads started this long ago (seconds) and never completed — what a node killed
+    /// mid-upload leaves. S3 dates an upload by its start, not its last part, so this must exceed the longest upload.
+    /// Default 86400 (a day).
+    /// </summary>
+    public int AbandonedMultipartSeconds { get; init; } = 86400;
+
     public IEnumerable<string> Validate()
     {
         if (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
@@ -106,6 +124,11 @@ internal sealed record S3StorageOptions
         if (PartSizeBytes is < MinPartBytes or > MaxPartBytes)
         {
             yield return "Ocm:Storage:S3:PartSizeBytes must be between 5 MiB (5242880) and 5 GiB (5368709120).";
+        }
+
+        if (AbandonedMultipartSeconds < 1)
+        {
+            yield return "Ocm:Storage:S3:AbandonedMultipartSeconds must be at least 1.";
         }
     }
 }

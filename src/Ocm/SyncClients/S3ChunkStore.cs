@@ -224,7 +224,7 @@ internal sealed partial class S3ChunkStore(S3FileStore files, SyncClientsOptions
     {
         await Bucket.EnsureAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        await Bucket.AbortStaleUploadsAsync(Prefix, now.AddDays(-1), cancellationToken);
+        await Bucket.AbortStaleUploadsAsync(Prefix, now.AddSeconds(-Bucket.Options.AbandonedMultipartSeconds), cancellationToken);
 
         // Keys come in order, so the objects of one upload are listed together.
         var cutoff = now.AddSeconds(-options.AbandonedUploadSeconds);

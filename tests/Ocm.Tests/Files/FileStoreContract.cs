@@ -288,6 +288,51 @@ public sealed class ObjectStoreKeepsTheFileStoreContract : FileStoreContract
         Assert.Equal(0, await _bucket.OpenUploadsAsync());
     }
 
+    [Fact]
+    public async Task Copy_DoneInsideTheStore_NoContentPassesThroughTheServer()
+    {
+        var content = RandomBytes(12 * 1024 * 1024, seed: 5);
+        var source = await StoreAsync(7, content);
+        var traffic = new CountingS3Traffic();
+        using var connection = new S3Connection(_bucket.Options, traffic);
+        var counted = new S3FileStore(connection, RandomNumberGenerator.Create(), NullLogger<S3FileStore>.Instance);
+
+        var copy = await counted.CopyAsync(7, source, 9, default);
+
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await ReadAllAsync(9, copy)));
+        Assert.InRange(traffic.BytesSent, 0, 64 * 1024);
+        Assert.InRange(traffic.BytesReceived, 0, 64 * 1024);
+    }
+
+    [Fact]
+    public async Task Assemble_ChunksOfAtLeastAPart_NotSentAgain()
+    {
+        // A sync client's chunks of 6, 6 and 2 MiB: every one starts on a part boundary, so all become part copies
+        // (the last part may be small); the server sends none of the 14 MiB again.
+        var sizes = new[] { 6 * 1024 * 1024, 6 * 1024 * 1024, 2 * 1024 * 1024 };
+        var chunks = new List<(string Key, long Length)>();
+        using var whole = new MemoryStream();
+        await _bucket.Connection.EnsureAsync(default);
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var bytes = RandomBytes(sizes[i], seed: 20 + i);
+            whole.Write(bytes);
+            var key = $"uploads/7/copied/{i:D20}";
+            await _bucket.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = _bucket.Bucket, Key = key, InputStream = new MemoryStream(bytes) });
+            chunks.Add((key, bytes.Length));
+        }
+
+        var traffic = new CountingS3Traffic();
+        using var connection = new S3Connection(_bucket.Options, traffic);
+        var counted = new S3FileStore(connection, RandomNumberGenerator.Create(), NullLogger<S3FileStore>.Instance);
+
+        var content = await counted.AssembleAsync(7, chunks, default);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(whole.ToArray())), content.Sha256);
+        Assert.Equal(SHA256.HashData(whole.ToArray()), SHA256.HashData(await ReadAllAsync(7, content.BlobId!)));
+        Assert.InRange(traffic.BytesSent, 0, 64 * 1024);
+    }
+
     private protected override Task<int> UnfinishedUploadsAsync() => _bucket.OpenUploadsAsync();
 
     private protected override async Task<int> BlobCountAsync(long ownerId) =>

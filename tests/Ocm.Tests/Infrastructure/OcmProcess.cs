@@ -25,7 +25,7 @@ internal sealed class OcmProcess : IAsyncDisposable
 
     public string DataDir { get; }
 
-    /// <summary>The operating system's id of the process (the server names itself by it, e.g. as a lease owner).</summary>
+    /// <summary>The operating system's id of the process (the server names itself by it, e.g. as a lease owner; its memory use is read from <c>/proc</c> by it).</summary>
     public int ProcessId => _process.Id;
 
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
