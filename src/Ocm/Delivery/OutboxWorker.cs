@@ -450,6 +450,9 @@ internal sealed partial class OutboxWorker(
             case OutcomeKind.Transient when message.State == OutboxState.Pending:
                 Log.WillRetry(logger, Log.What(message), message.Id, message.Peer, message.Attempts, outcome.Error!, message.NextAttemptAt);
                 break;
+            default:
+                Log.Failed(logger, Log.What(message), message.Id, message.Peer, message.LastError!);
+                break;
         }
 
         return outcome.Kind;
@@ -478,7 +481,6 @@ internal sealed partial class OutboxWorker(
     {
         message.State = OutboxState.Failed;
         message.LastError = Truncate(reason);
-        Log.Failed(logger, Log.What(message), message.Id, message.Peer, reason);
         if (_listeners.TryGetValue(message.Kind, out var onFailed))
         {
             await onFailed.OnFailedAsync(db, message, cancellationToken);
