@@ -69,7 +69,9 @@ internal sealed partial class OcmStartup(
             await services.EnsureDatabaseReachableAsync(cancellationToken);
             await services.EnsureFileStoreReachableAsync(cancellationToken);
             DataDirectory.Prepare(services.GetRequiredService<OcmServerInfo>().DataDir);
+            services.GetRequiredService<DeploymentSecret>().EnsureLoaded();
             await services.MigrateOcmDatabaseAsync(cancellationToken);
+            await services.InitializeOcmDataAsync(cancellationToken);
             foreach (var create in deferred)
             {
                 var service = create(services);
