@@ -78,11 +78,11 @@ internal sealed class PeerRateLimiter
                 return (false, TimeSpan.FromSeconds(Math.Ceiling((1 - available) / _tokensPerSecond)));
             }
 
-            // The stamp always moves forward, so a concurrent taker's compare-and-set fails and it reads again.
-            var stamp = Math.Max(now, bucket.UpdatedAt + 1);
+            // Compare-and-set on what was read: a concurrent taker changed the tokens or the time, so this one reads again.
+            var stamp = Math.Max(now, bucket.UpdatedAt);
             var remaining = available - 1;
             var updated = await db.Set<PeerRateBucket>()
-                .Where(b => b.Key == key && b.UpdatedAt == bucket.UpdatedAt)
+                .Where(b => b.Key == key && b.UpdatedAt == bucket.UpdatedAt && b.Tokens == bucket.Tokens)
                 .ExecuteUpdateAsync(u => u.SetProperty(b => b.Tokens, remaining).SetProperty(b => b.UpdatedAt, stamp), cancellationToken);
             if (updated == 1)
             {
