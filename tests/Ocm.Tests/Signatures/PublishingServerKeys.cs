@@ -111,7 +111,7 @@ public sealed class PublishingServerKeys : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KeysFromAnOlderDataDirectory_AreImportedOnTheFirstStart()
+    public async Task KeysFromAnOlderDataDirectory_AreImportedOnTheFirstStart_SigningAndShareSecretKeys()
     {
         var dataDir = TempDirectory.Create("ocm-legacy-keys");
         var keysDir = Directory.CreateDirectory(Path.Combine(dataDir, "keys")).FullName;
@@ -125,7 +125,14 @@ public sealed class PublishingServerKeys : IAsyncLifetime
               { "keyId": "cavage-rsa-20261101-01020304", "algorithm": "rsa-v1_5-sha256", "state": "Active", "purpose": "cavage", "created": "2026-11-01T00:00:00+00:00", "activated": "2026-11-01T00:00:00+00:00", "file": "rsa.pem" }
             ]
             """);
+        var shareSecretKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await File.WriteAllBytesAsync(Path.Combine(keysDir, "secrets.key"), shareSecretKey);
         await using var upgraded = await OcmTestServer.StartAsync("127.0.0.74", dataDir: dataDir);
+
+        // Shares made before the upgrade keep their secrets: the share-secret key came along.
+        var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(shareSecretKey, "ocm-share-secret:p1"u8.ToArray()))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Equal(expected, upgraded.GetRequiredService<Ocm.Shares.SecretProtector>().DeriveShareSecret("p1"));
 
         var published = (await upgraded.Client.GetJsonAsync("ocm/jwks")).GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
         var discovery = await upgraded.Client.GetJsonAsync(".well-known/ocm");
