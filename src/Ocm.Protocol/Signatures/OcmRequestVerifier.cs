@@ -251,7 +251,7 @@ public sealed class OcmRequestVerifier
 
         // Replay: the same signature accepted twice within the window.
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(signature.Parameters.Created!.Value) + _options.MaxAge + TimeSpan.FromSeconds(1);
-        if (!_replay.TryAdd(signature.Value.Span, expiresAt))
+        if (!await _replay.TryAddAsync(signature.Value, expiresAt, cancellationToken))
         {
             return Reject(SignatureFailure.Replay, $"Signature '{signature.Label}' (keyid '{keyId}', created {signature.Parameters.Created}) was already accepted: replay.", signature, host);
         }

@@ -16,6 +16,16 @@ public interface ISignatureReplayCache
     /// <param name="signature">The signature bytes.</param>
     /// <param name="expiresAt">When the record may be forgotten (the signature is rejected as stale after that).</param>
     bool TryAdd(ReadOnlySpan<byte> signature, DateTimeOffset expiresAt);
+
+    /// <summary>
+    /// <see cref="TryAdd"/> for a store that answers over the network (a database shared by several server instances).
+    /// The default calls <see cref="TryAdd"/>.
+    /// </summary>
+    /// <param name="signature">The signature bytes.</param>
+    /// <param name="expiresAt">When the record may be forgotten (the signature is rejected as stale after that).</param>
+    /// <param name="cancellationToken">Cancels the store's I/O.</param>
+    ValueTask<bool> TryAddAsync(ReadOnlyMemory<byte> signature, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TryAdd(signature.Span, expiresAt));
 }
 
 /// <summary>

@@ -22,6 +22,7 @@ internal static class DataServiceCollectionExtensions
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
 
+        services.TryAddSingleton(options);
         services.TryAddSingleton(new DatabaseLocation(options, dataDir));
         services.TryAddSingleton<ClusterLocks>();
         services.TryAddSingleton<DatabaseLeases>();

@@ -25,7 +25,8 @@ internal static class ConfigurationValidation
     /// <summary>Every options class of the server, with its section and its rules.</summary>
     public static IReadOnlyList<SectionRules> Sections { get; } =
     [
-        For<OcmOptions>(OcmOptions.Section, o => o.Validate()),
+        For<OcmOptions>(OcmOptions.Section, (o, c) => o.Validate().Concat(
+            DeploymentSecret.Check(o, c.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions()))),
         For<ProxyOptions>(ProxyOptions.Section, (_, c) => ProxyOptions.From(c).Validate()),
         For<DatabaseOptions>(DatabaseOptions.Section, o => o.Validate()),
         For<FilesOptions>(FilesOptions.Section, o => o.Validate()),

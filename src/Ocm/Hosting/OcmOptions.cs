@@ -27,6 +27,16 @@ internal sealed record OcmOptions
     /// <summary>Largest request body accepted on the OCM API and JSON API, in bytes (WebDAV uploads have their own limit).</summary>
     public long MaxApiBodyBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// The secret every node of a deployment shares; it encrypts the signing keys and other secrets kept in the database.
+    /// Required with PostgreSQL (or <see cref="DeploymentSecretFile"/>); with SQLite, unset means a generated
+    /// <c>{DataDir}/deployment-secret</c>.
+    /// </summary>
+    public string? DeploymentSecret { get; init; }
+
+    /// <summary>A file holding the deployment secret (not readable by other users), instead of <see cref="DeploymentSecret"/>.</summary>
+    public string? DeploymentSecretFile { get; init; }
+
     /// <summary>Log format on the console: <c>simple</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "simple";
 

@@ -66,6 +66,7 @@ internal static class OcmServer
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulFreeStringConverter()));
         builder.Services.AddOcmApiDocumentation();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
+        builder.Services.AddSingleton<DeploymentSecret>();
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);

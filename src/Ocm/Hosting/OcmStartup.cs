@@ -70,7 +70,9 @@ internal sealed partial class OcmStartup(
             await services.EnsureFileStoreReachableAsync(cancellationToken);
             DataDirectory.Prepare(services.GetRequiredService<OcmServerInfo>().DataDir);
             services.GetRequiredService<SqliteNodeLock>().Acquire();
+            services.GetRequiredService<DeploymentSecret>().EnsureLoaded();
             await services.MigrateOcmDatabaseAsync(cancellationToken);
+            await services.InitializeOcmDataAsync(cancellationToken);
             foreach (var create in deferred)
             {
                 var service = create(services);

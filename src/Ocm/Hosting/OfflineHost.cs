@@ -43,7 +43,9 @@ internal sealed class OfflineHost : IAsyncDisposable
                 await EnsureOcmDataAsync(app.Services, dataDir, cancellationToken);
             }
 
+            app.Services.GetRequiredService<DeploymentSecret>().EnsureLoaded();
             await app.Services.MigrateOcmDatabaseAsync(cancellationToken);
+            await app.Services.InitializeOcmDataAsync(cancellationToken);
             return new OfflineHost(app);
         }
         catch (Exception ex) when (StartupFailures.Describe(ex) is { } failure)

@@ -49,7 +49,8 @@ internal static partial class RequestShareEndpoints
         var options = configuration.GetSection(RequestSharesOptions.Section).Get<RequestSharesOptions>() ?? new RequestSharesOptions();
 
         services.TryAddSingleton(options);
-        services.TryAddKeyedSingleton(Name, (sp, _) => new PeerRateLimiter(sp.GetRequiredService<TimeProvider>(), options.Burst, options.PerHour));
+        services.TryAddKeyedSingleton(Name, (sp, _) => new PeerRateLimiter(
+            Name, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<Data.DatabaseWriteGate>(), sp.GetRequiredService<TimeProvider>(), options.Burst, options.PerHour));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RequestSharesJsonContext.Default));
         return services;
     }
@@ -92,7 +93,8 @@ internal static partial class RequestShareEndpoints
         }
 
         var peer = request.SignerHost!;
-        if (!limiter.TryAcquire(peer, out var retryAfter))
+        var (acquired, retryAfter) = await limiter.TryAcquireAsync(peer, cancellationToken);
+        if (!acquired)
         {
             Log.RateLimited(logger, peer);
             RetryAfter.Set(context.Response, retryAfter);

@@ -101,7 +101,8 @@ internal static partial class IncomingShareEndpoints
             return Created(recipient);
         }
 
-        if (!limiter.TryAcquire(senderHost, out var retryAfter))
+        var (acquired, retryAfter) = await limiter.TryAcquireAsync(senderHost, cancellationToken);
+        if (!acquired)
         {
             Log.Refused(logger, StatusCodes.Status429TooManyRequests, $"too many new shares from {senderHost}");
             RetryAfter.Set(context.Response, retryAfter);

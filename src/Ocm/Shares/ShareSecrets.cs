@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Ocm.Data;
 using Ocm.Hosting;
 
 namespace Ocm.Shares;
@@ -20,56 +21,38 @@ internal sealed class ShareSecrets(RandomNumberGenerator random)
 
 /// <summary>
 /// Encrypts secrets we must be able to read back (the shared secrets of received shares, needed to access the
-/// sender) with AES-256-GCM under a key in <c>{DataDir}/keys/secrets.key</c> (mode 0600), so the database alone —
-/// a backup, a PostgreSQL dump — does not give access to anyone's shares.
+/// sender) with AES-256-GCM under a key kept in the database (<see cref="ServerSecret"/> <c>share-secrets</c>) sealed
+/// with the <see cref="DeploymentSecret"/>, so every node uses the same key while the database alone — a backup, a
+/// PostgreSQL dump — does not give access to anyone's shares. An older data directory's <c>keys/secrets.key</c> is
+/// imported on the first start, so shares made before keep working.
 /// </summary>
-internal sealed class SecretProtector
+internal sealed class SecretProtector(IServiceScopeFactory scopes, DeploymentSecret deployment, OcmServerInfo server, RandomNumberGenerator random)
+    : IOcmDataInitializer
 {
-    private readonly byte[] _key;
+    private const string Name = "share-secrets";
 
-    public SecretProtector(OcmServerInfo server, RandomNumberGenerator random)
+    private byte[]? _loaded;
+
+    private byte[] Key => _loaded ?? throw new InvalidOperationException("The share-secret key is not loaded yet (IOcmDataInitializer did not run).");
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(server.DataDir, "keys");
-        var path = Path.Combine(directory, "secrets.key");
-        if (!Directory.Exists(directory))
+        var legacy = Path.Combine(server.DataDir, "keys", "secrets.key");
+        var key = await ServerSecret.GetOrCreateAsync(scopes, deployment, Name, () =>
         {
-            if (OperatingSystem.IsWindows())
+            if (File.Exists(legacy))
             {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
-
-        if (!File.Exists(path))
-        {
-            var key = new byte[32];
-            random.GetBytes(key);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                var bytes = File.ReadAllBytes(legacy);
+                return bytes.Length == 32
+                    ? bytes
+                    : throw new OcmStartupException($"{legacy} is not a 32-byte key; restore it from backup or remove it (received shares then need to be re-shared).", StartupFailures.ExitEnvironment);
             }
 
-            try
-            {
-                using var stream = new FileStream(path, options);
-                stream.Write(key);
-                stream.Flush(flushToDisk: true);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first; use theirs.
-            }
-        }
-
-        _key = File.ReadAllBytes(path);
-        if (_key.Length != 32)
-        {
-            throw new InvalidOperationException($"{path} is not a 32-byte key; restore it from backup or remove it (received shares then need to be re-shared).");
-        }
+            var fresh = new byte[32];
+            random.GetBytes(fresh);
+            return fresh;
+        }, cancellationToken);
+        _loaded = key.Length == 32 ? key : throw new OcmStartupException("the share-secret key in the database is not 32 bytes long.", StartupFailures.ExitEnvironment);
     }
 
     public string Protect(string secret)
@@ -78,7 +61,7 @@ internal sealed class SecretProtector
         var nonce = RandomNumberGenerator.GetBytes(12);
         var cipher = new byte[plain.Length];
         var tag = new byte[16];
-        using (var aes = new AesGcm(_key, 16))
+        using (var aes = new AesGcm(Key, 16))
         {
             aes.Encrypt(nonce, plain, cipher, tag);
         }
@@ -93,7 +76,7 @@ internal sealed class SecretProtector
     /// </summary>
     public string DeriveShareSecret(string providerId)
     {
-        var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("ocm-share-secret:" + providerId));
+        var mac = HMACSHA256.HashData(Key, Encoding.UTF8.GetBytes("ocm-share-secret:" + providerId));
         return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
@@ -106,7 +89,7 @@ internal sealed class SecretProtector
 
         var data = Convert.FromBase64String(protectedSecret[3..]);
         var plain = new byte[data.Length - 28];
-        using (var aes = new AesGcm(_key, 16))
+        using (var aes = new AesGcm(Key, 16))
         {
             aes.Decrypt(data.AsSpan(0, 12), data.AsSpan(28), data.AsSpan(12, 16), plain);
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Hosting;
@@ -19,9 +20,12 @@ internal static class SharesServiceCollectionExtensions
 
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(IncomingShareEndpoints.RateLimiterKey, (sp, _) =>
-            new PeerRateLimiter(sp.GetRequiredService<TimeProvider>(), options.IncomingBurst, options.IncomingPerHour));
+            new PeerRateLimiter(
+                IncomingShareEndpoints.RateLimiterKey, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<DatabaseWriteGate>(),
+                sp.GetRequiredService<TimeProvider>(), options.IncomingBurst, options.IncomingPerHour));
         services.TryAddSingleton<ShareSecrets>();
         services.TryAddSingleton<SecretProtector>();
+        services.AddSingleton<IOcmDataInitializer>(sp => sp.GetRequiredService<SecretProtector>());
         services.TryAddScoped<Notifier>();
         services.TryAddScoped<OutgoingShares>();
         services.TryAddScoped<ReceivedShares>();

@@ -10,9 +10,9 @@ using Ocm.Protocol.Signatures.Keys;
 namespace Ocm.Signatures;
 
 /// <summary>
-/// <c>ocm keys list|add|activate|retire</c>: the server's own signing keys (<see cref="ServerKeyStore"/>) on the data
-/// directory. Works whether or not the server runs (see <see cref="OfflineHost"/>); a running server re-reads
-/// <c>keys.json</c> when it changes, so a rotation takes effect at once. Rotation (publish a key before signing with it, keep it until peers' freshness windows are over): <c>add</c> publishes a
+/// <c>ocm keys list|add|activate|retire</c>: the server's own signing keys (<see cref="ServerKeyStore"/>) in the
+/// database. Works whether or not the server runs (see <see cref="OfflineHost"/>); every running node re-reads the keys
+/// within <see cref="ServerKeyStore.RefreshInterval"/> of a change. Rotation (publish a key before signing with it, keep it until peers' freshness windows are over): <c>add</c> publishes a
 /// pending key in the JWK Set, <c>activate</c> signs with it and retires the previous key, which stays published for
 /// <see cref="ServerKeyStore.RetiredKeyGrace"/> so that signatures made just before still verify.
 /// Exit codes: 0 success, 2 usage error (unknown key or algorithm, key in the wrong state), 1 any other failure.
@@ -31,7 +31,7 @@ internal static class KeyCommands
     public static Command Create() => new(
         "keys",
         "Manage the server's HTTP Message Signature keys (published at /ocm/jwks): list, add, activate, retire. "
-        + "Works while the server runs; it picks up changes at once.")
+        + "Works while the server runs; every node picks up changes within seconds.")
     {
         List(),
         Add(),
@@ -95,7 +95,7 @@ internal static class KeyCommands
                 throw new ServerKeyException($"Unknown algorithm '{name}'; use one of {string.Join(", ", Algorithms)}.");
             }
 
-            var added = Describe(keys, keys.Add(parsed));
+            var added = Describe(keys, await keys.AddAsync(parsed, cancellationToken));
             if (parse.GetValue(json))
             {
                 CommandJson.Write(added, KeyCommandsJsonContext.Default.KeyListing);
@@ -124,7 +124,7 @@ internal static class KeyCommands
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async keys =>
         {
             var previous = keys.List().FirstOrDefault(k => k.Purpose == ServerKeyStore.PurposeRfc9421 && k.State == ServerKeyState.Active);
-            var activated = keys.Activate(parse.GetValue(key)!);
+            var activated = await keys.ActivateAsync(parse.GetValue(key)!, cancellationToken);
             var retired = previous is not null && previous.KeyId != activated.KeyId
                 ? keys.List().FirstOrDefault(k => k.KeyId == previous.KeyId)
                 : null;
@@ -172,7 +172,7 @@ internal static class KeyCommands
         var data = DataDirOptions.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(data, parse, async keys =>
         {
-            var retired = Describe(keys, keys.Retire(parse.GetValue(key)!));
+            var retired = Describe(keys, await keys.RetireAsync(parse.GetValue(key)!, cancellationToken));
             if (parse.GetValue(json))
             {
                 CommandJson.Write(retired, KeyCommandsJsonContext.Default.KeyListing);
@@ -225,9 +225,10 @@ internal static class KeyCommands
             await Console.Error.WriteLineAsync("error: " + ex.Message);
             return ExitUsage;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or JsonException or CryptographicException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or JsonException or CryptographicException
+            or DeploymentSecretMismatchException)
         {
-            await Console.Error.WriteLineAsync($"error: the keys in the data directory cannot be used: {ex.Message}");
+            await Console.Error.WriteLineAsync($"error: the signing keys cannot be used: {ex.Message}");
             return ExitFailure;
         }
     }

@@ -188,7 +188,7 @@ internal sealed partial class OcmRequestAuthentication(
 
         // draft-cavage has no replay protection of its own; remember the signature for as long as its Date is accepted.
         var rememberUntil = time.GetUtcNow() + TimeSpan.FromSeconds((2 * options.MaxAgeSeconds) + 1);
-        if (!replay.TryAdd(verified.Signature!.Signature.Span, rememberUntil))
+        if (!await replay.TryAddAsync(verified.Signature!.Signature, rememberUntil, http.RequestAborted))
         {
             return (null, Reject(endpoint, SignatureScheme.Cavage, SignatureFailure.Replay, $"the signature by '{verified.Signature.KeyId}' was already accepted: replay."));
         }

@@ -14,6 +14,13 @@ internal sealed partial class OutgoingRequestSigner(ServerKeyStore keys, TimePro
 {
     public async Task SignAsync(HttpRequestMessage request, SignatureScheme scheme, string peer, CancellationToken cancellationToken)
     {
+        // A key activated a moment ago on another node (or by 'ocm keys') signs from the next request on: one primary-key
+        // read beside a request that goes over the network anyway.
+        if (scheme != SignatureScheme.None)
+        {
+            await keys.RefreshAsync(cancellationToken);
+        }
+
         switch (scheme)
         {
             case SignatureScheme.Rfc9421:

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
 using Ocm.Hosting;
 using Ocm.Protocol.Signatures.Cavage;
 using Ocm.Protocol.Signatures.Keys;
@@ -17,7 +19,7 @@ internal enum ServerKeyState
     Retired,
 }
 
-/// <summary>What peers see of a key and what the server needs to use it. The private key stays in its own file.</summary>
+/// <summary>What peers see of a key and what the server needs to use it (the private key is in <see cref="ServerKeyRecord"/>).</summary>
 internal sealed record ServerKeyInfo
 {
     /// <summary>
@@ -42,9 +44,6 @@ internal sealed record ServerKeyInfo
     public DateTimeOffset? Activated { get; init; }
 
     public DateTimeOffset? Retired { get; init; }
-
-    /// <summary>File name of the PEM private key inside the keys directory.</summary>
-    public required string File { get; init; }
 }
 
 /// <summary>A key operation the operator asked for cannot be done (unknown key, wrong state); the message says why.</summary>
@@ -65,21 +64,25 @@ internal sealed class ServerKeyException : Exception
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
-[JsonSerializable(typeof(List<ServerKeyInfo>))]
-internal sealed partial class ServerKeysJsonContext : JsonSerializerContext;
-
 /// <summary>
-/// The server's own signing keys under <c>{DataDir}/keys</c> (directory 0700, private keys and index 0600, an index
-/// <c>keys.json</c>). Generated on first use: an Ed25519 key for RFC 9421 and an RSA-2048 key for the legacy
-/// draft-cavage <c>publicKey</c> Nextcloud still uses. Rotation without breaking peers: <c>add</c> publishes
-/// a pending key, <c>activate</c> switches signing to it (the previous one is retired), <c>retire</c> stops using a
-/// key but keeps it published for <see cref="RetiredKeyGrace"/> so signatures made just before still verify.
-/// Safe to use from the admin commands while the server runs: writers take an exclusive lock file
-/// (<c>keys.lock</c>) and replace the index atomically, and the server re-reads the index when its modification
-/// time or size changes. A broken index never takes the server down: it keeps the keys it had and logs why.
+/// The server's own signing keys, in the database so that every node signs with the same keys and publishes the same
+/// JWK Set: an Ed25519 key for RFC 9421 and an RSA-2048 key for the legacy draft-cavage <c>publicKey</c> Nextcloud still
+/// uses, generated on the first start (or imported once from the <c>keys/</c> folder of an older data directory).
+/// Private keys are sealed with the <see cref="DeploymentSecret"/>. Rotation without breaking peers: <c>add</c>
+/// publishes a pending key, <c>activate</c> switches signing to it (the previous one is retired), <c>retire</c> stops
+/// using a key but keeps it published for <see cref="RetiredKeyGrace"/> so signatures made just before still verify.
+/// Every change bumps the version of <see cref="ServerKeyRing"/>, whose row update is also the lock writers on all
+/// nodes queue on; each node re-reads the keys when that version changed (<see cref="ServerKeyRefresher"/> looks every
+/// <see cref="RefreshInterval"/>, the JWK Set endpoint on every request). A key ring that cannot be read never takes a
+/// running server down: it keeps the keys it had and logs why.
 /// </summary>
-internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider time, ILogger<ServerKeyStore> logger)
+internal sealed partial class ServerKeyStore(
+    IServiceScopeFactory scopes,
+    DeploymentSecret secret,
+    DatabaseWriteGate writeGate,
+    OcmServerInfo server,
+    TimeProvider time,
+    ILogger<ServerKeyStore> logger) : IOcmDataInitializer, IDisposable
 {
     public const SignatureScheme PurposeRfc9421 = SignatureScheme.Rfc9421;
     public const SignatureScheme PurposeCavage = SignatureScheme.Cavage;
@@ -87,24 +90,19 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
     /// <summary>Longer than any verifier's freshness window (300 s by default) plus clock skew.</summary>
     public static readonly TimeSpan RetiredKeyGrace = TimeSpan.FromMinutes(15);
 
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode SecretFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>How often a node looks whether another node (or an <c>ocm keys</c> command) changed the keys.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a writer waits for another process (the server or an admin command) to finish its change.</summary>
-    private static readonly TimeSpan FileLockTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>The purpose private keys are sealed for (see <see cref="DeploymentSecret.Seal(string, string, string)"/>).</summary>
+    internal const string SealPurpose = "signing keys";
 
-    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _reload = new(1, 1);
     private Snapshot? _snapshot;
-    private IndexStamp _ownWrite;
 
-    private string Directory => Path.Combine(server.DataDir, "keys");
+    public void Dispose() => _reload.Dispose();
 
-    private string IndexPath => Path.Combine(Directory, "keys.json");
-
-    private string LockPath => Path.Combine(Directory, "keys.lock");
-
-    /// <summary>Every key in the index, newest first.</summary>
-    public IReadOnlyList<ServerKeyInfo> List() => Load().Keys;
+    /// <summary>Every key, newest first.</summary>
+    public IReadOnlyList<ServerKeyInfo> List() => Current.Keys;
 
     /// <summary>The <c>kid</c> a key is published and used under.</summary>
     public string PublishedKeyId(ServerKeyInfo key) => key.Purpose == PurposeCavage
@@ -124,186 +122,243 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
         : PublishedUntil(key) is not { } until || until > time.GetUtcNow();
 
     /// <summary>The key RFC 9421 signatures are made with.</summary>
-    public SigningKey ActiveSigningKey => Load().Active;
+    public SigningKey ActiveSigningKey => Current.Active;
 
     /// <summary>The RSA key for draft-cavage signatures, and its <c>keyId</c> as published in discovery.</summary>
     public (SigningKey Key, string KeyId) CavageKey
     {
         get
         {
-            var snapshot = Load();
+            var snapshot = Current;
             return (snapshot.Cavage, snapshot.CavageKeyId);
         }
     }
 
     /// <summary>The JWK Set to publish: pending, active and recently retired RFC 9421 keys.</summary>
-    public JsonWebKeySet PublishedKeySet => Load().Published;
+    public JsonWebKeySet PublishedKeySet
+    {
+        get
+        {
+            var snapshot = Current;
+            var now = time.GetUtcNow();
+            return new JsonWebKeySet(snapshot.Keys
+                .Where(k => k.Purpose == PurposeRfc9421 && (PublishedUntil(k) is not { } until || until > now))
+                .Select(k => snapshot.PublicKeys[k.KeyId])
+                .ToList());
+        }
+    }
 
-    /// <summary>Makes sure the active and the legacy key exist (first start).</summary>
-    public void EnsureInitialized() => Load();
+    private Snapshot Current
+    {
+        get
+        {
+            var snapshot = Volatile.Read(ref _snapshot) ?? throw new InvalidOperationException("The signing keys are not loaded yet (IOcmDataInitializer did not run).");
+            if (snapshot.Authority != server.Authority)
+            {
+                // The kids contain the public authority, which is known only once the server listens.
+                snapshot = Build(snapshot.Records, snapshot.Version);
+                Volatile.Write(ref _snapshot, snapshot);
+            }
+
+            return snapshot;
+        }
+    }
+
+    /// <summary>Loads the keys; on a database without keys imports an older data directory's, or generates the first ones.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+                var records = await db.Set<ServerKeyRecord>().AsNoTracking().ToListAsync(cancellationToken);
+                if (LacksInitialKeys(records.Select(r => r.ToInfo()).ToList()))
+                {
+                    await ChangeAsync(keys =>
+                    {
+                        // Another node may have won the race to here: then there is nothing left to do.
+                        var changed = false;
+                        if (keys.Count == 0 && LegacyKeys.Read(server.DataDir) is { Count: > 0 } legacy)
+                        {
+                            keys.AddRange(legacy);
+                            Log.Imported(logger, legacy.Count);
+                            changed = true;
+                        }
+
+                        if (LacksInitialKeys(keys.Select(k => k.Info).ToList()))
+                        {
+                            AddInitialKeys(keys);
+                            changed = true;
+                        }
+
+                        return changed;
+                    }, cancellationToken);
+                }
+            }
+
+            await RefreshAsync(force: true, cancellationToken);
+        }
+        catch (DeploymentSecretMismatchException ex)
+        {
+            throw new OcmStartupException("cannot read the signing keys: " + ex.Message, StartupFailures.ExitConfiguration, ex);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or InvalidDataException or CryptographicException)
+        {
+            throw new OcmStartupException($"cannot load the signing keys: {StartupFailures.OneLine(ex.Message).TrimEnd('.')}", StartupFailures.ExitEnvironment, ex);
+        }
+    }
+
+    /// <summary>Re-reads the keys when another node or command changed them (one primary-key read when nothing changed).</summary>
+    public Task RefreshAsync(CancellationToken cancellationToken) => RefreshAsync(force: false, cancellationToken);
 
     /// <summary>Generates a key and publishes it as pending; returns its info.</summary>
-    public ServerKeyInfo Add(HttpSignatureAlgorithm algorithm)
+    public async Task<ServerKeyInfo> AddAsync(HttpSignatureAlgorithm algorithm, CancellationToken cancellationToken)
     {
         if (algorithm.IsSymmetric())
         {
             throw new ServerKeyException($"{algorithm} is a shared-secret algorithm; OCM allows only asymmetric keys.");
         }
 
-        Load(); // a first 'add' on a fresh data directory creates the initial keys too
-        lock (_lock)
+        ServerKeyInfo? added = null;
+        await ChangeAsync(keys =>
         {
-            using var fileLock = AcquireFileLock();
-            var keys = ReadIndex();
-            var info = Generate(algorithm, ServerKeyState.Pending, PurposeRfc9421);
-            keys.Add(info);
-            WriteIndex(keys);
-            Invalidate();
-            return info;
-        }
+            var key = Generate(algorithm, ServerKeyState.Pending, PurposeRfc9421);
+            keys.Add(key);
+            added = key.Info;
+            return true;
+        }, cancellationToken);
+        return added!;
     }
 
     /// <summary>Switches signing to <paramref name="nameOrKeyId"/>; the previously active key is retired (still published for a while).</summary>
-    public ServerKeyInfo Activate(string nameOrKeyId)
+    public async Task<ServerKeyInfo> ActivateAsync(string nameOrKeyId, CancellationToken cancellationToken)
     {
-        Load();
-        lock (_lock)
+        ServerKeyInfo? result = null;
+        await ChangeAsync(keys =>
         {
-            using var fileLock = AcquireFileLock();
-            var keys = ReadIndex();
             var target = FindSigningKey(keys, nameOrKeyId);
-            switch (target.State)
+            switch (target.Info.State)
             {
                 case ServerKeyState.Active:
-                    return target;
+                    result = target.Info;
+                    return false;
                 case ServerKeyState.Retired:
-                    throw new ServerKeyException($"Key '{target.KeyId}' is retired; add a new key instead of reviving an old one.");
+                    throw new ServerKeyException($"Key '{target.Info.KeyId}' is retired; add a new key instead of reviving an old one.");
             }
 
             var now = time.GetUtcNow();
             for (var i = 0; i < keys.Count; i++)
             {
-                if (keys[i].Purpose == PurposeRfc9421 && keys[i].State == ServerKeyState.Active)
+                if (keys[i].Info.Purpose == PurposeRfc9421 && keys[i].Info.State == ServerKeyState.Active)
                 {
-                    keys[i] = keys[i] with { State = ServerKeyState.Retired, Retired = now };
+                    keys[i] = keys[i] with { Info = keys[i].Info with { State = ServerKeyState.Retired, Retired = now } };
                 }
             }
 
-            var activated = target with { State = ServerKeyState.Active, Activated = now };
+            var activated = target with { Info = target.Info with { State = ServerKeyState.Active, Activated = now } };
             keys[keys.IndexOf(target)] = activated;
-            WriteIndex(keys);
-            Invalidate();
-            return activated;
-        }
+            result = activated.Info;
+            return true;
+        }, cancellationToken);
+        return result!;
     }
 
     /// <summary>Stops using a pending key (the active one can only be replaced, by activating another key).</summary>
-    public ServerKeyInfo Retire(string nameOrKeyId)
+    public async Task<ServerKeyInfo> RetireAsync(string nameOrKeyId, CancellationToken cancellationToken)
     {
-        Load();
-        lock (_lock)
+        ServerKeyInfo? result = null;
+        await ChangeAsync(keys =>
         {
-            using var fileLock = AcquireFileLock();
-            var keys = ReadIndex();
             var target = FindSigningKey(keys, nameOrKeyId);
-            switch (target.State)
+            switch (target.Info.State)
             {
                 case ServerKeyState.Active:
-                    throw new ServerKeyException($"Key '{target.KeyId}' is the active signing key; activate another key first (that retires this one).");
+                    throw new ServerKeyException($"Key '{target.Info.KeyId}' is the active signing key; activate another key first (that retires this one).");
                 case ServerKeyState.Retired:
-                    return target;
+                    result = target.Info;
+                    return false;
             }
 
-            var retired = target with { State = ServerKeyState.Retired, Retired = time.GetUtcNow() };
+            var retired = target with { Info = target.Info with { State = ServerKeyState.Retired, Retired = time.GetUtcNow() } };
             keys[keys.IndexOf(target)] = retired;
-            WriteIndex(keys);
-            Invalidate();
-            return retired;
-        }
-    }
-
-    /// <summary>Forces a reload on next use, keeping the current keys as the fallback should the reload fail.</summary>
-    private void Invalidate()
-    {
-        if (_snapshot is { } current)
-        {
-            Volatile.Write(ref _snapshot, current with { NextExpiry = DateTimeOffset.MinValue });
-        }
+            result = retired.Info;
+            return true;
+        }, cancellationToken);
+        return result!;
     }
 
     /// <summary>
-    /// The key named <paramref name="nameOrKeyId"/>: its local name (<c>ed25519-20261128-1a2b3c4d</c>) or its
-    /// published <c>kid</c> (<c>files.example.net#ed25519-…</c>, with whatever authority the caller knows it under).
+    /// One read-modify-write of the key ring under the ring's row lock (PostgreSQL row lock, SQLite's write lock): nodes
+    /// and commands changing keys at once queue instead of overwriting each other. <paramref name="change"/> returns
+    /// false when nothing changed.
     /// </summary>
-    private ServerKeyInfo? Find(IEnumerable<ServerKeyInfo> keys, string nameOrKeyId)
+    private async Task ChangeAsync(Func<List<PlainKey>, bool> change, CancellationToken cancellationToken)
     {
-        var candidates = keys.ToList();
-        return candidates.FirstOrDefault(k => k.KeyId == nameOrKeyId)
-            ?? candidates.FirstOrDefault(k => PublishedKeyId(k) == nameOrKeyId)
-            ?? candidates.FirstOrDefault(k => k.Purpose == PurposeRfc9421 && nameOrKeyId.EndsWith("#" + k.KeyId, StringComparison.Ordinal));
-    }
-
-    private ServerKeyInfo FindSigningKey(List<ServerKeyInfo> keys, string nameOrKeyId)
-    {
-        var key = Find(keys, nameOrKeyId) ?? throw new ServerKeyException($"No key '{nameOrKeyId}'. See 'ocm keys list'.");
-        return key.Purpose == PurposeRfc9421
-            ? key
-            : throw new ServerKeyException($"Key '{key.KeyId}' is the legacy draft-cavage key published in discovery; it is not rotated with activate/retire.");
-    }
-
-    private Snapshot Load()
-    {
-        var stamp = ReadStamp();
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null && snapshot.IsCurrent(stamp, server.Authority, time.GetUtcNow()))
+        await using (var scope = scopes.CreateAsyncScope())
         {
-            return snapshot;
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            using var turn = await writeGate.EnterAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.Set<ServerKeyRing>().Where(r => r.Id == ServerKeyRing.SingletonId)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Version, r => r.Version + 1), cancellationToken);
+            var records = await db.Set<ServerKeyRecord>().ToListAsync(cancellationToken);
+            var keys = records.Select(r => new PlainKey(r.ToInfo(), secret.OpenString(SealPurpose, r.KeyId, r.PrivateKey))).ToList();
+            if (!change(keys))
+            {
+                return; // rolled back: the version stays
+            }
+
+            foreach (var key in keys)
+            {
+                var record = records.FirstOrDefault(r => r.KeyId == key.Info.KeyId);
+                if (record is null)
+                {
+                    record = new ServerKeyRecord { KeyId = key.Info.KeyId, PrivateKey = secret.Seal(SealPurpose, key.Info.KeyId, key.Pem) };
+                    db.Add(record);
+                }
+
+                record.Update(key.Info);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        lock (_lock)
+        await RefreshAsync(force: true, cancellationToken);
+    }
+
+    private async Task RefreshAsync(bool force, CancellationToken cancellationToken)
+    {
+        await _reload.WaitAsync(cancellationToken);
+        try
         {
-            // Read the stamp before the content: a change in between only causes one more reload.
-            stamp = ReadStamp();
-            snapshot = _snapshot;
-            if (snapshot is not null && snapshot.IsCurrent(stamp, server.Authority, time.GetUtcNow()))
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            var version = await db.Set<ServerKeyRing>().Where(r => r.Id == ServerKeyRing.SingletonId).Select(r => r.Version).FirstOrDefaultAsync(cancellationToken);
+            var current = Volatile.Read(ref _snapshot);
+            if (!force && current is not null && current.Version == version)
             {
-                return snapshot;
+                return;
             }
 
-            try
-            {
-                var keys = ReadIndex();
-                if (LacksInitialKeys(keys))
-                {
-                    using var fileLock = AcquireFileLock();
-                    keys = ReadIndex();
-                    if (LacksInitialKeys(keys))
-                    {
-                        AddInitialKeys(keys);
-                        WriteIndex(keys);
-                    }
-
-                    stamp = ReadStamp();
-                }
-
-                EnsureDirectory();
-                snapshot = BuildSnapshot(keys, stamp);
-                if (_snapshot is not null && _snapshot.Stamp != stamp && stamp != _ownWrite)
-                {
-                    // Changed by another process (an 'ocm keys' command while the server runs).
-                    Log.Reloaded(logger, snapshot.ActiveKeyId, snapshot.Published.Keys.Count);
-                }
-            }
-            catch (Exception ex) when (snapshot is not null && ex is IOException or UnauthorizedAccessException or JsonException
-                or CryptographicException or ServerKeyException or InvalidDataException)
-            {
-                // Keep signing with the keys we had; try again when the index changes.
-                Log.ReloadFailed(logger, ex.GetType().Name, ex.Message);
-                snapshot = snapshot with { Stamp = stamp, NextExpiry = DateTimeOffset.MaxValue };
-            }
-
+            var records = await db.Set<ServerKeyRecord>().AsNoTracking().ToListAsync(cancellationToken);
+            var plain = records.Select(r => new PlainKey(r.ToInfo(), secret.OpenString(SealPurpose, r.KeyId, r.PrivateKey))).ToList();
+            var snapshot = Build(plain, version);
             Volatile.Write(ref _snapshot, snapshot);
-            return snapshot;
+            if (current is not null && current.Version != version)
+            {
+                Log.Reloaded(logger, snapshot.Active.KeyId ?? "", snapshot.Keys.Count(IsPublished));
+            }
+        }
+        catch (Exception ex) when (Volatile.Read(ref _snapshot) is not null && ex is not OperationCanceledException)
+        {
+            // Keep signing with the keys we had; the next refresh tries again.
+            Log.ReloadFailed(logger, ex.GetType().Name, ex.Message);
+        }
+        finally
+        {
+            _reload.Release();
         }
     }
 
@@ -311,226 +366,197 @@ internal sealed partial class ServerKeyStore(OcmServerInfo server, TimeProvider 
         !keys.Any(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active)
         || !keys.Any(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active);
 
-    private void AddInitialKeys(List<ServerKeyInfo> keys)
+    private void AddInitialKeys(List<PlainKey> keys)
     {
-        if (!keys.Any(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active))
+        if (!keys.Any(k => k.Info.Purpose == PurposeRfc9421 && k.Info.State == ServerKeyState.Active))
         {
             keys.Add(Generate(HttpSignatureAlgorithm.Ed25519, ServerKeyState.Active, PurposeRfc9421));
         }
 
-        if (!keys.Any(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active))
+        if (!keys.Any(k => k.Info.Purpose == PurposeCavage && k.Info.State == ServerKeyState.Active))
         {
             keys.Add(Generate(HttpSignatureAlgorithm.RsaV15Sha256, ServerKeyState.Active, PurposeCavage));
         }
     }
 
-    private Snapshot BuildSnapshot(List<ServerKeyInfo> keys, IndexStamp stamp)
+    /// <summary>
+    /// The key named <paramref name="nameOrKeyId"/>: its local name (<c>ed25519-20261128-1a2b3c4d</c>) or its
+    /// published <c>kid</c> (<c>files.example.net#ed25519-…</c>, with whatever authority the caller knows it under).
+    /// </summary>
+    private PlainKey FindSigningKey(List<PlainKey> keys, string nameOrKeyId)
     {
-        var now = time.GetUtcNow();
-
-        // Normally one active key per purpose; after a hand edit with several, the most recently activated one signs.
-        var active = keys.Where(k => k.Purpose == PurposeRfc9421 && k.State == ServerKeyState.Active)
-            .OrderByDescending(k => k.Activated ?? k.Created).First();
-        var cavage = keys.Where(k => k.Purpose == PurposeCavage && k.State == ServerKeyState.Active)
-            .OrderByDescending(k => k.Activated ?? k.Created).First();
-        var published = keys
-            .Where(k => k.Purpose == PurposeRfc9421 && (PublishedUntil(k) is not { } until || until > now))
-            .Select(k =>
-            {
-                using var key = ReadKey(k);
-                return key.ExportPublicJwk();
-            })
-            .ToList();
-        var nextExpiry = keys
-            .Select(PublishedUntil)
-            .Where(until => until > now)
-            .Select(until => until!.Value)
-            .DefaultIfEmpty(DateTimeOffset.MaxValue)
-            .Min();
-        return new Snapshot(
-            keys.OrderByDescending(k => k.Created).ToList(),
-            ReadKey(active),
-            ReadKey(cavage),
-            PublishedKeyId(active),
-            PublishedKeyId(cavage),
-            new JsonWebKeySet(published),
-            stamp,
-            server.Authority,
-            nextExpiry);
+        var key = keys.FirstOrDefault(k => k.Info.KeyId == nameOrKeyId)
+            ?? keys.FirstOrDefault(k => PublishedKeyId(k.Info) == nameOrKeyId)
+            ?? keys.FirstOrDefault(k => k.Info.Purpose == PurposeRfc9421 && nameOrKeyId.EndsWith("#" + k.Info.KeyId, StringComparison.Ordinal))
+            ?? throw new ServerKeyException($"No key '{nameOrKeyId}'. See 'ocm keys list'.");
+        return key.Info.Purpose == PurposeRfc9421
+            ? key
+            : throw new ServerKeyException($"Key '{key.Info.KeyId}' is the legacy draft-cavage key published in discovery; it is not rotated with activate/retire.");
     }
 
-    private ServerKeyInfo Generate(HttpSignatureAlgorithm algorithm, ServerKeyState state, SignatureScheme purpose)
+    private Snapshot Build(IReadOnlyList<PlainKey> keys, long version)
+    {
+        if (LacksInitialKeys(keys.Select(k => k.Info).ToList()))
+        {
+            throw new InvalidDataException("The key ring in the database has no active RFC 9421 or draft-cavage key.");
+        }
+
+        // Normally one active key per purpose; after a hand edit with several, the most recently activated one signs.
+        var active = keys.Where(k => k.Info.Purpose == PurposeRfc9421 && k.Info.State == ServerKeyState.Active)
+            .OrderByDescending(k => k.Info.Activated ?? k.Info.Created).ThenBy(k => k.Info.KeyId, StringComparer.Ordinal).First();
+        var cavage = keys.Where(k => k.Info.Purpose == PurposeCavage && k.Info.State == ServerKeyState.Active)
+            .OrderByDescending(k => k.Info.Activated ?? k.Info.Created).ThenBy(k => k.Info.KeyId, StringComparer.Ordinal).First();
+        var publicKeys = new Dictionary<string, JsonWebKey>(StringComparer.Ordinal);
+        foreach (var key in keys.Where(k => k.Info.Purpose == PurposeRfc9421))
+        {
+            using var signing = Import(key);
+            publicKeys[key.Info.KeyId] = signing.ExportPublicJwk();
+        }
+
+        return new Snapshot(
+            keys.Select(k => k.Info).OrderByDescending(k => k.Created).ToList(),
+            keys,
+            Import(active),
+            Import(cavage),
+            PublishedKeyId(cavage.Info),
+            publicKeys,
+            version,
+            server.Authority);
+    }
+
+    private SigningKey Import(PlainKey key)
+    {
+        if (!HttpSignatureAlgorithms.TryParse(key.Info.Algorithm, out var algorithm) || algorithm.IsSymmetric())
+        {
+            throw new InvalidDataException($"Key '{key.Info.KeyId}' has an unknown or unusable algorithm '{key.Info.Algorithm}'.");
+        }
+
+        return SigningKey.ImportPem(key.Pem, algorithm, PublishedKeyId(key.Info));
+    }
+
+    private PlainKey Generate(HttpSignatureAlgorithm algorithm, ServerKeyState state, SignatureScheme purpose)
     {
         var now = time.GetUtcNow();
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var name = algorithm.GetRfc9421Name() ?? algorithm.ToString().ToLowerInvariant();
         var day = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         var keyId = purpose == PurposeCavage ? $"cavage-rsa-{day}-{suffix}" : $"{name}-{day}-{suffix}";
-        var file = $"{purpose}-{name}-{now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}-{suffix}.pem";
         using var key = SigningKey.Generate(algorithm, keyId);
-        EnsureDirectory();
-        WriteSecretFile(Path.Combine(Directory, file), key.ExportPrivateKeyPem());
-        return new ServerKeyInfo
-        {
-            KeyId = keyId,
-            Algorithm = name,
-            State = state,
-            Purpose = purpose,
-            Created = now,
-            Activated = state == ServerKeyState.Active ? now : null,
-            File = file,
-        };
-    }
-
-    private SigningKey ReadKey(ServerKeyInfo info)
-    {
-        // The index names a file inside the keys directory, never a path elsewhere.
-        if (info.File.Length == 0 || Path.GetFileName(info.File) != info.File)
-        {
-            throw new InvalidDataException($"Key '{info.KeyId}' in keys.json names the file '{info.File}', which is not a plain file name.");
-        }
-
-        if (!HttpSignatureAlgorithms.TryParse(info.Algorithm, out var algorithm) || algorithm.IsSymmetric())
-        {
-            throw new InvalidDataException($"Key '{info.KeyId}' has an unknown or unusable algorithm '{info.Algorithm}' in keys.json.");
-        }
-
-        var path = Path.Combine(Directory, info.File);
-        RestrictMode(path, SecretFileMode);
-        return SigningKey.ImportPem(File.ReadAllText(path), algorithm, PublishedKeyId(info));
-    }
-
-    private IndexStamp ReadStamp()
-    {
-        var file = new FileInfo(IndexPath);
-        return file.Exists ? new IndexStamp(file.LastWriteTimeUtc, file.Length) : default;
-    }
-
-    private List<ServerKeyInfo> ReadIndex()
-    {
-        if (!File.Exists(IndexPath))
-        {
-            return [];
-        }
-
-        using var stream = File.OpenRead(IndexPath);
-        return JsonSerializer.Deserialize(stream, ServerKeysJsonContext.Default.ListServerKeyInfo) ?? [];
-    }
-
-    private void WriteIndex(List<ServerKeyInfo> keys)
-    {
-        EnsureDirectory();
-        var temp = IndexPath + ".tmp";
-        WriteSecretFile(temp, JsonSerializer.Serialize(keys, ServerKeysJsonContext.Default.ListServerKeyInfo));
-        File.Move(temp, IndexPath, overwrite: true);
-        _ownWrite = ReadStamp();
-    }
-
-    /// <summary>
-    /// An exclusive lock shared with other processes on the same data directory (.NET takes an advisory
-    /// <c>flock</c> for <see cref="FileShare.None"/>), held for one read-modify-write of the index.
-    /// </summary>
-    private FileStream AcquireFileLock()
-    {
-        EnsureDirectory();
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = SecretFileMode;
-        }
-
-        var deadline = Environment.TickCount64 + (long)FileLockTimeout.TotalMilliseconds;
-        while (true)
-        {
-            try
+        return new PlainKey(
+            new ServerKeyInfo
             {
-                return new FileStream(LockPath, options);
-            }
-            catch (IOException) when (Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(25);
-            }
-            catch (IOException ex)
-            {
-                throw new IOException($"The keys directory is locked by another process (the server or another 'ocm keys' command) for more than {FileLockTimeout.TotalSeconds} s.", ex);
-            }
-        }
+                KeyId = keyId,
+                Algorithm = name,
+                State = state,
+                Purpose = purpose,
+                Created = now,
+                Activated = state == ServerKeyState.Active ? now : null,
+            },
+            key.ExportPrivateKeyPem());
     }
 
-    /// <summary>The keys directory is 0700 — also when it already existed with a looser mode (a restored backup).</summary>
-    private void EnsureDirectory()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(Directory);
-            return;
-        }
-
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
-        }
-
-        RestrictMode(Directory, DirectoryMode);
-        if (File.Exists(IndexPath))
-        {
-            RestrictMode(IndexPath, SecretFileMode);
-        }
-    }
-
-    private static void RestrictMode(string path, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != mode)
-        {
-            File.SetUnixFileMode(path, mode);
-        }
-    }
-
-    /// <summary>Creates the file readable and writable by the server user only before any secret is written to it.</summary>
-    private static void WriteSecretFile(string path, string content)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = SecretFileMode;
-        }
-
-        using (var stream = new FileStream(path, options))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(content);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        RestrictMode(path, SecretFileMode);
-    }
-
-    /// <summary>What identifies one version of keys.json: written by another process → new time or size.</summary>
-    private readonly record struct IndexStamp(DateTime WriteTimeUtc, long Length);
+    /// <summary>A key with its private key in PEM, only ever in memory.</summary>
+    internal sealed record PlainKey(ServerKeyInfo Info, string Pem);
 
     private sealed record Snapshot(
         IReadOnlyList<ServerKeyInfo> Keys,
+        IReadOnlyList<PlainKey> Records,
         SigningKey Active,
         SigningKey Cavage,
-        string ActiveKeyId,
         string CavageKeyId,
-        JsonWebKeySet Published,
-        IndexStamp Stamp,
-        string Authority,
-        DateTimeOffset NextExpiry)
-    {
-        /// <summary>Still right: same index, same public authority (the kids contain it), no retired key has expired since.</summary>
-        public bool IsCurrent(IndexStamp stamp, string authority, DateTimeOffset now) =>
-            Stamp == stamp && Authority == authority && NextExpiry > now;
-    }
+        IReadOnlyDictionary<string, JsonWebKey> PublicKeys,
+        long Version,
+        string Authority);
 
     private static partial class Log
     {
         [LoggerMessage(1920, LogLevel.Information, "Signing keys reloaded: signing with {KeyId}, {Published} key(s) published")]
         public static partial void Reloaded(ILogger logger, string keyId, int published);
 
-        [LoggerMessage(1921, LogLevel.Error, "keys.json could not be loaded ({Error}: {Reason}); still using the previous keys")]
+        [LoggerMessage(1921, LogLevel.Error, "The signing keys could not be reloaded ({Error}: {Reason}); still using the previous keys")]
         public static partial void ReloadFailed(ILogger logger, string error, string reason);
+
+        [LoggerMessage(1922, LogLevel.Information, "Imported {Count} signing key(s) from the data directory's keys/keys.json into the database; the keys folder is no longer read")]
+        public static partial void Imported(ILogger logger, int count);
+    }
+}
+
+/// <summary>
+/// The keys of a data directory from before the keys moved to the database: <c>keys/keys.json</c> naming one PEM
+/// file per key beside it. Read once, on the first start against a database without keys.
+/// </summary>
+internal static class LegacyKeys
+{
+    public static List<ServerKeyStore.PlainKey>? Read(string dataDir)
+    {
+        var directory = Path.Combine(dataDir, "keys");
+        var index = Path.Combine(directory, "keys.json");
+        if (!File.Exists(index))
+        {
+            return null;
+        }
+
+        using var stream = File.OpenRead(index);
+        var entries = JsonSerializer.Deserialize(stream, LegacyKeysJsonContext.Default.ListLegacyKeyEntry) ?? [];
+        var keys = new List<ServerKeyStore.PlainKey>();
+        foreach (var entry in entries)
+        {
+            // The index names a file inside the keys directory, never a path elsewhere.
+            if (entry.File.Length == 0 || Path.GetFileName(entry.File) != entry.File)
+            {
+                throw new InvalidDataException($"Key '{entry.KeyId}' in {index} names the file '{entry.File}', which is not a plain file name.");
+            }
+
+            var info = new ServerKeyInfo
+            {
+                KeyId = entry.KeyId,
+                Algorithm = entry.Algorithm,
+                State = entry.State,
+                Purpose = entry.Purpose,
+                Created = entry.Created,
+                Activated = entry.Activated,
+                Retired = entry.Retired,
+            };
+            keys.Add(new ServerKeyStore.PlainKey(info, File.ReadAllText(Path.Combine(directory, entry.File))));
+        }
+
+        return keys;
+    }
+}
+
+/// <summary>One entry of an old <c>keys/keys.json</c>.</summary>
+internal sealed record LegacyKeyEntry
+{
+    public required string KeyId { get; init; }
+
+    public required string Algorithm { get; init; }
+
+    public required ServerKeyState State { get; init; }
+
+    public SignatureScheme Purpose { get; init; } = ServerKeyStore.PurposeRfc9421;
+
+    public required DateTimeOffset Created { get; init; }
+
+    public DateTimeOffset? Activated { get; init; }
+
+    public DateTimeOffset? Retired { get; init; }
+
+    public required string File { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(List<LegacyKeyEntry>))]
+internal sealed partial class LegacyKeysJsonContext : JsonSerializerContext;
+
+/// <summary>Looks every <see cref="ServerKeyStore.RefreshInterval"/> whether the keys changed elsewhere.</summary>
+internal sealed class ServerKeyRefresher(ServerKeyStore keys, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ServerKeyStore.RefreshInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await keys.RefreshAsync(stoppingToken);
+        }
     }
 }

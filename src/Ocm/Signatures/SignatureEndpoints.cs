@@ -13,8 +13,10 @@ internal static class SignatureEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapOcmSignatures(this IEndpointRouteBuilder app)
     {
-        static IResult Serve(ServerKeyStore keys, HttpContext context)
+        static async Task<IResult> Serve(ServerKeyStore keys, HttpContext context)
         {
+            // A key another node (or 'ocm keys') just added or activated is published at once, wherever the peer asks.
+            await keys.RefreshAsync(context.RequestAborted);
             context.Response.Headers.CacheControl = "public, max-age=60";
             return Results.Text(keys.PublishedKeySet.ToJson(), "application/jwk-set+json", Encoding.UTF8);
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Ocm.Data;
 using Ocm.Federation;
 using Ocm.Protocol.Signatures;
 using Ocm.Protocol.Signatures.Cavage;
@@ -13,8 +14,9 @@ internal static class SignaturesServiceCollectionExtensions
 
         services.TryAddSingleton(options);
         services.TryAddSingleton<ServerKeyStore>();
+        services.AddSingleton<IOcmDataInitializer>(sp => sp.GetRequiredService<ServerKeyStore>());
         services.TryAddSingleton<PeerKeyResolver>();
-        services.TryAddSingleton<ISignatureReplayCache>(sp => new MemorySignatureReplayCache(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISignatureReplayCache, DatabaseSignatureReplayCache>();
         services.TryAddSingleton(sp => new OcmRequestVerifier(
             sp.GetRequiredService<PeerKeyResolver>(),
             new OcmVerifierOptions
@@ -30,19 +32,7 @@ internal static class SignaturesServiceCollectionExtensions
         services.TryAddScoped<OcmRequestAuthentication>();
         services.TryAddSingleton<OutgoingRequestSigner>();
         services.AddSingleton<IDiscoveryContributor, SignaturesDiscoveryContributor>();
-        services.AddHostedService<ServerKeysInitializer>();
+        services.AddHostedService<ServerKeyRefresher>();
         return services;
     }
-}
-
-/// <summary>Creates the server's keys on first start, before the first request needs them.</summary>
-internal sealed class ServerKeysInitializer(ServerKeyStore keys) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        keys.EnsureInitialized();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -89,25 +89,25 @@ internal static class AdminKeysPages
             return ui.Redirect(ui.Urls.Action("admin/keys"), FlashKind.Error, $"“{name}” is not an algorithm keys can be added for.");
         }
 
-        var key = keys.Add(algorithm.Value);
+        var key = await keys.AddAsync(algorithm.Value, cancellationToken);
         return ui.Redirect(ui.Urls.Action("admin/keys"), FlashKind.Success, $"Key {key.KeyId} added as pending; activate it once peers had time to see it.");
     }
 
     private static async Task<IResult> ActivateAsync(HttpContext context, ServerKeyStore keys, CancellationToken cancellationToken) =>
-        await ChangeAsync(context, keys, (store, keyId) => store.Activate(keyId), "is now the active signing key", cancellationToken);
+        await ChangeAsync(context, keys, (store, keyId) => store.ActivateAsync(keyId, cancellationToken), "is now the active signing key", cancellationToken);
 
     private static async Task<IResult> RetireAsync(HttpContext context, ServerKeyStore keys, CancellationToken cancellationToken) =>
-        await ChangeAsync(context, keys, (store, keyId) => store.Retire(keyId), "is retired", cancellationToken);
+        await ChangeAsync(context, keys, (store, keyId) => store.RetireAsync(keyId, cancellationToken), "is retired", cancellationToken);
 
     private static async Task<IResult> ChangeAsync(
-        HttpContext context, ServerKeyStore keys, Func<ServerKeyStore, string, ServerKeyInfo> change, string done, CancellationToken cancellationToken)
+        HttpContext context, ServerKeyStore keys, Func<ServerKeyStore, string, Task<ServerKeyInfo>> change, string done, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var keyId = form["keyId"].ToString();
         try
         {
-            change(keys, keyId);
+            await change(keys, keyId);
         }
         catch (Exception ex) when (ex is ServerKeyException or KeyNotFoundException or InvalidOperationException or IOException)
         {

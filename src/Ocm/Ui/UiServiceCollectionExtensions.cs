@@ -26,13 +26,17 @@ internal static class UiServiceCollectionExtensions
             return services;
         }
 
-        // Data Protection encrypts the session cookie; its keys live in the data directory, private to the server user.
+        // Data Protection encrypts the session cookie and anti-forgery tokens; its keys live in the database (every node
+        // must read every other's cookies), each sealed with the deployment secret by the repository itself. So the
+        // framework's "keys not encrypted at rest" warning, which knows only its own encryptors, is expected.
         services.AddDataProtection().SetApplicationName("Ocm");
-        services.Configure<KeyManagementOptions>(o =>
-            o.XmlRepository = new PrivateKeyRepository(Path.Combine(dataDir, "keys", "dataprotection")));
-
-        // The key files are protected by their 0600 mode, like the signing keys beside them; an XML encryptor would
-        // need a secret stored next to them. So the framework's "keys not encrypted at rest" warning is expected.
+        services.TryAddSingleton(sp => new DatabaseKeyRepository(
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<DeploymentSecret>(),
+            sp.GetRequiredService<Data.DatabaseWriteGate>(),
+            Path.Combine(dataDir, "keys", "dataprotection")));
+        services.AddSingleton<Data.IOcmDataInitializer>(sp => sp.GetRequiredService<DatabaseKeyRepository>());
+        services.AddOptions<KeyManagementOptions>().Configure<DatabaseKeyRepository>((o, repository) => o.XmlRepository = repository);
         services.Configure<LoggerFilterOptions>(o =>
             o.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
 

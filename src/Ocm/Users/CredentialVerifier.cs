@@ -62,7 +62,8 @@ internal sealed partial class CredentialVerifier(
             cache.Remove(cacheKey);
         }
 
-        if (throttle.RetryAfter(userName, address) is TimeSpan wait)
+        var throttled = await throttle.CheckAsync(userName, address, cancellationToken);
+        if (throttled.RetryAfter is TimeSpan wait)
         {
             Log.Throttled(logger);
             return new SignInResult(SignInStatus.Throttled, RetryAfter: wait);
@@ -73,7 +74,7 @@ internal sealed partial class CredentialVerifier(
         if (user is null)
         {
             hashing.VerifyDummy(password);
-            return Fail(userName, address);
+            return await FailAsync(userName, address, cancellationToken);
         }
 
         long? appPasswordId = null;
@@ -105,18 +106,22 @@ internal sealed partial class CredentialVerifier(
 
         if (check == PasswordCheck.Invalid || user.Disabled)
         {
-            return Fail(userName, address);
+            return await FailAsync(userName, address, cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        throttle.RecordSuccess(userName);
+        if (throttled.HasUserFailures)
+        {
+            await throttle.RecordSuccessAsync(userName, address, cancellationToken);
+        }
+
         cache.Add(cacheKey, new CachedCredential(user.Id, user.CredentialsVersion, appPasswordId));
         return new SignInResult(SignInStatus.Success, new SignedInUser(user.Id, user.Name, user.DisplayName, user.QuotaBytes, appPasswordId));
     }
 
-    private SignInResult Fail(string userName, IPAddress? address)
+    private async Task<SignInResult> FailAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
     {
-        throttle.RecordFailure(userName, address);
+        await throttle.RecordFailureAsync(userName, address, cancellationToken);
         Log.Failed(logger);
         return new SignInResult(SignInStatus.Failed);
     }

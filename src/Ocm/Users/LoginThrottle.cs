@@ -1,57 +1,110 @@
-using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Ocm.Data;
 
 namespace Ocm.Users;
 
 /// <summary>
-/// Counts failed sign-ins per user name and per client IP in a sliding window (in memory; a restart forgives).
-/// Once either count reaches its limit, sign-ins for that name or from that address are refused without running the KDF
-/// until the oldest failure leaves the window, which also keeps a password-guessing client from burning CPU.
+/// Counts failed sign-ins in a sliding window, in the database so that every node counts the same failures: per user
+/// name from one client address, and per client address whatever the name. Once either count reaches its limit,
+/// sign-ins for that name from that address, or anything from that address, are refused without running the KDF until
+/// the oldest failure leaves the window, which also keeps a password-guessing client from burning CPU. Someone
+/// guessing a user's password therefore cannot lock that user out for the clients it really uses. Only a sign-in
+/// that is not already verified in memory asks (<see cref="CredentialVerifier"/>), so a sync client's every request
+/// costs nothing here. Old failures are deleted as new ones are recorded.
 /// </summary>
-internal sealed class LoginThrottle(TimeProvider time, UsersOptions options)
+internal sealed class LoginThrottle(IServiceScopeFactory scopes, DatabaseWriteGate writeGate, TimeProvider time, UsersOptions options)
 {
-    private const int PruneThreshold = 10_000;
+    private const int PurgeEvery = 64;
 
-    private readonly ConcurrentDictionary<string, FailureLog> _failures = new(StringComparer.Ordinal);
+    private int _failuresSincePurge;
 
     private TimeSpan Window => TimeSpan.FromSeconds(options.FailureWindowSeconds);
 
     /// <summary>How long until a sign-in for <paramref name="userName"/> from <paramref name="address"/> may be tried, or null if it may be tried now.</summary>
-    public TimeSpan? RetryAfter(string userName, IPAddress? address)
+    public async Task<TimeSpan?> RetryAfterAsync(string userName, IPAddress? address, CancellationToken cancellationToken) =>
+        (await CheckAsync(userName, address, cancellationToken)).RetryAfter;
+
+    /// <summary>
+    /// The wait as <see cref="RetryAfterAsync"/>, and whether that name has failures from that address to forgive
+    /// (so a successful sign-in writes only when there is something to forgive).
+    /// </summary>
+    public async Task<(TimeSpan? RetryAfter, bool HasUserFailures)> CheckAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var byUser = Check(UserKey(userName), options.MaxFailuresPerUser, now);
-        var byAddress = address is null ? null : Check(AddressKey(address), options.MaxFailuresPerIp, now);
-        return (byUser, byAddress) switch
+        var userKey = UserKey(userName, address);
+        var addressKey = address is null ? null : AddressKey(address);
+        var cutoff = (now - Window).UtcTicks;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        var failures = await db.Set<LoginFailure>()
+            .Where(f => (f.Key == userKey || f.Key == addressKey) && f.At > cutoff)
+            .Select(f => new { f.Key, f.At })
+            .ToListAsync(cancellationToken);
+        var byUser = Wait(failures.Where(f => f.Key == userKey).Select(f => f.At), options.MaxFailuresPerUser, now);
+        var byAddress = Wait(failures.Where(f => f.Key == addressKey).Select(f => f.At), options.MaxFailuresPerIp, now);
+        TimeSpan? wait = (byUser, byAddress) switch
         {
             (null, null) => null,
             (TimeSpan u, null) => u,
             (null, TimeSpan a) => a,
             (TimeSpan u, TimeSpan a) => u > a ? u : a,
         };
+        return (wait, failures.Any(f => f.Key == userKey));
     }
 
-    public void RecordFailure(string userName, IPAddress? address)
+    public async Task RecordFailureAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        Record(UserKey(userName), options.MaxFailuresPerUser, now);
+        var now = time.GetUtcNow().UtcTicks;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        db.Add(new LoginFailure { Key = UserKey(userName, address), At = now });
         if (address is not null)
         {
-            Record(AddressKey(address), options.MaxFailuresPerIp, now);
+            db.Add(new LoginFailure { Key = AddressKey(address), At = now });
         }
 
-        if (_failures.Count > PruneThreshold)
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        if (Interlocked.Increment(ref _failuresSincePurge) >= PurgeEvery)
         {
-            Prune(now);
+            Interlocked.Exchange(ref _failuresSincePurge, 0);
+            var cutoff = now - Window.Ticks;
+            await db.Set<LoginFailure>().Where(f => f.At <= cutoff).ExecuteDeleteAsync(cancellationToken);
         }
     }
 
-    /// <summary>A successful sign-in forgives the user name's failures (the address keeps its count).</summary>
-    public void RecordSuccess(string userName) => _failures.TryRemove(UserKey(userName), out _);
+    /// <summary>A successful sign-in forgives the user name's failures from that address (the address keeps its count).</summary>
+    public async Task RecordSuccessAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
+    {
+        var key = UserKey(userName, address);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await db.Set<LoginFailure>().Where(f => f.Key == key).ExecuteDeleteAsync(cancellationToken);
+    }
 
-    private static string UserKey(string userName) => "u:" + User.Normalize(userName);
+    private TimeSpan? Wait(IEnumerable<long> failures, int limit, DateTimeOffset now)
+    {
+        var times = failures.Order().ToList();
+        if (times.Count < limit)
+        {
+            return null;
+        }
 
-    private static string AddressKey(IPAddress address)
+        // The oldest of the last `limit` failures decides when the count drops below the limit again.
+        var oldest = new DateTimeOffset(times[^limit], TimeSpan.Zero);
+        var wait = oldest + Window - now;
+        return wait > TimeSpan.Zero ? wait : null;
+    }
+
+    private static string UserKey(string userName, IPAddress? address) =>
+        "u:" + User.Normalize(userName) + (address is null ? "" : "|" + Normalize(address));
+
+    private static string AddressKey(IPAddress address) => "a:" + Normalize(address);
+
+    private static string Normalize(IPAddress address)
     {
         // An IPv6 client controls its whole /64, so it is counted as one address.
         if (address.IsIPv4MappedToIPv6)
@@ -66,70 +119,28 @@ internal sealed class LoginThrottle(TimeProvider time, UsersOptions options)
             address = new IPAddress(bytes);
         }
 
-        return "a:" + address;
+        return address.ToString();
     }
+}
 
-    private TimeSpan? Check(string key, int limit, DateTimeOffset now)
+/// <summary>One failed sign-in, counted under its key: <c>u:{name}|{address}</c> or <c>a:{address}</c>.</summary>
+internal sealed class LoginFailure
+{
+    public long Id { get; init; }
+
+    public required string Key { get; init; }
+
+    /// <summary>UTC ticks: the same comparable integer in SQLite and PostgreSQL.</summary>
+    public long At { get; init; }
+}
+
+internal sealed class LoginFailureConfiguration : IEntityTypeConfiguration<LoginFailure>
+{
+    public void Configure(EntityTypeBuilder<LoginFailure> builder)
     {
-        if (!_failures.TryGetValue(key, out var log))
-        {
-            return null;
-        }
-
-        lock (log)
-        {
-            log.Expire(now - Window);
-            if (log.Times.Count < limit)
-            {
-                return null;
-            }
-
-            // The oldest of the last `limit` failures decides when the count drops below the limit again.
-            var oldest = log.Times.ElementAt(log.Times.Count - limit);
-            var wait = oldest + Window - now;
-            return wait > TimeSpan.Zero ? wait : null;
-        }
-    }
-
-    private void Record(string key, int limit, DateTimeOffset now)
-    {
-        var log = _failures.GetOrAdd(key, _ => new FailureLog());
-        lock (log)
-        {
-            log.Expire(now - Window);
-            log.Times.Enqueue(now);
-            while (log.Times.Count > limit)
-            {
-                log.Times.Dequeue();
-            }
-        }
-    }
-
-    private void Prune(DateTimeOffset now)
-    {
-        foreach (var (key, log) in _failures)
-        {
-            lock (log)
-            {
-                log.Expire(now - Window);
-                if (log.Times.Count == 0)
-                {
-                    _failures.TryRemove(key, out _);
-                }
-            }
-        }
-    }
-
-    private sealed class FailureLog
-    {
-        public Queue<DateTimeOffset> Times { get; } = new();
-
-        public void Expire(DateTimeOffset before)
-        {
-            while (Times.Count > 0 && Times.Peek() <= before)
-            {
-                Times.Dequeue();
-            }
-        }
+        builder.ToTable("login_failures");
+        builder.Property(f => f.Key).HasMaxLength(400);
+        builder.HasIndex(f => new { f.Key, f.At });
+        builder.HasIndex(f => f.At);
     }
 }

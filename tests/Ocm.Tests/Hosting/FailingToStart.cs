@@ -297,6 +297,65 @@ public sealed class FailingToStart : IDisposable
         Assert.Contains("Ocm:Storage:S3:SecretKey", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task DeploymentSecretFileReadableByEveryone_OneLineSayingHowToFixIt()
+    {
+        var secretFile = Path.Combine(_work, "deployment-secret");
+        await File.WriteAllTextAsync(secretFile, "a-long-enough-deployment-secret\n");
+        File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var dataDir = Path.Combine(_work, "data");
+
+        var result = await ServeAsync(
+            ["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", dataDir],
+            new Dictionary<string, string> { ["OCM_DEPLOYMENTSECRETFILE"] = secretFile });
+
+        var line = OneErrorLine(result);
+        Assert.Contains($"Ocm:DeploymentSecretFile: {secretFile} is readable or writable by every user", line, StringComparison.Ordinal);
+        Assert.Contains($"chmod 600 {secretFile}", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDir));
+    }
+
+    [Fact]
+    public async Task PostgresWithoutDeploymentSecret_OneLineNamingTheSetting()
+    {
+        await using var database = await TestDatabases.CreateAsync(TestDatabases.Postgres);
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = database.ConnectionString!,
+            ["OCM_DEPLOYMENTSECRET"] = "",
+        };
+
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", Path.Combine(_work, "data")], environment);
+
+        var line = OneErrorLine(result);
+        Assert.Contains("Ocm:DeploymentSecret (OCM_DEPLOYMENTSECRET) or Ocm:DeploymentSecretFile is required with PostgreSQL", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANodeWithAnotherDeploymentSecret_OneLineSayingTheSecretsDiffer()
+    {
+        await using var database = await TestDatabases.CreateAsync(TestDatabases.Postgres);
+        var environment = new Dictionary<string, string>
+        {
+            ["OCM_DATABASE__PROVIDER"] = "postgres",
+            ["OCM_DATABASE__CONNECTIONSTRING"] = database.ConnectionString!,
+            ["OCM_DEPLOYMENTSECRET"] = "the-first-node-secret-123",
+            ["OCM_USERS__CREATEADMINONFIRSTSTART"] = "false",
+        };
+        await using (await OcmProcess.StartServeAsync("127.0.0.1", Path.Combine(_work, "first"), environment))
+        {
+        }
+
+        environment["OCM_DEPLOYMENTSECRET"] = "a-different-secret-456";
+        var result = await ServeAsync(["--urls", $"http://127.0.0.1:{OcmProcess.FreePort("127.0.0.1")}", "--data-dir", Path.Combine(_work, "second")], environment);
+
+        var line = OneErrorLine(result);
+        Assert.Contains("encrypted with another deployment secret than this node's (Ocm:DeploymentSecret)", line, StringComparison.Ordinal);
+        Assert.Contains("Give every node the same Ocm:DeploymentSecret", line, StringComparison.Ordinal);
+    }
+
     private static Task<RunResult> ServeAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
         OcmProcess.RunAsync(["serve", .. args], environment, timeout: TimeSpan.FromSeconds(60));
 

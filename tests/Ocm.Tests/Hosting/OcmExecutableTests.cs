@@ -33,16 +33,16 @@ public sealed class OcmExecutableTests : IAsyncLifetime
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task Serve_DataDirectory_IsPrivateAndHoldsDatabaseAndKeys()
+    public async Task Serve_DataDirectory_IsPrivateAndHoldsDatabaseAndDeploymentSecret()
     {
         using var client = new HttpClient { BaseAddress = _server.BaseUri };
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("healthz")).StatusCode);
         Assert.Contains("Created the first user 'admin'", _server.Output, StringComparison.Ordinal);
 
         Assert.True(File.Exists(Path.Combine(_server.DataDir, "ocm.db")));
-        var keys = Path.Combine(_server.DataDir, "keys");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
-        Assert.All(Directory.GetFiles(keys), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+        // Keys live in the database, sealed with the deployment secret SQLite's zero configuration generates here.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_server.DataDir, "deployment-secret")));
+        Assert.False(Directory.Exists(Path.Combine(_server.DataDir, "keys")));
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed partial class StartingFromAFreshClone : IDisposable
         var data = Path.Combine(clone, "data");
         Assert.Contains($"Data directory: {data}\n", Text(output), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(data, "ocm.db")), "no database in ./data of the clone:\n" + Text(output));
-        Assert.True(Directory.Exists(Path.Combine(data, "keys")));
+        Assert.True(File.Exists(Path.Combine(data, "deployment-secret")));
         Assert.False(Directory.Exists(Path.Combine(clone, "src", "Ocm", "data")), "a data directory appeared inside src/Ocm");
 
         var status = await Tool.RunAsync("git", ["status", "--porcelain", "--untracked-files=all"], clone, timeout: TimeSpan.FromMinutes(1));

@@ -131,6 +131,9 @@ internal sealed class OcmProcess : IAsyncDisposable
         throw new TimeoutException($"ocm serve did not become healthy within 120 s:\n{process.Output}");
     }
 
+    /// <summary>The deployment secret test servers on PostgreSQL share unless a test gives its own.</summary>
+    public const string TestDeploymentSecret = "test-deployment-secret-0123456789";
+
     /// <summary>Settings for a server whose console output nobody reads: warnings and errors only.</summary>
     public static IReadOnlyDictionary<string, string> Quiet { get; } = new Dictionary<string, string> { ["OCM_LOGGING__LOGLEVEL__DEFAULT"] = "Warning" };
 
@@ -189,6 +192,13 @@ internal sealed class OcmProcess : IAsyncDisposable
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
+        }
+
+        // Nodes on PostgreSQL must share a deployment secret; a test that wants none says so with an empty value.
+        if (info.Environment.TryGetValue("OCM_DATABASE__PROVIDER", out var provider) && string.Equals(provider, "postgres", StringComparison.OrdinalIgnoreCase)
+            && !info.Environment.ContainsKey("OCM_DEPLOYMENTSECRET") && !info.Environment.ContainsKey("OCM_DEPLOYMENTSECRETFILE"))
+        {
+            info.Environment["OCM_DEPLOYMENTSECRET"] = TestDeploymentSecret;
         }
 
         return Process.Start(info) ?? throw new InvalidOperationException("Cannot start dotnet.");

@@ -53,6 +53,12 @@ internal sealed class OcmTestServer : IAsyncDisposable
             overrides[key] = value;
         }
 
+        if (string.Equals(overrides.GetValueOrDefault("Ocm:Database:Provider"), "postgres", StringComparison.OrdinalIgnoreCase)
+            && !overrides.ContainsKey("Ocm:DeploymentSecret") && !overrides.ContainsKey("Ocm:DeploymentSecretFile"))
+        {
+            overrides["Ocm:DeploymentSecret"] = OcmProcess.TestDeploymentSecret;
+        }
+
         var app = OcmServer.Build(new Dictionary<string, string?>(), overrides, configureServices);
         await OcmServer.StartAsync(app, CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

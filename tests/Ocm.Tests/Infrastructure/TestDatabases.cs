@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Ocm.Data;
 
@@ -86,4 +87,16 @@ internal sealed class TestDatabase(Func<OcmDb> factory, Func<Task> cleanup, stri
     }
 
     public ValueTask DisposeAsync() => new(cleanup());
+}
+
+/// <summary>A service provider whose scopes get a context on <see cref="TestDatabase"/>, for services that open their own scopes.</summary>
+internal static class TestDatabaseServices
+{
+    public static ServiceProvider Create(TestDatabase database)
+    {
+        var services = new ServiceCollection();
+        services.AddScoped(_ => database.NewContext());
+        services.AddSingleton(new DatabaseWriteGate(serialize: database.ConnectionString is null));
+        return services.BuildServiceProvider();
+    }
 }

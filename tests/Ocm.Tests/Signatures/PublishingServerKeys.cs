@@ -1,5 +1,5 @@
-using System.Runtime.Versioning;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Ocm.Protocol.Signatures.Keys;
 using Ocm.Signatures;
@@ -11,17 +11,14 @@ namespace Ocm.Tests.Signatures;
 /// What peers can learn about our keys (OCM §Keys and Algorithms, §OCM API Discovery): the JWK Set at <c>/ocm/jwks</c> (and the -05 path
 /// <c>/.well-known/jwks.json</c>) lists pending, active and recently retired keys, never a private part; discovery
 /// advertises <c>jwksUri</c>, <c>http-sig</c>, the legacy <c>publicKey</c>, and <c>must-use-http-sig</c> when
-/// signatures are required. The private keys on disk are readable by the server user only.
+/// signatures are required. The private keys are kept in the database, sealed with the deployment secret.
 /// </summary>
-[UnsupportedOSPlatform("windows")] // Unix file modes
 public sealed class PublishingServerKeys : IAsyncLifetime
 {
     private readonly ShiftedClock _clock = new();
     private OcmTestServer _server = null!;
 
     private ServerKeyStore Keys => _server.GetRequiredService<ServerKeyStore>();
-
-    private string KeysDirectory => Path.Combine(_server.DataDir, "keys");
 
     public async Task InitializeAsync() => _server = await OcmTestServer.StartAsync(
         "127.0.0.72",
@@ -45,11 +42,11 @@ public sealed class PublishingServerKeys : IAsyncLifetime
     public async Task Jwks_ListsPendingActiveAndRecentlyRetiredKeys_UntilTheGracePeriodEnds()
     {
         var first = Keys.List().Single(k => k.Purpose == ServerKeyStore.PurposeRfc9421);
-        var withdrawn = Keys.Add(HttpSignatureAlgorithm.EcdsaP256Sha256);
-        var second = Keys.Add(HttpSignatureAlgorithm.Ed25519);
-        Keys.Activate(second.KeyId);
-        var pending = Keys.Add(HttpSignatureAlgorithm.RsaPssSha512);
-        Keys.Retire(withdrawn.KeyId);
+        var withdrawn = await Keys.AddAsync(HttpSignatureAlgorithm.EcdsaP256Sha256, CancellationToken.None);
+        var second = await Keys.AddAsync(HttpSignatureAlgorithm.Ed25519, CancellationToken.None);
+        await Keys.ActivateAsync(second.KeyId, CancellationToken.None);
+        var pending = await Keys.AddAsync(HttpSignatureAlgorithm.RsaPssSha512, CancellationToken.None);
+        await Keys.RetireAsync(withdrawn.KeyId, CancellationToken.None);
 
         var published = await JwksAsync();
 
@@ -98,44 +95,49 @@ public sealed class PublishingServerKeys : IAsyncLifetime
     }
 
     [Fact]
-    public void KeyFiles_OnFirstStart_ReadableByTheServerUserOnly()
+    public async Task PrivateKeys_InTheDatabase_AreSealedNotPlaintext()
     {
+        await using var scope = _server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>();
+        var stored = await db.Set<ServerKeyRecord>().AsNoTracking().ToListAsync();
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(KeysDirectory));
-        var files = Directory.GetFiles(KeysDirectory);
-        Assert.Contains(files, f => f.EndsWith(".pem", StringComparison.Ordinal));
-        Assert.Contains(files, f => f.EndsWith("keys.json", StringComparison.Ordinal));
-        Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
-    }
-
-    [Fact]
-    public async Task KeyFiles_LoosenedByHand_TightenedAgainOnTheNextChange()
-    {
-        const UnixFileMode WorldReadable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        File.SetUnixFileMode(KeysDirectory, WorldReadable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        foreach (var file in Directory.GetFiles(KeysDirectory))
+        Assert.Equal(2, stored.Count); // Ed25519 for RFC 9421, RSA for draft-cavage
+        Assert.All(stored, key =>
         {
-            File.SetUnixFileMode(file, WorldReadable);
-        }
-
-        Keys.Add(HttpSignatureAlgorithm.Ed25519);
-        await JwksAsync();
-
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(KeysDirectory));
-        Assert.All(
-            Directory.GetFiles(KeysDirectory, "*.pem").Append(Path.Combine(KeysDirectory, "keys.json")),
-            f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+            Assert.StartsWith("v1:", key.PrivateKey, StringComparison.Ordinal);
+            Assert.DoesNotContain("PRIVATE KEY", key.PrivateKey, StringComparison.Ordinal);
+        });
+        Assert.False(Directory.Exists(Path.Combine(_server.DataDir, "keys")), "keys were written to the data directory");
     }
 
     [Fact]
-    public async Task BrokenKeysJson_ServerKeepsSigningWithTheKeysItHad()
+    public async Task KeysFromAnOlderDataDirectory_AreImportedOnTheFirstStart_SigningAndShareSecretKeys()
     {
-        var active = Keys.ActiveSigningKey.KeyId;
-        var before = await JwksAsync();
+        var dataDir = TempDirectory.Create("ocm-legacy-keys");
+        var keysDir = Directory.CreateDirectory(Path.Combine(dataDir, "keys")).FullName;
+        using var ed25519 = SigningKey.Generate(HttpSignatureAlgorithm.Ed25519, "ed25519-20261101-0a0b0c0d");
+        using var rsa = SigningKey.Generate(HttpSignatureAlgorithm.RsaV15Sha256, "cavage-rsa-20261101-01020304");
+        await File.WriteAllTextAsync(Path.Combine(keysDir, "ed.pem"), ed25519.ExportPrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(keysDir, "rsa.pem"), rsa.ExportPrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(keysDir, "keys.json"), """
+            [
+              { "keyId": "ed25519-20261101-0a0b0c0d", "algorithm": "ed25519", "state": "Active", "purpose": "rfc9421", "created": "2026-11-01T00:00:00+00:00", "activated": "2026-11-01T00:00:00+00:00", "file": "ed.pem" },
+              { "keyId": "cavage-rsa-20261101-01020304", "algorithm": "rsa-v1_5-sha256", "state": "Active", "purpose": "cavage", "created": "2026-11-01T00:00:00+00:00", "activated": "2026-11-01T00:00:00+00:00", "file": "rsa.pem" }
+            ]
+            """);
+        var shareSecretKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await File.WriteAllBytesAsync(Path.Combine(keysDir, "secrets.key"), shareSecretKey);
+        await using var upgraded = await OcmTestServer.StartAsync("127.0.0.74", dataDir: dataDir);
 
-        await File.WriteAllTextAsync(Path.Combine(KeysDirectory, "keys.json"), "{ not json");
+        // Shares made before the upgrade keep their secrets: the share-secret key came along.
+        var expected = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(shareSecretKey, "ocm-share-secret:p1"u8.ToArray()))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Assert.Equal(expected, upgraded.GetRequiredService<Ocm.Shares.SecretProtector>().DeriveShareSecret("p1"));
 
-        Assert.Equal(active, Keys.ActiveSigningKey.KeyId);
-        Assert.Equal(before.Keys.Order(), (await JwksAsync()).Keys.Order());
+        var published = (await upgraded.Client.GetJsonAsync("ocm/jwks")).GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
+        var discovery = await upgraded.Client.GetJsonAsync(".well-known/ocm");
+
+        Assert.Equal([$"{upgraded.Authority}#ed25519-20261101-0a0b0c0d"], published);
+        Assert.Equal(rsa.ExportPublicKeyPem(), discovery.GetProperty("publicKey").GetProperty("publicKeyPem").GetString());
     }
 }

@@ -91,7 +91,13 @@ public sealed class RotatingServerKeys : IAsyncLifetime
             var activated = await KeysAsync("activate", name);
             Assert.Contains($"Signing with {name}", activated, StringComparison.Ordinal);
 
-            // The running server re-read keys.json: it signs with the new key, and publishes both.
+            // The running server re-reads the keys within seconds: it signs with the new key, and publishes both.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (keysOfA.ActiveSigningKey.KeyId != newKid && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
             Assert.Equal(newKid, keysOfA.ActiveSigningKey.KeyId);
             var published = await KidsPublishedByAAsync();
             Assert.Contains(newKid, published);

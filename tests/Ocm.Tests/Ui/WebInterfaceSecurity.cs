@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Ocm.Users;
 
@@ -220,18 +221,21 @@ public sealed class WebInterfaceSecurity(UiServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public async Task DataProtectionKeys_AreReadableOnlyByTheServerUser()
+    public async Task DataProtectionKeys_AreKeptInTheDatabaseSealed()
     {
         var user = await fixture.NewUserAsync();
         using var session = await UiHttpSession.SignInAsync(user);
-        var folder = Path.Combine(fixture.Server.DataDir, "keys", "dataprotection");
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
-        var keys = Directory.GetFiles(folder, "*.xml");
+        await using var scope = fixture.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>();
+        var keys = await db.Set<Ocm.Ui.DataProtectionKeyRecord>().AsNoTracking().ToListAsync();
         Assert.NotEmpty(keys);
-        Assert.All(keys, key => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key)));
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        Assert.All(keys, key =>
+        {
+            Assert.StartsWith("v1:", key.Xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("masterKey", key.Xml, StringComparison.Ordinal);
+        });
+        Assert.False(Directory.Exists(Path.Combine(fixture.Server.DataDir, "keys")), "keys were written to the data directory");
     }
 
     [Fact]

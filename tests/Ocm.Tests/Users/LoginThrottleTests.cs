@@ -1,78 +1,107 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Ocm.Data;
+using Ocm.Tests.Infrastructure;
 using Ocm.Users;
 
 namespace Ocm.Tests.Users;
 
-public sealed class LoginThrottleTests
+/// <summary>The failed sign-in counts, kept in the database (SQLite here; the cluster test covers PostgreSQL).</summary>
+public sealed class LoginThrottleTests : IAsyncLifetime
 {
     private static readonly IPAddress Client = IPAddress.Parse("192.0.2.10");
     private static readonly UsersOptions Options = new() { MaxFailuresPerUser = 3, MaxFailuresPerIp = 5, FailureWindowSeconds = 60 };
 
-    [Fact]
-    public void RetryAfter_BelowUserLimit_IsNull()
+    private TestDatabase _database = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
     {
-        var throttle = new LoginThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch), Options);
-        throttle.RecordFailure("alice", Client);
-        throttle.RecordFailure("alice", Client);
-        Assert.Null(throttle.RetryAfter("alice", Client));
+        _database = await TestDatabases.CreateAsync(TestDatabases.Sqlite);
+        _services = TestDatabaseServices.Create(_database);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
     [Fact]
-    public void RetryAfter_AtUserLimit_ThrottlesUntilTheOldestFailureLeavesTheWindow()
+    public async Task RetryAfter_BelowUserLimit_IsNull()
+    {
+        var throttle = NewThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch));
+        await FailAsync(throttle, "alice", Client);
+        await FailAsync(throttle, "alice", Client);
+        Assert.Null(await RetryAfterAsync(throttle, "alice", Client));
+    }
+
+    [Fact]
+    public async Task RetryAfter_AtUserLimit_ThrottlesThatNameFromThatAddressUntilTheOldestFailureLeavesTheWindow()
     {
         var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
-        var throttle = new LoginThrottle(time, Options);
-        throttle.RecordFailure("alice", Client);
+        var throttle = NewThrottle(time);
+        await FailAsync(throttle, "alice", Client);
         time.Advance(TimeSpan.FromSeconds(10));
-        throttle.RecordFailure("ALICE", IPAddress.Parse("198.51.100.1"));
+        await FailAsync(throttle, "ALICE", Client);
         time.Advance(TimeSpan.FromSeconds(10));
-        throttle.RecordFailure("alice", IPAddress.Parse("198.51.100.2"));
+        await FailAsync(throttle, "alice", Client);
 
-        // User names are case-insensitive and counted across addresses.
-        Assert.Equal(TimeSpan.FromSeconds(40), throttle.RetryAfter("Alice", IPAddress.Parse("203.0.113.9")));
-        Assert.Null(throttle.RetryAfter("bob", IPAddress.Parse("203.0.113.9")));
+        // User names are case-insensitive; another client of the same user is not locked out.
+        Assert.Equal(TimeSpan.FromSeconds(40), await RetryAfterAsync(throttle, "Alice", Client));
+        Assert.Null(await RetryAfterAsync(throttle, "alice", IPAddress.Parse("203.0.113.9")));
+        Assert.Null(await RetryAfterAsync(throttle, "bob", Client));
 
         time.Advance(TimeSpan.FromSeconds(40));
-        Assert.Null(throttle.RetryAfter("alice", Client));
+        Assert.Null(await RetryAfterAsync(throttle, "alice", Client));
     }
 
     [Fact]
-    public void RetryAfter_AtAddressLimit_ThrottlesEveryNameFromThatAddress()
+    public async Task RetryAfter_AtAddressLimit_ThrottlesEveryNameFromThatAddress()
     {
-        var throttle = new LoginThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch), Options);
+        var throttle = NewThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch));
         for (var i = 0; i < 5; i++)
         {
-            throttle.RecordFailure("user" + i, Client);
+            await FailAsync(throttle, "user" + i, Client);
         }
 
-        Assert.NotNull(throttle.RetryAfter("someone-else", Client));
-        Assert.Null(throttle.RetryAfter("someone-else", IPAddress.Parse("192.0.2.11")));
+        Assert.NotNull(await RetryAfterAsync(throttle, "someone-else", Client));
+        Assert.Null(await RetryAfterAsync(throttle, "someone-else", IPAddress.Parse("192.0.2.11")));
     }
 
     [Fact]
-    public void RetryAfter_Ipv6_CountsTheWhole64AsOneAddress()
+    public async Task RetryAfter_Ipv6_CountsTheWhole64AsOneAddress()
     {
-        var throttle = new LoginThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch), Options);
+        var throttle = NewThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch));
         for (var i = 1; i <= 5; i++)
         {
-            throttle.RecordFailure("user" + i, IPAddress.Parse($"2001:db8:1:2::{i}"));
+            await FailAsync(throttle, "user" + i, IPAddress.Parse($"2001:db8:1:2::{i}"));
         }
 
-        Assert.NotNull(throttle.RetryAfter("x", IPAddress.Parse("2001:db8:1:2:ffff::1")));
-        Assert.Null(throttle.RetryAfter("x", IPAddress.Parse("2001:db8:1:3::1")));
+        Assert.NotNull(await RetryAfterAsync(throttle, "x", IPAddress.Parse("2001:db8:1:2:ffff::1")));
+        Assert.Null(await RetryAfterAsync(throttle, "x", IPAddress.Parse("2001:db8:1:3::1")));
     }
 
     [Fact]
-    public void RecordSuccess_ForgivesTheUserButNotTheAddress()
+    public async Task RecordSuccess_ForgivesTheUserButNotTheAddress()
     {
-        var throttle = new LoginThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch), Options with { MaxFailuresPerIp = 3 });
+        var throttle = NewThrottle(new ManualTimeProvider(DateTimeOffset.UnixEpoch), Options with { MaxFailuresPerIp = 3 });
         for (var i = 0; i < 3; i++)
         {
-            throttle.RecordFailure("alice", Client);
+            await FailAsync(throttle, "alice", Client);
         }
 
-        throttle.RecordSuccess("alice");
-        Assert.Null(throttle.RetryAfter("alice", IPAddress.Parse("198.51.100.1")));
-        Assert.NotNull(throttle.RetryAfter("alice", Client));
+        await throttle.RecordSuccessAsync("alice", Client, CancellationToken.None);
+        Assert.Null(await RetryAfterAsync(throttle, "alice", IPAddress.Parse("198.51.100.1")));
+        Assert.NotNull(await RetryAfterAsync(throttle, "alice", Client));
     }
+
+    private LoginThrottle NewThrottle(TimeProvider time, UsersOptions? options = null) =>
+        new(_services.GetRequiredService<IServiceScopeFactory>(), _services.GetRequiredService<DatabaseWriteGate>(), time, options ?? Options);
+
+    private static Task FailAsync(LoginThrottle throttle, string user, IPAddress address) =>
+        throttle.RecordFailureAsync(user, address, CancellationToken.None);
+
+    private static Task<TimeSpan?> RetryAfterAsync(LoginThrottle throttle, string user, IPAddress address) =>
+        throttle.RetryAfterAsync(user, address, CancellationToken.None);
 }

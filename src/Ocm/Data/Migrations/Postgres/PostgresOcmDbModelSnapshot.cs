@@ -95,6 +95,21 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Data.ServerSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("server_secrets", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Delivery.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -697,6 +712,81 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("received_shares", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Signatures.SeenSignature", b =>
+                {
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Fingerprint");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("seen_signatures", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Signatures.ServerKeyRecord", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("Activated")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PrivateKey")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset?>("Retired")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("KeyId");
+
+                    b.ToTable("server_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Signatures.ServerKeyRing", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("server_key_ring", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("Ocm.Tokens.ShareAccessToken", b =>
                 {
                     b.Property<long>("Id")
@@ -734,6 +824,45 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("share_access_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Trust.PeerRateBucket", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("peer_rate_buckets", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Ui.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Users.AppPassword", b =>
                 {
                     b.Property<long>("Id")
@@ -766,6 +895,31 @@ namespace Ocm.Data.Migrations.Postgres
                     b.HasIndex("UserId");
 
                     b.ToTable("app_passwords", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Users.LoginFailure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Key", "At");
+
+                    b.ToTable("login_failures", (string)null);
                 });
 
             modelBuilder.Entity("Ocm.Users.User", b =>

@@ -87,6 +87,21 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("leases", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Data.ServerSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("server_secrets", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Delivery.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -671,6 +686,81 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("received_shares", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Signatures.SeenSignature", b =>
+                {
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Fingerprint");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("seen_signatures", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Signatures.ServerKeyRecord", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Activated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PrivateKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Retired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("KeyId");
+
+                    b.ToTable("server_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Signatures.ServerKeyRing", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("server_key_ring", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
+                });
+
             modelBuilder.Entity("Ocm.Tokens.ShareAccessToken", b =>
                 {
                     b.Property<long>("Id")
@@ -706,6 +796,43 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("share_access_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Trust.PeerRateBucket", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("peer_rate_buckets", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Ui.DataProtectionKeyRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Users.AppPassword", b =>
                 {
                     b.Property<long>("Id")
@@ -736,6 +863,29 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.HasIndex("UserId");
 
                     b.ToTable("app_passwords", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Users.LoginFailure", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Key", "At");
+
+                    b.ToTable("login_failures", (string)null);
                 });
 
             modelBuilder.Entity("Ocm.Users.User", b =>
