@@ -38,7 +38,6 @@ public sealed class DeliveringFromSeveralNodes
         {
             Environment = Delivery(requestTimeoutSeconds: 10),
             BehindHaproxy = true,
-            SharedDataDir = true, // signing keys, until they live in the database
             AdminUser = ("alice", Password),
         });
 
@@ -73,7 +72,6 @@ public sealed class DeliveringFromSeveralNodes
         {
             Environment = Delivery(requestTimeoutSeconds: 8),
             BehindHaproxy = true,
-            SharedDataDir = true,
             AdminUser = ("alice", Password),
         });
         using var alice = cluster.Client("alice", Password);

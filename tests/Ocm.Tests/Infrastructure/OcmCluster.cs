@@ -7,7 +7,7 @@ namespace Ocm.Tests.Infrastructure;
 
 /// <summary>
 /// N real <c>ocm serve</c> processes on one fresh, empty PostgreSQL database (from <c>OCM_TEST_POSTGRES</c>), each with
-/// its own empty data directory (or, with <see cref="ClusterSettings.SharedDataDir"/>, one shared directory), optionally
+/// its own empty data directory, optionally
 /// behind haproxy (<c>scripts/haproxy.sh</c>: round-robin, no sticky sessions) whose address is every node's public URL
 /// and trusted proxy. The nodes run from one environment, as an operator's would.
 /// </summary>
@@ -65,8 +65,7 @@ internal sealed class OcmCluster : IAsyncDisposable
             environment[key] = value;
         }
 
-        var shared = settings.SharedDataDir ? TempDirectory.Create("ocm-cluster-shared") : null;
-        var dataDirs = Enumerable.Range(0, count).Select(_ => shared ?? TempDirectory.Create("ocm-cluster-node")).Distinct().ToList();
+        var dataDirs = Enumerable.Range(0, count).Select(_ => TempDirectory.Create("ocm-cluster-node")).ToList();
         var cluster = new OcmCluster(database, admin, environment, dataDirs);
         try
         {
@@ -87,7 +86,7 @@ internal sealed class OcmCluster : IAsyncDisposable
                 await cluster.RunAsync(["user", "add", name, "--password", password, "--data-dir", dataDirs[0], "--init"]);
             }
 
-            Task<OcmProcess> Start(int i) => OcmProcess.StartServeAsync($"{addressPrefix}.{i + 1}", ports[i], shared ?? dataDirs[i], environment);
+            Task<OcmProcess> Start(int i) => OcmProcess.StartServeAsync($"{addressPrefix}.{i + 1}", ports[i], dataDirs[i], environment);
             if (settings.StartTogether)
             {
                 var starting = Enumerable.Range(0, count).Select(Start).ToList();
@@ -205,9 +204,6 @@ internal sealed record ClusterSettings
 
     /// <summary>Put haproxy in front (round-robin, no sticky sessions); its address becomes the public URL.</summary>
     public bool BehindHaproxy { get; init; }
-
-    /// <summary>One data directory for every node (for what is not yet kept in the database, e.g. signing keys).</summary>
-    public bool SharedDataDir { get; init; }
 
     /// <summary>A user created (with <c>--init</c>, so no first admin) before the nodes start.</summary>
     public (string Name, string Password)? AdminUser { get; init; }
