@@ -37,18 +37,19 @@ internal sealed class ServerSecret
                 }
             }
 
-            var value = create();
-            db.Add(new ServerSecret { Name = name, Value = deployment.Seal(SealPurpose, name, value) });
-            try
+            if (attempt > 0)
             {
-                using var turn = await scope.ServiceProvider.GetRequiredService<DatabaseWriteGate>().EnterAsync(cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                return value;
+                throw new InvalidOperationException($"The server secret '{name}' was neither found nor created.");
             }
-            catch (DbUpdateException) when (attempt == 0)
+
+            // Nodes starting together race to create it: the first insert wins, the others insert nothing (no error,
+            // so nothing is logged as a failure) and read the winner's on the next pass.
+            var sealedValue = deployment.Seal(SealPurpose, name, create());
+            using (await scope.ServiceProvider.GetRequiredService<DatabaseWriteGate>().EnterAsync(cancellationToken))
             {
-                // Another node created it at the same moment: use theirs.
-                db.ChangeTracker.Clear();
+                await db.Database.ExecuteSqlAsync(
+                    $"""INSERT INTO server_secrets ("Name", "Value") VALUES ({name}, {sealedValue}) ON CONFLICT ("Name") DO NOTHING""",
+                    cancellationToken);
             }
         }
     }
