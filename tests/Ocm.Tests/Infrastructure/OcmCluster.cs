@@ -145,6 +145,14 @@ internal sealed class OcmCluster : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Starts node <paramref name="index"/> again (after a kill) on its address, port and data directory.</summary>
+    public async Task RestartAsync(int index)
+    {
+        var old = Nodes[index];
+        await old.DisposeAsync();
+        Nodes[index] = await OcmProcess.StartServeAsync(old.BaseUri.Host, old.BaseUri.Port, _dataDirs[index], Environment);
+    }
+
     /// <summary>Everything every node wrote, each node's output headed by its address.</summary>
     public string Output => string.Join("\n", Nodes.Select(n => $"--- {n.BaseUri}\n{n.Output}"));
 

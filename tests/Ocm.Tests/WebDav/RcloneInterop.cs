@@ -21,6 +21,25 @@ public sealed class RcloneInterop
     public async Task Rclone_CopiesTreeUpAndDown_NoDifferencesAndMatchingSha1()
     {
         var dataDir = TempDirectory.Create("ocm-rclone");
+        try
+        {
+            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir, "--init"], OcmProcess.Quiet);
+            Assert.True(add.ExitCode == 0, add.All);
+            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
+            await AssertRoundTripAsync(new Uri(server.BaseUri, "remote.php/dav/files/sync/"), "sync", Password);
+        }
+        finally
+        {
+            TempDirectory.Delete(dataDir);
+        }
+    }
+
+    /// <summary>
+    /// Copies the 500-file tree (with the 1 GiB file) up to <paramref name="davRoot"/> and back down with rclone, and
+    /// fails the test unless rclone finds no difference, the server's SHA-1 sums match and the copy back is byte-identical.
+    /// </summary>
+    internal static async Task AssertRoundTripAsync(Uri davRoot, string user, string password)
+    {
         var work = TempDirectory.Create("rclone-work");
         try
         {
@@ -28,19 +47,16 @@ public sealed class RcloneInterop
             var expected = CreateTree(local);
             Assert.Equal(500, expected.Count);
 
-            var add = await OcmProcess.RunAsync(["user", "add", "sync", "--password", Password, "--data-dir", dataDir, "--init"], OcmProcess.Quiet);
-            Assert.True(add.ExitCode == 0, add.All);
-            await using var server = await OcmProcess.StartServeAsync("127.0.0.1", dataDir, OcmProcess.Quiet);
-            var obscured = (await Tool.RunAsync("rclone", ["obscure", Password])).Output.Trim();
+            var obscured = (await Tool.RunAsync("rclone", ["obscure", password])).Output.Trim();
             var configFile = Path.Combine(work, "rclone.conf");
             await File.WriteAllTextAsync(configFile, "");
 
             Dictionary<string, string> Env(string vendor) => new()
             {
                 ["RCLONE_CONFIG"] = configFile,
-                ["RCLONE_WEBDAV_URL"] = new Uri(server.BaseUri, "remote.php/dav/files/sync/").ToString(),
+                ["RCLONE_WEBDAV_URL"] = davRoot.ToString(),
                 ["RCLONE_WEBDAV_VENDOR"] = vendor,
-                ["RCLONE_WEBDAV_USER"] = "sync",
+                ["RCLONE_WEBDAV_USER"] = user,
                 ["RCLONE_WEBDAV_PASS"] = obscured,
             };
 
@@ -85,7 +101,6 @@ public sealed class RcloneInterop
         finally
         {
             TempDirectory.Delete(work);
-            TempDirectory.Delete(dataDir);
         }
     }
 
