@@ -64,7 +64,8 @@ cpu_of() { # pgrep-pattern
     sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }'
   done | awk '{ s += $1 } END { print s + 0 }'
 }
-cpu_nodes() { local pid; for pid in "${NODE_PIDS[@]}" $NGINX_PID; do
+# The nodes (nginx: its master and its worker children).
+cpu_nodes() { local pid; for pid in "${NODE_PIDS[@]}" $NGINX_PID $( [ -n "$NGINX_PID" ] && pgrep -P "$NGINX_PID" ); do
   sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }'
 done | awk '{ s += $1 } END { print s + 0 }'; }
 # PostgreSQL: the backends serving the benchmark's databases (named bench_N), which is where a request's queries run.
@@ -136,6 +137,8 @@ http {
   server {
     listen 127.0.0.1:$((BASE_PORT + 1));
     root $WORK/nginx/root;
+    # haproxy's health check (scripts/haproxy.sh: GET /healthz), answered without credentials as ocm does.
+    location = /healthz { auth_basic off; return 200; }
     location / {
       dav_methods PUT DELETE MKCOL COPY MOVE;
       dav_ext_methods PROPFIND OPTIONS;
@@ -156,7 +159,7 @@ CONF
 
 small_puts() { # folder count: PUTs of 4 KiB at concurrency 8 through the balancer; prints wall seconds
   local base="$BALANCER$PREFIX/$1" config="$WORK/small.curl" start
-  curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base"
+  curl -sf "${auth[@]}" -o /dev/null -X MKCOL "$base/" # a trailing slash: nginx refuses MKCOL without one
   : > "$config"
   for i in $(seq -w 1 "$2"); do
     printf 'upload-file = "%s"\nurl = "%s/f%s.bin"\noutput = "/dev/null"\n' "$WORK/small.bin" "$base" "$i" >> "$config"
