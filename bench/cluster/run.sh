@@ -21,7 +21,7 @@ RUNS="${RUNS:-3}"
 SMALL_COUNT="${SMALL_COUNT:-1000}"
 SMALL_PARALLEL=8
 PROPFIND_COUNT="${PROPFIND_COUNT:-2000}"
-WARMUP_COUNT="${WARMUP_COUNT:-3000}" # untimed small PUTs per configuration: the JIT reaches full speed on every node
+WARMUP_COUNT="${WARMUP_COUNT:-3000}" # untimed small PUTs and PROPFINDs per configuration: the JIT reaches full speed on every node
 BENCH_USER=bench
 BENCH_PASS=bench-password-1
 BASE_PORT=18180
@@ -169,10 +169,10 @@ small_puts() { # folder count: PUTs of 4 KiB at concurrency 8 through the balanc
   elapsed "$start"
 }
 
-propfind0() { # file: PROPFIND Depth 0 on one keep-alive client connection to the balancer; prints wall seconds
+propfind0() { # file [count]: PROPFIND Depth 0 on one keep-alive client connection to the balancer; prints wall seconds
   local config="$WORK/propfind0.curl" start
   : > "$config"
-  for i in $(seq 1 "$PROPFIND_COUNT"); do
+  for i in $(seq 1 "${2:-$PROPFIND_COUNT}"); do
     [ "$i" -gt 1 ] && echo next >> "$config"
     printf 'url = "%s"\nuser = "%s"\nrequest = "PROPFIND"\nheader = "Depth: 0"\nheader = "Content-Type: application/xml"\ndata-binary = "@%s"\noutput = "/dev/null"\nfail\nsilent\n' \
       "$BALANCER$PREFIX/$1" "$BENCH_USER:$BENCH_PASS" "$WORK/propfind.xml" >> "$config"
@@ -202,8 +202,11 @@ CONFIGS+=("nginx x1")
 for config in "${CONFIGS[@]}"; do
   log "starting $config"
   if [[ "$config" == ocm* ]]; then start_ocm_cluster "${config#ocm x}"; else start_nginx; fi
-  log "$config: warm-up, $WARMUP_COUNT small PUTs"
+  # Every node compiles both request paths before anything is timed (round-robin spreads the warm-up evenly), so a
+  # larger cluster is not charged for compiling the same code on more nodes.
+  log "$config: warm-up, $WARMUP_COUNT small PUTs and $WARMUP_COUNT PROPFIND D0"
   small_puts warmup "$WARMUP_COUNT" >/dev/null
+  propfind0 "warmup/f$(printf '%0*d' ${#WARMUP_COUNT} 1).bin" "$WARMUP_COUNT" >/dev/null
   for run in $(seq 1 "$RUNS"); do
     log "$config run $run: $SMALL_COUNT x 4 KiB PUT"
     measure "$config" small "$SMALL_COUNT" small_puts "small-$run" "$SMALL_COUNT"
