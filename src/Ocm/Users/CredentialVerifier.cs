@@ -35,10 +35,19 @@ internal sealed partial class CredentialVerifier(
     ILogger<CredentialVerifier> logger)
 {
     // Runs on every request of a signed-in client, so it is compiled once.
-    private static readonly CompiledQuery<Func<OcmDb, long, CancellationToken, Task<UserState?>>> StateOf = new(() =>
-        EF.CompileAsyncQuery((OcmDb db, long id, CancellationToken _) =>
+    // The throttle's two counters come with the user's row in the same round trip: a remembered pair is refused like
+    // any other while its client address is throttled (see VerifyAsync).
+    private static readonly CompiledQuery<Func<OcmDb, long, string, string, long, CancellationToken, Task<UserState?>>> StateOf = new(() =>
+        EF.CompileAsyncQuery((OcmDb db, long id, string userKey, string addressKey, long since, CancellationToken _) =>
             db.Set<User>().Where(u => u.Id == id)
-                .Select(u => new UserState(u.Name, u.DisplayName, u.QuotaBytes, u.Disabled, u.CredentialsVersion))
+                .Select(u => new UserState(
+                    u.Name,
+                    u.DisplayName,
+                    u.QuotaBytes,
+                    u.Disabled,
+                    u.CredentialsVersion,
+                    db.Set<LoginFailure>().Count(f => f.Key == userKey && f.At > since),
+                    db.Set<LoginFailure>().Count(f => f.Key == addressKey && f.At > since)))
                 .FirstOrDefault()));
 
     public async Task<SignInResult> VerifyAsync(string userName, string password, IPAddress? address, CancellationToken cancellationToken)
@@ -51,15 +60,23 @@ internal sealed partial class CredentialVerifier(
         var cacheKey = cache.KeyFor(userName, password);
         if (cache.TryGet(cacheKey, out var cached))
         {
-            var current = await StateOf.For(db)(db, cached.UserId, cancellationToken);
-            if (current is not null && !current.Disabled && current.CredentialsVersion == cached.CredentialsVersion)
+            // A throttled client gets 429 for every pair, remembered or not: were a remembered (right) pair let
+            // through, the answers would tell right from wrong guesses at no cost, while the user's own clients keep
+            // the pair remembered.
+            var probe = throttle.Probe(userName, address);
+            var current = await StateOf.For(db)(db, cached.UserId, probe.UserKey, probe.AddressKey, probe.Since, cancellationToken);
+            if (current is not null && !current.Disabled && current.CredentialsVersion == cached.CredentialsVersion
+                && !throttle.Reached(current.UserFailures, current.AddressFailures))
             {
                 return new SignInResult(
                     SignInStatus.Success,
                     new SignedInUser(cached.UserId, current.Name, current.DisplayName, current.QuotaBytes, cached.AppPasswordId));
             }
 
-            cache.Remove(cacheKey);
+            if (current is null || current.Disabled || current.CredentialsVersion != cached.CredentialsVersion)
+            {
+                cache.Remove(cacheKey);
+            }
         }
 
         var throttled = await throttle.CheckAsync(userName, address, cancellationToken);
@@ -137,7 +154,8 @@ internal sealed partial class CredentialVerifier(
     }
 }
 
-internal sealed record UserState(string Name, string? DisplayName, long? QuotaBytes, bool Disabled, int CredentialsVersion);
+/// <summary>A remembered user's row as it is now, and the sign-in failures counted against this user name and address.</summary>
+internal sealed record UserState(string Name, string? DisplayName, long? QuotaBytes, bool Disabled, int CredentialsVersion, int UserFailures, int AddressFailures);
 
 internal readonly record struct CachedCredential(long UserId, int CredentialsVersion, long? AppPasswordId);
 

@@ -54,6 +54,17 @@ internal sealed class LoginThrottle(IServiceScopeFactory scopes, DatabaseWriteGa
         return (wait, failures.Any(f => f.Key == userKey));
     }
 
+    /// <summary>
+    /// The counters a sign-in for <paramref name="userName"/> from <paramref name="address"/> is checked against, and
+    /// the time (UTC ticks) after which failures still count: for callers that read them with other data in one query.
+    /// </summary>
+    public ThrottleProbe Probe(string userName, IPAddress? address) =>
+        new(UserKey(userName, address), address is null ? "" : AddressKey(address), (time.GetUtcNow() - Window).UtcTicks);
+
+    /// <summary>Whether those counts (failures within the window) throttle the sign-in.</summary>
+    public bool Reached(int userFailures, int addressFailures) =>
+        userFailures >= options.MaxFailuresPerUser || addressFailures >= options.MaxFailuresPerIp;
+
     public async Task RecordFailureAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcTicks;
@@ -122,6 +133,9 @@ internal sealed class LoginThrottle(IServiceScopeFactory scopes, DatabaseWriteGa
         return address.ToString();
     }
 }
+
+/// <summary>The keys of <see cref="LoginThrottle.Probe"/>: no failure is stored under an empty key.</summary>
+internal readonly record struct ThrottleProbe(string UserKey, string AddressKey, long Since);
 
 /// <summary>One failed sign-in, counted under its key: <c>u:{name}|{address}</c> or <c>a:{address}</c>.</summary>
 internal sealed class LoginFailure

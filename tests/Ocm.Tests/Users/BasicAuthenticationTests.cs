@@ -34,6 +34,30 @@ public sealed class BasicAuthenticationTests
     }
 
     [Fact]
+    public async Task AThrottledClient_GetsTheSame429_ForTheRightPasswordTheServerRemembers()
+    {
+        // alice's sync client signed in a moment ago, so the server remembers her right password. A client that has
+        // run into the throttle must not learn from a different answer that a guess is that password.
+        await using var server = await OcmTestServer.StartAsync(settings: TestUsers.Settings(("Ocm:Users:MaxFailuresPerUser", "3")));
+        await TestUsers.CreateAsync(server, "alice");
+        using var alice = TestUsers.Client(server, "alice");
+        Assert.Equal(HttpStatusCode.MultiStatus, (await alice.PropFindAsync("", "0")).StatusCode);
+
+        using var wrong = TestUsers.Client(server, "alice", "wrong-password");
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await wrong.PropFindAsync("", "0");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var wrongAgain = await wrong.PropFindAsync("", "0");
+        using var right = await alice.PropFindAsync("", "0");
+        Assert.Equal(HttpStatusCode.TooManyRequests, wrongAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.NotNull(right.Headers.RetryAfter);
+    }
+
+    [Fact]
     public async Task CachedCredentials_StopWorking_WhenChangedRevokedOrDisabled()
     {
         await using var server = await OcmTestServer.StartAsync(settings: TestUsers.Settings());
