@@ -143,10 +143,13 @@ postgres_database() { # name
   PG_CS="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=$1"
 }
 
+# `ocm serve` on PostgreSQL requires the deployment secret the nodes share (Ocm:DeploymentSecret).
+BENCH_SECRET="$(openssl rand -base64 32)"
+
 # ocm on PostgreSQL with its contents on the local disk: the baseline for ocm-s3 (same database, other store).
 start_ocm_pg() {
   postgres_database bench_ocm_pg
-  start_ocm_server ocm-pg OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS"
+  start_ocm_server ocm-pg OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS" "OCM_DEPLOYMENTSECRET=$BENCH_SECRET"
 }
 
 # ocm on PostgreSQL with its contents in a throwaway Ceph RADOS Gateway (memstore: objects in RAM, one OSD).
@@ -159,7 +162,7 @@ start_ocm_s3() {
     ceph_start >&2
     CEPH_STARTED=1
   fi
-  start_ocm_server ocm-s3 OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS" \
+  start_ocm_server ocm-s3 OCM_DATABASE__PROVIDER=postgres "OCM_DATABASE__CONNECTIONSTRING=$PG_CS" "OCM_DEPLOYMENTSECRET=$BENCH_SECRET" \
     OCM_STORAGE__PROVIDER=s3 "OCM_STORAGE__S3__SERVICEURL=$S3_ENDPOINT" OCM_STORAGE__S3__BUCKET=bench-ocm \
     "OCM_STORAGE__S3__ACCESSKEY=$S3_ACCESS_KEY" "OCM_STORAGE__S3__SECRETKEY=$S3_SECRET_KEY"
 }

@@ -11,9 +11,9 @@ namespace Ocm.Files;
 /// written completely before the file's row points at it (see <see cref="FileTree"/>), and the old object is deleted
 /// after the row changed. A reader therefore never sees a partial or replaced object.</item>
 /// <item>Uploads are streamed: up to <see cref="S3StorageOptions.PartSizeBytes"/> is buffered and sent in one PUT;
-/// anything larger becomes a multipart upload whose parts are sent while the next one is received, so an upload holds
-/// at most two parts in memory, whatever the file's size. S3 makes an object visible only when its PUT or
-/// CompleteMultipartUpload succeeded (S3 API reference, CompleteMultipartUpload).</item>
+/// anything larger becomes a multipart upload, each part sent as soon as it is full and before more of the body is
+/// read, so an upload holds at most one part in memory, whatever the file's size. S3 makes an object visible only
+/// when its PUT or CompleteMultipartUpload succeeded (S3 API reference, CompleteMultipartUpload).</item>
 /// <item>Reads are ranged GETs (<see cref="S3ReadStream"/>); copies are server-side (CopyObject, or UploadPartCopy
 /// above 5 GiB).</item>
 /// <item>What a crash leaves behind — multipart uploads never completed, objects no row points at — is removed by
@@ -213,15 +213,16 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
 
     /// <summary>
     /// One blob being written: bytes collect in a <see cref="PartBuffer"/>; a full part is sent (as part of a multipart
-    /// upload started then) while the next fills; complete sends what is left — in one PUT when nothing was sent yet.
+    /// upload started then) before the next byte is taken; complete sends what is left — in one PUT when nothing was
+    /// sent yet. One buffer, not one being sent while another fills: while a part is on its way the client's bytes
+    /// wait in its socket (TCP flow control), which costs little when the store is slower than the client — the usual
+    /// case — and halves the memory an upload holds (docs/benchmarks.md, "WebDAV on the S3 object store").
     /// </summary>
     internal sealed class Upload(S3Connection bucket, string key) : IBlobUpload
     {
         private readonly long _partSize = bucket.Options.PartSizeBytes;
         private readonly List<PartETag> _parts = [];
-        private PartBuffer _filling = new();
-        private PartBuffer? _sending;
-        private Task? _send;
+        private readonly PartBuffer _filling = new();
         private string? _uploadId;
         private bool _completed;
 
@@ -259,10 +260,9 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
                     await SendFilledPartAsync(cancellationToken);
                 }
 
-                await WaitForSendAsync();
                 var uploadId = _uploadId;
                 await bucket.CallAsync("complete a multipart upload", () => bucket.Client.CompleteMultipartUploadAsync(
-                    new CompleteMultipartUploadRequest { BucketName = bucket.Name, Key = key, UploadId = uploadId, PartETags = [.. _parts.OrderBy(p => p.PartNumber)] },
+                    new CompleteMultipartUploadRequest { BucketName = bucket.Name, Key = key, UploadId = uploadId, PartETags = _parts },
                     cancellationToken));
             }
 
@@ -272,19 +272,7 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
 
         public async ValueTask DisposeAsync()
         {
-            try
-            {
-                if (_send is not null)
-                {
-                    await _send.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
-            }
-            finally
-            {
-                _sending?.Dispose();
-                _filling.Dispose();
-            }
-
+            _filling.Dispose();
             if (!_completed && _uploadId is not null)
             {
                 await bucket.AbortAsync(key, _uploadId, CancellationToken.None);
@@ -300,50 +288,21 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
                 _uploadId = started.UploadId;
             }
 
-            // At most one part on the wire: wait for the previous one before this one goes.
-            await WaitForSendAsync();
-            _sending = _filling;
-            _filling = new PartBuffer();
             var number = _parts.Count + 1;
-            var part = _sending;
             var uploadId = _uploadId;
-            _parts.Add(new PartETag(number, ""));
-            _send = Task.Run(
-                async () =>
+            var response = await bucket.CallAsync("store a part", () => bucket.Client.UploadPartAsync(
+                new UploadPartRequest
                 {
-                    var response = await bucket.CallAsync("store a part", () => bucket.Client.UploadPartAsync(
-                        new UploadPartRequest
-                        {
-                            BucketName = bucket.Name,
-                            Key = key,
-                            UploadId = uploadId,
-                            PartNumber = number,
-                            InputStream = part.OpenRead(),
-                            PartSize = part.Length,
-                        },
-                        cancellationToken));
-                    _parts[number - 1] = new PartETag(number, response.ETag);
+                    BucketName = bucket.Name,
+                    Key = key,
+                    UploadId = uploadId,
+                    PartNumber = number,
+                    InputStream = _filling.OpenRead(),
+                    PartSize = _filling.Length,
                 },
-                cancellationToken);
-        }
-
-        private async Task WaitForSendAsync()
-        {
-            if (_send is null)
-            {
-                return;
-            }
-
-            try
-            {
-                await _send;
-            }
-            finally
-            {
-                _send = null;
-                _sending?.Dispose();
-                _sending = null;
-            }
+                cancellationToken));
+            _parts.Add(new PartETag(number, response.ETag));
+            _filling.Clear();
         }
     }
 

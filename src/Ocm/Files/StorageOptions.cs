@@ -82,7 +82,7 @@ internal sealed record S3StorageOptions
 
     /// <summary>
     /// Uploads up to this size are sent in one PUT; larger ones as a multipart upload in parts of this size. An upload
-    /// holds at most two parts in memory (one being sent, one being filled). Between 5 MiB and 5 GiB. Default 16 MiB.
+    /// holds at most one part in memory (a full part is sent before more is read). Between 5 MiB and 5 GiB. Default 16 MiB.
     /// </summary>
     public long PartSizeBytes { get; init; } = 16 * 1024 * 1024;
 

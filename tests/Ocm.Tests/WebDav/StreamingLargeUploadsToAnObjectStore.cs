@@ -55,7 +55,7 @@ public sealed class StreamingLargeUploadsToAnObjectStore
         Assert.NotEqual(oldKey, newKey);
         Assert.Equal(0, await node.Bucket.OpenUploadsAsync());
 
-        // An upload holds at most two parts (16 MiB each by default) at once; the file is 256 MiB.
+        // An upload holds at most one part (16 MiB by default) at once; the file is 256 MiB.
         var grown = node.PeakRssBytes() - memoryBefore;
         Assert.True(grown < 128L * 1024 * 1024, $"the node's peak RSS grew by {grown / (1024 * 1024)} MiB during a 256 MiB upload");
     }
