@@ -14,7 +14,9 @@ internal static class LoginPages
     {
         ui.MapGet("/login", ShowAsync);
         ui.MapPost("/login", SignInAsync);
-        ui.MapPost("/logout", SignOutAsync);
+        // Behind the session policy so that the session is read: the form's anti-forgery token belongs to the signed-in
+        // user, and an endpoint without authorization sees an anonymous one (there is no default scheme), which fails it.
+        ui.MapPost("/logout", SignOutAsync).RequireAuthorization(UiSession.Policy);
     }
 
     private static Task<IResult> ShowAsync(HttpContext context, string? returnUrl, CancellationToken cancellationToken)
