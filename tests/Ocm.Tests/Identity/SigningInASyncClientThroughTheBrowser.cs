@@ -98,6 +98,60 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         }
     }
 
+    [Fact]
+    public async Task UserWithTwoFactor_EntersTheCodeOnTheWay_AndTheApprovalRecordsIt()
+    {
+        await using var server = await OcmTestServer.StartAsync("127.0.0.91", UiPageExtensions.Settings());
+        var user = await UiUser.AddAsync(server, "otto");
+        byte[] key;
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var id = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<User>().Where(u => u.Name == user.Name).Select(u => u.Id).SingleAsync();
+            var twoFactor = scope.ServiceProvider.GetRequiredService<Ocm.Identity.Mfa.TwoFactor>();
+            var secret = await twoFactor.BeginEnrolmentAsync(id, CancellationToken.None);
+            key = Base32(secret!);
+            Assert.NotNull(await twoFactor.ConfirmEnrolmentAsync(id, Ocm.Identity.Mfa.Totp.Code(key, Ocm.Identity.Mfa.Totp.StepAt(DateTimeOffset.UtcNow) - 1), CancellationToken.None));
+        }
+
+        using var client = new HttpClient { BaseAddress = server.BaseUri };
+        var started = await StartAsync(client, "index.php/login/v2");
+        var page = await browser.NewPageAsync(server);
+        await page.GotoAsync(started.Login);
+        await page.FillAsync("#user", user.Name);
+        await page.FillAsync("#password", user.Password);
+        await page.ClickAsync("#sign-in");
+        await page.FillAsync("#code", Ocm.Identity.Mfa.Totp.Code(key, Ocm.Identity.Mfa.Totp.StepAt(DateTimeOffset.UtcNow) + 1));
+        await page.ClickAsync("#verify-code");
+        await page.ClickAsync("#grant-access");
+        await page.WaitForSelectorAsync("#login-flow-done");
+
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<PendingLoginFlow>().Select(f => f.ApprovedWithMfa).SingleAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await PollAsync(client, started.Endpoint, started.Token)).StatusCode);
+    }
+
+    private static byte[] Base32(string text)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var bytes = new List<byte>();
+        int buffer = 0, bits = 0;
+        foreach (var c in text)
+        {
+            buffer = (buffer << 5) | Alphabet.IndexOf(c, StringComparison.Ordinal);
+            bits += 5;
+            if (bits >= 8)
+            {
+                bytes.Add((byte)(buffer >> (bits - 8)));
+                bits -= 8;
+            }
+        }
+
+        return [.. bytes];
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
     public async Task ExpiredReusedAndUnknownTokens_AreRefused(string provider)
