@@ -14,9 +14,6 @@ namespace Ocm.Identity.LoginFlow;
 /// </summary>
 internal static class LoginFlowEndpoints
 {
-    /// <summary>Where the browser link of a flow leads: the approval page of the web interface.</summary>
-    public static string ApprovalPath(string loginToken) => "login-flow/" + loginToken;
-
     public static IEndpointRouteBuilder MapLoginFlowClientEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var prefix in (string[])["/index.php/login/v2", "/login/v2"])
@@ -24,7 +21,7 @@ internal static class LoginFlowEndpoints
             app.MapPost(prefix, StartAsync).WithDisplayName("Login flow v2: start").ExcludeFromDescription();
             app.MapPost(prefix + "/poll", PollAsync).WithDisplayName("Login flow v2: poll").ExcludeFromDescription();
             app.MapGet(prefix + "/flow/{token}", (string token, HttpContext context) =>
-                    UiRequest.Redirect(UiUrls.For(context).Action(ApprovalPath(token))))
+                    UiRequest.Redirect(UiUrls.For(context).Action(LoginFlowPages.ApprovalPath(token))))
                 .WithDisplayName("Login flow v2: browser link")
                 .ExcludeFromDescription();
         }

@@ -10,6 +10,9 @@ namespace Ocm.Identity.LoginFlow;
 /// </summary>
 internal static class LoginFlowPages
 {
+    /// <summary>Where the browser link of a flow leads: the approval page, under the interface's base.</summary>
+    public static string ApprovalPath(string loginToken) => "login-flow/" + loginToken;
+
     public static void Map(RouteGroupBuilder signedIn)
     {
         signedIn.MapGet("/login-flow/{token}", ShowAsync);
@@ -29,8 +32,8 @@ internal static class LoginFlowPages
         var user = ui.User;
         var buttons = Html.Of($"""
             <div class="actions-row">
-            {ui.Form(ui.Urls.Action(LoginFlowEndpoints.ApprovalPath(token) + "/grant"), Html.Raw("<button type=\"submit\" id=\"grant-access\">Grant access</button>"), "inline")}
-            {ui.Form(ui.Urls.Action(LoginFlowEndpoints.ApprovalPath(token) + "/deny"), Html.Raw("<button type=\"submit\" class=\"secondary\" id=\"deny-access\">Cancel</button>"), "inline")}
+            {ui.Form(ui.Urls.Action(ApprovalPath(token) + "/grant"), Html.Raw("<button type=\"submit\" id=\"grant-access\">Grant access</button>"), "inline")}
+            {ui.Form(ui.Urls.Action(ApprovalPath(token) + "/deny"), Html.Raw("<button type=\"submit\" class=\"secondary\" id=\"deny-access\">Cancel</button>"), "inline")}
             </div>
             """);
         var body = Html.Of($"""
