@@ -43,6 +43,8 @@ internal static class ConfigurationValidation
         For<WebDavOptions>(WebDavOptions.Section, o => o.Validate()),
         For<SyncClientsOptions>(SyncClientsOptions.Section, o => o.Validate()),
         For<UiOptions>(UiOptions.Section, o => o.Validate()),
+        For<Identity.Mfa.MfaOptions>(Identity.Mfa.MfaOptions.Section, o => o.Validate()),
+        For<Identity.LoginFlow.LoginFlowOptions>(Identity.LoginFlow.LoginFlowOptions.Section, o => o.Validate()),
     ];
 
     /// <summary>Throws one <see cref="OptionsValidationException"/> listing every error of every section, if there is any.</summary>

@@ -20,6 +20,7 @@ internal static class OcmCommandLine
             Shares.ShareCommands.CreateShare(),
             Shares.ShareCommands.CreateReceived(),
             InviteCommands.Create(),
+            Identity.Mfa.MfaCommands.Create(),
             Files.StorageCommands.Create(),
         };
         return root;

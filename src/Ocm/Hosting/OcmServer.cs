@@ -6,6 +6,8 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Identity.LoginFlow;
+using Ocm.Identity.Mfa;
 using Ocm.Invites;
 using Ocm.RemoteShares;
 using Ocm.Shares;
@@ -79,6 +81,8 @@ internal static class OcmServer
         builder.Services.AddOcmSyncClients(builder.Configuration, dataDir);
         builder.Services.AddOcmInvites(builder.Configuration);
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
+        builder.Services.AddOcmMfa(builder.Configuration);
+        builder.Services.AddOcmLoginFlow(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
         OcmStartup.DeferHostedServices(builder.Services);
@@ -102,6 +106,8 @@ internal static class OcmServer
         app.MapOcmSyncClients();
         app.MapOcmInvites();
         app.MapOcmUi();
+        app.MapOcmMfa();
+        app.MapOcmLoginFlow();
         return app;
     }
 

@@ -58,6 +58,7 @@ internal static class AccountPages
         var profile = await db.Set<User>().AsNoTracking().Where(u => u.Id == user.Id).Select(u => new { u.Email, u.Created }).SingleAsync(cancellationToken);
         var appPasswords = await accounts.ListAppPasswordsAsync(user.Name, cancellationToken);
         var used = await files.UsedBytesAsync(user.Id, cancellationToken);
+        var twoFactor = await Identity.Mfa.TwoFactorPages.AccountSectionAsync(ui, ui.Http.RequestServices.GetRequiredService<Identity.Mfa.TwoFactor>(), cancellationToken);
 
         var shown = created is { } c
             ? Html.Of($"""
@@ -96,6 +97,7 @@ internal static class AccountPages
             <dt>Member since</dt><dd>{UiFormat.Time(profile.Created)}</dd>
             </dl>
             {FilesPages.Quota(used, user.QuotaBytes)}
+            {twoFactor}
             <section aria-labelledby="app-passwords-title">
             <h2 id="app-passwords-title">App passwords</h2>
             <p>Sync clients (desktop, mobile, WebDAV) sign in with an app password instead of your account password, so you can revoke one device without changing your password.

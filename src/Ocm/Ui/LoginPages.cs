@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
-using Ocm.Data;
+using Ocm.Identity.Mfa;
 using Ocm.Users;
 
 namespace Ocm.Ui;
@@ -15,7 +14,9 @@ internal static class LoginPages
     {
         ui.MapGet("/login", ShowAsync);
         ui.MapPost("/login", SignInAsync);
-        ui.MapPost("/logout", SignOutAsync);
+        // Behind the session policy so that the session is read: the form's anti-forgery token belongs to the signed-in
+        // user, and an endpoint without authorization sees an anonymous one (there is no default scheme), which fails it.
+        ui.MapPost("/logout", SignOutAsync).RequireAuthorization(UiSession.Policy);
     }
 
     private static Task<IResult> ShowAsync(HttpContext context, string? returnUrl, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ internal static class LoginPages
         return Task.FromResult(Page(ui, returnUrl, userName: null, error: null, StatusCodes.Status200OK));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, CredentialVerifier verifier, UiOptions options, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SignInAsync(HttpContext context, CredentialVerifier verifier, SignInCompletion completion, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -59,19 +60,8 @@ internal static class LoginPages
                 "That is an app password, which only sync clients use. Sign in with your account password.", StatusCodes.Status401Unauthorized);
         }
 
-        var user = await db.Set<User>().AsNoTracking().Where(u => u.Id == signedIn.Id)
-            .Select(u => new { u.PasswordHash, u.IsAdmin })
-            .SingleAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var properties = new AuthenticationProperties
-        {
-            IsPersistent = remember,
-            IssuedUtc = now,
-            ExpiresUtc = remember ? now.AddDays(options.RememberMeDays) : now.AddMinutes(options.SessionMinutes),
-            AllowRefresh = true,
-        };
-        await context.SignInAsync(UiSession.Scheme, UiSession.CreatePrincipal(signedIn.Id, signedIn.Name, user.PasswordHash, user.IsAdmin), properties);
-        return UiRequest.Redirect(UiUrls.IsLocal(returnUrl) ? returnUrl : ui.Urls.Home);
+        // The second factor, if the user has one or must have one, comes next: Identity/Mfa/SignInCompletion.cs.
+        return await completion.AfterPasswordAsync(context, signedIn.Id, remember, returnUrl, cancellationToken);
     }
 
     private static async Task<IResult> SignOutAsync(HttpContext context, CancellationToken cancellationToken)

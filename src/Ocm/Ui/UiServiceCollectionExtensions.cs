@@ -89,7 +89,8 @@ internal static class UiServiceCollectionExtensions
         var anonymous = ui.MapGroup("").AddEndpointFilter<CsrfFilter>();
         LoginPages.Map(anonymous);
 
-        var signedIn = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<CsrfFilter>();
+        // A session that must still enrol a second factor reaches only enrolment (Identity/Mfa/MfaEnrolmentGate.cs).
+        var signedIn = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<CsrfFilter>().AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         FilesPages.Map(signedIn);
         SharePages.Map(signedIn);
         SharedWithMePages.Map(signedIn);
@@ -98,10 +99,10 @@ internal static class UiServiceCollectionExtensions
         AccountPages.Map(signedIn);
 
         // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.
-        var uploads = ui.MapGroup("").RequireAuthorization(UiSession.Policy);
+        var uploads = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         UploadEndpoint.Map(uploads);
 
-        var admin = ui.MapGroup("/admin").RequireAuthorization(UiSession.AdminPolicy).AddEndpointFilter<CsrfFilter>();
+        var admin = ui.MapGroup("/admin").RequireAuthorization(UiSession.AdminPolicy).AddEndpointFilter<CsrfFilter>().AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         AdminUsersPages.Map(admin);
         AdminFederationPages.Map(admin);
         AdminKeysPages.Map(admin);

@@ -27,7 +27,7 @@ internal static class UiSession
     private const string AdminClaim = "ocm:admin";
 
     /// <summary>The principal of a session: who, and a stamp of their current password hash.</summary>
-    public static ClaimsPrincipal CreatePrincipal(long id, string name, string passwordHash, bool isAdmin)
+    public static ClaimsPrincipal CreatePrincipal(long id, string name, string passwordHash, bool isAdmin, IEnumerable<Claim>? carried = null)
     {
         List<Claim> claims =
         [
@@ -40,6 +40,8 @@ internal static class UiSession
             claims.Add(new Claim(AdminClaim, "true"));
         }
 
+        // How the session was signed in (second factor used, or still to enrol) stays with it: Identity/Mfa/MfaSession.cs.
+        claims.AddRange(carried?.Select(c => new Claim(c.Type, c.Value)) ?? []);
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
     }
 
@@ -104,7 +106,7 @@ internal static class UiSession
 
         // The shares and received-shares logic reads the signed-in user from here, as it does for Basic.
         context.HttpContext.Features.Set(new SignedInUser(user.Id, user.Name, user.DisplayName, user.QuotaBytes, AppPasswordId: null));
-        context.ReplacePrincipal(CreatePrincipal(user.Id, user.Name, user.PasswordHash, user.IsAdmin));
+        context.ReplacePrincipal(CreatePrincipal(user.Id, user.Name, user.PasswordHash, user.IsAdmin, principal.Claims.Where(Identity.Mfa.MfaSession.IsMfaClaim)));
     }
 
     private static async Task RejectAsync(CookieValidatePrincipalContext context)

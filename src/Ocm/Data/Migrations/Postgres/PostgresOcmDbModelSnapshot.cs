@@ -416,6 +416,127 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("storage_instance", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Identity.LoginFlow.PendingLoginFlow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("ApprovedByUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("ApprovedWithMfa")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ClientName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("Expires")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LoginTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PollTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("StartedFrom")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApprovedByUserId");
+
+                    b.HasIndex("Expires");
+
+                    b.HasIndex("LoginTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("PollTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("StartedFrom");
+
+                    b.ToTable("login_flows", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRecoveryCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("Used")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("mfa_recovery_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("mfa_required_users", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.TotpAuthenticator", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Confirmed")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("LastUsedStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SealedSecret")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("mfa_totp", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Invites.Invite", b =>
                 {
                     b.Property<long>("Id")
@@ -1013,6 +1134,41 @@ namespace Ocm.Data.Migrations.Postgres
                     b.HasOne("Ocm.Files.FileNode", null)
                         .WithMany()
                         .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.LoginFlow.PendingLoginFlow", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("ApprovedByUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRecoveryCode", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.MfaRequiredUser", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.TotpAuthenticator", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.TotpAuthenticator", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -398,6 +398,123 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("storage_instance", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Identity.LoginFlow.PendingLoginFlow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ApprovedByUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ApprovedWithMfa")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Expires")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LoginTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PollTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedFrom")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApprovedByUserId");
+
+                    b.HasIndex("Expires");
+
+                    b.HasIndex("LoginTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("PollTokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("StartedFrom");
+
+                    b.ToTable("login_flows", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRecoveryCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Used")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("mfa_recovery_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("mfa_required_users", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.TotpAuthenticator", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Confirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastUsedStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SealedSecret")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("mfa_totp", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Invites.Invite", b =>
                 {
                     b.Property<long>("Id")
@@ -977,6 +1094,41 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.HasOne("Ocm.Files.FileNode", null)
                         .WithMany()
                         .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.LoginFlow.PendingLoginFlow", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("ApprovedByUserId")
+                        .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRecoveryCode", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.MfaRequiredUser", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.TotpAuthenticator", b =>
+                {
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.TotpAuthenticator", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,151 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace Ocm.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class MfaAndLoginFlow : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "login_flows",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    PollTokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    LoginTokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ClientName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    StartedFrom = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Expires = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ApprovedByUserId = table.Column<long>(type: "bigint", nullable: true),
+                    ApprovedWithMfa = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_login_flows", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_login_flows_users_ApprovedByUserId",
+                        column: x => x.ApprovedByUserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "mfa_recovery_codes",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<long>(type: "bigint", nullable: false),
+                    CodeHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Used = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_mfa_recovery_codes", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_mfa_recovery_codes_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "mfa_required_users",
+                columns: table => new
+                {
+                    UserId = table.Column<long>(type: "bigint", nullable: false),
+                    Since = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_mfa_required_users", x => x.UserId);
+                    table.ForeignKey(
+                        name: "FK_mfa_required_users_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "mfa_totp",
+                columns: table => new
+                {
+                    UserId = table.Column<long>(type: "bigint", nullable: false),
+                    SealedSecret = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Confirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUsedStep = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_mfa_totp", x => x.UserId);
+                    table.ForeignKey(
+                        name: "FK_mfa_totp_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_login_flows_ApprovedByUserId",
+                table: "login_flows",
+                column: "ApprovedByUserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_login_flows_Expires",
+                table: "login_flows",
+                column: "Expires");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_login_flows_LoginTokenHash",
+                table: "login_flows",
+                column: "LoginTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_login_flows_PollTokenHash",
+                table: "login_flows",
+                column: "PollTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_login_flows_StartedFrom",
+                table: "login_flows",
+                column: "StartedFrom");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_mfa_recovery_codes_UserId_CodeHash",
+                table: "mfa_recovery_codes",
+                columns: new[] { "UserId", "CodeHash" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "login_flows");
+
+            migrationBuilder.DropTable(
+                name: "mfa_recovery_codes");
+
+            migrationBuilder.DropTable(
+                name: "mfa_required_users");
+
+            migrationBuilder.DropTable(
+                name: "mfa_totp");
+        }
+    }
+}
