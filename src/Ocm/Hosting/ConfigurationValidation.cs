@@ -3,6 +3,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Identity;
 using Ocm.Invites;
 using Ocm.RequestShares;
 using Ocm.Shares;
@@ -43,6 +44,8 @@ internal static class ConfigurationValidation
         For<WebDavOptions>(WebDavOptions.Section, o => o.Validate()),
         For<SyncClientsOptions>(SyncClientsOptions.Section, o => o.Validate()),
         For<UiOptions>(UiOptions.Section, o => o.Validate()),
+        For<OidcOptions>(OidcOptions.Section, o => o.Validate()),
+        For<LocalSignInOptions>(LocalSignInOptions.Section, (o, c) => o.Validate(c.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions())),
     ];
 
     /// <summary>Throws one <see cref="OptionsValidationException"/> listing every error of every section, if there is any.</summary>

@@ -6,6 +6,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Identity;
 using Ocm.Invites;
 using Ocm.RemoteShares;
 using Ocm.Shares;
@@ -79,6 +80,7 @@ internal static class OcmServer
         builder.Services.AddOcmSyncClients(builder.Configuration, dataDir);
         builder.Services.AddOcmInvites(builder.Configuration);
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
+        builder.Services.AddOcmIdentity(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
         OcmStartup.DeferHostedServices(builder.Services);
@@ -102,6 +104,7 @@ internal static class OcmServer
         app.MapOcmSyncClients();
         app.MapOcmInvites();
         app.MapOcmUi();
+        app.MapOcmIdentity();
         return app;
     }
 

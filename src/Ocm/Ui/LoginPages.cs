@@ -62,6 +62,11 @@ internal static class LoginPages
         var user = await db.Set<User>().AsNoTracking().Where(u => u.Id == signedIn.Id)
             .Select(u => new { u.PasswordHash, u.IsAdmin })
             .SingleAsync(cancellationToken);
+        if (!context.RequestServices.GetRequiredService<Identity.LocalSignInOptions>().Allows(signedIn.Name, user.IsAdmin))
+        {
+            return Page(ui, returnUrl, userName, "Password sign-in is turned off on this server: sign in with the identity provider.", StatusCodes.Status403Forbidden);
+        }
+
         var now = time.GetUtcNow();
         var properties = new AuthenticationProperties
         {
@@ -77,8 +82,13 @@ internal static class LoginPages
     private static async Task<IResult> SignOutAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
+        var signedOut = ui.Redirect(ui.Urls.Login(), FlashKind.Success, "You are signed out.");
+
+        // A session that came from the identity provider ends there too (RP-initiated logout), which then sends the
+        // browser back to the sign-in page; the message above waits there in its cookie.
+        var atProvider = await Identity.Oidc.OidcSignIn.SignOutAtProviderAsync(context, ui.Urls.Login());
         await context.SignOutAsync(UiSession.Scheme);
-        return ui.Redirect(ui.Urls.Login(), FlashKind.Success, "You are signed out.");
+        return atProvider ? Results.Empty : signedOut;
     }
 
     private static IResult Page(UiRequest ui, string? returnUrl, string? userName, string? error, int statusCode)
@@ -103,7 +113,7 @@ internal static class LoginPages
             <h1>Sign in to {ui.Server.ProviderName}</h1>
             {purpose}
             {errorHtml}
-            {ui.Form(ui.Urls.Action("login"), fields, "stack", id: "login")}
+            {Identity.SignInChoice.Render(ui, returnUrl, ui.Form(ui.Urls.Action("login"), fields, "stack", id: "login"))}
             <p class="muted">Sync clients (desktop and mobile apps) sign in with an app password, which you can create under Account once signed in.</p>
             </div>
             """);

@@ -34,6 +34,7 @@ public sealed class NumberingLogEvents
         ["Ocm.SyncClients"] = (2500, 2599),
         ["Ocm.Ui"] = (2600, 2699),
         ["Ocm.Data"] = (2700, 2799),
+        ["Ocm.Identity"] = (2800, 2899),
     };
 
     private static IReadOnlyList<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogMethods() =>
