@@ -15,7 +15,8 @@ internal static class LoginPages
     {
         ui.MapGet("/login", ShowAsync);
         ui.MapPost("/login", SignInAsync);
-        ui.MapPost("/logout", SignOutAsync);
+        // Authenticated (not required) so the sign-out form's anti-forgery token, issued to the signed-in user, validates.
+        ui.MapPost("/logout", SignOutAsync).RequireAuthorization(UiSession.Policy).AllowAnonymous();
     }
 
     private static Task<IResult> ShowAsync(HttpContext context, string? returnUrl, CancellationToken cancellationToken)

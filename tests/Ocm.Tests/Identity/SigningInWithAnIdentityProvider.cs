@@ -67,7 +67,8 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
 
         // Sign-out at the provider too (RP-initiated logout): the provider asks to confirm, then sends us back.
         await page.ClickAsync("#logout");
-        await page.WaitForURLAsync(url => url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal));
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        Assert.True(page.Url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal), page.Url + "\n" + await page.ContentAsync());
         await page.ClickAsync("button[name=logout]");
         await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
         Assert.Contains("You are signed out.", await page.InnerTextAsync("#flash"));
