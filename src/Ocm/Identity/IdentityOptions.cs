@@ -103,7 +103,7 @@ internal sealed record OidcOptions
 }
 
 /// <summary>
-/// Section <c>Ocm:Identity:LocalSignIn</c>: whether accounts may sign in with their own password. A campus that signs
+/// Section <c>Ocm:Identity:LocalSignIn</c>: whether accounts may sign in to the web interface with their own password. A campus that signs
 /// in through its provider turns it off, keeping a few named admins who can still sign in when the provider is down.
 /// App passwords (sync clients, scripts) are not affected.
 /// </summary>
@@ -111,7 +111,7 @@ internal sealed record LocalSignInOptions
 {
     public const string Section = "Ocm:Identity:LocalSignIn";
 
-    /// <summary>Accounts may sign in with their password (web form, WebDAV/API Basic). Default true.</summary>
+    /// <summary>Accounts may sign in to the web interface with their password. Default true.</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>With <see cref="Enabled"/> false: the admins (by user name) who still may, e.g. <c>["admin"]</c>. Default none.</summary>
