@@ -24,3 +24,6 @@ fi
 if [ -x tests/interop/install.sh ]; then
   tests/interop/install.sh
 fi
+
+# npm oidc-provider for the OpenID Connect sign-in tests (tests/Ocm.Tests/Identity start it through the script).
+scripts/oidc-provider.sh install

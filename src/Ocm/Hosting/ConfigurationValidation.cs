@@ -3,6 +3,7 @@ using Ocm.Data;
 using Ocm.Delivery;
 using Ocm.Federation;
 using Ocm.Files;
+using Ocm.Identity;
 using Ocm.Invites;
 using Ocm.RequestShares;
 using Ocm.Shares;
@@ -45,6 +46,8 @@ internal static class ConfigurationValidation
         For<UiOptions>(UiOptions.Section, o => o.Validate()),
         For<Identity.Mfa.MfaOptions>(Identity.Mfa.MfaOptions.Section, o => o.Validate()),
         For<Identity.LoginFlow.LoginFlowOptions>(Identity.LoginFlow.LoginFlowOptions.Section, o => o.Validate()),
+        For<OidcOptions>(OidcOptions.Section, o => o.Validate()),
+        For<LocalSignInOptions>(LocalSignInOptions.Section, (o, c) => o.Validate(c.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions())),
     ];
 
     /// <summary>Throws one <see cref="OptionsValidationException"/> listing every error of every section, if there is any.</summary>

@@ -15,6 +15,7 @@ internal static class OcmCommandLine
             ServeCommand.Create(),
             DiscoverCommand.Create(),
             UserCommands.Create(),
+            Identity.Groups.GroupCommands.Create(),
             Signatures.KeyCommands.Create(),
             Signatures.SigCommands.Create(),
             Shares.ShareCommands.CreateShare(),

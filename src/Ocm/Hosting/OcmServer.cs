@@ -8,6 +8,7 @@ using Ocm.Federation;
 using Ocm.Files;
 using Ocm.Identity.LoginFlow;
 using Ocm.Identity.Mfa;
+using Ocm.Identity;
 using Ocm.Invites;
 using Ocm.RemoteShares;
 using Ocm.Shares;
@@ -83,6 +84,7 @@ internal static class OcmServer
         builder.Services.AddOcmUi(builder.Configuration, dataDir);
         builder.Services.AddOcmMfa(builder.Configuration);
         builder.Services.AddOcmLoginFlow(builder.Configuration);
+        builder.Services.AddOcmIdentity(builder.Configuration);
 
         configureTestServices?.Invoke(builder.Services);
         OcmStartup.DeferHostedServices(builder.Services);
@@ -108,6 +110,7 @@ internal static class OcmServer
         app.MapOcmUi();
         app.MapOcmMfa();
         app.MapOcmLoginFlow();
+        app.MapOcmIdentity();
         return app;
     }
 

@@ -86,6 +86,7 @@ internal static class AccountPages
             <input id="app-label" name="label" type="text" required maxlength="100" placeholder="e.g. laptop, phone">
             <button type="submit" id="create-app-password">Create app password</button>
             """);
+        var provider = await Identity.SignInChoice.AccountSectionAsync(ui, cancellationToken);
         var body = Html.Of($"""
             <h1>Account</h1>
             {shown}
@@ -98,6 +99,7 @@ internal static class AccountPages
             </dl>
             {FilesPages.Quota(used, user.QuotaBytes)}
             {twoFactor}
+            {provider}
             <section aria-labelledby="app-passwords-title">
             <h2 id="app-passwords-title">App passwords</h2>
             <p>Sync clients (desktop, mobile, WebDAV) sign in with an app password instead of your account password, so you can revoke one device without changing your password.

@@ -28,7 +28,7 @@ internal static class AdminUsersPages
 
     internal static Html SubNavigation(UiRequest ui, string current)
     {
-        (string Key, string Label)[] pages = [("users", "Users"), ("peers", "Federation peers"), ("outbox", "Outbox"), ("keys", "Signing keys"), ("trust", "Trust policy")];
+        (string Key, string Label)[] pages = [("users", "Users"), ("groups", "Groups"), ("peers", "Federation peers"), ("outbox", "Outbox"), ("keys", "Signing keys"), ("trust", "Trust policy")];
         var items = pages.Select(p => Html.Of(
             $"<li><a href=\"{ui.Urls.Action("admin/" + p.Key)}\"{(p.Key == current ? Html.Raw(" aria-current=\"page\"") : Html.Empty)}>{p.Label}</a></li>"));
         return Html.Of($"<nav class=\"sub-nav\" aria-label=\"Administration\"><ul>{items}</ul></nav>");
@@ -40,12 +40,14 @@ internal static class AdminUsersPages
     private static async Task<IResult> ListPageAsync(UiRequest ui, UserAccounts accounts, (string Name, string Password)? created, CancellationToken cancellationToken)
     {
         var users = await accounts.ListAsync(cancellationToken);
+        var sources = await Identity.AccountSources.OfAllAsync(ui.Http.RequestServices.GetRequiredService<OcmDb>(), cancellationToken);
         var rows = users.Select(u => Html.Of($"""
             <tr data-user="{u.Name}">
             <td><a href="{ui.Urls.Action("admin/users/" + Uri.EscapeDataString(u.Name))}">{u.Name}</a>{(u.IsAdmin ? Html.Raw(" <span class=\"badge\">admin</span>") : Html.Empty)}</td>
             <td data-th="Display name">{u.DisplayName ?? "—"}</td>
             <td data-th="E-mail">{u.Email ?? "—"}</td>
             <td data-th="Storage">{Usage(u.UsedBytes, u.QuotaBytes)}</td>
+            <td data-th="Sign-in">{Identity.AccountSources.Label(sources, u.Id)}</td>
             <td data-th="State">{(u.Disabled ? Html.Raw("<span class=\"state failed\">disabled</span>") : Html.Raw("<span class=\"state accepted\">active</span>"))}</td>
             <td data-th="Created">{UiFormat.Time(u.Created)}</td>
             </tr>
@@ -69,7 +71,7 @@ internal static class AdminUsersPages
             <h1>Users</h1>
             {shown}
             <div class="table-wrap"><table id="users">
-            <thead><tr><th scope="col">User</th><th scope="col">Display name</th><th scope="col">E-mail</th><th scope="col">Storage</th><th scope="col">State</th><th scope="col">Created</th></tr></thead>
+            <thead><tr><th scope="col">User</th><th scope="col">Display name</th><th scope="col">E-mail</th><th scope="col">Storage</th><th scope="col">Sign-in</th><th scope="col">State</th><th scope="col">Created</th></tr></thead>
             <tbody>{rows}</tbody>
             </table></div>
             <section aria-labelledby="create-user-title">

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Ocm.Data;
 using Ocm.Identity.Mfa;
 using Ocm.Users;
 
@@ -14,9 +16,8 @@ internal static class LoginPages
     {
         ui.MapGet("/login", ShowAsync);
         ui.MapPost("/login", SignInAsync);
-        // Behind the session policy so that the session is read: the form's anti-forgery token belongs to the signed-in
-        // user, and an endpoint without authorization sees an anonymous one (there is no default scheme), which fails it.
-        ui.MapPost("/logout", SignOutAsync).RequireAuthorization(UiSession.Policy);
+        // Authenticated (not required) so the sign-out form's anti-forgery token, issued to the signed-in user, validates.
+        ui.MapPost("/logout", SignOutAsync).RequireAuthorization(UiSession.Policy).AllowAnonymous();
     }
 
     private static Task<IResult> ShowAsync(HttpContext context, string? returnUrl, CancellationToken cancellationToken)
@@ -25,7 +26,7 @@ internal static class LoginPages
         return Task.FromResult(Page(ui, returnUrl, userName: null, error: null, StatusCodes.Status200OK));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, CredentialVerifier verifier, SignInCompletion completion, CancellationToken cancellationToken)
+    private static async Task<IResult> SignInAsync(HttpContext context, CredentialVerifier verifier, SignInCompletion completion, OcmDb db, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var form = await context.Request.ReadFormAsync(cancellationToken);
@@ -60,6 +61,12 @@ internal static class LoginPages
                 "That is an app password, which only sync clients use. Sign in with your account password.", StatusCodes.Status401Unauthorized);
         }
 
+        var isAdmin = await db.Set<User>().AsNoTracking().Where(u => u.Id == signedIn.Id).Select(u => u.IsAdmin).SingleAsync(cancellationToken);
+        if (!context.RequestServices.GetRequiredService<Identity.LocalSignInOptions>().Allows(signedIn.Name, isAdmin))
+        {
+            return Page(ui, returnUrl, userName, "Password sign-in is turned off on this server: sign in with the identity provider.", StatusCodes.Status403Forbidden);
+        }
+
         // The second factor, if the user has one or must have one, comes next: Identity/Mfa/SignInCompletion.cs.
         return await completion.AfterPasswordAsync(context, signedIn.Id, remember, returnUrl, cancellationToken);
     }
@@ -67,8 +74,13 @@ internal static class LoginPages
     private static async Task<IResult> SignOutAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
+        var signedOut = ui.Redirect(ui.Urls.Login(), FlashKind.Success, "You are signed out.");
+
+        // A session that came from the identity provider ends there too (RP-initiated logout), which then sends the
+        // browser back to the sign-in page; the message above waits there in its cookie.
+        var atProvider = await Identity.Oidc.OidcSignIn.SignOutAtProviderAsync(context, ui.Urls.Login());
         await context.SignOutAsync(UiSession.Scheme);
-        return ui.Redirect(ui.Urls.Login(), FlashKind.Success, "You are signed out.");
+        return atProvider ? Results.Empty : signedOut;
     }
 
     private static IResult Page(UiRequest ui, string? returnUrl, string? userName, string? error, int statusCode)
@@ -93,7 +105,7 @@ internal static class LoginPages
             <h1>Sign in to {ui.Server.ProviderName}</h1>
             {purpose}
             {errorHtml}
-            {ui.Form(ui.Urls.Action("login"), fields, "stack", id: "login")}
+            {Identity.SignInChoice.Render(ui, returnUrl, ui.Form(ui.Urls.Action("login"), fields, "stack", id: "login"))}
             <p class="muted">Sync clients (desktop and mobile apps) sign in with an app password, which you can create under Account once signed in.</p>
             </div>
             """);

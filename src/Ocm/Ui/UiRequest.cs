@@ -232,7 +232,7 @@ internal sealed class UiRequest
         response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.ContentSecurityPolicy =
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-            + (formsMayRedirectAway ? "" : "; form-action 'self'");
+            + (formsMayRedirectAway ? "" : "; form-action 'self'" + Identity.SignInChoice.FormRedirectTargets(response.HttpContext));
     }
 
     /// <summary>303 See Other: after a form POST the browser GETs the target (RFC 9110 §15.4.4).</summary>

@@ -236,13 +236,13 @@ internal sealed partial class TwoFactor(
 
     private static partial class Log
     {
-        [LoggerMessage(2860, LogLevel.Information, "Two-factor (TOTP) turned on for user {UserId}")]
+        [LoggerMessage(2854, LogLevel.Information, "Two-factor (TOTP) turned on for user {UserId}")]
         public static partial void Enrolled(ILogger logger, long userId);
 
-        [LoggerMessage(2861, LogLevel.Information, "Two-factor (TOTP) turned off for user {UserId}")]
+        [LoggerMessage(2855, LogLevel.Information, "Two-factor (TOTP) turned off for user {UserId}")]
         public static partial void Disabled(ILogger logger, long userId);
 
-        [LoggerMessage(2862, LogLevel.Warning, "User {UserId} signed in with a recovery code")]
+        [LoggerMessage(2856, LogLevel.Warning, "User {UserId} signed in with a recovery code")]
         public static partial void RecoveryCodeUsed(ILogger logger, long userId);
     }
 }
