@@ -49,7 +49,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
-        context.SetDefaultTimeout(30_000);
+        // Generous: on a two-core CI machine a dozen browser tests, their servers and identity providers run at once,
+        // and a sign-in (a deliberately slow password hash) can wait long for a core; a test that really hangs still fails.
+        context.SetDefaultTimeout(90_000);
         return await context.NewPageAsync();
     }
 }
