@@ -111,11 +111,12 @@ internal sealed class LoginThrottle(IServiceScopeFactory scopes, DatabaseWriteGa
     }
 
     private static string UserKey(string userName, IPAddress? address) =>
-        "u:" + User.Normalize(userName) + (address is null ? "" : "|" + Normalize(address));
+        "u:" + User.Normalize(userName) + (address is null ? "" : "|" + ClientAddress(address));
 
-    private static string AddressKey(IPAddress address) => "a:" + Normalize(address);
+    private static string AddressKey(IPAddress address) => "a:" + ClientAddress(address);
 
-    private static string Normalize(IPAddress address)
+    /// <summary>A client address as it is counted: IPv4-mapped addresses as IPv4, an IPv6 address as its /64.</summary>
+    public static string ClientAddress(IPAddress address)
     {
         // An IPv6 client controls its whole /64, so it is counted as one address.
         if (address.IsIPv4MappedToIPv6)

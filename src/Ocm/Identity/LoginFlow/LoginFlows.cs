@@ -202,27 +202,7 @@ internal sealed partial class LoginFlows(
     private static string Digest(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
 
     /// <summary>An IPv6 client controls its whole /64, so it counts as one address (as <see cref="LoginThrottle"/> does).</summary>
-    private static string AddressKey(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            address = new IPAddress(bytes);
-        }
-
-        return address.ToString();
-    }
+    private static string AddressKey(IPAddress? address) => address is null ? "unknown" : LoginThrottle.ClientAddress(address);
 
     private static partial class Log
     {
