@@ -146,25 +146,7 @@ public sealed partial class RunningTwoNodesOnOneDatabase : IClassFixture<Running
     /// <summary>A WebDAV PROPFIND with Basic credentials, sent from the loopback address <paramref name="source"/>.</summary>
     private static async Task<HttpResponseMessage> PropFindFromAsync(string source, OcmProcess node, string user, string password)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var client = new HttpClient(handler, disposeHandler: true);
+        using var client = LoopbackSource.Client(source);
         using var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), new Uri(node.BaseUri, $"dav/files/{user}/"));
         request.Headers.Add("Depth", "0");
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));

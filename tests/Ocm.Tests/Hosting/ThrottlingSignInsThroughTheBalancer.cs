@@ -77,25 +77,7 @@ public sealed class ThrottlingSignInsThroughTheBalancer
     /// <summary>A WebDAV PROPFIND as dana, on a connection from the loopback address <paramref name="source"/>.</summary>
     private static async Task<HttpResponseMessage> PropFindAsync(string source, Uri baseUri, string password, string? claimedAddress = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var client = new HttpClient(handler, disposeHandler: true);
+        using var client = LoopbackSource.Client(source);
         using var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), new Uri(baseUri, "dav/files/dana/"));
         request.Headers.Add("Depth", "0");
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"dana:{password}")));

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Ocm.Protocol.Http;
 
 namespace Ocm.Protocol.Signatures.Messages;
 
@@ -62,11 +63,28 @@ public static class HttpMessageAdapters
         return message;
     }
 
-    /// <summary>Snapshots a response, reading its content; the request it answers becomes the related request.</summary>
-    public static async Task<HttpMessage> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken = default)
+    /// <summary>The most bytes <see cref="FromResponseAsync(HttpResponseMessage, CancellationToken)"/> reads of a response body: 1 MiB, far above any OCM answer.</summary>
+    public const long DefaultMaxResponseBodyBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Snapshots a response, reading its content (at most <see cref="DefaultMaxResponseBodyBytes"/>); the request it
+    /// answers becomes the related request.
+    /// </summary>
+    /// <exception cref="ResponseTooLargeException">The body is larger than <see cref="DefaultMaxResponseBodyBytes"/>.</exception>
+    public static Task<HttpMessage> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken = default) =>
+        FromResponseAsync(response, DefaultMaxResponseBodyBytes, cancellationToken);
+
+    /// <summary>
+    /// Snapshots a response, reading its content into memory but never more than <paramref name="maxBodyBytes"/> (a
+    /// peer's answer is untrusted input: verifying its signature needs the whole body, so the cap bounds what a peer
+    /// can make us hold); the request it answers becomes the related request.
+    /// </summary>
+    /// <exception cref="ResponseTooLargeException">The body is larger than <paramref name="maxBodyBytes"/>.</exception>
+    public static async Task<HttpMessage> FromResponseAsync(HttpResponseMessage response, long maxBodyBytes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBodyBytes);
+        var body = await BoundedContent.ReadAsBytesAsync(response.Content, maxBodyBytes, cancellationToken).ConfigureAwait(false);
         var related = response.RequestMessage is { RequestUri: not null } request ? FromRequest(request, null) : null;
         var message = HttpMessage.CreateResponse((int)response.StatusCode, related);
         message.ReasonPhrase = response.ReasonPhrase;
