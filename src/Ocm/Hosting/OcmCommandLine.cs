@@ -21,6 +21,7 @@ internal static class OcmCommandLine
             Shares.ShareCommands.CreateShare(),
             Shares.ShareCommands.CreateReceived(),
             InviteCommands.Create(),
+            DirectoryCommands.Create(),
             Identity.Mfa.MfaCommands.Create(),
             Files.StorageCommands.Create(),
         };

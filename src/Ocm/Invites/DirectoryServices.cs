@@ -283,11 +283,7 @@ internal static class DirectoryJws
             }
 
             var url = urlElement.GetString()!;
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
-                || uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0
-                || uri.AbsolutePath != "/"
-                || !OcmAddress.TryNormalizeAuthority(uri.Authority, out var authority, out _))
+            if (!TryCheckServerUrl(url, out var authority))
             {
                 skipped?.Add($"'{url}' (the url must be scheme://host[:port] only)");
                 continue;
@@ -302,6 +298,20 @@ internal static class DirectoryJws
         listing = new DirectoryListing(federation.GetString()!, result);
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="url"/> is a server URL Appendix C allows: scheme https (or http, for tests) and a host,
+    /// an optional port, and no base path, userinfo, query or fragment.
+    /// </summary>
+    internal static bool TryCheckServerUrl(string url, [NotNullWhen(true)] out string? authority)
+    {
+        authority = null;
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            && uri.AbsolutePath == "/"
+            && OcmAddress.TryNormalizeAuthority(uri.Authority, out authority, out _);
     }
 }
 

@@ -17,6 +17,12 @@ internal sealed record InvitesOptions
     /// <summary>Seconds a verified directory list is reused. Default 3600. A failed refresh keeps the last good list.</summary>
     public int DirectoryCacheSeconds { get; init; } = 3600;
 
+    /// <summary>
+    /// A directory list signed with <c>ocm directory sign</c> that this server publishes at <c>/directory.jws</c>
+    /// (OCM Appendix C), for a federation that runs its directory service with Ocm. Unset: nothing is published.
+    /// </summary>
+    public string? PublishedDirectoryFile { get; init; }
+
     public IEnumerable<string> Validate()
     {
         if (ExpiryDays < 1)
@@ -27,6 +33,18 @@ internal sealed record InvitesOptions
         if (DirectoryCacheSeconds < 0)
         {
             yield return "Ocm:Invites:DirectoryCacheSeconds must be 0 or more.";
+        }
+
+        if (!string.IsNullOrWhiteSpace(PublishedDirectoryFile))
+        {
+            if (!File.Exists(PublishedDirectoryFile))
+            {
+                yield return $"Ocm:Invites:PublishedDirectoryFile: there is no file '{PublishedDirectoryFile}' (make it with 'ocm directory sign').";
+            }
+            else if (!PublishedDirectory.TryRead(File.ReadAllBytes(PublishedDirectoryFile), out var error))
+            {
+                yield return $"Ocm:Invites:PublishedDirectoryFile: '{PublishedDirectoryFile}' is not a signed directory list: {error}.";
+            }
         }
 
         for (var i = 0; i < DirectoryServices.Length; i++)

@@ -17,7 +17,7 @@ internal sealed class InvitesDiscoveryContributor : IDiscoveryContributor
 internal static class InvitesServiceCollectionExtensions
 {
     /// <summary>
-    /// The invite flow and what it feeds: invites, the WAYF page and directory services, the accept dialog,
+    /// The invite flow and what it feeds: invites, the WAYF page and directory services (read and published), the accept dialog,
     /// <c>/ocm/invite-accepted</c>, the contacts (address book) and the <c>/ocm/request-share</c> inbox.
     /// </summary>
     public static IServiceCollection AddOcmInvites(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +28,7 @@ internal static class InvitesServiceCollectionExtensions
         services.TryAddScoped<InviteRegistry>();
         services.TryAddScoped<InviteAcceptor>();
         services.TryAddSingleton<DirectoryServiceClient>();
+        services.TryAddSingleton<PublishedDirectory>();
         services.AddSingleton<IDiscoveryContributor, InvitesDiscoveryContributor>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, InvitesJsonContext.Default));
         services.AddOcmContacts();
@@ -40,6 +41,7 @@ internal static class InvitesServiceCollectionExtensions
         app.MapInviteApi();
         app.MapInviteAccepted();
         app.MapInvitePages();
+        app.MapPublishedDirectory();
         app.MapOcmContacts();
         app.MapOcmRequestShares();
         return app;
