@@ -15,10 +15,19 @@ public sealed record OcmVerifierOptions
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(300);
 
     /// <summary>
-    /// Accept a signature labelled <c>ocm</c> without <c>tag="ocm"</c> when no signature is tagged (draft -05 peers
-    /// and Nextcloud master before 35). Default true.
+    /// Accept a signature labelled <c>ocm</c> without <c>tag="ocm"</c> from any signer when no signature is tagged.
+    /// Default false: OCM §Verification Requirements forbids using signatures without the tag; such a signature is
+    /// rejected (<see cref="SignatureFailure.UntaggedOcmSignature"/>) unless its signer is one of
+    /// <see cref="UntaggedOcmLabelPeers"/>.
     /// </summary>
-    public bool AcceptUntaggedOcmLabel { get; init; } = true;
+    public bool AcceptUntaggedOcmLabel { get; init; }
+
+    /// <summary>
+    /// Compatibility exceptions: signer hosts (<c>host</c> or <c>host:port</c>, compared without regard to case) whose
+    /// untagged signature labelled <c>ocm</c> is accepted as their OCM signature — draft -05 peers and Nextcloud before
+    /// 35 sign that way. The signer is the claimed sender's host, else the host named by the key id. Default none.
+    /// </summary>
+    public IReadOnlyCollection<string> UntaggedOcmLabelPeers { get; init; } = [];
 
     /// <summary>
     /// Accept a covered legacy <c>digest</c> header (RFC 3230) instead of <c>content-digest</c> (-05 style peers).
@@ -179,9 +188,20 @@ public sealed class OcmRequestVerifier
             signature = candidate;
         }
 
-        if (signature is null && _options.AcceptUntaggedOcmLabel)
+        if (signature is null && all.FirstOrDefault(s => s.Label == OcmSignatureProfile.DefaultLabel && s.Tag is null) is { } untagged)
         {
-            signature = all.FirstOrDefault(s => s.Label == OcmSignatureProfile.DefaultLabel && s.Tag is null);
+            var claimed = signerHost ?? (OcmSignatureProfile.TryGetKeyIdHost(untagged.KeyId, out var untaggedHost) ? untaggedHost : null);
+            if (!_options.AcceptUntaggedOcmLabel
+                && (claimed is null || !_options.UntaggedOcmLabelPeers.Contains(claimed, StringComparer.OrdinalIgnoreCase)))
+            {
+                return Reject(
+                    SignatureFailure.UntaggedOcmSignature,
+                    $"Signature '{untagged.Label}' of {claimed ?? "the signer"} lacks tag=\"ocm\"; OCM §Verification Requirements forbids using signatures without it (sign with tag=\"ocm\").",
+                    untagged,
+                    claimed);
+            }
+
+            signature = untagged;
         }
 
         if (signature is null)
@@ -228,7 +248,10 @@ public sealed class OcmRequestVerifier
 
         if (key is null)
         {
-            return Reject(SignatureFailure.UnknownKey, $"{host ?? "The signer"} publishes no key with kid '{keyId}'.", signature, host);
+            var other = host is not null && OcmSignatureProfile.TryGetKeyIdHost(keyId, out var named) && !string.Equals(named, host, StringComparison.OrdinalIgnoreCase)
+                ? $" The key id names {named}: a signature by another server than the one the request comes from is not accepted (OCM §Verification Requirements)."
+                : "";
+            return Reject(SignatureFailure.UnknownKey, $"{host ?? "The signer"} publishes no key with kid '{keyId}'.{other}", signature, host);
         }
 
         if (_verifier.CheckKey(signature, key) is { } keyFailure)

@@ -75,6 +75,12 @@ public enum SignatureFailure
     /// <summary>The same signature was already accepted within the freshness window (replay).</summary>
     Replay,
 
+    /// <summary>
+    /// The only OCM-looking signature is labelled <c>ocm</c> but lacks <c>tag="ocm"</c>, from a signer not named as a
+    /// compatibility exception (OCM §Verification Requirements: signatures without the tag are not used).
+    /// </summary>
+    UntaggedOcmSignature,
+
     /// <summary>The <c>Date</c> header is missing or unparsable (draft-cavage).</summary>
     DateMissing,
 

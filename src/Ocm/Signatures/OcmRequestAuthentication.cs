@@ -127,6 +127,12 @@ internal sealed partial class OcmRequestAuthentication(
                 return (new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = SignatureScheme.Rfc9421, KeyId = verified.KeyId }, null);
             }
 
+            if (verified.Failure == SignatureFailure.UntaggedOcmSignature)
+            {
+                return (null, Reject(endpoint, SignatureScheme.Rfc9421, verified.Failure,
+                    verified.Message + $" An operator who must accept it names {verified.SignerHost ?? "the peer"} in Ocm:Security:UntaggedSignaturePeers."));
+            }
+
             if (verified.Status != OcmVerificationStatus.NotSigned)
             {
                 return (null, Reject(endpoint, SignatureScheme.Rfc9421, verified.Failure, verified.Message));

@@ -21,6 +21,13 @@ internal sealed record SecurityOptions
     /// </summary>
     public bool RequireTokenExchange { get; init; }
 
+    /// <summary>
+    /// Compatibility exceptions to OCM §Verification Requirements: peers (<c>host</c> or <c>host:port</c>) whose RFC 9421
+    /// signature labelled <c>ocm</c> is accepted although it lacks <c>tag="ocm"</c> (draft -05 implementations, Nextcloud
+    /// before 35). From every other peer such a request is refused with the reason. Default none.
+    /// </summary>
+    public string[] UntaggedSignaturePeers { get; init; } = [];
+
     /// <summary>How far in the future a signature's <c>created</c> may be. Default 60 s.</summary>
     public int MaxFutureSkewSeconds { get; init; } = 60;
 
@@ -37,6 +44,15 @@ internal sealed record SecurityOptions
         if (MaxAgeSeconds < 1)
         {
             yield return "Ocm:Security:MaxAgeSeconds must be at least 1.";
+        }
+
+        for (var i = 0; i < UntaggedSignaturePeers.Length; i++)
+        {
+            var peer = UntaggedSignaturePeers[i];
+            if (string.IsNullOrWhiteSpace(peer) || peer.Contains('/', StringComparison.Ordinal) || peer.Contains('@', StringComparison.Ordinal) || peer.Any(char.IsWhiteSpace))
+            {
+                yield return $"Ocm:Security:UntaggedSignaturePeers:{i} must be a host or host:port (e.g. cloud.example.org), not '{peer}'.";
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ internal static class SignaturesServiceCollectionExtensions
             {
                 MaxFutureSkew = TimeSpan.FromSeconds(options.MaxFutureSkewSeconds),
                 MaxAge = TimeSpan.FromSeconds(options.MaxAgeSeconds),
+                UntaggedOcmLabelPeers = options.UntaggedSignaturePeers,
             },
             sp.GetRequiredService<ISignatureReplayCache>(),
             sp.GetRequiredService<TimeProvider>()));

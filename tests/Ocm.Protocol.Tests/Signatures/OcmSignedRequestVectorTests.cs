@@ -11,13 +11,14 @@ public sealed class OcmSignedRequestVectorTests
     private static string Vector(string file) => TestPaths.Vector("ocm", "signed-requests", file);
 
     [VectorFact]
-    public async Task VerifyAsync_SignedShareVector_IsVerified()
+    public async Task VerifyAsync_SignedShareVector_FromAPeerNamedAsUntaggedException_IsVerified()
     {
         var meta = Meta();
         var keyId = meta.GetProperty("keyid").GetString()!;
         var resolver = new TestKeyResolver();
         resolver.Add("sender.example", VerificationKey.ImportPem(File.ReadAllText(SignatureVectors.Rfc9421("keys", "test-key-ed25519.pub.pem")), HttpSignatureAlgorithm.Ed25519, keyId));
-        var verifier = new OcmRequestVerifier(resolver, timeProvider: new FixedTimeProvider(1618884473 + 30));
+        // The vector's signature is labelled "ocm" without tag="ocm" (-05 style): used only for a named exception.
+        var verifier = new OcmRequestVerifier(resolver, new OcmVerifierOptions { UntaggedOcmLabelPeers = ["SENDER.example"] }, timeProvider: new FixedTimeProvider(1618884473 + 30));
 
         var result = await verifier.VerifyAsync(HttpMessageParser.Parse(File.ReadAllBytes(Vector("ocm-share-ed25519.http"))), signerHost: null);
 
@@ -27,13 +28,20 @@ public sealed class OcmSignedRequestVectorTests
     }
 
     [VectorFact]
-    public async Task VerifyAsync_SignedShareVectorWithUntaggedLabelRefused_IsNotSigned()
+    public async Task VerifyAsync_SignedShareVector_UntaggedFromAnyOtherPeer_IsRejectedWithTheReason()
     {
-        var verifier = new OcmRequestVerifier(new TestKeyResolver(), new OcmVerifierOptions { AcceptUntaggedOcmLabel = false }, timeProvider: new FixedTimeProvider(1618884473));
+        // OCM §Verification Requirements: a signature without tag="ocm" is not used — by default, and for a peer that is not an exception.
+        foreach (var options in new[] { new OcmVerifierOptions(), new OcmVerifierOptions { UntaggedOcmLabelPeers = ["other.example"] } })
+        {
+            var verifier = new OcmRequestVerifier(new TestKeyResolver(), options, timeProvider: new FixedTimeProvider(1618884473));
 
-        var result = await verifier.VerifyAsync(HttpMessageParser.Parse(File.ReadAllBytes(Vector("ocm-share-ed25519.http"))), "sender.example");
+            var result = await verifier.VerifyAsync(HttpMessageParser.Parse(File.ReadAllBytes(Vector("ocm-share-ed25519.http"))), "sender.example");
 
-        Assert.Equal(OcmVerificationStatus.NotSigned, result.Status);
+            Assert.Equal(OcmVerificationStatus.Rejected, result.Status);
+            Assert.Equal(SignatureFailure.UntaggedOcmSignature, result.Failure);
+            Assert.Contains("sender.example", result.Message, StringComparison.Ordinal);
+            Assert.Contains("tag=\"ocm\"", result.Message, StringComparison.Ordinal);
+        }
     }
 
     [VectorFact]

@@ -45,7 +45,11 @@ public sealed class SignedServerToServerRequests(SignedServerToServerRequests.Se
                 "127.0.0.61",
                 new Dictionary<string, string?> { ["Ocm:Security:RequireSignatures"] = "true" },
                 StrictLogs.Register);
-            Lenient = await OcmTestServer.StartAsync("127.0.0.62", configureServices: LenientLogs.Register);
+            // The lenient server names the peer as a compatibility exception for untagged signatures (Ocm:Security:UntaggedSignaturePeers).
+            Lenient = await OcmTestServer.StartAsync(
+                "127.0.0.62",
+                new Dictionary<string, string?> { ["Ocm:Security:UntaggedSignaturePeers:0"] = Peer.Authority },
+                LenientLogs.Register);
             StrictBob = await Strict.CreateUserAsync("bob");
             LenientBob = await Lenient.CreateUserAsync("bob");
         }
@@ -283,5 +287,35 @@ public sealed class SignedServerToServerRequests(SignedServerToServerRequests.Se
         var message = await RejectedAsync(request, "proxy-signed.txt", "NotSigned");
 
         Assert.Contains("not signed", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignatureLabelledOcmWithoutTag_IsRefusedWithTheReason_UnlessThePeerIsANamedException()
+    {
+        // OCM §Verification Requirements: signatures without tag="ocm" are not used. Not treated as unsigned either: the
+        // peer meant it as its OCM signature, and it is told exactly what to fix (checklist R55).
+        var untagged = new OcmSignerOptions { Label = "ocm", Tag = null };
+        var refused = await RejectedAsync(Peer.Sign(ShareWithStrictBob("untagged.txt"), options: untagged), "untagged.txt", "UntaggedOcmSignature");
+        Assert.Contains("tag=\"ocm\"", refused, StringComparison.Ordinal);
+        Assert.Contains("Ocm:Security:UntaggedSignaturePeers", refused, StringComparison.Ordinal);
+
+        // The server that names the peer as an exception verifies the same kind of signature and takes the share.
+        var request = Peer.Sign(Peer.Share(SharesEndpoint(servers.Lenient), "bob@" + servers.Lenient.Authority, "untagged-excepted.txt"), options: untagged);
+        await AcceptedAsync(request, "untagged-excepted.txt", servers.LenientBob);
+    }
+
+    [Fact]
+    public async Task ShareSignedByAnotherServersKey_ClaimingOurPeersUser_IsRefused()
+    {
+        // A second server signs, with its own published key, a share that claims to come from a user of the first: the
+        // signer must be the sender's server (OCM §Verification Requirements; checklist R56).
+        await using var impostor = await SigningPeer.StartAsync("127.0.18.3");
+        var request = impostor.Sign(
+            impostor.Share(SharesEndpoint(servers.Strict), "bob@" + servers.Strict.Authority, "impostor.txt", sender: Peer.User("alice")));
+
+        var message = await RejectedAsync(request, "impostor.txt", "UnknownKey");
+
+        Assert.Contains(impostor.Authority, message, StringComparison.Ordinal);
+        Assert.Contains(Peer.Authority, message, StringComparison.Ordinal);
     }
 }
