@@ -167,19 +167,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
         Assert.Equal("local", (await adminPage.InnerTextAsync($"tr[data-user={admin.Name}] .source")).Trim());
     }
 
-    /// <summary>Fills the provider's login form (any password; the login name picks the account) and submits it; returns Ocm's answer.</summary>
-    private async Task<IResponse?> SignInAtProviderAsync(IPage page, string login)
-    {
-        await page.WaitForSelectorAsync("input[name=login]");
-        await page.FillAsync("input[name=login]", login);
-        await page.FillAsync("input[name=password]", "any");
-        var callback = Server.BaseUri.AbsoluteUri + "signin-oidc";
-        var response = await page.RunAndWaitForResponseAsync(
-            () => page.ClickAsync("button[type=submit]"),
-            r => r.Url.StartsWith(callback, StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
-        return response;
-    }
+    private Task<IResponse?> SignInAtProviderAsync(IPage page, string login) => TestOpenIdProvider.SignInAsync(page, Server, login);
 
     private async Task<(User User, List<string> Groups, List<(string, string)> Links)> AccountAsync(string name)
     {
