@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Ocm.Data;
+using Ocm.Protocol.Http;
 using Ocm.Ui;
 using Ocm.Users;
 
@@ -98,6 +99,19 @@ internal static partial class OidcSignIn
                 return Task.CompletedTask;
             },
         };
+    }
+
+    /// <summary>
+    /// The handler chain for the provider's discovery document, JWKS, token and userinfo endpoints: the guarded chain of
+    /// every other outbound call (Federation/PeerClient.cs — SSRF guard on each connection, connect timeout, redirects
+    /// followed one re-checked hop at a time). The operator named the provider, so its own host is allowed even on a
+    /// private network (a campus Keycloak often is); any other host its metadata points to is checked like a peer.
+    /// </summary>
+    public static HttpMessageHandler BackchannelHandler(OutboundPolicy policy, OidcOptions options)
+    {
+        var authority = new Uri(options.Authority!);
+        var allowed = policy with { InsecurePeers = [.. policy.InsecurePeers, authority.IdnHost] };
+        return new GuardedRedirectHandler(allowed) { InnerHandler = GuardedHttpHandler.Create(allowed) };
     }
 
     public static void Map(IEndpointRouteBuilder app)
