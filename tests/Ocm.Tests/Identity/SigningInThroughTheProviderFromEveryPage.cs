@@ -95,6 +95,35 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
     }
 
     [Fact]
+    public async Task RefusedAtTheProvider_TheWayBackToSignInStillLeadsToTheApprovalPage()
+    {
+        using var client = new HttpClient { BaseAddress = Server.BaseUri };
+        var started = await SigningInASyncClientThroughTheBrowser.StartAsync(client, "login/v2");
+        var page = await browser.NewPageAsync(Server);
+        await page.GotoAsync(started.Login);
+        await page.ClickAsync("#sign-in-oidc");
+
+        // A provider account without the entitlement is refused, with a page that says why ...
+        await TestOpenIdProvider.SignInAsync(page, Server, "guest-gus/gus");
+        await page.WaitForSelectorAsync("#refusal");
+        Assert.Contains("does not grant access to this service", await page.InnerTextAsync("#refusal"), StringComparison.Ordinal);
+
+        // ... whose way back keeps the flow: the provider's session is ended at the provider's own logout (so another
+        // account can sign in), then the sign-in page leads to the approval page again.
+        await page.ClickAsync("#back-to-sign-in");
+        await page.WaitForURLAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
+        Assert.Contains(Uri.EscapeDataString("/ui/login-flow/" + started.LoginToken), page.Url, StringComparison.Ordinal);
+        var signInPage = page.Url;
+        await page.GotoAsync(fixture.Provider.Issuer + "/session/end");
+        await page.ClickAsync("button[name=logout]");
+        await page.GotoAsync(signInPage);
+        await page.ClickAsync("#sign-in-oidc");
+        await TestOpenIdProvider.SignInAsync(page, Server, "s-gabe/gabe");
+        await page.WaitForSelectorAsync("#grant-access");
+        Assert.Contains("/ui/login-flow/" + started.LoginToken, page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InviteLinkOpenedSignedOut_WayfThenSignInAtTheProvider_BackAtTheAcceptDialog_AndAccepted()
     {
         await using var a = await OcmTestServer.StartAsync(AddressA, FederatedUsers.Settings(("Ocm:ProviderName", "Server A")));

@@ -167,7 +167,8 @@ internal static partial class OidcSignIn
         if (await ProviderConfigurationAsync(context) is null)
         {
             return Refusal(context, StatusCodes.Status502BadGateway, "Identity provider unreachable",
-                $"The identity provider ({options.DisplayName}) cannot be reached right now, so you cannot sign in with it. Try again in a few minutes.");
+                $"The identity provider ({options.DisplayName}) cannot be reached right now, so you cannot sign in with it. Try again in a few minutes.",
+                properties.RedirectUri);
         }
 
         return Results.Challenge(properties, [Scheme]);
@@ -249,7 +250,7 @@ internal static partial class OidcSignIn
         var (title, text) = Describe(context.Failure);
         Log.SignInFailed(Logger(context.HttpContext), title, Innermost(context.Failure)?.GetType().Name ?? "none");
         context.HandleResponse();
-        await Refusal(context.HttpContext, StatusCodes.Status400BadRequest, title, text).ExecuteAsync(context.HttpContext);
+        await Refusal(context.HttpContext, StatusCodes.Status400BadRequest, title, text, context.Properties?.RedirectUri).ExecuteAsync(context.HttpContext);
     }
 
     /// <summary>What went wrong, in words a user can act on (the exception's own text stays in the log).</summary>
@@ -289,17 +290,18 @@ internal static partial class OidcSignIn
     private static async Task RefuseAsync(TicketReceivedContext context, int statusCode, string title, string text)
     {
         context.HandleResponse();
-        await Refusal(context.HttpContext, statusCode, title, text).ExecuteAsync(context.HttpContext);
+        await Refusal(context.HttpContext, statusCode, title, text, context.ReturnUri).ExecuteAsync(context.HttpContext);
     }
 
-    private static IResult Refusal(HttpContext context, int statusCode, string title, string text)
+    /// <summary>A page that says why; its link back to the sign-in page keeps where the user was going (<paramref name="returnUrl"/>).</summary>
+    private static IResult Refusal(HttpContext context, int statusCode, string title, string text, string? returnUrl = null)
     {
         var ui = UiRequest.For(context);
         var body = Html.Of($"""
             <div class="narrow" id="sign-in-refused">
             <h1>{title}</h1>
             <p role="alert" id="refusal">{text}</p>
-            <p><a href="{ui.Urls.Login()}" id="back-to-sign-in">Back to the sign-in page</a></p>
+            <p><a href="{ui.Urls.Login(returnUrl)}" id="back-to-sign-in">Back to the sign-in page</a></p>
             </div>
             """);
         return ui.Page(title, body, UiSection.None, statusCode);
