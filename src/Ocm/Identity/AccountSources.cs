@@ -13,6 +13,12 @@ internal static class AccountSources
             .GroupBy(l => l.UserId)
             .ToDictionary(g => g.Key, g => g.Select(l => l.Issuer).Distinct(StringComparer.Ordinal).ToList());
 
+    /// <summary>The providers <paramref name="userId"/> signs in with, in the shape <see cref="Label"/> takes.</summary>
+    public static async Task<Dictionary<long, List<string>>> OfUserAsync(OcmDb db, long userId, CancellationToken cancellationToken) =>
+        await db.Set<ExternalLogin>().AsNoTracking().Where(l => l.UserId == userId).Select(l => l.Issuer).Distinct().ToListAsync(cancellationToken) is { Count: > 0 } issuers
+            ? new Dictionary<long, List<string>> { [userId] = issuers }
+            : [];
+
     public static Html Label(Dictionary<long, List<string>> sources, long userId) =>
         sources.TryGetValue(userId, out var issuers)
             ? Html.Of($"<span class=\"source oidc\" title=\"{string.Join(", ", issuers)}\">identity provider</span>")

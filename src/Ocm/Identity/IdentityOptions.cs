@@ -111,7 +111,7 @@ internal sealed record LocalSignInOptions
 {
     public const string Section = "Ocm:Identity:LocalSignIn";
 
-    /// <summary>Accounts may sign in to the web interface with their password. Default true.</summary>
+    /// <summary>Accounts may sign in with their own password: the web interface, and Basic auth for WebDAV and the API (Identity/LocalSignIn.cs). Default true.</summary>
     public bool Enabled { get; init; } = true;
 
     /// <summary>With <see cref="Enabled"/> false: the admins (by user name) who still may, e.g. <c>["admin"]</c>. Default none.</summary>

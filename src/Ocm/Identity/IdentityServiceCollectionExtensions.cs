@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ocm.Identity.Groups;
 using Ocm.Identity.Oidc;
+using Ocm.Protocol.Http;
 using Ocm.Ui;
 
 namespace Ocm.Identity;
@@ -22,6 +24,8 @@ internal static class IdentityServiceCollectionExtensions
         if (oidc.Enabled && ui.Enabled)
         {
             services.AddAuthentication().AddOpenIdConnect(OidcSignIn.Scheme, oidc.DisplayName, o => OidcSignIn.Configure(o, oidc, ui));
+            services.AddOptions<OpenIdConnectOptions>(OidcSignIn.Scheme)
+                .Configure<OutboundPolicy>((o, policy) => o.BackchannelHttpHandler = OidcSignIn.BackchannelHandler(policy, oidc));
         }
 
         return services;

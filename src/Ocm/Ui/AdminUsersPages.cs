@@ -129,6 +129,7 @@ internal static class AdminUsersPages
         }
 
         var appPasswords = await db.Set<AppPassword>().CountAsync(a => a.UserId == summary.Id, cancellationToken);
+        var sources = await Identity.AccountSources.OfUserAsync(db, summary.Id, cancellationToken);
         var self = summary.Id == ui.User.Id;
         var baseUrl = ui.Urls.Action("admin/users/" + Uri.EscapeDataString(summary.Name));
         var quotaFields = Html.Of($"""
@@ -151,6 +152,7 @@ internal static class AdminUsersPages
             <dt>Display name</dt><dd>{summary.DisplayName ?? "—"}</dd>
             <dt>E-mail</dt><dd>{summary.Email ?? "—"}</dd>
             <dt>State</dt><dd>{(summary.Disabled ? "disabled" : "active")}{(summary.IsAdmin ? ", administrator" : "")}</dd>
+            <dt>Sign-in</dt><dd id="account-source">{Identity.AccountSources.Label(sources, summary.Id)}</dd>
             <dt>Storage</dt><dd>{Usage(summary.UsedBytes, summary.QuotaBytes)}</dd>
             <dt>App passwords</dt><dd>{appPasswords}</dd>
             <dt>Created</dt><dd>{UiFormat.Time(summary.Created)}</dd>

@@ -45,6 +45,11 @@ internal sealed class BasicAuthenticationHandler(
         {
             case SignInStatus.Success:
                 var user = result.User!;
+                if (!await Identity.LocalSignIn.AllowsBasicAsync(Context.RequestServices, user, Context.RequestAborted))
+                {
+                    return AuthenticateResult.Fail("Password sign-in is turned off: use an app password.");
+                }
+
                 Context.Features.Set(user);
                 var identity = new ClaimsIdentity(
                     [

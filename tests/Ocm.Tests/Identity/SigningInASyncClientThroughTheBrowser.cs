@@ -69,33 +69,7 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         Assert.Contains(ClientName, await page.InnerTextAsync("#app-passwords"), StringComparison.Ordinal);
 
         // 4. nextcloudcmd syncs a folder with the app password.
-        var work = TempDirectory.Create("login-flow-sync");
-        try
-        {
-            var folder = Path.Combine(work, "synced");
-            Directory.CreateDirectory(folder);
-            await File.WriteAllTextAsync(Path.Combine(folder, "from-the-client.txt"), "signed in through the browser\n");
-            var result = await Tool.RunAsync(
-                "nextcloudcmd",
-                ["--non-interactive", "-u", user.Name, "-p", appPassword, folder, server.BaseUri.AbsoluteUri.TrimEnd('/')],
-                workingDirectory: work,
-                environment: new Dictionary<string, string>
-                {
-                    ["HOME"] = work,
-                    ["XDG_CONFIG_HOME"] = Path.Combine(work, ".config"),
-                    ["XDG_DATA_HOME"] = Path.Combine(work, ".local"),
-                },
-                timeout: TimeSpan.FromMinutes(3));
-            Assert.True(result.ExitCode == 0, result.All);
-
-            using var dav = new HttpClient { BaseAddress = server.BaseUri };
-            dav.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user.Name + ":" + appPassword)));
-            Assert.Equal("signed in through the browser\n", await dav.GetStringAsync($"remote.php/dav/files/{user.Name}/from-the-client.txt"));
-        }
-        finally
-        {
-            TempDirectory.Delete(work);
-        }
+        await SyncWithNextcloudcmdAsync(server, user.Name, appPassword);
     }
 
     [Fact]
@@ -217,12 +191,48 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         }
     }
 
-    private sealed record Started(string Token, string Endpoint, string Login)
+    /// <summary>
+    /// <c>nextcloudcmd</c> uploads a new file of a local folder with <paramref name="appPassword"/>; the file is then
+    /// read back over WebDAV with the same credentials.
+    /// </summary>
+    internal static async Task SyncWithNextcloudcmdAsync(OcmTestServer server, string userName, string appPassword)
+    {
+        Assert.True(File.Exists("/usr/bin/nextcloudcmd"), "nextcloudcmd is missing: run scripts/install-test-tools.sh (Debian package nextcloud-desktop-cmd).");
+        var work = TempDirectory.Create("login-flow-sync");
+        try
+        {
+            var folder = Path.Combine(work, "synced");
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "from-the-client.txt"), "signed in through the browser\n");
+            var result = await Tool.RunAsync(
+                "nextcloudcmd",
+                ["--non-interactive", "-u", userName, "-p", appPassword, folder, server.BaseUri.AbsoluteUri.TrimEnd('/')],
+                workingDirectory: work,
+                environment: new Dictionary<string, string>
+                {
+                    ["HOME"] = work,
+                    ["XDG_CONFIG_HOME"] = Path.Combine(work, ".config"),
+                    ["XDG_DATA_HOME"] = Path.Combine(work, ".local"),
+                },
+                timeout: TimeSpan.FromMinutes(3));
+            Assert.True(result.ExitCode == 0, result.All);
+
+            using var dav = new HttpClient { BaseAddress = server.BaseUri };
+            dav.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userName + ":" + appPassword)));
+            Assert.Equal("signed in through the browser\n", await dav.GetStringAsync($"remote.php/dav/files/{userName}/from-the-client.txt"));
+        }
+        finally
+        {
+            TempDirectory.Delete(work);
+        }
+    }
+
+    internal sealed record Started(string Token, string Endpoint, string Login)
     {
         public string LoginToken => Login[(Login.LastIndexOf('/') + 1)..];
     }
 
-    private static async Task<Started> StartAsync(HttpClient client, string path)
+    internal static async Task<Started> StartAsync(HttpClient client, string path)
     {
         using var response = await client.PostAsync(path, null);
         var body = await response.Content.ReadAsStringAsync();
@@ -232,7 +242,7 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         return new Started(poll.GetProperty("token").GetString()!, poll.GetProperty("endpoint").GetString()!, json.RootElement.GetProperty("login").GetString()!);
     }
 
-    private static Task<HttpResponseMessage> PollAsync(HttpClient client, string endpoint, string token) =>
+    internal static Task<HttpResponseMessage> PollAsync(HttpClient client, string endpoint, string token) =>
         client.PostAsync(endpoint, new FormUrlEncodedContent([new("token", token)]));
 
     /// <summary>What the approval page's button does, for tests about the client side only.</summary>

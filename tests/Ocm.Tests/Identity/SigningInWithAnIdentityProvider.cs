@@ -67,8 +67,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
 
         // Sign-out at the provider too (RP-initiated logout): the provider asks to confirm, then sends us back.
         await page.ClickAsync("#logout");
-        await page.WaitForLoadStateAsync(LoadState.Load);
-        Assert.True(page.Url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal), page.Url + "\n" + await page.ContentAsync());
+        await page.WaitForURLAsync(url => url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal));
         await page.ClickAsync("button[name=logout]");
         await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
         Assert.Contains("You are signed out.", await page.InnerTextAsync("#flash"));
@@ -165,21 +164,13 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
         await adminPage.GotoAsync("ui/admin/users");
         Assert.Equal("identity provider", (await adminPage.InnerTextAsync("tr[data-user=dave] .source")).Trim());
         Assert.Equal("local", (await adminPage.InnerTextAsync($"tr[data-user={admin.Name}] .source")).Trim());
+        await adminPage.GotoAsync("ui/admin/users/dave");
+        Assert.Equal("identity provider", (await adminPage.InnerTextAsync("#account-source")).Trim());
+        await adminPage.GotoAsync($"ui/admin/users/{admin.Name}");
+        Assert.Equal("local", (await adminPage.InnerTextAsync("#account-source")).Trim());
     }
 
-    /// <summary>Fills the provider's login form (any password; the login name picks the account) and submits it; returns Ocm's answer.</summary>
-    private async Task<IResponse?> SignInAtProviderAsync(IPage page, string login)
-    {
-        await page.WaitForSelectorAsync("input[name=login]");
-        await page.FillAsync("input[name=login]", login);
-        await page.FillAsync("input[name=password]", "any");
-        var callback = Server.BaseUri.AbsoluteUri + "signin-oidc";
-        var response = await page.RunAndWaitForResponseAsync(
-            () => page.ClickAsync("button[type=submit]"),
-            r => r.Url.StartsWith(callback, StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
-        return response;
-    }
+    private Task<IResponse?> SignInAtProviderAsync(IPage page, string login) => TestOpenIdProvider.SignInAsync(page, Server, login);
 
     private async Task<(User User, List<string> Groups, List<(string, string)> Links)> AccountAsync(string name)
     {

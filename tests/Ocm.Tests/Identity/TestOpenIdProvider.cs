@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Playwright;
 using Ocm.Tests.Infrastructure;
 using Ocm.Tests.Ui;
 
@@ -62,6 +63,23 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
             : [];
         all[login] = claims;
         await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(all));
+    }
+
+    /// <summary>
+    /// Fills the provider's login form on <paramref name="page"/> (any password; the login name picks the account),
+    /// submits it, and returns the answer of <paramref name="server"/>'s callback.
+    /// </summary>
+    public static async Task<IResponse?> SignInAsync(IPage page, OcmTestServer server, string login)
+    {
+        await page.WaitForSelectorAsync("input[name=login]");
+        await page.FillAsync("input[name=login]", login);
+        await page.FillAsync("input[name=password]", "any");
+        var callback = server.BaseUri.AbsoluteUri + "signin-oidc";
+        var response = await page.RunAndWaitForResponseAsync(
+            () => page.ClickAsync("button[type=submit]"),
+            r => r.Url.StartsWith(callback, StringComparison.Ordinal));
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        return response;
     }
 
     public async ValueTask DisposeAsync() => await RunAsync("stop", Port.ToString(CultureInfo.InvariantCulture));

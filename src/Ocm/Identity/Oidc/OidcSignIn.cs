@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Ocm.Data;
+using Ocm.Protocol.Http;
 using Ocm.Ui;
 using Ocm.Users;
 
@@ -100,6 +101,19 @@ internal static partial class OidcSignIn
         };
     }
 
+    /// <summary>
+    /// The handler chain for the provider's discovery document, JWKS, token and userinfo endpoints: the guarded chain of
+    /// every other outbound call (Federation/PeerClient.cs — SSRF guard on each connection, connect timeout, redirects
+    /// followed one re-checked hop at a time). The operator named the provider, so its own host is allowed even on a
+    /// private network (a campus Keycloak often is); any other host its metadata points to is checked like a peer.
+    /// </summary>
+    public static HttpMessageHandler BackchannelHandler(OutboundPolicy policy, OidcOptions options)
+    {
+        var authority = new Uri(options.Authority!);
+        var allowed = policy with { InsecurePeers = [.. policy.InsecurePeers, authority.IdnHost] };
+        return new GuardedRedirectHandler(allowed) { InnerHandler = GuardedHttpHandler.Create(allowed) };
+    }
+
     public static void Map(IEndpointRouteBuilder app)
     {
         var ui = app.MapGroup(UiUrls.Mount).ExcludeFromDescription();
@@ -153,7 +167,8 @@ internal static partial class OidcSignIn
         if (await ProviderConfigurationAsync(context) is null)
         {
             return Refusal(context, StatusCodes.Status502BadGateway, "Identity provider unreachable",
-                $"The identity provider ({options.DisplayName}) cannot be reached right now, so you cannot sign in with it. Try again in a few minutes.");
+                $"The identity provider ({options.DisplayName}) cannot be reached right now, so you cannot sign in with it. Try again in a few minutes.",
+                properties.RedirectUri);
         }
 
         return Results.Challenge(properties, [Scheme]);
@@ -235,7 +250,7 @@ internal static partial class OidcSignIn
         var (title, text) = Describe(context.Failure);
         Log.SignInFailed(Logger(context.HttpContext), title, Innermost(context.Failure)?.GetType().Name ?? "none");
         context.HandleResponse();
-        await Refusal(context.HttpContext, StatusCodes.Status400BadRequest, title, text).ExecuteAsync(context.HttpContext);
+        await Refusal(context.HttpContext, StatusCodes.Status400BadRequest, title, text, context.Properties?.RedirectUri).ExecuteAsync(context.HttpContext);
     }
 
     /// <summary>What went wrong, in words a user can act on (the exception's own text stays in the log).</summary>
@@ -275,17 +290,18 @@ internal static partial class OidcSignIn
     private static async Task RefuseAsync(TicketReceivedContext context, int statusCode, string title, string text)
     {
         context.HandleResponse();
-        await Refusal(context.HttpContext, statusCode, title, text).ExecuteAsync(context.HttpContext);
+        await Refusal(context.HttpContext, statusCode, title, text, context.ReturnUri).ExecuteAsync(context.HttpContext);
     }
 
-    private static IResult Refusal(HttpContext context, int statusCode, string title, string text)
+    /// <summary>A page that says why; its link back to the sign-in page keeps where the user was going (<paramref name="returnUrl"/>).</summary>
+    private static IResult Refusal(HttpContext context, int statusCode, string title, string text, string? returnUrl = null)
     {
         var ui = UiRequest.For(context);
         var body = Html.Of($"""
             <div class="narrow" id="sign-in-refused">
             <h1>{title}</h1>
             <p role="alert" id="refusal">{text}</p>
-            <p><a href="{ui.Urls.Login()}" id="back-to-sign-in">Back to the sign-in page</a></p>
+            <p><a href="{ui.Urls.Login(returnUrl)}" id="back-to-sign-in">Back to the sign-in page</a></p>
             </div>
             """);
         return ui.Page(title, body, UiSection.None, statusCode);
