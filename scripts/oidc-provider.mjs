@@ -75,7 +75,8 @@ const configuration = {
     rpInitiatedLogout: { enabled: true },
   },
   claims: {
-    openid: ['sub'],
+    // acr and amr reach the ID token only as claims of a granted scope: those of the sign-in (see interactionFinished).
+    openid: ['sub', 'acr', 'amr'],
     profile: ['name', 'preferred_username'],
     email: ['email', 'email_verified'],
     groups: ['groups'],
