@@ -42,6 +42,18 @@ public sealed class OpeningAShareThatRequiresASecondFactor(BrowserFixture browse
             Assert.DoesNotContain("enforce-mfa", Capabilities(await anonymous.GetStringAsync(new Uri(c.BaseUri, ".well-known/ocm"))));
         }
 
+        // C, not honouring it, refuses a share that carries it (OCM: a receiver MUST reject requirements it cannot honour).
+        using (var peer = new HttpClient { BaseAddress = c.BaseUri })
+        using (var offered = await peer.PostAsync("ocm/shares", new StringContent($$"""
+            { "shareWith": "cora@{{c.Authority}}", "name": "x.txt", "providerId": "p-mfa", "owner": "alice@{{a.Authority}}",
+              "sender": "alice@{{a.Authority}}", "shareType": "user", "resourceType": "file",
+              "protocol": { "name": "multi", "webdav": { "uri": "p-mfa", "sharedSecret": "s3cret", "permissions": ["read"], "requirements": ["must-use-mfa"] } } }
+            """, Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.NotImplemented, offered.StatusCode);
+            Assert.Contains("UNSUPPORTED_REQUIREMENT", await offered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // A sends the requirement only where it is promised to be honoured; the refusal names the server.
         var refused = await alice.PostJsonAsync("api/v1/shares", new { path = "/Secret", shareWith = "cora@" + c.Authority, permissions = new[] { "read" }, mustUseMfa = true }, 422);
         var detail = refused.GetProperty("detail").GetString()!;
