@@ -12,7 +12,9 @@
 //                    replace the defaults below (a test changes a user's name or groups at the provider this way)
 //
 // Accounts: devInteractions' login form accepts any login name (the password is not checked), and the login name is
-// the subject (`sub`). By default its claims follow from the login name `NAME` or `NAME/USERNAME/GROUP,GROUP`: the
+// the subject (`sub`). How the user authenticated (`acr`, `amr`, OpenID Connect Core 1.0 §2) is a property of the
+// sign-in, not of the account: an `acr` string or an `amr` list in the accounts file is applied to the login when it
+// finishes, so the ID token carries them (e.g. { "amr": ["pwd", "otp"] } for a provider that asked for a second factor). By default its claims follow from the login name `NAME` or `NAME/USERNAME/GROUP,GROUP`: the
 // user name (`preferred_username`) is USERNAME (default NAME), `groups` lists the GROUPs (default none). Every
 // account has the entitlement urn:mace:example.org:ocm except those whose login starts with "guest" (to test
 // admission rules).
@@ -43,6 +45,8 @@ function overrides(login) {
 
 function account(login) {
   const [sub, userName, groups] = String(login).split('/');
+  // acr and amr belong to the sign-in (applied in interactionFinished below), not to the account's claims.
+  const { acr, amr, ...claims } = overrides(login);
   return {
     sub: login,
     preferred_username: userName || sub,
@@ -51,7 +55,7 @@ function account(login) {
     email_verified: true,
     groups: groups ? groups.split(',').filter(Boolean) : [],
     eduperson_entitlement: sub.startsWith('guest') ? [] : ['urn:mace:example.org:ocm'],
-    ...overrides(login),
+    ...claims,
   };
 }
 
@@ -71,7 +75,8 @@ const configuration = {
     rpInitiatedLogout: { enabled: true },
   },
   claims: {
-    openid: ['sub'],
+    // acr and amr reach the ID token only as claims of a granted scope: those of the sign-in (see interactionFinished).
+    openid: ['sub', 'acr', 'amr'],
     profile: ['name', 'preferred_username'],
     email: ['email', 'email_verified'],
     groups: ['groups'],
@@ -96,4 +101,20 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+
+// devInteractions finish a login with the account id only; add the test's acr/amr to it, as a real login page would
+// after checking a second factor.
+const finish = provider.interactionFinished.bind(provider);
+provider.interactionFinished = async (req, res, result, options) => {
+  if (result?.login) {
+    const { acr, amr } = overrides(result.login.accountId);
+    if (typeof acr === 'string') {
+      result.login.acr = acr;
+    }
+    if (Array.isArray(amr)) {
+      result.login.amr = amr;
+    }
+  }
+  return finish(req, res, result, options);
+};
 provider.listen(port, host, () => console.log(`oidc-provider listening on ${issuer}`));

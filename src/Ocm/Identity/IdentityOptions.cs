@@ -44,7 +44,31 @@ internal sealed record OidcOptions
     /// <summary>The provider's name on the sign-in button ("Sign in with …"). Default <c>single sign-on</c>.</summary>
     public string DisplayName { get; init; } = "single sign-on";
 
+    /// <summary>
+    /// <c>acr</c> values (OpenID Connect Core 1.0 §2) that mean the provider checked a second factor, e.g.
+    /// <c>https://refeds.org/profile/mfa</c>. A sign-in whose ID token carries one of them counts as a two-factor
+    /// sign-in here: no TOTP code is asked, and <c>must-use-mfa</c> shares open. Default none.
+    /// </summary>
+    public string[] MfaAcrValues { get; init; } = [];
+
+    /// <summary>
+    /// <c>amr</c> methods (RFC 8176) that mean a second factor, e.g. <c>otp</c>, <c>hwk</c>, <c>mfa</c>: an ID token whose
+    /// <c>amr</c> lists one of them counts as a two-factor sign-in. Default none.
+    /// </summary>
+    public string[] MfaAmrValues { get; init; } = [];
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
+
+    /// <summary>Whether an ID token with these <c>acr</c> and <c>amr</c> claims shows a second factor; the matching value, or null.</summary>
+    public string? MfaEvidence(string? acr, IEnumerable<string> amr)
+    {
+        if (acr is not null && MfaAcrValues.Contains(acr, StringComparer.Ordinal))
+        {
+            return "acr:" + acr;
+        }
+
+        return amr.FirstOrDefault(m => MfaAmrValues.Contains(m, StringComparer.Ordinal)) is { } method ? "amr:" + method : null;
+    }
 
     /// <summary><c>openid</c> and the configured scopes (or the defaults).</summary>
     public IReadOnlyList<string> EffectiveScopes =>

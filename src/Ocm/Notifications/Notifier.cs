@@ -63,7 +63,7 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
                     Uri = share.ProviderId,
                     SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
                     Permissions = SharePermissionNames.ToNames(share.Permissions),
-                    Requirements = share.MustExchangeToken ? [ShareRequirements.MustExchangeToken] : null,
+                    Requirements = Shares.SharePayload.Requirements(share.MustExchangeToken, share.MustUseMfa),
                 },
             },
             AdditionalData = new()

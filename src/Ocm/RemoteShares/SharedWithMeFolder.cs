@@ -84,6 +84,15 @@ internal sealed class SharedWithMeFolder(ReceivedShares shares, RemoteShareClien
             return;
         }
 
+        // A must-use-mfa share opens only to a two-factor sign-in (OCM Appendix A); the answer says why and what to do.
+        if (await context.RequestServices.GetRequiredService<Identity.Mfa.MfaShareAccess>().RefusalAsync(context, share, context.RequestAborted) is { } refusal)
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(refusal + "\n", context.RequestAborted);
+            return;
+        }
+
         await proxy.ForwardAsync(context, share, below, childHref, target =>
         {
             // A Destination inside the same share maps to the sender; anything else cannot be reached from there.

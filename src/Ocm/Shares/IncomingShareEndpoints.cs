@@ -38,6 +38,7 @@ internal static partial class IncomingShareEndpoints
         TrustPolicy trust,
         SecretProtector protector,
         Notifier notifier,
+        Identity.Mfa.MfaShareEnforcement mfa,
         [FromKeyedServices(RateLimiterKey)] PeerRateLimiter limiter,
         TimeProvider time,
         ILoggerFactory loggers,
@@ -50,7 +51,10 @@ internal static partial class IncomingShareEndpoints
         {
             SupportedShareTypes = new HashSet<string>(StringComparer.Ordinal) { ShareTypes.User },
             SupportedProtocols = new HashSet<string>(StringComparer.Ordinal) { ProtocolNames.WebDav },
-            SupportedRequirements = new HashSet<string>(StringComparer.Ordinal) { ShareRequirements.MustExchangeToken },
+            // must-use-mfa only while we honour it (we then advertise enforce-mfa; Identity/Mfa/MfaShareAccess.cs).
+            SupportedRequirements = mfa.Enabled
+                ? new HashSet<string>(StringComparer.Ordinal) { ShareRequirements.MustExchangeToken, ShareRequirements.MustUseMfa }
+                : new HashSet<string>(StringComparer.Ordinal) { ShareRequirements.MustExchangeToken },
             RequireTokenExchange = security.RequireTokenExchange,
             Now = now,
         });
@@ -129,6 +133,7 @@ internal static partial class IncomingShareEndpoints
             ProtectedSecret = protector.Protect(webdav.SharedSecret),
             Permissions = SharePermissionNames.Parse(webdav.Permissions, webdav.LegacyPermissions),
             MustExchangeToken = webdav.MustExchangeToken,
+            MustUseMfa = webdav.Requirements?.Contains(ShareRequirements.MustUseMfa) == true,
             Legacy = webdav.IsLegacy,
             Expiration = share.ExpiresAt,
             State = autoAccept ? ReceivedShareState.Accepted : ReceivedShareState.Pending,

@@ -66,6 +66,12 @@ internal sealed class OutgoingShare
     /// <summary>The share requires the code flow: only exchanged tokens give access (<c>must-exchange-token</c>).</summary>
     public bool MustExchangeToken { get; set; }
 
+    /// <summary>
+    /// The recipient must have signed in with a second factor (<c>must-use-mfa</c>, OCM Appendix A): asked for by the
+    /// owner or required for every share by <c>Ocm:Sharing:RequireMfa</c>; sent only to servers advertising <c>enforce-mfa</c>.
+    /// </summary>
+    public bool MustUseMfa { get; set; }
+
     public OutgoingShareState State { get; set; }
 
     /// <summary>Why delivery failed, in words (for <see cref="OutgoingShareState.Failed"/>).</summary>

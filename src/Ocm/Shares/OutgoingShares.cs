@@ -71,6 +71,7 @@ internal sealed class OutgoingShares(
     Outbox outbox,
     Notifier notifier,
     OcmServerInfo server,
+    SharesOptions options,
     TimeProvider time)
 {
     public async Task<ShareOutcome> CreateAsync(long ownerUserId, CreateShareRequest request, CancellationToken cancellationToken)
@@ -130,6 +131,7 @@ internal sealed class OutgoingShares(
                 view);
         }
 
+        var mustUseMfa = request.MustUseMfa == true || options.RequireMfa;
         var trusted = trust.EvaluatePeer(recipient.Authority);
         if (!trusted.Allowed)
         {
@@ -141,7 +143,7 @@ internal sealed class OutgoingShares(
         try
         {
             var peer = await peers.DiscoverAsync(recipient.Authority, cancellationToken);
-            plan = SharePayload.Decide(peer, node.IsFolder, security);
+            plan = SharePayload.Decide(peer, node.IsFolder, security, mustUseMfa);
             if (plan.Value.Refusal is { } refusal)
             {
                 return ShareOutcome.Refused(422, "Recipient's server cannot receive this", refusal + ".");
@@ -171,6 +173,7 @@ internal sealed class OutgoingShares(
             Permissions = permissions,
             Expiration = expiresAt,
             MustExchangeToken = plan?.MustExchangeToken ?? security.RequireTokenExchange,
+            MustUseMfa = mustUseMfa,
             State = OutgoingShareState.PendingDelivery,
             Dialect = plan?.Dialect ?? ShareDialect.RevaCompatible,
             Created = now,
@@ -364,7 +367,10 @@ internal sealed class OutgoingShares(
         share.RecipientDisplayName,
         share.Created,
         share.State == OutgoingShareState.PendingDelivery ? delivery?.LastError : null,
-        share.State == OutgoingShareState.PendingDelivery ? delivery?.NextAttemptAt : null);
+        share.State == OutgoingShareState.PendingDelivery ? delivery?.NextAttemptAt : null)
+    {
+        MustUseMfa = share.MustUseMfa,
+    };
 
     private static string StateText(OutgoingShare share) => share.State switch
     {

@@ -89,6 +89,12 @@ internal sealed class ReceivedShare
 
     public bool MustExchangeToken { get; set; }
 
+    /// <summary>
+    /// The sender set <c>must-use-mfa</c> (OCM Appendix A): only a session that passed a second factor, or an app
+    /// password created in one, may open it (Identity/Mfa/MfaShareAccess.cs).
+    /// </summary>
+    public bool MustUseMfa { get; set; }
+
     /// <summary>A legacy <c>options</c>-form share: access with Basic (secret as user name).</summary>
     public bool Legacy { get; set; }
 

@@ -16,6 +16,12 @@ internal sealed record CreateShareRequest
 
     /// <summary>Expiry in seconds since the Unix epoch; absent = never.</summary>
     public long? Expiration { get; init; }
+
+    /// <summary>
+    /// True: the recipient must sign in with a second factor to open it (OCM <c>must-use-mfa</c>); only servers that
+    /// advertise <c>enforce-mfa</c> can receive it. Always true when the server sets <c>Ocm:Shares:RequireMfa</c>.
+    /// </summary>
+    public bool? MustUseMfa { get; init; }
 }
 
 /// <summary><c>PATCH /api/v1/shares/{id}</c>: only what is given changes; <c>expiration: 0</c> removes the expiry.</summary>
@@ -55,7 +61,11 @@ internal sealed record ShareView(
     DateTimeOffset Created,
     string? LastError = null,
     DateTimeOffset? NextAttemptAt = null,
-    string? NormalizedFrom = null);
+    string? NormalizedFrom = null)
+{
+    /// <summary>The recipient must sign in with a second factor to open it (OCM <c>must-use-mfa</c>).</summary>
+    public bool MustUseMfa { get; init; }
+}
 
 /// <summary>The <c>state</c> of a <see cref="ShareView"/>.</summary>
 internal static class ShareStates

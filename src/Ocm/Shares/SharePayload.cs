@@ -18,7 +18,16 @@ internal static class SharePayload
 {
     public readonly record struct Plan(ShareDialect Dialect, string ResourceType, bool MustExchangeToken, bool AbsoluteUri, string? Refusal);
 
-    public static Plan Decide(DiscoveredServer peer, bool isFolder, SecurityOptions security)
+    /// <summary>The <c>requirements</c> of the WebDAV protocol block: null when none (if present it MUST NOT be empty).</summary>
+    public static IReadOnlyList<string>? Requirements(bool mustExchangeToken, bool mustUseMfa) => (mustExchangeToken, mustUseMfa) switch
+    {
+        (true, true) => [ShareRequirements.MustExchangeToken, ShareRequirements.MustUseMfa],
+        (true, false) => [ShareRequirements.MustExchangeToken],
+        (false, true) => [ShareRequirements.MustUseMfa],
+        _ => null,
+    };
+
+    public static Plan Decide(DiscoveredServer peer, bool isFolder, SecurityOptions security, bool mustUseMfa = false)
     {
         var resourceType = isFolder ? ResourceTypes.Folder : ResourceTypes.File;
         var dialect = peer.Dialect is OcmDialect.NextcloudLegacy or OcmDialect.OwnCloud10 or OcmDialect.Seafile
@@ -36,6 +45,13 @@ internal static class SharePayload
                 return new Plan(dialect, resourceType, false, false,
                     $"{peer.Authority} does not accept {resourceType} shares over WebDAV (its discovery lists: {string.Join(", ", peer.Document.ResourceTypes.Select(r => r.Name))})");
             }
+        }
+
+        // OCM Appendix A: must-use-mfa only to a receiver that promises to honour it by advertising enforce-mfa.
+        if (mustUseMfa && (!peer.Document.SupportsCapability(OcmCapabilities.EnforceMfa) || dialect == ShareDialect.NextcloudLegacy))
+        {
+            return new Plan(dialect, resourceType, false, false,
+                $"This share requires multi-factor authentication (must-use-mfa), but {peer.Authority} does not advertise enforce-mfa, so it would not make sure its user signed in with a second factor");
         }
 
         var mustExchange = security.RequireTokenExchange || peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
@@ -72,7 +88,7 @@ internal static class SharePayload
                     Uri = plan.AbsoluteUri ? server.Url("dav/ocm/" + share.ProviderId).AbsoluteUri : share.ProviderId,
                     SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
                     Permissions = SharePermissionNames.ToNames(share.Permissions),
-                    Requirements = plan.MustExchangeToken ? [ShareRequirements.MustExchangeToken] : null,
+                    Requirements = Requirements(plan.MustExchangeToken, share.MustUseMfa),
                 },
             },
         }, plan.Dialect);

@@ -23,6 +23,13 @@ internal sealed record SharesOptions
     /// <summary>New shares per hour one sending server may offer after its burst is spent. Default 3600 (one a second).</summary>
     public int IncomingPerHour { get; init; } = 3600;
 
+    /// <summary>
+    /// Every share we send carries <c>must-use-mfa</c> (OCM Appendix A): the recipient's server must let only users
+    /// who signed in with a second factor open it, and servers that do not advertise <c>enforce-mfa</c> are refused
+    /// as recipients. Default false: the owner decides per share.
+    /// </summary>
+    public bool RequireMfa { get; init; }
+
     public IEnumerable<string> Validate()
     {
         if (RemoteTimeoutSeconds < 1)

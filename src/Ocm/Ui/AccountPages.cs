@@ -32,7 +32,8 @@ internal static class AccountPages
             return ui.Redirect(ui.Urls.Action("account"), FlashKind.Error, "Give the app password a name of 1 to 100 characters, e.g. “laptop”.");
         }
 
-        var (entry, password) = await accounts.AddAppPasswordAsync(ui.User.Name, label, cancellationToken);
+        // Made in a two-factor session, it may open received shares that require one (Identity/Mfa/MfaShareAccess.cs).
+        var (entry, password) = await accounts.AddAppPasswordAsync(ui.User.Name, label, Identity.Mfa.MfaSession.UsedMfa(context.User), cancellationToken);
         return await PageAsync(ui, accounts, db, files, (entry.Label, password), StatusCodes.Status201Created, cancellationToken);
     }
 
@@ -71,14 +72,14 @@ internal static class AccountPages
                 """)
             : Html.Empty;
         var rows = appPasswords.Select(a => Html.Of($"""
-            <tr data-label="{a.Label}"><td>{a.Label}</td><td data-th="Created">{UiFormat.Time(a.Created)}</td><td data-th="Last used">{UiFormat.Time(a.LastUsed)}</td>
+            <tr data-label="{a.Label}"><td>{a.Label}</td><td data-th="Created">{UiFormat.Time(a.Created)}</td><td data-th="Two-factor" class="two-factor">{(a.CreatedWithMfa ? "yes" : "no")}</td><td data-th="Last used">{UiFormat.Time(a.LastUsed)}</td>
             <td>{ui.ButtonForm(ui.Urls.Action($"account/app-passwords/{a.Id}/revoke"), "Revoke", "danger small", $"Revoke “{a.Label}”? Clients using it stop syncing.")}</td></tr>
             """));
         var table = appPasswords.Count == 0
             ? Html.Raw("<p class=\"empty\" id=\"no-app-passwords\">No app passwords yet.</p>")
             : Html.Of($"""
                 <div class="table-wrap"><table id="app-passwords">
-                <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+                <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col" title="Created after signing in with two-factor: opens shares that require it">Two-factor</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
                 <tbody>{rows}</tbody></table></div>
                 """);
         var createFields = Html.Raw("""

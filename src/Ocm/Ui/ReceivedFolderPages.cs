@@ -32,6 +32,29 @@ internal static partial class ReceivedFolderPages
         ui.MapGet("/received/{id:long}/file/{**path}", FileAsync);
     }
 
+    /// <summary>
+    /// A page instead of the share when it carries <c>must-use-mfa</c> and this session did not pass a second factor
+    /// (Identity/Mfa/MfaShareAccess.cs), with the way to set one up; null when it may be opened.
+    /// </summary>
+    internal static async Task<IResult?> TwoFactorRequiredAsync(UiRequest ui, ReceivedShare share)
+    {
+        var refusal = await ui.Http.RequestServices.GetRequiredService<Identity.Mfa.MfaShareAccess>().RefusalAsync(ui.Http, share, ui.Aborted);
+        if (refusal is null)
+        {
+            return null;
+        }
+
+        var body = Html.Of($"""
+            <div class="narrow" id="two-factor-required">
+            <h1>Two-factor sign-in required</h1>
+            <p role="alert" id="mfa-refusal">{refusal}</p>
+            <p><a class="button" href="{ui.Urls.Action(Identity.Mfa.TwoFactorPages.EnrolPath)}" id="set-up-two-factor">Set up two-factor authentication</a>
+            <a href="{ui.Urls.Action("shared-with-me")}">Back to Shared with me</a></p>
+            </div>
+            """);
+        return ui.Page("Two-factor sign-in required", body, UiSection.SharedWithMe, StatusCodes.Status403Forbidden);
+    }
+
     internal static bool IsFileShare(ReceivedShare share) => share.IsFolder != true && share.ResourceType == "file";
 
     private static async Task<IResult> FolderAsync(
@@ -44,6 +67,10 @@ internal static partial class ReceivedFolderPages
         }
 
         var (share, mountName) = mounted;
+        if (await TwoFactorRequiredAsync(ui, share) is { } refused)
+        {
+            return refused;
+        }
 
         if (UiUrls.PathFromRequest(context, $"received/{id}/folder", out var path) != PathError.None)
         {
@@ -111,6 +138,11 @@ internal static partial class ReceivedFolderPages
     /// </summary>
     internal static async Task<IResult> DownloadAsync(UiRequest ui, ReceivedShare share, StoragePath path, string fileName, RemoteShareClient remote, ILogger logger)
     {
+        if (await TwoFactorRequiredAsync(ui, share) is { } refused)
+        {
+            return refused;
+        }
+
         var context = ui.Http;
         HttpResponseMessage response;
         try

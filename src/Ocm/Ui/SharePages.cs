@@ -15,7 +15,7 @@ namespace Ocm.Ui;
 internal static partial class SharePages
 {
     /// <summary>What was typed into the share form, and why it could not become a share.</summary>
-    private sealed record TypedShare(string ShareWith, bool Write, bool Reshare, string Expires, string Error, string? Field);
+    private sealed record TypedShare(string ShareWith, bool Write, bool Reshare, string Expires, string Error, string? Field, bool Mfa);
 
     public static void Map(RouteGroupBuilder ui)
     {
@@ -66,6 +66,7 @@ internal static partial class SharePages
             <p class="check"><input type="checkbox" id="perm-write" name="write" value="1"{Checked(typed?.Write == true)}> <label for="perm-write">Edit{(node.IsFolder ? ", add and delete" : "")}</label></p>
             <p class="check"><input type="checkbox" id="perm-share" name="reshare" value="1"{Checked(typed?.Reshare == true)}> <label for="perm-share">Share it further</label></p>
             </fieldset>
+            {MfaChoice(ui, typed)}
             <label for="expires">Expires after (optional)</label>
             <input id="expires" name="expires" type="date" min="{tomorrow}" value="{typed?.Expires}"{Invalid(typed, "expires")}{(typed?.Field == "expires" ? Html.Raw(" aria-describedby=\"share-error\"") : Html.Empty)}>
             <button type="submit" id="create-share">Share</button>
@@ -120,6 +121,11 @@ internal static partial class SharePages
             permissions += ", can share";
         }
 
+        if (share.MustUseMfa)
+        {
+            permissions += ", two-factor sign-in required";
+        }
+
         var expiresValue = expires is { } e ? UiFormat.Date(e.AddSeconds(-1)) : "";
         var change = Html.Of($"""
             <input type="hidden" name="path" value="{UiUrls.Display(path)}">
@@ -151,6 +157,15 @@ internal static partial class SharePages
             ? Html.Of($"<p class=\"hint delivery\">Not delivered yet: {error.TrimEnd('.')}. Next attempt {UiFormat.Time(next)} (sooner once their server answers).</p>")
             : Html.Empty;
 
+    /// <summary>The <c>must-use-mfa</c> choice (OCM Appendix A); fixed on when the server requires it of every share.</summary>
+    private static Html MfaChoice(UiRequest ui, TypedShare? typed) =>
+        ui.Http.RequestServices.GetRequiredService<SharesOptions>().RequireMfa
+            ? Html.Raw("<p class=\"check\"><input type=\"checkbox\" id=\"must-use-mfa\" checked disabled> <label for=\"must-use-mfa\">Only if they signed in with two-factor authentication (required for every share on this server)</label></p>")
+            : Html.Of($"""
+                <p class="check"><input type="checkbox" id="must-use-mfa" name="mfa" value="1"{Checked(typed?.Mfa == true)} aria-describedby="must-use-mfa-help"> <label for="must-use-mfa">Only if they signed in with two-factor authentication</label></p>
+                <p class="hint" id="must-use-mfa-help">Their server must promise to check this (it advertises enforce-mfa); other servers cannot receive the share.</p>
+                """);
+
     private static async Task<IResult> CreateAsync(
         HttpContext context, FileTree files, OutgoingShares outgoing, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -162,7 +177,7 @@ internal static partial class SharePages
         }
 
         TypedShare Typed(string error, string? field) =>
-            new(form["shareWith"].ToString(), form["write"] == "1", form["reshare"] == "1", form["expires"].ToString(), error, field);
+            new(form["shareWith"].ToString(), form["write"] == "1", form["reshare"] == "1", form["expires"].ToString(), error, field, form["mfa"] == "1");
         if (!TryReadExpiry(form["expires"], time, out var expiration, out var expiryError))
         {
             return await PageAsync(ui, path, files, outgoing, time, Typed(expiryError, "expires"), StatusCodes.Status400BadRequest, cancellationToken);
@@ -174,6 +189,7 @@ internal static partial class SharePages
             ShareWith = form["shareWith"].ToString().Trim(),
             Permissions = Permissions(form),
             Expiration = expiration,
+            MustUseMfa = form["mfa"] == "1",
         };
         var created = await outgoing.CreateAsync(ui.User.Id, request, cancellationToken);
         if (created.Share is { } share)

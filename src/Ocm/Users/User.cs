@@ -70,6 +70,12 @@ internal sealed class AppPassword
 
     /// <summary>Last time the password was checked with the KDF (not every request: see <see cref="CredentialVerifier"/>).</summary>
     public DateTimeOffset? LastUsed { get; set; }
+
+    /// <summary>
+    /// Created in a web session that passed a second factor (Identity/Mfa/MfaSession.cs): only such app passwords open
+    /// received shares that carry OCM's <c>must-use-mfa</c> requirement. False for every other way of creating one.
+    /// </summary>
+    public bool CreatedWithMfa { get; set; }
 }
 
 internal sealed class AppPasswordConfiguration : IEntityTypeConfiguration<AppPassword>

@@ -144,7 +144,11 @@ internal sealed partial class UserAccounts(
     }
 
     /// <summary>Creates an app password and returns it; only its hash is kept.</summary>
-    public async Task<(AppPassword Entry, string Password)> AddAppPasswordAsync(string name, string label, CancellationToken cancellationToken)
+    public Task<(AppPassword Entry, string Password)> AddAppPasswordAsync(string name, string label, CancellationToken cancellationToken) =>
+        AddAppPasswordAsync(name, label, createdWithMfa: false, cancellationToken);
+
+    /// <summary>Creates an app password, recording whether the session that asked for it passed a second factor.</summary>
+    public async Task<(AppPassword Entry, string Password)> AddAppPasswordAsync(string name, string label, bool createdWithMfa, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(label) || label.Length > 100)
         {
@@ -159,6 +163,7 @@ internal sealed partial class UserAccounts(
             Label = label.Trim(),
             PasswordHash = hashing.Hash(password),
             Created = time.GetUtcNow(),
+            CreatedWithMfa = createdWithMfa,
         };
         db.Set<AppPassword>().Add(entry);
         await db.SaveChangesAsync(cancellationToken);

@@ -105,6 +105,10 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         }
 
         Assert.Equal(HttpStatusCode.OK, (await PollAsync(client, started.Endpoint, started.Token)).StatusCode);
+
+        // Approved from a two-factor session, the client's app password counts as two-factor (it opens must-use-mfa shares).
+        await page.GotoAsync("ui/account");
+        Assert.Equal("yes", (await page.InnerTextAsync("#app-passwords .two-factor")).Trim());
     }
 
     private static byte[] Base32(string text)

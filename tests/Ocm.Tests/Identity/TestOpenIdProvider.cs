@@ -24,10 +24,11 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
 
     public string Issuer => $"http://127.0.0.1:{Port}";
 
-    public static async Task<TestOpenIdProvider> StartAsync(Uri relyingParty)
+    /// <summary>Starts the provider with the client registered for each of the Ocm servers at <paramref name="relyingParties"/>.</summary>
+    public static async Task<TestOpenIdProvider> StartAsync(params Uri[] relyingParties)
     {
         var provider = new TestOpenIdProvider(OcmProcess.FreePort("127.0.0.1"));
-        await RunAsync("start", provider.Port.ToString(CultureInfo.InvariantCulture), relyingParty.AbsoluteUri.TrimEnd('/'));
+        await RunAsync(["start", provider.Port.ToString(CultureInfo.InvariantCulture), .. relyingParties.Select(r => r.AbsoluteUri.TrimEnd('/'))]);
         return provider;
     }
 

@@ -150,7 +150,7 @@ internal sealed partial class LoginFlows(
         var now = time.GetUtcNow();
         var flow = await db.Set<PendingLoginFlow>().AsNoTracking()
             .Where(f => f.PollTokenHash == hash && f.Expires > now && f.ApprovedByUserId != null)
-            .Select(f => new { f.Id, f.ClientName, UserId = f.ApprovedByUserId!.Value })
+            .Select(f => new { f.Id, f.ClientName, UserId = f.ApprovedByUserId!.Value, f.ApprovedWithMfa })
             .FirstOrDefaultAsync(cancellationToken);
         if (flow is null)
         {
@@ -171,7 +171,8 @@ internal sealed partial class LoginFlows(
             return null;
         }
 
-        var (entry, password) = await accounts.AddAppPasswordAsync(user, flow.ClientName, cancellationToken);
+        // Approved from a two-factor session: the client's app password counts as one (Identity/Mfa/MfaShareAccess.cs).
+        var (entry, password) = await accounts.AddAppPasswordAsync(user, flow.ClientName, flow.ApprovedWithMfa, cancellationToken);
         Log.Collected(logger, flow.UserId, entry.Id);
         return new LoginFlowCredentials(user, password);
     }

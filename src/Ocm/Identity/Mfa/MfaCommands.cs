@@ -12,19 +12,24 @@ namespace Ocm.Identity.Mfa;
 /// </summary>
 internal static class MfaCommands
 {
-    public static Command Create() => new("mfa", "Two-factor authentication of single users: require, unrequire, reset.")
+    public static Command Create() => new("mfa", "Two-factor authentication of users and groups: require, unrequire, reset.")
     {
-        Require("require", "Require two-factor authentication of a user: without TOTP they are sent to enrolment after signing in.", required: true),
-        Require("unrequire", "Stop requiring it of a user (Ocm:Identity:Mfa:Required=all still applies).", required: false),
+        Require("require", "Require two-factor authentication of a user, or of every member of a group (--group): without TOTP they are sent to enrolment after signing in.", required: true),
+        Require("unrequire", "Stop requiring it of a user or group (Ocm:Identity:Mfa:Required=all and RequiredGroups still apply).", required: false),
         Reset(),
     };
 
     private static Command Require(string name, string description, bool required)
     {
-        var user = new Argument<string>("NAME") { Description = "The user's name." };
-        var command = new Command(name, description) { user };
+        var user = new Argument<string?>("NAME") { Description = "The user's name (or give --group).", Arity = ArgumentArity.ZeroOrOne };
+        var group = new Option<string?>("--group") { Description = "A group: every member, now and later.", HelpName = "GROUP" };
+        var command = new Command(name, description) { user, group };
         var data = DataDirOptions.AddTo(command);
-        command.SetAction((parse, cancellationToken) => RunAsync(data, parse, parse.GetValue(user)!, async (twoFactor, id) =>
+        command.SetAction((parse, cancellationToken) => parse.GetValue(group) is { } groupName
+            ? RunForGroupAsync(data, parse, groupName, required, cancellationToken)
+            : parse.GetValue(user) is null
+            ? Usage()
+            : RunAsync(data, parse, parse.GetValue(user)!, async (twoFactor, id) =>
         {
             await twoFactor.SetRequiredAsync(id, required, cancellationToken);
             await Console.Out.WriteLineAsync(required
@@ -32,6 +37,35 @@ internal static class MfaCommands
                 : $"User '{parse.GetValue(user)}' is no longer required to use two-factor authentication.");
         }, cancellationToken));
         return command;
+    }
+
+    private static async Task<int> Usage()
+    {
+        await Console.Error.WriteLineAsync("error: Name a user (NAME) or a group (--group GROUP).");
+        return 2;
+    }
+
+    private static async Task<int> RunForGroupAsync(DataDirOptions data, ParseResult parse, string groupName, bool required, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var host = await OfflineHost.OpenAsync(data, parse, cancellationToken);
+            if (!await host.Services.GetRequiredService<TwoFactor>().SetGroupRequiredAsync(groupName, required, cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"error: There is no group named '{groupName}' (ocm group list).");
+                return 1;
+            }
+
+            await Console.Out.WriteLineAsync(required
+                ? $"Members of group '{groupName}' must now use two-factor authentication."
+                : $"Members of group '{groupName}' are no longer required to use two-factor authentication as members of it.");
+            return 0;
+        }
+        catch (OcmStartupException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return ex.ExitCode;
+        }
     }
 
     private static Command Reset()

@@ -44,8 +44,17 @@ internal sealed class MfaRequiredUser
     public DateTimeOffset Since { get; set; }
 }
 
+/// <summary>A group whose members an admin requires to use a second factor (<c>ocm mfa require --group NAME</c>).</summary>
+internal sealed class MfaRequiredGroup
+{
+    public long GroupId { get; set; }
+
+    public DateTimeOffset Since { get; set; }
+}
+
 internal sealed class MfaConfiguration :
-    IEntityTypeConfiguration<TotpAuthenticator>, IEntityTypeConfiguration<MfaRecoveryCode>, IEntityTypeConfiguration<MfaRequiredUser>
+    IEntityTypeConfiguration<TotpAuthenticator>, IEntityTypeConfiguration<MfaRecoveryCode>, IEntityTypeConfiguration<MfaRequiredUser>,
+    IEntityTypeConfiguration<MfaRequiredGroup>
 {
     public void Configure(EntityTypeBuilder<TotpAuthenticator> builder)
     {
@@ -70,5 +79,13 @@ internal sealed class MfaConfiguration :
         builder.HasKey(r => r.UserId);
         builder.Property(r => r.UserId).ValueGeneratedNever();
         builder.HasOne<User>().WithOne().HasForeignKey<MfaRequiredUser>(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+
+    public void Configure(EntityTypeBuilder<MfaRequiredGroup> builder)
+    {
+        builder.ToTable("mfa_required_groups");
+        builder.HasKey(r => r.GroupId);
+        builder.Property(r => r.GroupId).ValueGeneratedNever();
+        builder.HasOne<Groups.Group>().WithOne().HasForeignKey<MfaRequiredGroup>(r => r.GroupId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -18,6 +18,19 @@ internal sealed record MfaOptions
     /// <summary><c>none</c> (default) or <c>all</c>. Single users can be required with <c>ocm mfa require NAME</c> in either case.</summary>
     public MfaRequirement Required { get; init; } = MfaRequirement.None;
 
+    /// <summary>
+    /// Groups whose members must use a second factor, by name (local groups, or groups from the identity provider's
+    /// claim or the directory, which need not exist yet). Admins also mark groups with <c>ocm mfa require --group NAME</c>.
+    /// </summary>
+    public string[] RequiredGroups { get; init; } = [];
+
+    /// <summary>
+    /// Accept received shares that carry OCM's <c>must-use-mfa</c> requirement and open them only to users whose session
+    /// (or app password) passed a second factor; advertised as the <c>enforce-mfa</c> capability. Default true. False:
+    /// such shares are refused (501), as a server that cannot honour the requirement must (OCM Appendix A).
+    /// </summary>
+    public bool EnforceForShares { get; init; } = true;
+
     /// <summary>The name authenticator apps show for the account; default: <c>Ocm:ProviderName</c>.</summary>
     public string? Issuer { get; init; }
 
@@ -32,6 +45,11 @@ internal sealed record MfaOptions
         if (!Enum.IsDefined(Required))
         {
             yield return "Ocm:Identity:Mfa:Required must be none or all.";
+        }
+
+        if (RequiredGroups.Any(g => !Groups.GroupNames.IsValid(g)))
+        {
+            yield return "Ocm:Identity:Mfa:RequiredGroups must list group names (1 to 200 printable characters each).";
         }
 
         if (RecoveryCodes is < 1 or > 50)

@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Ocm.Data;
+using Ocm.Identity.Groups;
 
 namespace Ocm.Identity.Mfa;
 
 /// <summary>
 /// One reason a user must use a second factor. Every registered source is asked (any one suffices); the sources
-/// are for everyone (<see cref="MfaOptions.Required"/>) and per user (<see cref="MfaRequiredUser"/>). This is where a
-/// per-group rule plugs in once groups exist: a source that answers from the user's group memberships, registered
-/// with <c>services.TryAddEnumerable(ServiceDescriptor.Scoped&lt;IMfaRequirementSource, …&gt;())</c>.
+/// are for everyone (<see cref="MfaOptions.Required"/>), per user (<see cref="MfaRequiredUser"/>) and per group
+/// (<see cref="PerGroupMfaRequirement"/>). Another rule is registered with
+/// <c>services.TryAddEnumerable(ServiceDescriptor.Scoped&lt;IMfaRequirementSource, …&gt;())</c>.
 /// </summary>
 internal interface IMfaRequirementSource
 {
@@ -25,4 +26,25 @@ internal sealed class PerUserMfaRequirement(OcmDb db) : IMfaRequirementSource
 {
     public Task<bool> RequiresAsync(long userId, CancellationToken cancellationToken) =>
         db.Set<MfaRequiredUser>().AnyAsync(r => r.UserId == userId, cancellationToken);
+}
+
+/// <summary>
+/// Members of a group an admin marked with <c>ocm mfa require --group NAME</c>, or named in
+/// <c>Ocm:Identity:Mfa:RequiredGroups</c>. Local, provider and directory groups count alike: membership is read at
+/// each sign-in, after the provider's groups were applied, so joining such a group takes effect at the next sign-in.
+/// </summary>
+internal sealed class PerGroupMfaRequirement(OcmDb db, MfaOptions options) : IMfaRequirementSource
+{
+    private readonly string[] _named = [.. options.RequiredGroups.Select(Group.Normalize).Distinct(StringComparer.Ordinal)];
+
+    public Task<bool> RequiresAsync(long userId, CancellationToken cancellationToken)
+    {
+        var named = _named;
+        return (
+            from member in db.Set<GroupMember>()
+            join g in db.Set<Group>() on member.GroupId equals g.Id
+            where member.UserId == userId
+                && (named.Contains(g.NormalizedName) || db.Set<MfaRequiredGroup>().Any(r => r.GroupId == g.Id))
+            select g.Id).AnyAsync(cancellationToken);
+    }
 }

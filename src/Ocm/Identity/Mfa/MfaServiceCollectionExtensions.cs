@@ -13,6 +13,10 @@ internal static class MfaServiceCollectionExtensions
         services.TryAddScoped<SignInCompletion>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IMfaRequirementSource, EveryoneMfaRequirement>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IMfaRequirementSource, PerUserMfaRequirement>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IMfaRequirementSource, PerGroupMfaRequirement>());
+        services.TryAddScoped<MfaShareAccess>();
+        services.TryAddSingleton<MfaShareEnforcement>();
+        services.AddSingleton<Federation.IDiscoveryContributor, MfaDiscoveryContributor>();
         return services;
     }
 

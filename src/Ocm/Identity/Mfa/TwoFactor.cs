@@ -194,6 +194,30 @@ internal sealed partial class TwoFactor(
         }
     }
 
+    /// <summary>Requires (or stops requiring) a second factor of every member of a group; false when there is no such group.</summary>
+    public async Task<bool> SetGroupRequiredAsync(string groupName, bool required, CancellationToken cancellationToken)
+    {
+        var normalized = Groups.Group.Normalize(groupName);
+        var groupId = await db.Set<Groups.Group>().Where(g => g.NormalizedName == normalized).Select(g => (long?)g.Id).FirstOrDefaultAsync(cancellationToken);
+        if (groupId is null)
+        {
+            return false;
+        }
+
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await db.Set<MfaRequiredGroup>().Where(r => r.GroupId == groupId).ExecuteDeleteAsync(cancellationToken);
+            if (required)
+            {
+                db.Add(new MfaRequiredGroup { GroupId = groupId.Value, Since = time.GetUtcNow() });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+
+        Log.GroupRequirementChanged(logger, groupId.Value, required);
+        return true;
+    }
+
     /// <summary>The otpauth:// URI authenticator apps read from the QR code (Google Authenticator's Key Uri Format).</summary>
     public string EnrolmentUri(string issuerFallback, string account, string base32Secret)
     {
@@ -244,5 +268,8 @@ internal sealed partial class TwoFactor(
 
         [LoggerMessage(2856, LogLevel.Warning, "User {UserId} signed in with a recovery code")]
         public static partial void RecoveryCodeUsed(ILogger logger, long userId);
+
+        [LoggerMessage(2840, LogLevel.Information, "Two-factor requirement of the members of group {GroupId} set to {Required}")]
+        public static partial void GroupRequirementChanged(ILogger logger, long groupId, bool required);
     }
 }

@@ -28,6 +28,7 @@ internal static partial class OidcSignIn
 
     private const string LinkItem = "ocm:link-user";
     private const string IdTokenItem = "ocm:id-token-hint";
+    private const string MfaItem = "ocm:provider-mfa";
     private const string IdToken = "id_token";
 
     public static void Configure(OpenIdConnectOptions o, OidcOptions options, UiOptions ui)
@@ -83,6 +84,13 @@ internal static partial class OidcSignIn
                 if (context.TokenEndpointResponse?.IdToken is { Length: > 0 } idToken)
                 {
                     context.Properties!.StoreTokens([new AuthenticationToken { Name = IdToken, Value = idToken }]);
+                }
+
+                // Read here, before the claim actions drop acr: whether the provider says it checked a second factor.
+                var principal = context.Principal!;
+                if (options.MfaEvidence(principal.FindFirst("acr")?.Value, principal.FindAll("amr").Select(c => c.Value)) is { } evidence)
+                {
+                    context.Properties!.Items[MfaItem] = evidence;
                 }
 
                 return Task.CompletedTask;
@@ -229,12 +237,34 @@ internal static partial class OidcSignIn
             return;
         }
 
+        // A second factor: the provider's (its acr/amr, when configured to count) or ours. Without the provider's, a user
+        // with TOTP is asked for a code and one who must use a second factor is sent to enrolment, exactly as after a
+        // password (Identity/Mfa/SignInCompletion.cs).
+        var providerMfa = context.Properties.Items.Remove(MfaItem, out var evidence) ? evidence : null;
+        if (providerMfa is null)
+        {
+            var twoFactor = http.RequestServices.GetRequiredService<Mfa.TwoFactor>();
+            if (await twoFactor.IsEnrolledAsync(userId, http.RequestAborted) || await twoFactor.IsRequiredAsync(userId, http.RequestAborted))
+            {
+                context.HandleResponse();
+                var next = await http.RequestServices.GetRequiredService<Mfa.SignInCompletion>()
+                    .AfterPasswordAsync(http, userId, remember: false, context.ReturnUri, http.RequestAborted);
+                await next.ExecuteAsync(http);
+                return;
+            }
+        }
+        else
+        {
+            Log.ProviderMfa(Logger(http), userId, providerMfa);
+        }
+
         var db = http.RequestServices.GetRequiredService<OcmDb>();
         var user = await db.Set<User>().AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new { u.Id, u.Name, u.PasswordHash, u.IsAdmin }).SingleAsync(http.RequestAborted);
         var ui = http.RequestServices.GetRequiredService<UiOptions>();
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        context.Principal = UiSession.CreatePrincipal(user.Id, user.Name, user.PasswordHash, user.IsAdmin);
+        context.Principal = UiSession.CreatePrincipal(user.Id, user.Name, user.PasswordHash, user.IsAdmin,
+            providerMfa is null ? null : [new Claim(Mfa.MfaSession.FactorClaim, Mfa.MfaSession.ProviderFactor)]);
         context.Properties.IsPersistent = false;
         context.Properties.IssuedUtc = now;
         context.Properties.ExpiresUtc = now.AddMinutes(ui.SessionMinutes);
@@ -327,6 +357,9 @@ internal static partial class OidcSignIn
 
         [LoggerMessage(2864, LogLevel.Warning, "Provider sign-in failed: {Reason} ({Exception})")]
         public static partial void SignInFailed(ILogger logger, string reason, string exception);
+
+        [LoggerMessage(2841, LogLevel.Information, "User {UserId} signed in at the provider with a second factor ({Evidence})")]
+        public static partial void ProviderMfa(ILogger logger, long userId, string evidence);
 
         [LoggerMessage(2865, LogLevel.Warning, "The identity provider's configuration could not be read: {Exception}: {Message}")]
         public static partial void ProviderUnreachable(ILogger logger, string exception, string message);

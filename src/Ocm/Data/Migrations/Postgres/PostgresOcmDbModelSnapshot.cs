@@ -592,6 +592,19 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("mfa_recovery_codes", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredGroup", b =>
+                {
+                    b.Property<long>("GroupId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("GroupId");
+
+                    b.ToTable("mfa_required_groups", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
                 {
                     b.Property<long>("UserId")
@@ -748,6 +761,9 @@ namespace Ocm.Data.Migrations.Postgres
                     b.Property<bool>("MustExchangeToken")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("MustUseMfa")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -844,6 +860,9 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.Property<bool>("MustExchangeToken")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("MustUseMfa")
                         .HasColumnType("boolean");
 
                     b.Property<string>("Name")
@@ -1087,6 +1106,9 @@ namespace Ocm.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("Created")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("CreatedWithMfa")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Label")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -1267,6 +1289,15 @@ namespace Ocm.Data.Migrations.Postgres
                     b.HasOne("Ocm.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredGroup", b =>
+                {
+                    b.HasOne("Ocm.Identity.Groups.Group", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.MfaRequiredGroup", "GroupId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -566,6 +566,19 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("mfa_recovery_codes", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredGroup", b =>
+                {
+                    b.Property<long>("GroupId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("GroupId");
+
+                    b.ToTable("mfa_required_groups", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredUser", b =>
                 {
                     b.Property<long>("UserId")
@@ -716,6 +729,9 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.Property<bool>("MustExchangeToken")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("MustUseMfa")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -810,6 +826,9 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("MustExchangeToken")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("MustUseMfa")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
@@ -1047,6 +1066,9 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.Property<long>("Created")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("CreatedWithMfa")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Label")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -1223,6 +1245,15 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.HasOne("Ocm.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Identity.Mfa.MfaRequiredGroup", b =>
+                {
+                    b.HasOne("Ocm.Identity.Groups.Group", null)
+                        .WithOne()
+                        .HasForeignKey("Ocm.Identity.Mfa.MfaRequiredGroup", "GroupId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
