@@ -9,10 +9,11 @@
 # Measured, one line of output per run:
 #   start   seconds from launching the node until it answered its first request;
 #   idle    VmRSS 3 s after one 4 KiB PUT;
-#   small   node CPU (user + system, from /proc/PID/stat) for SMALL (default 200) sequential 4 KiB PUTs with curl;
 #   peak    VmHWM after one PUT of a BIG_MIB (default 1024) MiB file with curl (Content-Length known; CHUNKED=1 sends
-#           it with chunked transfer encoding instead);
-#   cpu     node CPU for that PUT, and its wall-clock seconds.
+#           it with chunked transfer encoding instead), and VmRSS then (after);
+#   cpu     node CPU (user + system, from /proc/PID/stat) for that PUT, and its wall-clock seconds (wall);
+#   small   node CPU for SMALL (default 200) sequential 4 KiB PUTs with curl after it (the file is read back and
+#           compared in between).
 # Results are appended to $OUT (default /tmp/ocm-s3-rss/results.tsv). The machine's load average is printed too: CPU
 # and wall-clock figures are noisy on a shared machine, the RSS figures repeat within a few MiB.
 set -euo pipefail
@@ -25,7 +26,7 @@ PG_HOST="${PG_HOST:-127.0.0.1}"
 PG_PORT="${PG_PORT:-55433}"
 SMALL="${SMALL:-200}"
 BIG_MIB="${BIG_MIB:-1024}"
-PORT="${OCM_PORT:-56870}"
+PORT="${OCM_PORT:-30870}"   # below the ephemeral range, so no outgoing connection holds it
 WORK="${WORK:-/tmp/ocm-s3-rss}"
 OUT="${OUT:-$WORK/results.tsv}"
 DLL="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
@@ -84,11 +85,6 @@ sleep 3
 idle=$(status VmRSS)
 
 t0=$(cpu_ticks)
-for i in $(seq 1 "$SMALL"); do put "$WORK/small.bin" "s$i.bin"; done
-small_cpu=$(secs $(($(cpu_ticks) - t0)))
-
-# The small PUTs may have raised the high-water mark a little; the peak is read after the big PUT in any case.
-t0=$(cpu_ticks)
 w0=$(date +%s%N)
 if [ "${CHUNKED:-0}" = 1 ]; then
   put - big.bin -H "Transfer-Encoding: chunked" < "$WORK/big-$BIG_MIB.bin"
@@ -104,6 +100,11 @@ after=$(status VmRSS)
 got=$(curl -sf -u "$USER_NAME:$USER_PASS" "$BASE/big.bin" | sha256sum | cut -d' ' -f1)
 want=$(sha256sum < "$WORK/big-$BIG_MIB.bin" | cut -d' ' -f1)
 [ "$got" = "$want" ] || { echo "big.bin differs after the round trip" >&2; exit 1; }
+
+# Small requests after the big one (so they do not change the peak): their CPU shows what a setting costs there.
+t0=$(cpu_ticks)
+for i in $(seq 1 "$SMALL"); do put "$WORK/small.bin" "s$i.bin"; done
+small_cpu=$(secs $(($(cpu_ticks) - t0)))
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 line="$(date -u +%H:%M)	$LABEL	start ${start_s}s	idle ${idle}	small ${small_cpu}s/${SMALL}	peak ${peak}	after ${after}	cpu ${big_cpu}s	wall ${big_wall}s	load ${load}"
