@@ -39,13 +39,16 @@ mkdir -p "$WORK"
 [ -f "$WORK/big-$BIG_MIB.bin" ] || head -c "$((BIG_MIB * 1024 * 1024))" /dev/urandom > "$WORK/big-$BIG_MIB.bin"
 head -c 4096 /dev/urandom > "$WORK/small.bin"
 [ -f "$DLL" ] || dotnet build "$REPO/src/Ocm" -c Release -v quiet -nologo >/dev/null
+# A copy of the build, so that a build during the run does not replace files the node has mapped.
+rm -rf "$WORK/app-$$" && cp -r "$(dirname "$DLL")" "$WORK/app-$$"
+DLL="$WORK/app-$$/ocm.dll"
 
 NODE_PID=""
 cleanup() {
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true; fi
   ceph_stop || true
   dropdb -h "$PG_HOST" -p "$PG_PORT" -U postgres --if-exists "$DB" 2>/dev/null || true
-  rm -rf "$WORK/data-$$"
+  rm -rf "$WORK/data-$$" "$WORK/app-$$"
 }
 trap cleanup EXIT
 
@@ -83,6 +86,7 @@ put() { # file name [curl options]
 put "$WORK/small.bin" first.bin
 sleep 3
 idle=$(status VmRSS)
+cp "/proc/$NODE_PID/smaps" "$WORK/smaps-$LABEL-$$-idle" 2>/dev/null || true
 
 t0=$(cpu_ticks)
 w0=$(date +%s%N)
@@ -95,6 +99,7 @@ big_wall=$(awk "BEGIN{printf \"%.1f\", ($(date +%s%N) - $w0) / 1e9}")
 big_cpu=$(secs $(($(cpu_ticks) - t0)))
 peak=$(status VmHWM)
 after=$(status VmRSS)
+cp "/proc/$NODE_PID/smaps" "$WORK/smaps-$LABEL-$$-after" 2>/dev/null || true
 
 # The stored file must be the uploaded one.
 got=$(curl -sf -u "$USER_NAME:$USER_PASS" "$BASE/big.bin" | sha256sum | cut -d' ' -f1)
