@@ -25,10 +25,10 @@ internal sealed partial class S3FileStore
     /// <summary>
     /// A blob whose length is known before its first byte (a PUT with <c>Content-Length</c>, RFC 9110 §8.6), larger than
     /// one part: a multipart upload whose parts are sent while the body arrives, without a part buffer. Each part is one
-    /// UploadPart request whose body is a non-seekable stream of exactly the part's length, fed from the writes through a
-    /// small pipe (at most <see cref="PipeLimit"/> bytes wait in it); the caller hashes the bytes as before. The memory an
+    /// UploadPart request whose body is a read-once stream of exactly the part's length (<see cref="PartBodyStream"/>),
+    /// fed from the writes through a small pipe (at most <see cref="PipeLimit"/> bytes wait in it); the caller hashes the bytes as before. The memory an
     /// upload holds no longer grows with the part size (docs/benchmarks.md, "Run S3").
-    /// <para>The price: the SDK cannot send a part of a non-seekable stream again, so it does not retry a part that
+    /// <para>The price: the SDK cannot send a part of a read-once stream again, so it does not retry a part that
     /// failed (a dropped connection, a 5xx of the store). The upload then fails as a whole — the multipart upload is
     /// aborted on dispose and nothing becomes visible — and the client retries its PUT. A body of unknown length
     /// (chunked transfer encoding) keeps the buffered <see cref="Upload"/>, whose parts the SDK can retry.</para>
