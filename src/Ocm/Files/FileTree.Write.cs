@@ -149,7 +149,9 @@ internal sealed partial class FileTree
 
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var upload = await store.BeginUploadAsync(request.OwnerId, cancellationToken);
+        await using var upload = request.DeclaredLength is > 0 and long length
+            ? await store.BeginUploadAsync(request.OwnerId, length, cancellationToken)
+            : await store.BeginUploadAsync(request.OwnerId, cancellationToken);
         long total = 0;
         while (true)
         {

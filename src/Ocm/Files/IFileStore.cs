@@ -16,6 +16,13 @@ internal interface IFileStore
     /// </summary>
     Task<IBlobUpload> BeginUploadAsync(long ownerId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a new blob of exactly <paramref name="length"/> bytes (the request declared it), so a backend may pass
+    /// the bytes on as they arrive instead of buffering them; completing after more or fewer bytes fails.
+    /// </summary>
+    Task<IBlobUpload> BeginUploadAsync(long ownerId, long length, CancellationToken cancellationToken) =>
+        BeginUploadAsync(ownerId, cancellationToken);
+
     /// <summary>Opens a blob for reading. Seekable when the backend can (ranges are then served without reading ahead).</summary>
     Task<Stream> OpenReadAsync(long ownerId, string blobId, CancellationToken cancellationToken);
 

@@ -11,8 +11,9 @@ namespace Ocm.Files;
 /// written completely before the file's row points at it (see <see cref="FileTree"/>), and the old object is deleted
 /// after the row changed. A reader therefore never sees a partial or replaced object.</item>
 /// <item>Uploads are streamed: up to <see cref="S3StorageOptions.PartSizeBytes"/> is buffered and sent in one PUT;
-/// anything larger becomes a multipart upload, each part sent as soon as it is full and before more of the body is
-/// read, so an upload holds at most one part in memory, whatever the file's size. S3 makes an object visible only
+/// anything larger becomes a multipart upload — sent part by part straight from the body when its length is known
+/// (<see cref="StreamedUpload"/>), else each part buffered and sent as soon as it is full and before more of the body
+/// is read, so an upload holds at most one part in memory, whatever the file's size. S3 makes an object visible only
 /// when its PUT or CompleteMultipartUpload succeeded (S3 API reference, CompleteMultipartUpload).</item>
 /// <item>Reads are ranged GETs (<see cref="S3ReadStream"/>); copies are server-side (CopyObject, or UploadPartCopy
 /// above 5 GiB).</item>
@@ -30,6 +31,18 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
     {
         await bucket.EnsureAsync(cancellationToken);
         return new Upload(bucket, BlobKey(ownerId, NewBlobId()));
+    }
+
+    public async Task<IBlobUpload> BeginUploadAsync(long ownerId, long length, CancellationToken cancellationToken)
+    {
+        // A body that fits in one part is sent in one PUT from the buffer; a larger one is streamed part by part.
+        if (length <= bucket.Options.PartSizeBytes)
+        {
+            return await BeginUploadAsync(ownerId, cancellationToken);
+        }
+
+        await bucket.EnsureAsync(cancellationToken);
+        return new StreamedUpload(bucket, BlobKey(ownerId, NewBlobId()), length);
     }
 
     public async Task<Stream> OpenReadAsync(long ownerId, string blobId, CancellationToken cancellationToken)

@@ -245,6 +245,63 @@ public sealed class ObjectStoreKeepsTheFileStoreContract : FileStoreContract
         Assert.Equal(0, await _bucket.OpenUploadsAsync());
     }
 
+    /// <summary>A declared length above the part size: the parts are sent while the writes come, with no part buffered.</summary>
+    [Fact]
+    public async Task Upload_OfDeclaredLength_StreamedPartByPart_ReadsBackIdentically()
+    {
+        var content = RandomBytes(12 * 1024 * 1024 + 3, seed: 5);
+        string blobId;
+        await using (var upload = await Store.BeginUploadAsync(7, content.Length, default))
+        {
+            // A 1 MiB write is not yet a 5 MiB part, yet the multipart upload is already open and receiving it.
+            await upload.WriteAsync(new ReadOnlySequence<byte>(content, 0, 1024 * 1024), default);
+            Assert.Equal(1, await _bucket.OpenUploadsAsync());
+            for (var offset = 1024 * 1024; offset < content.Length; offset += 300_001)
+            {
+                await upload.WriteAsync(new ReadOnlySequence<byte>(content, offset, Math.Min(300_001, content.Length - offset)), default);
+            }
+
+            blobId = await upload.CompleteAsync(default);
+        }
+
+        var head = await _bucket.Client.GetObjectMetadataAsync(_bucket.Bucket, S3FileStore.BlobKey(7, blobId));
+        Assert.EndsWith("-3\"", head.ETag, StringComparison.Ordinal);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await ReadAllAsync(7, blobId)));
+        Assert.Equal(0, await _bucket.OpenUploadsAsync());
+    }
+
+    [Fact]
+    public async Task Upload_OfDeclaredLength_EndingShortOrLong_FailsAndLeavesNothing()
+    {
+        await using (var upload = await Store.BeginUploadAsync(7, 8 * 1024 * 1024, default))
+        {
+            await upload.WriteAsync(new ReadOnlySequence<byte>(new byte[6 * 1024 * 1024]), default);
+            await Assert.ThrowsAsync<IOException>(() => upload.CompleteAsync(default));
+        }
+
+        await using (var upload = await Store.BeginUploadAsync(7, 6 * 1024 * 1024, default))
+        {
+            await upload.WriteAsync(new ReadOnlySequence<byte>(new byte[6 * 1024 * 1024]), default);
+            await Assert.ThrowsAsync<IOException>(async () => await upload.WriteAsync(new ReadOnlySequence<byte>(new byte[1]), default));
+        }
+
+        Assert.Equal(0, await _bucket.OpenUploadsAsync());
+        Assert.Empty(await _bucket.KeysAsync());
+    }
+
+    [Fact]
+    public void StreamedPartSize_GrowsOnlyWhenTenThousandPartsWouldNotHoldTheFile()
+    {
+        const long MiB = 1024 * 1024;
+        Assert.Equal(16 * MiB, S3FileStore.StreamedPartSize(1024 * MiB, 16 * MiB));
+        Assert.Equal(16 * MiB, S3FileStore.StreamedPartSize(10_000 * 16 * MiB, 16 * MiB));
+        // 1 TiB in at most 10,000 parts: 104.9 MiB each, rounded up to whole MiB.
+        var size = S3FileStore.StreamedPartSize(1024 * 1024 * MiB, 16 * MiB);
+        Assert.True(size * S3FileStore.MaxParts >= 1024 * 1024 * MiB, $"{size} bytes per part");
+        Assert.Equal(0, size % MiB);
+        Assert.True(size == 105 * MiB, $"{size} bytes per part");
+    }
+
     [Fact]
     public async Task Upload_FailingPartWay_AbortsItsMultipartUpload()
     {

@@ -61,6 +61,53 @@ public sealed class StreamingLargeUploadsToAnObjectStore
     }
 
     [Fact]
+    public async Task Put40MiB_WithContentLength_PartsLeaveWhileTheBodyArrives_ChecksumsMatch()
+    {
+        await using var node = await Node.StartAsync();
+        using var client = node.Client();
+
+        // 10 MiB in, less than one 16 MiB part: a body of known length is already on its way to the store, not held.
+        var body = new GeneratedBody(40L * 1024 * 1024, pauseAt: 10L * 1024 * 1024);
+        var put = client.PutAsync("streamed.bin", body.Content());
+        await body.Paused.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(await WaitAsync(async () => await node.Bucket.OpenUploadsAsync() == 1), "no multipart upload open while the body arrives");
+        body.Resume();
+        using (var response = await put)
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        await AssertStoredAsync(client, "streamed.bin", 40L * 1024 * 1024, body.Sha256());
+        Assert.Single(await node.Bucket.KeysAsync("blobs/"));
+        Assert.Equal(0, await node.Bucket.OpenUploadsAsync());
+    }
+
+    [Fact]
+    public async Task Put40MiB_ChunkedTransferEncoding_BufferedPartByPart_ChecksumsMatch()
+    {
+        await using var node = await Node.StartAsync();
+        using var client = node.Client();
+
+        // No Content-Length (RFC 9112 §7.1): the node collects a whole part before it starts the multipart upload.
+        var body = new GeneratedBody(40L * 1024 * 1024, pauseAt: 10L * 1024 * 1024);
+        var content = body.Content();
+        content.Headers.ContentLength = null;
+        var put = client.PutAsync("chunked.bin", content);
+        await body.Paused.WaitAsync(TimeSpan.FromMinutes(2));
+        await Task.Delay(500);
+        Assert.Equal(0, await node.Bucket.OpenUploadsAsync());
+        body.Resume();
+        using (var response = await put)
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        await AssertStoredAsync(client, "chunked.bin", 40L * 1024 * 1024, body.Sha256());
+        Assert.Single(await node.Bucket.KeysAsync("blobs/"));
+        Assert.Equal(0, await node.Bucket.OpenUploadsAsync());
+    }
+
+    [Fact]
     public async Task Put_ClientGoneHalfway_OldVersionStays_NothingLeftInTheStore()
     {
         await using var node = await Node.StartAsync();
@@ -135,6 +182,42 @@ public sealed class StreamingLargeUploadsToAnObjectStore
 
         Assert.NotEqual(oldKey, Assert.Single(await node.Bucket.KeysAsync("blobs/")));
         Assert.Equal(0, await node.Bucket.OpenUploadsAsync());
+    }
+
+    /// <summary>The file reads back with the bytes sent, and the SHA-1 the server computed while storing it is theirs.</summary>
+    private static async Task AssertStoredAsync(HttpClient client, string name, long length, byte[] sentSha256)
+    {
+        using var get = await client.GetAsync(name, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(length, get.Content.Headers.ContentLength);
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var stream = await get.Content.ReadAsStreamAsync();
+        var buffer = new byte[256 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            sha1.AppendData(buffer, 0, read);
+            sha256.AppendData(buffer, 0, read);
+        }
+
+        Assert.Equal(sentSha256, sha256.GetHashAndReset());
+        Assert.Equal("SHA1:" + Convert.ToHexStringLower(sha1.GetHashAndReset()), get.Headers.GetValues("OC-Checksum").Single());
+    }
+
+    private static async Task<bool> WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
     }
 
     private sealed class Node : IAsyncDisposable
