@@ -203,6 +203,49 @@ public sealed class SigningInWithTheDirectory
         Assert.Equal(2, report.DirectoryUsers);
     }
 
+    [Fact]
+    public async Task APersonRenamedInTheDirectory_KeepsTheirAccount()
+    {
+        await using var directory = await TestLdapDirectory.StartAsync();
+        await using var server = await OcmTestServer.StartAsync("127.0.0.145", directory.ServerSettings());
+        using (var first = await Propfind(server, "alice", "alice-password"))
+        {
+            Assert.Equal(HttpStatusCode.MultiStatus, first.StatusCode);
+        }
+
+        await directory.ModifyAsync($"dn: uid=alice,ou=people,{TestLdapDirectory.Base}\nchangetype: modrdn\nnewrdn: uid=alice.liddell\ndeleteoldrdn: 1\n");
+
+        // Linked by entryUUID: the new name signs in to the same account (its files stay under its first name).
+        using var renamed = await Propfind(server, "alice.liddell", "alice-password", "alice");
+        Assert.Equal(HttpStatusCode.MultiStatus, renamed.StatusCode);
+        await using var scope = server.Services.CreateAsyncScope();
+        Assert.Equal(["alice"], await scope.ServiceProvider.GetRequiredService<Ocm.Data.OcmDb>().Set<User>().Select(u => u.Name).ToListAsync());
+    }
+
+    [Fact]
+    public void Settings_AreCheckedAtStart_WithEveryMistakeNamed()
+    {
+        var errors = new LdapOptions
+        {
+            Url = "http://ldap.example.org",
+            BindDn = "cn=ocm,dc=example,dc=org",
+            UserFilter = "(uid=alice)",
+            GroupFilter = "member={0}",
+            IdAttribute = "entry UUID",
+            TimeoutSeconds = 0,
+        }.Validate().ToList();
+
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:Url must look like ldap://host[:port]", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:BindPassword is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:UserBase is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:UserFilter must be a parenthesised LDAP filter with {0}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:GroupFilter must be a parenthesised LDAP filter with {0}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:IdAttribute must name an attribute", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Ocm:Identity:Ldap:TimeoutSeconds must be between 1 and 300", StringComparison.Ordinal));
+        Assert.Equal(7, errors.Count);
+        Assert.Empty(new LdapOptions().Validate());
+    }
+
     private static async Task<HttpResponseMessage> Propfind(OcmTestServer server, string userName, string password, string? folderOf = null)
     {
         using var client = new HttpClient { BaseAddress = server.BaseUri };
