@@ -16,6 +16,9 @@ internal enum ClusterTask
 
     /// <summary>The periodic sweep of abandoned chunked uploads.</summary>
     ChunkSweep = 4,
+
+    /// <summary>The periodic sync of LDAP directory accounts (Identity/Ldap/LdapSync.cs).</summary>
+    DirectorySync = 5,
 }
 
 /// <summary>

@@ -47,7 +47,10 @@ internal static class ConfigurationValidation
         For<Identity.Mfa.MfaOptions>(Identity.Mfa.MfaOptions.Section, o => o.Validate()),
         For<Identity.LoginFlow.LoginFlowOptions>(Identity.LoginFlow.LoginFlowOptions.Section, o => o.Validate()),
         For<OidcOptions>(OidcOptions.Section, o => o.Validate()),
-        For<LocalSignInOptions>(LocalSignInOptions.Section, (o, c) => o.Validate(c.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions())),
+        For<Identity.Ldap.LdapOptions>(Identity.Ldap.LdapOptions.Section, o => o.Validate()),
+        For<LocalSignInOptions>(LocalSignInOptions.Section, (o, c) => o.Validate(
+            c.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions(),
+            c.GetSection(Identity.Ldap.LdapOptions.Section).Get<Identity.Ldap.LdapOptions>() ?? new Identity.Ldap.LdapOptions())),
     ];
 
     /// <summary>Throws one <see cref="OptionsValidationException"/> listing every error of every section, if there is any.</summary>

@@ -16,6 +16,7 @@ internal static class OcmCommandLine
             DiscoverCommand.Create(),
             UserCommands.Create(),
             Identity.Groups.GroupCommands.Create(),
+            Identity.Ldap.LdapCommands.Create(),
             Signatures.KeyCommands.Create(),
             Signatures.SigCommands.Create(),
             Shares.ShareCommands.CreateShare(),

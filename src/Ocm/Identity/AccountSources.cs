@@ -4,7 +4,7 @@ using Ocm.Ui;
 
 namespace Ocm.Identity;
 
-/// <summary>Where an account comes from, for the admin pages: local (password), an identity provider, or both.</summary>
+/// <summary>Where an account comes from, for the admin pages: local (password), the LDAP directory, an identity provider.</summary>
 internal static class AccountSources
 {
     /// <summary>The providers (issuers) each linked account signs in with, by user id.</summary>
@@ -19,8 +19,19 @@ internal static class AccountSources
             ? new Dictionary<long, List<string>> { [userId] = issuers }
             : [];
 
-    public static Html Label(Dictionary<long, List<string>> sources, long userId) =>
-        sources.TryGetValue(userId, out var issuers)
-            ? Html.Of($"<span class=\"source oidc\" title=\"{string.Join(", ", issuers)}\">identity provider</span>")
-            : Html.Raw("<span class=\"source local\">local</span>");
+    public static Html Label(Dictionary<long, List<string>> sources, long userId)
+    {
+        if (!sources.TryGetValue(userId, out var issuers))
+        {
+            return Html.Raw("<span class=\"source local\">local</span>");
+        }
+
+        var providers = issuers.Where(i => i != Ldap.LdapOptions.Issuer).ToList();
+        var directory = issuers.Contains(Ldap.LdapOptions.Issuer)
+            ? Html.Raw("<span class=\"source directory\" title=\"LDAP directory\">directory</span>")
+            : Html.Empty;
+        return providers.Count == 0
+            ? directory
+            : Html.Of($"{directory}<span class=\"source oidc\" title=\"{string.Join(", ", providers)}\">identity provider</span>");
+    }
 }

@@ -141,15 +141,18 @@ internal sealed record LocalSignInOptions
     /// <summary>With <see cref="Enabled"/> false: the admins (by user name) who still may, e.g. <c>["admin"]</c>. Default none.</summary>
     public string[] BreakGlassAdmins { get; init; } = [];
 
-    /// <summary>Whether <paramref name="userName"/> (an admin when <paramref name="isAdmin"/>) may sign in with a password.</summary>
+    /// <summary>
+    /// Whether <paramref name="userName"/> (an admin when <paramref name="isAdmin"/>) may sign in with a local password.
+    /// Directory (LDAP) accounts sign in with their directory password whatever this says.
+    /// </summary>
     public bool Allows(string userName, bool isAdmin) =>
         Enabled || (isAdmin && BreakGlassAdmins.Any(a => string.Equals(a, userName, StringComparison.OrdinalIgnoreCase)));
 
-    public IEnumerable<string> Validate(OidcOptions oidc)
+    public IEnumerable<string> Validate(OidcOptions oidc, Ldap.LdapOptions ldap)
     {
-        if (!Enabled && !oidc.Enabled && BreakGlassAdmins.Length == 0)
+        if (!Enabled && !oidc.Enabled && !ldap.Enabled && BreakGlassAdmins.Length == 0)
         {
-            yield return "Ocm:Identity:LocalSignIn:Enabled is false, but no Ocm:Identity:Oidc:Authority and no Ocm:Identity:LocalSignIn:BreakGlassAdmins are set: nobody could sign in.";
+            yield return "Ocm:Identity:LocalSignIn:Enabled is false, but no Ocm:Identity:Oidc:Authority, no Ocm:Identity:Ldap:Url and no Ocm:Identity:LocalSignIn:BreakGlassAdmins are set: nobody could sign in.";
         }
     }
 }

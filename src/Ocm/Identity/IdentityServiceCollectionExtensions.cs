@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Ocm.Identity.Groups;
+using Ocm.Identity.Ldap;
 using Ocm.Identity.Oidc;
 using Ocm.Protocol.Http;
 using Ocm.Ui;
 
 namespace Ocm.Identity;
 
-/// <summary>Sign-in with an OpenID Connect provider, the local sign-in policy, and groups.</summary>
+/// <summary>Sign-in with an OpenID Connect provider or an LDAP directory, the local sign-in policy, and groups.</summary>
 internal static class IdentityServiceCollectionExtensions
 {
     /// <summary>Registers after <c>AddOcmUi</c>: the provider's sign-in ends in the web interface's session.</summary>
@@ -18,6 +19,10 @@ internal static class IdentityServiceCollectionExtensions
         var ui = configuration.GetSection(UiOptions.Section).Get<UiOptions>() ?? new UiOptions();
         services.TryAddSingleton(oidc);
         services.TryAddSingleton(local);
+        services.TryAddSingleton(configuration.GetSection(LdapOptions.Section).Get<LdapOptions>() ?? new LdapOptions());
+        services.TryAddSingleton<LdapDirectory>();
+        services.TryAddScoped<LdapAccounts>();
+        services.AddHostedService<LdapSync>();
         services.TryAddScoped<GroupDirectory>();
         services.TryAddScoped<OidcAccounts>();
         GroupEndpoints.AddJson(services);

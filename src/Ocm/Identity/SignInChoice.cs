@@ -8,7 +8,8 @@ namespace Ocm.Identity;
 /// <summary>
 /// The ways to sign in, as the sign-in page shows them: the identity provider's button (to <c>/ui/login/oidc</c>) and
 /// the password form — folded away as "administrator sign-in" when local password sign-in is off for all but the
-/// break-glass admins. Also the account page's section for linking a local account to the provider.
+/// break-glass admins, unless an LDAP directory's accounts sign in with it too. Also the account page's section for
+/// linking a local account to the provider.
 /// </summary>
 internal static class SignInChoice
 {
@@ -18,15 +19,23 @@ internal static class SignInChoice
         var services = ui.Http.RequestServices;
         var oidc = services.GetService<OidcOptions>() ?? new OidcOptions();
         var local = services.GetService<LocalSignInOptions>() ?? new LocalSignInOptions();
+        var ldap = services.GetService<Ldap.LdapOptions>() ?? new Ldap.LdapOptions();
         if (!oidc.Enabled)
         {
-            return passwordForm;
+            return ldap.Enabled
+                ? Html.Of($"<p class=\"muted\" id=\"directory-hint\">Sign in with the user name and password of your organisation's directory account.</p>{passwordForm}")
+                : passwordForm;
         }
 
         var href = ui.Urls.Action("login/oidc") + (UiUrls.IsLocal(returnUrl) ? "?returnUrl=" + Uri.EscapeDataString(returnUrl!) : "");
         var button = Html.Of($"""
             <p class="sign-in-choice"><a class="button" id="sign-in-oidc" href="{href}">Sign in with {oidc.DisplayName}</a></p>
             """);
+        if (ldap.Enabled)
+        {
+            return Html.Of($"{button}<p class=\"muted\" id=\"or-password\">Or with the user name and password of your organisation's directory account:</p>{passwordForm}");
+        }
+
         return local.Enabled
             ? Html.Of($"{button}<p class=\"muted\" id=\"or-password\">Or with a user name and password of this server:</p>{passwordForm}")
             : Html.Of($"{button}<details id=\"break-glass\"><summary>Administrator sign-in with a password</summary>{passwordForm}</details>");

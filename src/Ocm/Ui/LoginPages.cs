@@ -49,6 +49,14 @@ internal static class LoginPages
                 StatusCodes.Status429TooManyRequests);
         }
 
+        if (result.Status == SignInStatus.Unavailable)
+        {
+            Hosting.RetryAfter.Set(context.Response, TimeSpan.FromMinutes(1));
+            return Page(ui, returnUrl, userName,
+                "The user directory (LDAP) of this server does not answer, so directory accounts cannot sign in right now. Try again in a few minutes. Administrators with a local password can still sign in.",
+                StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (result.Status != SignInStatus.Success)
         {
             return Page(ui, returnUrl, userName, "Wrong user name or password.", StatusCodes.Status401Unauthorized);
@@ -62,7 +70,7 @@ internal static class LoginPages
         }
 
         var isAdmin = await db.Set<User>().AsNoTracking().Where(u => u.Id == signedIn.Id).Select(u => u.IsAdmin).SingleAsync(cancellationToken);
-        if (!context.RequestServices.GetRequiredService<Identity.LocalSignInOptions>().Allows(signedIn.Name, isAdmin))
+        if (!result.FromDirectory && !context.RequestServices.GetRequiredService<Identity.LocalSignInOptions>().Allows(signedIn.Name, isAdmin))
         {
             return Page(ui, returnUrl, userName, "Password sign-in is turned off on this server: sign in with the identity provider.", StatusCodes.Status403Forbidden);
         }

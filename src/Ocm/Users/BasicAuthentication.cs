@@ -11,7 +11,9 @@ namespace Ocm.Users;
 /// <summary>
 /// The <c>Basic</c> authentication scheme (RFC 7617) over local passwords and app passwords, used by WebDAV and the JSON
 /// API. Answers 401 with <c>WWW-Authenticate: Basic realm="Ocm", charset="UTF-8"</c>, or 429 with <c>Retry-After</c>
-/// while the throttle holds the user name or address.
+/// while the throttle holds the user name or address. While the LDAP directory does not answer, a directory user's
+/// credentials can be neither accepted nor refused: 503 with <c>Retry-After</c> and a problem details body saying so —
+/// not 401, which makes sync clients ask the user for a password that is not wrong, again and again.
 /// </summary>
 internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -25,7 +27,11 @@ internal sealed class BasicAuthenticationHandler(
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>RFC 9110 §10.2.3: how long a client waits before asking again while the directory does not answer.</summary>
+    private static readonly TimeSpan DirectoryRetry = TimeSpan.FromSeconds(30);
+
     private TimeSpan? _retryAfter;
+    private bool _directoryUnavailable;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -45,7 +51,8 @@ internal sealed class BasicAuthenticationHandler(
         {
             case SignInStatus.Success:
                 var user = result.User!;
-                if (!await Identity.LocalSignIn.AllowsBasicAsync(Context.RequestServices, user, Context.RequestAborted))
+                // A directory password is not a local password: Ocm:Identity:LocalSignIn does not govern it.
+                if (!result.FromDirectory && !await Identity.LocalSignIn.AllowsBasicAsync(Context.RequestServices, user, Context.RequestAborted))
                 {
                     return AuthenticateResult.Fail("Password sign-in is turned off: use an app password.");
                 }
@@ -58,6 +65,9 @@ internal sealed class BasicAuthenticationHandler(
                     ],
                     SchemeName);
                 return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+            case SignInStatus.Unavailable:
+                _directoryUnavailable = true;
+                return AuthenticateResult.Fail("The user directory does not answer.");
             case SignInStatus.Throttled:
                 _retryAfter = result.RetryAfter;
                 return AuthenticateResult.Fail("Too many failed sign-ins.");
@@ -66,18 +76,28 @@ internal sealed class BasicAuthenticationHandler(
         }
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_directoryUnavailable)
+        {
+            Hosting.RetryAfter.Set(Response, DirectoryRetry);
+            await TypedResults.Problem(
+                    detail: "The user directory (LDAP) does not answer, so this sign-in can be neither checked nor refused. Try again later.",
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "User directory unavailable")
+                .ExecuteAsync(Context);
+            return;
+        }
+
         if (_retryAfter is TimeSpan wait)
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Hosting.RetryAfter.Set(Response, wait);
-            return Task.CompletedTask;
+            return;
         }
 
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
-        return Task.CompletedTask;
     }
 
     internal static bool TryDecode(string? parameter, out string userName, out string password)

@@ -16,21 +16,31 @@ internal enum SignInStatus
     Success,
     Failed,
     Throttled,
+
+    /// <summary>The LDAP directory did not answer: nobody can tell whether the password is right.</summary>
+    Unavailable,
 }
 
-internal readonly record struct SignInResult(SignInStatus Status, SignedInUser? User = null, TimeSpan RetryAfter = default);
+/// <summary>How a sign-in ended; <c>FromDirectory</c>: the password was checked by the LDAP directory (not a local or app password).</summary>
+internal readonly record struct SignInResult(SignInStatus Status, SignedInUser? User = null, TimeSpan RetryAfter = default, bool FromDirectory = false);
 
 /// <summary>
 /// Checks a user name and password (or app password). Sync clients send Basic credentials with every request, so a
 /// verified pair is remembered in memory under an HMAC of the pair (never the password itself) with a process-random
 /// key. Each request still reads the user's row, so a password change, disable or revoke made by <c>ocm user …</c> in
 /// another process takes effect on the next request (<see cref="User.CredentialsVersion"/>).
+/// <para>
+/// With LDAP sign-in on (Identity/Ldap), a user name without a local account, or one whose account is linked to the
+/// directory, is checked by binding to the directory; the verified pair is remembered the same way, so a sync client
+/// does not cost a directory round trip per request, while an account the sync disabled is refused at the next one.
+/// </para>
 /// </summary>
 internal sealed partial class CredentialVerifier(
     OcmDb db,
     PasswordHashing hashing,
     LoginThrottle throttle,
     CredentialCache cache,
+    Identity.Ldap.LdapAccounts directory,
     TimeProvider time,
     ILogger<CredentialVerifier> logger)
 {
@@ -70,7 +80,8 @@ internal sealed partial class CredentialVerifier(
             {
                 return new SignInResult(
                     SignInStatus.Success,
-                    new SignedInUser(cached.UserId, current.Name, current.DisplayName, current.QuotaBytes, cached.AppPasswordId));
+                    new SignedInUser(cached.UserId, current.Name, current.DisplayName, current.QuotaBytes, cached.AppPasswordId),
+                    FromDirectory: cached.FromDirectory);
             }
 
             if (current is null || current.Disabled || current.CredentialsVersion != cached.CredentialsVersion)
@@ -88,6 +99,11 @@ internal sealed partial class CredentialVerifier(
 
         var normalized = User.Normalize(userName);
         var user = await db.Set<User>().FirstOrDefaultAsync(u => u.NormalizedName == normalized, cancellationToken);
+        if (directory.Enabled && (user is null || await directory.IsDirectoryAccountAsync(user.Id, cancellationToken)))
+        {
+            return await VerifyWithDirectoryAsync(user, userName, password, cacheKey, address, throttled.HasUserFailures, cancellationToken);
+        }
+
         if (user is null)
         {
             hashing.VerifyDummy(password);
@@ -136,6 +152,62 @@ internal sealed partial class CredentialVerifier(
         return new SignInResult(SignInStatus.Success, new SignedInUser(user.Id, user.Name, user.DisplayName, user.QuotaBytes, appPasswordId));
     }
 
+    /// <summary>
+    /// A directory account's app passwords are local (sync clients, scripts); anything else is the directory password.
+    /// No failure is recorded while the directory does not answer: the user did nothing wrong.
+    /// </summary>
+    private async Task<SignInResult> VerifyWithDirectoryAsync(
+        User? user, string userName, string password, string cacheKey, IPAddress? address, bool hadFailures, CancellationToken cancellationToken)
+    {
+        if (user is not null && SecretGenerator.LooksLikeAppPassword(password))
+        {
+            foreach (var appPassword in await db.Set<AppPassword>().Where(a => a.UserId == user.Id).ToListAsync(cancellationToken))
+            {
+                var appCheck = hashing.Verify(appPassword.PasswordHash, password);
+                if (appCheck == PasswordCheck.Invalid)
+                {
+                    continue;
+                }
+
+                if (user.Disabled)
+                {
+                    return await FailAsync(userName, address, cancellationToken);
+                }
+
+                appPassword.LastUsed = time.GetUtcNow();
+                if (appCheck == PasswordCheck.ValidRehashNeeded)
+                {
+                    appPassword.PasswordHash = hashing.Hash(password);
+                }
+
+                await db.SaveChangesAsync(cancellationToken);
+                cache.Add(cacheKey, new CachedCredential(user.Id, user.CredentialsVersion, appPassword.Id));
+                return new SignInResult(SignInStatus.Success, new SignedInUser(user.Id, user.Name, user.DisplayName, user.QuotaBytes, appPassword.Id));
+            }
+        }
+
+        var outcome = await directory.SignInAsync(userName, password, cancellationToken);
+        switch (outcome.Status)
+        {
+            case Identity.Ldap.DirectorySignInStatus.Unavailable:
+                return new SignInResult(SignInStatus.Unavailable);
+            case Identity.Ldap.DirectorySignInStatus.Success:
+                break;
+            default:
+                return await FailAsync(userName, address, cancellationToken);
+        }
+
+        var signedIn = await db.Set<User>().AsNoTracking().SingleAsync(u => u.Id == outcome.UserId, cancellationToken);
+        if (hadFailures)
+        {
+            await throttle.RecordSuccessAsync(userName, address, cancellationToken);
+        }
+
+        cache.Add(cacheKey, new CachedCredential(signedIn.Id, signedIn.CredentialsVersion, null, FromDirectory: true));
+        return new SignInResult(
+            SignInStatus.Success, new SignedInUser(signedIn.Id, signedIn.Name, signedIn.DisplayName, signedIn.QuotaBytes, null), FromDirectory: true);
+    }
+
     private async Task<SignInResult> FailAsync(string userName, IPAddress? address, CancellationToken cancellationToken)
     {
         await throttle.RecordFailureAsync(userName, address, cancellationToken);
@@ -157,7 +229,7 @@ internal sealed partial class CredentialVerifier(
 /// <summary>A remembered user's row as it is now, and the sign-in failures counted against this user name and address.</summary>
 internal sealed record UserState(string Name, string? DisplayName, long? QuotaBytes, bool Disabled, int CredentialsVersion, int UserFailures, int AddressFailures);
 
-internal readonly record struct CachedCredential(long UserId, int CredentialsVersion, long? AppPasswordId);
+internal readonly record struct CachedCredential(long UserId, int CredentialsVersion, long? AppPasswordId, bool FromDirectory = false);
 
 /// <summary>Verified credentials, keyed by HMAC-SHA256(process key, name ∖0 password). Bounded; entries expire.</summary>
 internal sealed class CredentialCache(TimeProvider time, UsersOptions options, RandomNumberGenerator random)

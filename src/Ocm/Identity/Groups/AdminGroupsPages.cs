@@ -132,5 +132,10 @@ internal static class AdminGroupsPages
     }
 
     private static Html Source(string? issuer) =>
-        issuer is null ? Html.Raw("local") : Html.Of($"identity provider <span class=\"muted\">{issuer}</span>");
+        issuer switch
+        {
+            null => Html.Raw("local"),
+            Ldap.LdapOptions.Issuer => Html.Raw("directory"),
+            _ => Html.Of($"identity provider <span class=\"muted\">{issuer}</span>"),
+        };
 }

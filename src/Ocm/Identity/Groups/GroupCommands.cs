@@ -65,7 +65,7 @@ internal static class GroupCommands
             var table = new ConsoleTable(ConsoleTable.Left("NAME"), ConsoleTable.Left("DISPLAY NAME"), ConsoleTable.Left("SOURCE"), ConsoleTable.Right("MEMBERS"), ConsoleTable.Left("CREATED"));
             foreach (var group in list)
             {
-                table.Add(group.Name, group.DisplayName, group.Issuer is null ? "local" : "provider " + group.Issuer, group.Members, group.Created);
+                table.Add(group.Name, group.DisplayName, group.Issuer switch { null => "local", Ldap.LdapOptions.Issuer => "directory", _ => "provider " + group.Issuer }, group.Members, group.Created);
             }
 
             table.Write("No groups.");

@@ -10,7 +10,7 @@ namespace Ocm.Identity.Groups;
 /// <summary>A group as the API shows it: <c>source</c> is <c>local</c> or <c>provider</c> (with its issuer).</summary>
 internal sealed record GroupView(string Name, string? DisplayName, string Source, string? Issuer, int Members, DateTimeOffset Created)
 {
-    public static GroupView From(GroupSummary g) => new(g.Name, g.DisplayName, g.Issuer is null ? "local" : "provider", g.Issuer, g.Members, g.Created);
+    public static GroupView From(GroupSummary g) => new(g.Name, g.DisplayName, g.Issuer switch { null => "local", Ldap.LdapOptions.Issuer => "directory", _ => "provider" }, g.Issuer, g.Members, g.Created);
 }
 
 internal sealed record NewGroupRequest(string? Name, string? DisplayName);
