@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # ceph-mon, ceph-osd, radosgw and ceph-common: a single-node Ceph with the RADOS Gateway for the S3 file store's tests
 # (scripts/ceph-rgw.sh); haproxy balances the three-node cluster tests (scripts/haproxy.sh); slapd and ldap-utils are the
 # directory of the LDAP sign-in tests (scripts/ldap.sh).
-packages=(postgresql litmus rclone cadaver curl chromium nextcloud-desktop-cmd owncloud-client-cmd ceph-mon ceph-osd radosgw ceph-common haproxy slapd ldap-utils)
+packages=(postgresql litmus rclone cadaver curl chromium nextcloud-desktop-cmd owncloud-client-cmd ceph-mon ceph-osd radosgw ceph-common haproxy slapd ldap-utils openssl)
 # node and npm drive the cross-implementation signature tests; the dotnet image ships them, a bare Debian does not.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)

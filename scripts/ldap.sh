@@ -10,6 +10,8 @@
 # server binds with); people under ou=people (uid alice, bob, carol: passwords alice-password, bob-password,
 # carol-password), groups (groupOfNames) under ou=groups: physics (alice), staff (alice, bob).
 #
+# The port also takes StartTLS with a certificate for 127.0.0.1 from a CA made at start (/tmp/ocm-ldap-PORT/tls/ca).
+#
 # Everything lives in /tmp/ocm-ldap-PORT: a slapd.conf (not cn=config, so the package's own instance in
 # /etc/ldap/slapd.d is neither read nor touched), the mdb database loaded with slapadd before start, the PID file
 # and the log. slapd runs as the calling user (root in CI: it is not told to drop to the `openldap` user, whose
@@ -90,14 +92,32 @@ member: uid=bob,ou=people,$base
 EOF
 }
 
+tls() {
+  local d="$1"
+  {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" -out "$d/ca/ca.pem" -days 2 \
+      -subj "/CN=Ocm test LDAP CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=127.0.0.1" &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$d/server.ext" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -CAserial "$d/ca.srl" -out "$d/server.pem" -days 2 -extfile "$d/server.ext" &&
+    openssl rehash "$d/ca"
+  } >"$d/openssl.log" 2>&1 || { echo "ldap.sh: could not make the test certificates:" >&2; cat "$d/openssl.log" >&2; return 1; }
+  chmod 600 "$d/ca.key" "$d/server.key"
+}
+
 start() {
   local port="$1" r
   command -v slapd >/dev/null || [[ -x /usr/sbin/slapd ]] || { echo "ldap.sh: slapd is not installed (scripts/install-test-tools.sh)" >&2; return 1; }
   export PATH="$PATH:/usr/sbin"
   stop "$port"
   r="$(root "$port")"
-  mkdir -p -m 700 "$r/data"
+  mkdir -p -m 700 "$r/data" "$r/tls/ca"
+  # A CA of its own and a server certificate for 127.0.0.1, so clients can use StartTLS (RFC 4511 §4.14) and check the
+  # certificate against $r/tls/ca (OpenSSL's hashed layout; Ocm:Identity:Ldap:TrustedCertificatesDirectory).
+  tls "$r/tls" || { stop "$port"; return 1; }
   cat >"$r/slapd.conf" <<EOF
+TLSCertificateFile $r/tls/server.pem
+TLSCertificateKeyFile $r/tls/server.key
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema

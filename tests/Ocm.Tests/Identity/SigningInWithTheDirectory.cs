@@ -223,6 +223,38 @@ public sealed class SigningInWithTheDirectory
     }
 
     [Fact]
+    public async Task StartTls_WithTheDirectorysCertificateAuthority_SignsIn_AndAnUntrustedCertificateSignsNobodyIn()
+    {
+        await using var directory = await TestLdapDirectory.StartAsync();
+        await using (var server = await OcmTestServer.StartAsync("127.0.0.146", directory.ServerSettings(
+            ("Ocm:Identity:Ldap:StartTls", "true"),
+            ("Ocm:Identity:Ldap:TrustedCertificatesDirectory", directory.CertificateAuthorityDirectory))))
+        {
+            using var signedIn = await Propfind(server, "alice", "alice-password");
+            Assert.Equal(HttpStatusCode.MultiStatus, signedIn.StatusCode);
+            using var wrong = await Propfind(server, "alice", "not-alice-password");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        // The same directory, but its certificate chains to no CA this server trusts: the password is never sent to it,
+        // and the client is told the directory cannot be used (not that its password is wrong).
+        var untrusted = Directory.CreateTempSubdirectory("ocm-ldap-no-ca-");
+        try
+        {
+            await using var server = await OcmTestServer.StartAsync("127.0.0.146", directory.ServerSettings(
+                ("Ocm:Identity:Ldap:StartTls", "true"),
+                ("Ocm:Identity:Ldap:TrustedCertificatesDirectory", untrusted.FullName)));
+            using var refused = await Propfind(server, "alice", "alice-password");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("directory", await refused.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            untrusted.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Settings_AreCheckedAtStart_WithEveryMistakeNamed()
     {
         var errors = new LdapOptions

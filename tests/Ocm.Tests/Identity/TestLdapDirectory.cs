@@ -22,6 +22,9 @@ internal sealed class TestLdapDirectory : IAsyncDisposable
 
     public string Url => $"ldap://127.0.0.1:{Port}";
 
+    /// <summary>The folder with the CA (hashed layout) that signed the directory's StartTLS certificate for 127.0.0.1.</summary>
+    public string CertificateAuthorityDirectory => $"/tmp/ocm-ldap-{Port}/tls/ca";
+
     public static async Task<TestLdapDirectory> StartAsync()
     {
         var directory = new TestLdapDirectory(OcmProcess.FreePort("127.0.0.1"));

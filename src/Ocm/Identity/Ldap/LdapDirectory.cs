@@ -274,6 +274,18 @@ internal sealed partial class LdapDirectory(LdapOptions options, ILogger<LdapDir
             }
             else if (options.StartTls)
             {
+                // On Linux the connection to the configured host and port is opened by the first request; a StartTLS
+                // before it goes to the default port 389 instead. So a harmless request first: the root DSE (RFC 4512
+                // §5.1), read anonymously — no credentials travel before TLS is up (RFC 4513 §3.1.1).
+                try
+                {
+                    connection.SendRequest(new SearchRequest("", "(objectClass=*)", SearchScope.Base, "supportedExtension"));
+                }
+                catch (DirectoryOperationException)
+                {
+                    // A directory that hides its root DSE from anonymous clients: the connection is open all the same.
+                }
+
                 session.StartTransportLayerSecurity(null);
             }
 
