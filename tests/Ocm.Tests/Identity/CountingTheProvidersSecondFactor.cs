@@ -59,6 +59,13 @@ public sealed class CountingTheProvidersSecondFactor(BrowserFixture browser) : I
         await SignInWithProviderAsync(again, ignoringServer, "m-anna");
         await TotpInTheBrowser.EnterCodeAsync(again, Ocm.Identity.Mfa.Totp.Code(key, Ocm.Identity.Mfa.Totp.StepAt(DateTimeOffset.UtcNow) + 1));
         await again.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+
+        // The session that began with the provider kept its ID token through the code step: signing out also signs
+        // out at the provider (RP-initiated logout), which asks to confirm and sends her back.
+        await again.ClickAsync("#logout");
+        await again.WaitForURLAsync(url => url.StartsWith(provider.Issuer, StringComparison.Ordinal));
+        await again.ClickAsync("button[name=logout]");
+        await again.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
     }
 
     private static async Task SignInWithProviderAsync(IPage page, OcmTestServer server, string login)

@@ -20,14 +20,18 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
     public const string PendingCookie = "ocm_mfa_pending";
     private const string ProtectorPurpose = "Ocm.Identity.Mfa.PendingSignIn";
 
-    /// <summary>After the password of <paramref name="userId"/> was accepted: the response to the sign-in form.</summary>
-    public async Task<IResult> AfterPasswordAsync(HttpContext context, long userId, bool remember, string? returnUrl, CancellationToken cancellationToken)
+    /// <summary>
+    /// After the password of <paramref name="userId"/> (or the identity provider) was accepted: the response to the
+    /// sign-in. <paramref name="idToken"/>: the provider's ID token, kept in the session that starts (in the protected
+    /// pending cookie meanwhile) for the <c>id_token_hint</c> of RP-initiated logout.
+    /// </summary>
+    public async Task<IResult> AfterPasswordAsync(HttpContext context, long userId, bool remember, string? returnUrl, CancellationToken cancellationToken, string? idToken = null)
     {
         var urls = UiUrls.For(context);
         if (await twoFactor.IsEnrolledAsync(userId, cancellationToken))
         {
             var version = await db.Set<User>().AsNoTracking().Where(u => u.Id == userId).Select(u => u.CredentialsVersion).SingleAsync(cancellationToken);
-            var pending = new PendingSignIn(userId, version, remember, UiUrls.IsLocal(returnUrl) ? returnUrl : null);
+            var pending = new PendingSignIn(userId, version, remember, UiUrls.IsLocal(returnUrl) ? returnUrl : null, idToken);
             context.Response.Cookies.Append(PendingCookie, Protector().Protect(pending.Serialize(), TimeSpan.FromMinutes(options.CodeEntryMinutes)), new CookieOptions
             {
                 HttpOnly = true,
@@ -41,12 +45,12 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
 
         if (await twoFactor.IsRequiredAsync(userId, cancellationToken))
         {
-            await StartSessionAsync(context, userId, remember, new Claim(MfaSession.MustEnrolClaim, "totp"), cancellationToken);
+            await StartSessionAsync(context, userId, remember, new Claim(MfaSession.MustEnrolClaim, "totp"), idToken, cancellationToken);
             return UiRequest.For(context).Redirect(urls.Action(TwoFactorPages.EnrolPath), FlashKind.Error,
                 "This server requires two-factor authentication. Set up an authenticator app to continue.");
         }
 
-        await StartSessionAsync(context, userId, remember, extra: null, cancellationToken);
+        await StartSessionAsync(context, userId, remember, extra: null, idToken, cancellationToken);
         return UiRequest.Redirect(UiUrls.IsLocal(returnUrl) ? returnUrl! : urls.Home);
     }
 
@@ -82,7 +86,7 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
     {
         var urls = UiUrls.For(context);
         context.Response.Cookies.Delete(PendingCookie, new CookieOptions { Path = urls.Base });
-        await StartSessionAsync(context, pending.UserId, pending.Remember, FactorClaim(factor), cancellationToken);
+        await StartSessionAsync(context, pending.UserId, pending.Remember, FactorClaim(factor), pending.IdToken, cancellationToken);
         if (factor == SecondFactorCheck.RecoveryCode)
         {
             return UiRequest.For(context).Redirect(urls.Action(TwoFactorPages.EnrolPath), FlashKind.Success,
@@ -97,13 +101,13 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
     {
         var current = await context.AuthenticateAsync(UiSession.Scheme);
         var user = context.GetSignedInUser();
-        await StartSessionAsync(context, user.Id, current.Properties?.IsPersistent == true, FactorClaim(factor), cancellationToken);
+        await StartSessionAsync(context, user.Id, current.Properties?.IsPersistent == true, FactorClaim(factor), current.Properties?.GetTokenValue(Oidc.OidcSignIn.IdToken), cancellationToken);
     }
 
     private static Claim FactorClaim(SecondFactorCheck factor) =>
         new(MfaSession.FactorClaim, factor == SecondFactorCheck.RecoveryCode ? "recovery" : "totp");
 
-    private async Task StartSessionAsync(HttpContext context, long userId, bool remember, Claim? extra, CancellationToken cancellationToken)
+    private async Task StartSessionAsync(HttpContext context, long userId, bool remember, Claim? extra, string? idToken, CancellationToken cancellationToken)
     {
         var user = await db.Set<User>().AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new { u.Name, u.PasswordHash, u.IsAdmin })
@@ -116,6 +120,11 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
             ExpiresUtc = remember ? now.AddDays(uiOptions.RememberMeDays) : now.AddMinutes(uiOptions.SessionMinutes),
             AllowRefresh = true,
         };
+        if (!string.IsNullOrEmpty(idToken))
+        {
+            properties.StoreTokens([new AuthenticationToken { Name = Oidc.OidcSignIn.IdToken, Value = idToken }]);
+        }
+
         var principal = UiSession.CreatePrincipal(userId, user.Name, user.PasswordHash, user.IsAdmin, extra is null ? [] : [extra]);
         await context.SignInAsync(UiSession.Scheme, principal, properties);
     }
@@ -124,21 +133,21 @@ internal sealed class SignInCompletion(OcmDb db, TwoFactor twoFactor, UiOptions 
 }
 
 /// <summary>A sign-in whose password was accepted and whose code is awaited.</summary>
-internal sealed record PendingSignIn(long UserId, int CredentialsVersion, bool Remember, string? ReturnUrl)
+internal sealed record PendingSignIn(long UserId, int CredentialsVersion, bool Remember, string? ReturnUrl, string? IdToken = null)
 {
     public string Serialize() => string.Join('\n',
-        UserId.ToString(CultureInfo.InvariantCulture), CredentialsVersion.ToString(CultureInfo.InvariantCulture), Remember ? "1" : "0", ReturnUrl ?? "");
+        UserId.ToString(CultureInfo.InvariantCulture), CredentialsVersion.ToString(CultureInfo.InvariantCulture), Remember ? "1" : "0", ReturnUrl ?? "", IdToken ?? "");
 
     public static PendingSignIn? Parse(string text)
     {
         var parts = text.Split('\n');
-        if (parts.Length != 4
+        if (parts.Length != 5
             || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
             || !int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var version))
         {
             return null;
         }
 
-        return new PendingSignIn(id, version, parts[2] == "1", parts[3].Length == 0 ? null : parts[3]);
+        return new PendingSignIn(id, version, parts[2] == "1", parts[3].Length == 0 ? null : parts[3], parts[4].Length == 0 ? null : parts[4]);
     }
 }

@@ -29,7 +29,9 @@ internal static partial class OidcSignIn
     private const string LinkItem = "ocm:link-user";
     private const string IdTokenItem = "ocm:id-token-hint";
     private const string MfaItem = "ocm:provider-mfa";
-    private const string IdToken = "id_token";
+
+    /// <summary>The name under which a session keeps the provider's ID token (for the id_token_hint of RP-initiated logout).</summary>
+    internal const string IdToken = "id_token";
 
     public static void Configure(OpenIdConnectOptions o, OidcOptions options, UiOptions ui)
     {
@@ -247,8 +249,9 @@ internal static partial class OidcSignIn
             if (await twoFactor.IsEnrolledAsync(userId, http.RequestAborted) || await twoFactor.IsRequiredAsync(userId, http.RequestAborted))
             {
                 context.HandleResponse();
+                // The ID token goes along, so that signing out later also signs out at the provider.
                 var next = await http.RequestServices.GetRequiredService<Mfa.SignInCompletion>()
-                    .AfterPasswordAsync(http, userId, remember: false, context.ReturnUri, http.RequestAborted);
+                    .AfterPasswordAsync(http, userId, remember: false, context.ReturnUri, http.RequestAborted, context.Properties.GetTokenValue(IdToken));
                 await next.ExecuteAsync(http);
                 return;
             }
