@@ -126,7 +126,8 @@ internal static class TotpInTheBrowser
         await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
     }
 
-    private static byte[] FromBase32(string text)
+    /// <summary>The secret as typed into an app by hand: Base32 (RFC 4648 §6), in groups.</summary>
+    public static byte[] FromBase32(string text)
     {
         const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         var bytes = new List<byte>();

@@ -33,7 +33,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         await page.ClickAsync("#start-two-factor");
         await page.WaitForSelectorAsync("#totp-qr");
         Assert.StartsWith("data:image/png;base64,", await page.GetAttributeAsync("#totp-qr", "src"), StringComparison.Ordinal);
-        var key = FromBase32(await page.InnerTextAsync("#totp-secret"));
+        var key = TotpInTheBrowser.FromBase32(await page.InnerTextAsync("#totp-secret"));
         Assert.Equal(20, key.Length);
         await Screenshots.Create().CaptureAsync(page, "two-factor-enrolment");
 
@@ -117,7 +117,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
 
         // Enrolling opens the interface, in this very session.
         await page.ClickAsync("#start-two-factor");
-        var key = FromBase32(await page.InnerTextAsync("#totp-secret"));
+        var key = TotpInTheBrowser.FromBase32(await page.InnerTextAsync("#totp-secret"));
         await page.FillAsync("#enrol-code", Totp.Code(key, Totp.StepAt(DateTimeOffset.UtcNow)));
         await page.ClickAsync("#confirm-two-factor");
         await page.WaitForSelectorAsync("#recovery-codes");
@@ -181,25 +181,5 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         var step = Totp.StepAt(DateTimeOffset.UtcNow);
         var valid = new[] { step - 1, step, step + 1, step + 2 }.Select(s => Totp.Code(key, s)).ToHashSet();
         return Enumerable.Range(0, 10).Select(i => new string((char)('0' + i), 6)).First(c => !valid.Contains(c));
-    }
-
-    /// <summary>The secret as typed into an app by hand: Base32, in groups.</summary>
-    private static byte[] FromBase32(string text)
-    {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var bytes = new List<byte>();
-        int buffer = 0, bits = 0;
-        foreach (var c in text.Where(c => !char.IsWhiteSpace(c)))
-        {
-            buffer = (buffer << 5) | Alphabet.IndexOf(char.ToUpperInvariant(c), StringComparison.Ordinal);
-            bits += 5;
-            if (bits >= 8)
-            {
-                bytes.Add((byte)(buffer >> (bits - 8)));
-                bits -= 8;
-            }
-        }
-
-        return [.. bytes];
     }
 }
