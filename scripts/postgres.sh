@@ -27,4 +27,6 @@ pg_stop() {
   if [ -n "$PGBIN" ] && [ -d "$PGROOT/data" ]; then
     pg_as "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
+  # Throwaway: nothing is left behind under /tmp.
+  rm -rf "$PGROOT"
 }
