@@ -1,4 +1,5 @@
 using Ocm.Data;
+using Ocm.Hosting;
 
 namespace Ocm.SyncClients;
 
@@ -28,19 +29,7 @@ internal sealed partial class ChunkSweep(IChunkStore store, SyncClientsOptions o
                 Log.SweepFailed(logger, ex);
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private static partial class Log

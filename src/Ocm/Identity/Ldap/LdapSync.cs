@@ -1,4 +1,5 @@
 using Ocm.Data;
+using Ocm.Hosting;
 
 namespace Ocm.Identity.Ldap;
 
@@ -17,7 +18,7 @@ internal sealed partial class LdapSync(IServiceScopeFactory scopes, LdapOptions 
         }
 
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.SyncIntervalMinutes), time);
-        while (await WaitAsync(timer, stoppingToken))
+        while (await timer.NextTickAsync(stoppingToken))
         {
             try
             {
@@ -38,18 +39,6 @@ internal sealed partial class LdapSync(IServiceScopeFactory scopes, LdapOptions 
             {
                 Log.SyncFailed(logger, ex.Message);
             }
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
