@@ -129,6 +129,58 @@ internal static class DirectoryJws
 
     private static byte[]? VerifiedPayload(ReadOnlySpan<byte> document, ECDsa key, out string? error)
     {
+        var jws = Parse(document, out error);
+        if (jws is null)
+        {
+            return null;
+        }
+
+        error = "no signature verifies with the configured key";
+        foreach (var (protectedPart, signaturePart) in jws.Signatures)
+        {
+            if (Check(protectedPart, jws.PayloadPart, signaturePart, key, out var reason))
+            {
+                error = null;
+                return Base64Url.DecodeFromChars(jws.PayloadPart);
+            }
+
+            error = reason;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reads the directory list inside a JWS <em>without</em> checking its signature: for a server that publishes a
+    /// list it cannot verify (it never holds the signing key) and only makes sure WAYF pages will find a list inside.
+    /// The same parser as <see cref="TryVerify"/>, so whatever is published here is read alike by verifiers.
+    /// </summary>
+    public static bool TryReadUnverified(ReadOnlySpan<byte> document, [NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            var jws = Parse(document, out error);
+            if (jws is null)
+            {
+                error ??= "the document is not a JWS";
+                return false;
+            }
+
+            return TryReadListing(Base64Url.DecodeFromChars(jws.PayloadPart), out _, out error);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException or DecoderFallbackException)
+        {
+            error = "the document is not a JWS (" + ex.GetType().Name + ")";
+            return false;
+        }
+    }
+
+    /// <summary>The base64url parts a JWS signature covers, exactly as sent; nothing in it is verified.</summary>
+    private sealed record Parsed(string PayloadPart, List<(string Protected, string Signature)> Signatures);
+
+    /// <summary>Splits a compact JWS or a JSON serialization (flattened or general, RFC 7515 §7.2) into its parts.</summary>
+    private static Parsed? Parse(ReadOnlySpan<byte> document, out string? error)
+    {
         var text = Encoding.UTF8.GetString(document).Trim();
         if (!text.StartsWith('{'))
         {
@@ -139,7 +191,8 @@ internal static class DirectoryJws
                 return null;
             }
 
-            return Check(parts[0], parts[1], parts[2], key, out error) ? Base64Url.DecodeFromChars(parts[1]) : null;
+            error = null;
+            return new Parsed(parts[1], [(parts[0], parts[2])]);
         }
 
         using var json = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
@@ -182,13 +235,7 @@ internal static class DirectoryJws
             entries.Add((p, s));
         }
 
-        if (entries.Count == 0)
-        {
-            error = "the JWS carries no protected header and signature";
-            return null;
-        }
-
-        error = "no signature verifies with the configured key";
+        var signed = new List<(string Protected, string Signature)>();
         foreach (var (protectedElement, signatureElement) in entries)
         {
             var protectedPart = protectedElement.ValueKind switch
@@ -197,21 +244,20 @@ internal static class DirectoryJws
                 JsonValueKind.Object => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(protectedElement.GetRawText())),
                 _ => null,
             };
-            if (protectedPart is null || signatureElement.ValueKind != JsonValueKind.String)
+            if (protectedPart is not null && signatureElement.ValueKind == JsonValueKind.String)
             {
-                continue;
+                signed.Add((protectedPart, signatureElement.GetString()!));
             }
-
-            if (Check(protectedPart, payloadPart, signatureElement.GetString()!, key, out var reason))
-            {
-                error = null;
-                return Base64Url.DecodeFromChars(payloadPart);
-            }
-
-            error = reason;
         }
 
-        return null;
+        if (signed.Count == 0)
+        {
+            error = "the JWS carries no protected header and signature";
+            return null;
+        }
+
+        error = null;
+        return new Parsed(payloadPart, signed);
     }
 
     /// <summary>Checks the header (<c>alg</c> ES256, no <c>crit</c>) and the signature over <c>protected.payload</c>.</summary>

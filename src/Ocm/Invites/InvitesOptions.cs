@@ -41,7 +41,7 @@ internal sealed record InvitesOptions
             {
                 yield return $"Ocm:Invites:PublishedDirectoryFile: there is no file '{PublishedDirectoryFile}' (make it with 'ocm directory sign').";
             }
-            else if (!PublishedDirectory.TryRead(File.ReadAllBytes(PublishedDirectoryFile), out var error))
+            else if (!DirectoryJws.TryReadUnverified(File.ReadAllBytes(PublishedDirectoryFile), out var error))
             {
                 yield return $"Ocm:Invites:PublishedDirectoryFile: '{PublishedDirectoryFile}' is not a signed directory list: {error}.";
             }

@@ -1,7 +1,4 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 
 namespace Ocm.Invites;
 
@@ -50,7 +47,7 @@ internal sealed class PublishedDirectory(InvitesOptions options, TimeProvider ti
         }
 
         var bytes = File.ReadAllBytes(file.FullName);
-        if (!TryRead(bytes, out var error))
+        if (!DirectoryJws.TryReadUnverified(bytes, out var error))
         {
             return (null, "the published directory list cannot be served: " + error);
         }
@@ -62,46 +59,6 @@ internal sealed class PublishedDirectory(InvitesOptions options, TimeProvider ti
         }
 
         return (snapshot, null);
-    }
-
-    /// <summary>
-    /// Whether <paramref name="document"/> is a JWS (compact or JSON serialization) whose payload is a directory list;
-    /// the signature is not checked here (the server has no key), only that WAYF pages will find a list inside.
-    /// </summary>
-    public static bool TryRead(byte[] document, out string? error)
-    {
-        try
-        {
-            var text = Encoding.UTF8.GetString(document).Trim();
-            string? payload;
-            if (text.StartsWith('{'))
-            {
-                using var json = JsonDocument.Parse(text);
-                payload = json.RootElement.ValueKind == JsonValueKind.Object
-                    && json.RootElement.TryGetProperty("payload", out var p) && p.ValueKind == JsonValueKind.String
-                    && (json.RootElement.TryGetProperty("signature", out _) || json.RootElement.TryGetProperty("signatures", out _))
-                        ? p.GetString()
-                        : null;
-            }
-            else
-            {
-                var parts = text.Split('.');
-                payload = parts.Length == 3 ? parts[1] : null;
-            }
-
-            if (payload is null)
-            {
-                error = "it is not a JWS (expected the output of 'ocm directory sign')";
-                return false;
-            }
-
-            return DirectoryJws.TryReadListing(Base64Url.DecodeFromChars(payload), out _, out error);
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or DecoderFallbackException)
-        {
-            error = "it is not a JWS (" + ex.GetType().Name + ")";
-            return false;
-        }
     }
 
     public sealed record Snapshot(byte[] Bytes, string ETag, DateTime Modified, long Length, DateTimeOffset CheckedAt);
