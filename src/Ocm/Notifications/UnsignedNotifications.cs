@@ -66,7 +66,7 @@ internal sealed partial class UnsignedNotifications(SecurityOptions security, Pe
 
     private static partial class Log
     {
-        [LoggerMessage(3110, LogLevel.Warning, "Unsigned {Type} notification from {Peer} refused: {Reason}")]
+        [LoggerMessage(1791, LogLevel.Warning, "Unsigned {Type} notification from {Peer} refused: {Reason}")]
         public static partial void Refused(ILogger logger, string type, string peer, string reason);
     }
 }

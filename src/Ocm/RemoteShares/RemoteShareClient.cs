@@ -679,7 +679,7 @@ internal sealed partial class RemoteShareClient(
 
     private static partial class Log
     {
-        [LoggerMessage(3100, LogLevel.Warning, "Received share {ShareId}: the optional token exchange with {Sender} failed, using the shared secret instead: {Reason}")]
+        [LoggerMessage(1491, LogLevel.Warning, "Received share {ShareId}: the optional token exchange with {Sender} failed, using the shared secret instead: {Reason}")]
         public static partial void TokenExchangeFallback(ILogger logger, long shareId, string sender, string reason);
 
         [LoggerMessage(1400, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]

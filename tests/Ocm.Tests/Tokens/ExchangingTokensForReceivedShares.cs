@@ -185,7 +185,7 @@ public sealed class ExchangingTokensForReceivedShares : IAsyncLifetime
         }
 
         Assert.Contains("Bearer " + Secret, _davCredentials);
-        var logged = Logs.Entries.First(e => e.EventId.Id == 3100);
+        var logged = Logs.Entries.First(e => e.EventId.Id == 1491);
         Assert.Equal(LogLevel.Warning, logged.Level);
         Assert.Contains(_carol.Authority, logged.Message, StringComparison.Ordinal);
         Assert.Contains(reason, logged.Message, StringComparison.Ordinal);
@@ -204,7 +204,7 @@ public sealed class ExchangingTokensForReceivedShares : IAsyncLifetime
         Assert.Contains("refused the token exchange (invalid_grant", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Bearer " + Secret, _davCredentials);
         Assert.DoesNotContain(_davCredentials, c => c.StartsWith("Basic ", StringComparison.Ordinal));
-        Assert.DoesNotContain(Logs.Entries, e => e.EventId.Id == 3100);
+        Assert.DoesNotContain(Logs.Entries, e => e.EventId.Id == 1491);
     }
 
     [Fact]
