@@ -50,12 +50,6 @@ internal static partial class NotificationEndpoints
         }
 
         var notification = read.Value;
-        if (!request.IsSigned && context.RequestServices.GetRequiredService<UnsignedNotifications>().Precheck(
-            notification.NotificationType, notification.Notification?.SharedSecret) is { } refusal)
-        {
-            return refusal;
-        }
-
         var handler = handlers.FirstOrDefault(h => h.Handles(notification.NotificationType));
         if (handler is null)
         {
@@ -65,6 +59,12 @@ internal static partial class NotificationEndpoints
                 ? OcmApi.Error(StatusCodes.Status501NotImplemented, $"Notification type {notification.NotificationType} is not supported by this server.")
                 : OcmApi.Error(StatusCodes.Status400BadRequest, $"Unknown notification type '{notification.NotificationType}'.",
                     [new Protocol.Errors.OcmValidationError("notificationType", "UNKNOWN: not a notification type this server knows.")]);
+        }
+
+        if (!request.IsSigned && context.RequestServices.GetRequiredService<UnsignedNotifications>().Precheck(
+            notification.NotificationType, notification.Notification?.SharedSecret) is { } refusal)
+        {
+            return refusal;
         }
 
         var failure = await handler.HandleAsync(notification, request, db, cancellationToken);
