@@ -27,7 +27,7 @@ internal static class OcmApi
     {
         if (request.ContentLength is long declared && declared > maxBytes)
         {
-            return BodyResult.Fail(Error(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the allowed {maxBytes} bytes."));
+            return BodyResult.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the allowed {maxBytes} bytes.");
         }
 
         var buffer = new MemoryStream(request.ContentLength is long length ? (int)length : 4096);
@@ -37,7 +37,7 @@ internal static class OcmApi
         {
             if (buffer.Length + read > maxBytes)
             {
-                return BodyResult.Fail(Error(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the allowed {maxBytes} bytes."));
+                return BodyResult.Fail(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the allowed {maxBytes} bytes.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -45,17 +45,18 @@ internal static class OcmApi
 
         if (buffer.Length == 0)
         {
-            return BodyResult.Fail(Error(StatusCodes.Status400BadRequest, "The request body is empty; a JSON object is required."));
+            return BodyResult.Fail(StatusCodes.Status400BadRequest, "The request body is empty; a JSON object is required.");
         }
 
         return BodyResult.Ok(buffer.ToArray());
     }
 
-    internal sealed record BodyResult(byte[]? Body, IResult? Failure)
+    /// <summary>The body, or the error to answer with (<see cref="Problem"/> in words, for endpoints answering in another dialect).</summary>
+    internal sealed record BodyResult(byte[]? Body, IResult? Failure, string? Problem = null)
     {
         public static BodyResult Ok(byte[] body) => new(body, null);
 
-        public static BodyResult Fail(IResult failure) => new(null, failure);
+        public static BodyResult Fail(int status, string problem) => new(null, Error(status, problem), problem);
     }
 
     /// <summary>Pre-serialized JSON with a status code (the wire types serialize through the source-generated context).</summary>

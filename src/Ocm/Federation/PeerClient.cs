@@ -104,11 +104,12 @@ internal sealed class PeerClient(
     /// Sends a call to <paramref name="peer"/>'s API and reads its whole answer, at most
     /// <paramref name="maxResponseBytes"/> (default <see cref="MaxResponseBytes"/>; a longer answer is cut off unread and
     /// flagged, <see cref="PeerResponse.TooLarge"/>). A request with a body is signed in the scheme the peer's discovery
-    /// calls for. The call, answer included, must be done within <paramref name="timeout"/>.
+    /// calls for — with <paramref name="alwaysSign"/> also to a peer that publishes no key (as <c>Ocm:Security:AlwaysSign</c> does
+    /// for every call). The call, answer included, must be done within <paramref name="timeout"/>.
     /// </summary>
     /// <exception cref="PeerCallException">No answer: circuit open, timeout, unreachable, refused by our policy.</exception>
     public async Task<PeerResponse> SendAsync(
-        DiscoveredServer peer, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken, long? maxResponseBytes = null)
+        DiscoveredServer peer, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken, long? maxResponseBytes = null, bool alwaysSign = false)
     {
         var url = request.RequestUri!;
         CheckCircuit(peer.Authority, url);
@@ -118,7 +119,7 @@ internal sealed class PeerClient(
         {
             if (request.Content is not null)
             {
-                await signer.SignAsync(request, SignatureSchemes.For(peer, security.AlwaysSign), peer.Authority, limit.Token);
+                await signer.SignAsync(request, SignatureSchemes.For(peer, security.AlwaysSign || alwaysSign), peer.Authority, limit.Token);
             }
 
             using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);

@@ -16,8 +16,8 @@ internal interface INotificationHandler
 }
 
 /// <summary>
-/// <c>POST /ocm/notifications</c> (OCM §Share Acceptance Notification): authenticated by a verified signature or, for legacy peers,
-/// <c>notification.sharedSecret</c> (checked by the handler against the share). A valid notification always gets 201
+/// <c>POST /ocm/notifications</c> (OCM §Share Acceptance Notification): authenticated by a verified signature or, for legacy peers that cannot sign,
+/// <c>notification.sharedSecret</c> (checked by the handler against the share; see <see cref="UnsignedNotifications"/>, R84). A valid notification always gets 201
 /// — Nextcloud refuses to use a share whose acceptance got anything else.
 /// </summary>
 internal static partial class NotificationEndpoints
@@ -59,6 +59,12 @@ internal static partial class NotificationEndpoints
                 ? OcmApi.Error(StatusCodes.Status501NotImplemented, $"Notification type {notification.NotificationType} is not supported by this server.")
                 : OcmApi.Error(StatusCodes.Status400BadRequest, $"Unknown notification type '{notification.NotificationType}'.",
                     [new Protocol.Errors.OcmValidationError("notificationType", "UNKNOWN: not a notification type this server knows.")]);
+        }
+
+        if (!request.IsSigned && context.RequestServices.GetRequiredService<UnsignedNotifications>().Precheck(
+            notification.NotificationType, notification.Notification?.SharedSecret) is { } refusal)
+        {
+            return refusal;
         }
 
         var failure = await handler.HandleAsync(notification, request, db, cancellationToken);

@@ -130,11 +130,11 @@ internal sealed partial class RemoteShareClient(
         var methods = await CandidatesAsync(share, sender, cancellationToken);
         if (!replayable && share.AccessMethod is null && methods.Count > 1)
         {
-            using var probe = await SendOnceAsync(share, sender, () => Propfind(root), methods, cancellationToken);
+            using var probe = await SendOnceAsync(share, sender, () => Propfind(root), methods, retryOnRefusal: true, cancellationToken);
             methods = [share.AccessMethod ?? methods[0]];
         }
 
-        return await SendOnceAsync(share, sender, () => build(root), replayable ? methods : [methods[0]], cancellationToken);
+        return await SendOnceAsync(share, sender, () => build(root), methods, replayable, cancellationToken);
     }
 
     /// <summary>PROPFIND Depth 0 on the share's root, cached briefly; null when the sender cannot say right now.</summary>
@@ -296,15 +296,33 @@ internal sealed partial class RemoteShareClient(
         return request;
     }
 
+    /// <summary>
+    /// Sends with the first kind of credentials that can be had; on 401 the next kind is tried when
+    /// <paramref name="retryOnRefusal"/> (the request has no body). An optional token exchange that fails — endpoint down,
+    /// refused, an unusable answer — falls back to the shared secret (OCM §Resource Access 3.1, Decision Table 3; R89): nothing
+    /// was sent yet, so this holds for a request with a body too.
+    /// </summary>
     private async Task<HttpResponseMessage> SendOnceAsync(
-        ReceivedShare share, Sender sender, Func<HttpRequestMessage> build, IReadOnlyList<ShareAccessMethod> methods, CancellationToken cancellationToken)
+        ReceivedShare share, Sender sender, Func<HttpRequestMessage> build, IReadOnlyList<ShareAccessMethod> methods, bool retryOnRefusal, CancellationToken cancellationToken)
     {
         HttpResponseMessage? last = null;
-        foreach (var method in methods)
+        for (var i = 0; i < methods.Count; i++)
         {
+            var method = methods[i];
+            AuthenticationHeaderValue credential;
+            try
+            {
+                credential = await CredentialAsync(share, sender, method, cancellationToken);
+            }
+            catch (RemoteShareException ex) when (method == ShareAccessMethod.Token && !share.MustExchangeToken && ex.RetryAfter is null && i + 1 < methods.Count)
+            {
+                Log.TokenExchangeFallback(logger, share.Id, share.SenderHost, ex.Message);
+                continue;
+            }
+
             last?.Dispose();
             var request = build();
-            request.Headers.Authorization = await CredentialAsync(share, sender, method, cancellationToken);
+            request.Headers.Authorization = credential;
             try
             {
                 last = await peers.SendStreamingAsync(share.SenderHost, request, Timeout, cancellationToken);
@@ -337,6 +355,10 @@ internal sealed partial class RemoteShareClient(
             }
 
             Log.CredentialRefused(logger, share.Id, share.SenderHost, method.Name());
+            if (!retryOnRefusal)
+            {
+                return last;
+            }
         }
 
         return last!;
@@ -401,9 +423,15 @@ internal sealed partial class RemoteShareClient(
     private async Task<string> ExchangeAsync(ReceivedShare share, Sender sender, string secret, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_tokens.TryGetValue(share.Id, out var cached) && cached.Expires > now)
+        if (_tokens.TryGetValue(share.Id, out var cached))
         {
-            return cached.Token;
+            if (cached.Expires > now)
+            {
+                return cached.Token;
+            }
+
+            // Not kept past its life (OCM §Security Considerations › Code Flow, R103); renewed below (R100).
+            _tokens.TryRemove(new KeyValuePair<long, (string, DateTimeOffset)>(share.Id, cached));
         }
 
         DiscoveredServer discovered;
@@ -426,7 +454,9 @@ internal sealed partial class RemoteShareClient(
         PeerResponse response;
         try
         {
-            response = await peers.SendAsync(discovered, request, Timeout, cancellationToken);
+            // Token requests are always signed (OCM §Code Flow › Token Request; §Security Considerations › Code Flow, R103):
+            // the signature is how the sender knows the client is the share's receiving server.
+            response = await peers.SendAsync(discovered, request, Timeout, cancellationToken, alwaysSign: true);
         }
         catch (PeerCallException ex)
         {
@@ -649,6 +679,9 @@ internal sealed partial class RemoteShareClient(
 
     private static partial class Log
     {
+        [LoggerMessage(1491, LogLevel.Warning, "Received share {ShareId}: the optional token exchange with {Sender} failed, using the shared secret instead: {Reason}")]
+        public static partial void TokenExchangeFallback(ILogger logger, long shareId, string sender, string reason);
+
         [LoggerMessage(1400, LogLevel.Debug, "Received share {ShareId}: {Sender} refused {Method} credentials")]
         public static partial void CredentialRefused(ILogger logger, long shareId, string sender, string method);
     }

@@ -110,6 +110,14 @@ internal sealed class OutgoingShares(
         }
 
         var node = await files.FindAsync(ownerUserId, path, cancellationToken);
+        if (node is null && IsReceived(path))
+        {
+            // OCM §Resharing (R85): what another server shared with this user is not ours to share further; only the
+            // owner's server can give a third party access.
+            return ShareOutcome.Refused(403, "Received shares cannot be shared further",
+                $"'{path}' was shared with you from another server. Only its owner's server can share it with someone else; ask the owner to share it.");
+        }
+
         if (node is null)
         {
             return ShareOutcome.Refused(404, "Not found", $"There is no file or folder '{path}'.");
@@ -200,6 +208,10 @@ internal sealed class OutgoingShares(
             NormalizedFrom = typed == shareWith ? null : typed,
         });
     }
+
+    /// <summary>Whether <paramref name="path"/> lies in the folder of received shares (<c>Ocm:Shares:ReceivedFolder</c>).</summary>
+    private bool IsReceived(StoragePath path) =>
+        path.Value == options.ReceivedFolder || path.Value.StartsWith(options.ReceivedFolder + "/", StringComparison.Ordinal);
 
     /// <summary>The owner's shares, oldest first; with <paramref name="fileId"/>, only those of that file or folder.</summary>
     public async Task<List<ShareView>> ListAsync(long ownerUserId, long? fileId, CancellationToken cancellationToken)

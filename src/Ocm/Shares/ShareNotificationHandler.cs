@@ -16,12 +16,13 @@ namespace Ocm.Shares;
 /// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
 /// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, as reva spells it) from the sender's
 /// server. The caller must be the counter-party: its verified signature, or the share's secret in
-/// <c>notification.sharedSecret</c> for legacy peers. This handler reads the notification and checks who sends it; what
+/// <c>notification.sharedSecret</c> for legacy peers that cannot sign (<see cref="UnsignedNotifications"/>, R84). This handler reads the notification and checks who sends it; what
 /// it means for the share is applied by <see cref="OutgoingShares"/> and <see cref="ReceivedShares"/>, as for the same
 /// change made by a user here.
 /// </summary>
 internal sealed partial class ShareNotificationHandler(
-    OutgoingShares outgoingShares, ReceivedShares receivedShares, SecretProtector secrets, ILogger<ShareNotificationHandler> logger) : INotificationHandler
+    OutgoingShares outgoingShares, ReceivedShares receivedShares, SecretProtector secrets, UnsignedNotifications unsigned, ILogger<ShareNotificationHandler> logger)
+    : INotificationHandler
 {
     public bool Handles(string notificationType) =>
         notificationType is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared
@@ -40,6 +41,11 @@ internal sealed partial class ShareNotificationHandler(
                 if (!IsRecipient(outgoing, request, secret))
                 {
                     return Forbidden(notification, request);
+                }
+
+                if (!request.IsSigned && await unsigned.RefusalAsync(type, outgoing.RecipientHost, cancellationToken) is { } refusal)
+                {
+                    return refusal;
                 }
 
                 var answer = type switch
@@ -71,6 +77,11 @@ internal sealed partial class ShareNotificationHandler(
 
             Log.UnknownShare(logger, type, notification.ProviderId);
             return null;
+        }
+
+        if (!request.IsSigned && await unsigned.RefusalAsync(type, received.SenderHost, cancellationToken) is { } unsignedRefusal)
+        {
+            return unsignedRefusal;
         }
 
         if (type == NotificationTypes.ShareUnshared)

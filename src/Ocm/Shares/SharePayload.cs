@@ -54,11 +54,24 @@ internal static class SharePayload
                 $"This share requires multi-factor authentication (must-use-mfa), but {peer.Authority} does not advertise enforce-mfa, so it would not make sure its user signed in with a second factor");
         }
 
-        var mustExchange = security.RequireTokenExchange || peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
+        // OCM §Share Creation Notification and §Code Flow Decision Tables 1 and 2. A receiver whose criteria demand
+        // must-exchange-token gets it on every protocol (R59), and no share when we cannot offer it the code flow (R60): a
+        // legacy share has no place for the requirement. Our own policy (Ocm:Security:RequireTokenExchange) never puts the
+        // requirement on a share for a receiver that does not advertise exchange-token (R102); as the secret alone would not
+        // open the share here (R105), such a receiver gets no share, and the owner is told why.
+        var receiverRequires = peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
+        var mustExchange = receiverRequires || security.RequireTokenExchange;
         if (mustExchange && dialect == ShareDialect.NextcloudLegacy)
         {
-            return new Plan(dialect, resourceType, true, false,
-                $"{peer.Authority} only understands legacy shares, which cannot carry the token-exchange requirement");
+            return new Plan(dialect, resourceType, true, false, receiverRequires
+                ? $"{peer.Authority} requires token exchange (criterion must-exchange-token) but only understands legacy shares, which cannot carry the requirement, so this server cannot offer it the code flow"
+                : $"This server requires token exchange for the shares it sends (Ocm:Security:RequireTokenExchange), but {peer.Authority} only understands legacy shares, which cannot carry the requirement");
+        }
+
+        if (!receiverRequires && security.RequireTokenExchange && !peer.Document.SupportsCapability(OcmCapabilities.ExchangeToken))
+        {
+            return new Plan(dialect, resourceType, false, false,
+                $"This server requires token exchange for the shares it sends (Ocm:Security:RequireTokenExchange), but {peer.Authority} does not advertise exchange-token, so it could not open such a share (OCM §Code Flow, Decision Table 2)");
         }
 
         var absolute = peer.Document.FindResourceType(resourceType)?.Protocols.WebDavReceive?.Uri != WebDavUriForms.Relative;

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Ocm.Data;
 using Ocm.Files;
+using Ocm.Hosting;
+using Ocm.Signatures;
 using Ocm.Tokens;
 using Ocm.Users;
 using Ocm.WebDav;
@@ -51,7 +53,9 @@ internal static partial class ShareWebDavEndpoints
         var db = services.GetRequiredService<OcmDb>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var cancellationToken = context.RequestAborted;
-        var (share, problem) = await FindShareAsync(db, secret, bearer, now, cancellationToken);
+        var security = services.GetRequiredService<SecurityOptions>();
+        var tokenEndPoint = services.GetRequiredService<OcmServerInfo>().Url("ocm/token");
+        var (share, problem) = await FindShareAsync(db, secret, bearer, security.RequireTokenExchange, tokenEndPoint, now, cancellationToken);
         if (share is null)
         {
             Log.Refused(logger, context.Request.Method, problem!);
@@ -117,15 +121,20 @@ internal static partial class ShareWebDavEndpoints
         await services.GetRequiredService<WebDavHandler>().HandleAsync(context, davScope, target.Path, trailingSlash);
     }
 
-    /// <summary>The share a secret or token opens, or why none does.</summary>
-    private static async Task<(OutgoingShare? Share, string? Problem)> FindShareAsync(OcmDb db, string secret, bool bearer, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The share a secret or token opens, or why none does. Where token exchange is required — the share carries
+    /// <c>must-exchange-token</c>, or <c>Ocm:Security:RequireTokenExchange</c> is on — the raw secret is no credential, as
+    /// Bearer or Basic (OCM §Security Considerations › Legacy shared secrets, R105; §Code Flow Decision Table 1).
+    /// </summary>
+    private static async Task<(OutgoingShare? Share, string? Problem)> FindShareAsync(
+        OcmDb db, string secret, bool bearer, bool requireTokenExchange, Uri tokenEndPoint, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var hash = ShareSecrets.Hash(secret);
         var share = await db.Set<OutgoingShare>().AsNoTracking().SingleOrDefaultAsync(s => s.SecretHash == hash, cancellationToken);
         if (share is not null)
         {
-            return share.MustExchangeToken
-                ? (null, "This share requires token exchange (must-exchange-token): use an access token from our token endpoint.")
+            return share.MustExchangeToken || requireTokenExchange
+                ? (null, $"This share requires token exchange (must-exchange-token): the shared secret is not accepted here. Exchange it for an access token at {tokenEndPoint.AbsoluteUri} (OCM Code Flow) and send that token as Authorization: Bearer.")
                 : (share, null);
         }
 
@@ -142,6 +151,8 @@ internal static partial class ShareWebDavEndpoints
 
         if (token.Expires <= now)
         {
+            // An expired token is not kept (OCM §Security Considerations › Code Flow, R103).
+            await db.Set<ShareAccessToken>().Where(t => t.Id == token.Id).ExecuteDeleteAsync(cancellationToken);
             return (null, "The access token expired; exchange the share's code for a new one.");
         }
 

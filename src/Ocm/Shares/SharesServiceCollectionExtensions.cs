@@ -27,6 +27,7 @@ internal static class SharesServiceCollectionExtensions
         services.TryAddSingleton<SecretProtector>();
         services.AddSingleton<IOcmDataInitializer>(sp => sp.GetRequiredService<SecretProtector>());
         services.TryAddScoped<Notifier>();
+        services.TryAddSingleton<UnsignedNotifications>();
         services.TryAddScoped<OutgoingShares>();
         services.TryAddScoped<ReceivedShares>();
         services.AddSingleton<IOutboxListener, ShareDeliveryListener>();

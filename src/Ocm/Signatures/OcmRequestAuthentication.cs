@@ -8,6 +8,8 @@ using Ocm.Protocol.Signatures;
 using Ocm.Protocol.Signatures.Cavage;
 using Ocm.Protocol.Signatures.Keys;
 using Ocm.Protocol.Signatures.Messages;
+using Ocm.Protocol.Tokens;
+using Ocm.Tokens;
 
 namespace Ocm.Signatures;
 
@@ -42,7 +44,7 @@ internal sealed class OcmRequest
 /// present — RFC 9421 (<c>Signature-Input</c>) or draft-cavage (<c>Signature</c> / <c>Authorization: Signature</c>) —
 /// and applies policy: an invalid signature is always rejected; an unsigned request is 401 when
 /// <c>Ocm:Security:RequireSignatures</c> is on. Every rejection is logged with its precise reason and answered in the
-/// OCM error dialect, never with a 500: 400 for unreadable signature headers, 502 when the signer's key cannot be
+/// OCM error dialect (the OAuth dialect in front of the token endpoint), never with a 500: 400 for unreadable signature headers, 502 when the signer's key cannot be
 /// fetched (the sender may retry), 401 for everything else (OCM prescribes none). Handlers read the outcome with
 /// <see cref="OcmRequestAuthenticationExtensions.GetOcmRequest"/>.
 /// </summary>
@@ -61,10 +63,12 @@ internal sealed partial class OcmRequestAuthentication(
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        // The token endpoint answers in the OAuth dialect (RFC 6749 §5.2), refusals made here included (R101).
+        var oauth = http.GetEndpoint()?.Metadata.GetMetadata<OAuthErrorDialect>() is not null;
         var read = await OcmApi.ReadBodyAsync(http.Request, http.RequestAborted);
         if (read.Failure is not null)
         {
-            return read.Failure;
+            return oauth ? OAuthErrors.Result(OAuthErrorCodes.InvalidRequest, read.Problem ?? "the request body cannot be read") : read.Failure;
         }
 
         var endpoint = http.GetEndpoint()?.DisplayName ?? http.Request.Path.Value ?? "";
@@ -81,12 +85,12 @@ internal sealed partial class OcmRequestAuthentication(
         {
             // A bug or an unexpected failure below us: the peer still gets an OCM error, the operator the exception.
             Log.VerificationError(logger, ex, endpoint);
-            outcome = (null, OcmApi.Error(StatusCodes.Status401Unauthorized, "The request's signature could not be verified."));
+            outcome = (null, new Rejection(StatusCodes.Status401Unauthorized, "The request's signature could not be verified."));
         }
 
         if (outcome.Rejection is not null)
         {
-            return outcome.Rejection;
+            return oauth && outcome.Rejection is Rejection rejection ? rejection.AsOAuthError() : outcome.Rejection;
         }
 
         http.Features.Set(outcome.Request!);
@@ -206,7 +210,21 @@ internal sealed partial class OcmRequestAuthentication(
     {
         Log.Rejected(logger, endpoint, scheme.Label(), failure.ToString(), reason);
         var what = scheme == SignatureScheme.Cavage ? "HTTP signature (draft-cavage)" : "HTTP message signature";
-        return OcmApi.Error(StatusFor(failure), clientMessage ?? $"{what} rejected ({failure}): {reason}");
+        return new Rejection(StatusFor(failure), clientMessage ?? $"{what} rejected ({failure}): {reason}");
+    }
+
+    /// <summary>
+    /// A refusal, in the OCM error dialect unless the endpoint asks for the OAuth one: then a header that cannot be read is
+    /// <c>invalid_request</c> and every other refusal <c>invalid_client</c> (the client's signature is its authentication).
+    /// </summary>
+    private sealed class Rejection(int status, string message) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => status;
+
+        public Task ExecuteAsync(HttpContext httpContext) => OcmApi.Error(status, message).ExecuteAsync(httpContext);
+
+        public IResult AsOAuthError() => OAuthErrors.Result(
+            status == StatusCodes.Status400BadRequest ? OAuthErrorCodes.InvalidRequest : OAuthErrorCodes.InvalidClient, message);
     }
 
     /// <summary>

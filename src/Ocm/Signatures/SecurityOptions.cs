@@ -28,6 +28,13 @@ internal sealed record SecurityOptions
     /// </summary>
     public string[] UntaggedSignaturePeers { get; init; } = [];
 
+    /// <summary>
+    /// Hear unsigned notifications (<c>POST /ocm/notifications</c>) from peers that cannot sign — their discovery publishes
+    /// no signing key — when they carry the share's secret (Nextcloud before 30, ownCloud 10). Off: every notification must
+    /// be signed. Peers that can sign must always sign (OCM §Share Acceptance Notification). Default true.
+    /// </summary>
+    public bool AcceptUnsignedNotifications { get; init; } = true;
+
     /// <summary>How far in the future a signature's <c>created</c> may be. Default 60 s.</summary>
     public int MaxFutureSkewSeconds { get; init; } = 60;
 

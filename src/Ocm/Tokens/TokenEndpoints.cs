@@ -14,13 +14,14 @@ namespace Ocm.Tokens;
 /// <c>POST /ocm/token</c>, the code flow (OCM §Code Flow): a signed <c>application/x-www-form-urlencoded</c>
 /// request with <c>grant_type=authorization_code</c>, <c>client_id</c> (the receiving server, which must be the
 /// verified signer and the share's recipient host) and <c>code</c> (the share's secret) returns a short-lived opaque
-/// bearer token, stored hashed. Errors use the OAuth dialect.
+/// bearer token, stored hashed and deleted once expired. Errors use the OAuth dialect (<see cref="OAuthErrors"/>, R101),
+/// including refusals by the signature filter in front of it.
 /// </summary>
 internal static partial class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapOcmTokens(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/ocm/token", IssueAsync).RequireOcmAuthentication().ExcludeFromDescription();
+        app.MapPost("/ocm/token", IssueAsync).WithMetadata(OAuthErrorDialect.Instance).RequireOcmAuthentication().ExcludeFromDescription();
         return app;
     }
 
@@ -37,25 +38,26 @@ internal static partial class TokenEndpoints
         var request = context.GetOcmRequest();
         if (context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return Error(400, OAuthErrorCodes.InvalidRequest, "the body must be application/x-www-form-urlencoded");
+            return Error(OAuthErrorCodes.InvalidRequest, "the body must be application/x-www-form-urlencoded");
         }
 
         if (!TokenRequestForm.TryParse(Encoding.UTF8.GetString(request.Body), out var form, out var formError))
         {
-            return Error(400, formError.Error, formError.ErrorDescription);
+            Log.Refused(logger, formError.Error);
+            return Error(formError.Error, formError.ErrorDescription ?? "the token request is not valid");
         }
 
         if (!request.IsSigned)
         {
             Log.Refused(logger, "unsigned token request");
-            return Error(401, OAuthErrorCodes.InvalidClient, "token requests must carry an HTTP message signature of the client server");
+            return Error(OAuthErrorCodes.InvalidClient, "token requests must carry an HTTP message signature of the client server");
         }
 
         if (!OcmAddress.TryNormalizeAuthority(form.ClientId, out var clientHost, out _)
             || !string.Equals(clientHost, request.SignerHost, StringComparison.OrdinalIgnoreCase))
         {
             Log.Refused(logger, $"client_id {form.ClientId} signed by {request.SignerHost}");
-            return Error(401, OAuthErrorCodes.InvalidClient, $"client_id '{form.ClientId}' is not the server that signed the request");
+            return Error(OAuthErrorCodes.InvalidClient, $"client_id '{form.ClientId}' is not the server that signed the request");
         }
 
         var hash = ShareSecrets.Hash(form.Code);
@@ -64,13 +66,13 @@ internal static partial class TokenEndpoints
         if (share is null || share.IsExpired(now) || share.State is OutgoingShareState.Declined or OutgoingShareState.Failed)
         {
             Log.Refused(logger, "unknown, expired or ended share code");
-            return Error(400, OAuthErrorCodes.InvalidGrant, "the code is not valid (unknown, expired or revoked share)");
+            return Error(OAuthErrorCodes.InvalidGrant, "the code is not valid (unknown, expired or revoked share)");
         }
 
         if (!string.Equals(share.RecipientHost, clientHost, StringComparison.OrdinalIgnoreCase))
         {
             Log.Refused(logger, $"code of a share for {share.RecipientHost} presented by {clientHost}");
-            return Error(400, OAuthErrorCodes.InvalidGrant, "the code was not issued to this client");
+            return Error(OAuthErrorCodes.InvalidGrant, "the code was not issued to this client");
         }
 
         var token = tokens.NewSecret();
@@ -92,7 +94,9 @@ internal static partial class TokenEndpoints
         await db.Set<ShareAccessToken>().Where(t => t.Expires < now).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
 
+        // RFC 6749 §5.1: a response carrying a token is never cached.
         context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.Pragma = "no-cache";
         return new OcmApi.JsonBytesResult(200, OcmJson.Write(new TokenResponse
         {
             AccessToken = token,
@@ -101,8 +105,7 @@ internal static partial class TokenEndpoints
         }));
     }
 
-    private static IResult Error(int status, string error, string? description) =>
-        new OcmApi.JsonBytesResult(status, OcmJson.Write(new OAuthError { Error = error, ErrorDescription = description }));
+    private static IResult Error(string error, string description) => OAuthErrors.Result(error, description);
 
     private static partial class Log
     {
