@@ -81,7 +81,7 @@ internal static class ShareRequestPages
             <label for="request-owner">Who has it?</label>
             <input id="request-owner" name="owner" type="text" inputmode="email" autocomplete="off" autocapitalize="none" spellcheck="false"
               required placeholder="alice@cloud.example.org" aria-describedby="request-owner-help" value="{state.Owner ?? ""}">
-            <p class="hint" id="request-owner-help">Their address: user name and server, like an e-mail address.</p>
+            <p class="hint" id="request-owner-help">Their user name and their server, as in alice@cloud.example.org.</p>
             <label for="request-resource">What do you ask for?</label>
             <input id="request-resource" name="resource" type="text" required autocomplete="off" autocapitalize="none" spellcheck="false"
               maxlength="{ShareRequestConfiguration.MaxResourceLength}" placeholder="/Projects/report.md" aria-describedby="request-resource-help" value="{state.Resource ?? ""}">
