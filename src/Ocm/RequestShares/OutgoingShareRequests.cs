@@ -248,13 +248,13 @@ internal sealed partial class OutgoingShareRequests(
 
     private static partial class Log
     {
-        [LoggerMessage(3200, LogLevel.Information, "Share request of user {UserId} to {Server}: {State}")]
+        [LoggerMessage(1810, LogLevel.Information, "Share request of user {UserId} to {Server}: {State}")]
         public static partial void Sent(ILogger logger, long userId, string server, string state);
 
-        [LoggerMessage(3201, LogLevel.Debug, "POST /request-share to {Server} answered {Status}")]
+        [LoggerMessage(1811, LogLevel.Debug, "POST /request-share to {Server} answered {Status}")]
         public static partial void Answered(ILogger logger, string server, int status);
 
-        [LoggerMessage(3202, LogLevel.Information, "Share request {RequestId} fulfilled by received share {ShareId}")]
+        [LoggerMessage(1812, LogLevel.Information, "Share request {RequestId} fulfilled by received share {ShareId}")]
         public static partial void Fulfilled(ILogger logger, long requestId, long shareId);
     }
 }
