@@ -21,6 +21,7 @@ internal static class OcmCommandLine
             Signatures.SigCommands.Create(),
             Shares.ShareCommands.CreateShare(),
             Shares.ShareCommands.CreateReceived(),
+            RequestShares.ShareRequestCommands.Create(),
             InviteCommands.Create(),
             DirectoryCommands.Create(),
             Identity.Mfa.MfaCommands.Create(),

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,29 +14,13 @@ using Ocm.Users;
 
 namespace Ocm.RequestShares;
 
-/// <summary>A share request as the owner sees it.</summary>
-internal sealed record ShareRequestView(
-    long Id,
-    string Requester,
-    string Resource,
-    string Server,
-    bool Signed,
-    bool FromContact,
-    DateTimeOffset Received,
-    int Count,
-    string State,
-    DateTimeOffset? Closed);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(List<ShareRequestView>))]
-internal sealed partial class RequestSharesJsonContext : JsonSerializerContext;
-
 /// <summary>
 /// <c>POST /ocm/request-share</c> (OCM 1.4 §Request for a Share): a remote user asks one of our users to share a
 /// resource. Signature required and checked by <see cref="OcmRequestAuthentication"/> (the spec says to verify it), rate-limited per signing server (429 with
 /// <c>Retry-After</c>), trust policy applied (403), then stored for the owner: 201. The owner lists requests with
-/// <c>GET /api/v1/share-requests</c> and dismisses them with <c>POST /api/v1/share-requests/{id}/dismiss</c>; the shares
-/// feature turns one into a share and marks it <see cref="ShareRequestState.Fulfilled"/>.
+/// <c>GET /api/v1/share-requests</c>, accepts one (<c>POST /api/v1/share-requests/{id}/accept</c>: a share to the requester,
+/// the request <see cref="ShareRequestState.Fulfilled"/>) or dismisses it (<see cref="ShareRequestInbox"/>). The other
+/// way, <c>/api/v1/share-requests/outgoing</c> asks someone on another server (<see cref="OutgoingShareRequests"/>).
 /// </summary>
 internal static partial class RequestShareEndpoints
 {
@@ -51,6 +33,8 @@ internal static partial class RequestShareEndpoints
         services.TryAddSingleton(options);
         services.TryAddKeyedSingleton(Name, (sp, _) => new PeerRateLimiter(
             Name, sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<Data.DatabaseWriteGate>(), sp.GetRequiredService<TimeProvider>(), options.Burst, options.PerHour));
+        services.TryAddScoped<ShareRequestInbox>();
+        services.TryAddScoped<OutgoingShareRequests>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RequestSharesJsonContext.Default));
         return services;
     }
@@ -65,10 +49,31 @@ internal static partial class RequestShareEndpoints
             .WithSummary("List requests from users of other servers to share something with them")
             .WithQueryValues("state", "open", "all")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/{id:long}/accept", AcceptAsync)
+            .WithName("AcceptShareRequest")
+            .WithSummary("Share what was asked for with the requester (path and permissions chosen by you); the request becomes fulfilled")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapPost("/{id:long}/dismiss", DismissAsync)
             .WithName("DismissShareRequest")
             .WithSummary("Dismiss a share request")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/outgoing", SendAsync)
+            .WithName("SendShareRequest")
+            .WithSummary("Ask a user on another server to share a file or folder with you (OCM request-share)")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/outgoing", ListOutgoingAsync)
+            .WithName("ListOutgoingShareRequests")
+            .WithSummary("List the share requests you sent and what became of them");
         return app;
     }
 
@@ -181,55 +186,60 @@ internal static partial class RequestShareEndpoints
         return new OcmApi.JsonBytesResult(StatusCodes.Status201Created, "{}"u8.ToArray());
     }
 
-    private static async Task<Results<Ok<List<ShareRequestView>>, ProblemHttpResult>> ListAsync(HttpContext context, OcmDb db, string? state, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<ShareRequestView>>, ProblemHttpResult>> ListAsync(
+        HttpContext context, ShareRequestInbox inbox, string? state, CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
-        var query = db.Set<ShareRequest>().AsNoTracking().Where(r => r.OwnerUserId == user.Id);
+        bool all;
         switch (state?.ToLowerInvariant())
         {
             case null or "" or "open":
-                query = query.Where(r => r.State == ShareRequestState.Open);
+                all = false;
                 break;
             case "all":
+                all = true;
                 break;
             default:
                 return TypedResults.Problem(statusCode: 400, title: "Unknown state", detail: "state is 'open' (default) or 'all'.");
         }
 
-        var requests = await query.OrderByDescending(r => r.Received).Take(1000).ToListAsync(cancellationToken);
-        var contacts = (await db.Set<Contact>().AsNoTracking().Where(c => c.UserId == user.Id).Select(c => c.Address).ToListAsync(cancellationToken))
-            .ToHashSet(StringComparer.Ordinal);
-        return TypedResults.Ok(requests.Select(r => new ShareRequestView(
-            r.Id,
-            r.Requester,
-            r.Resource,
-            r.RequesterProvider,
-            r.SignerHost is not null,
-            contacts.Contains(r.Requester),
-            r.Received,
-            r.Count,
-            r.State.ToString().ToLowerInvariant(),
-            r.Closed)).ToList());
+        return TypedResults.Ok(await inbox.ListAsync(context.GetSignedInUser().Id, all, cancellationToken));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DismissAsync(HttpContext context, long id, OcmDb db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ShareRequestView>, ProblemHttpResult>> AcceptAsync(
+        HttpContext context, long id, AcceptShareRequestBody? body, ShareRequestInbox inbox, CancellationToken cancellationToken)
     {
-        var user = context.GetSignedInUser();
-        var entry = await db.Set<ShareRequest>().FirstOrDefaultAsync(r => r.Id == id && r.OwnerUserId == user.Id, cancellationToken);
-        if (entry is null)
-        {
-            return TypedResults.Problem(statusCode: 404, title: "No such share request", detail: $"You have no share request with id {id}.");
-        }
-
-        if (entry.State == ShareRequestState.Open)
-        {
-            entry.State = ShareRequestState.Dismissed;
-            entry.Closed = time.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return TypedResults.NoContent();
+        var accepted = await inbox.AcceptAsync(context.GetSignedInUser().Id, id, body ?? new AcceptShareRequestBody(), cancellationToken);
+        return accepted.Request is { } request ? TypedResults.Ok(request) : Problem(accepted.Problem!);
     }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DismissAsync(HttpContext context, long id, ShareRequestInbox inbox, CancellationToken cancellationToken)
+    {
+        var dismissed = await inbox.DismissAsync(context.GetSignedInUser().Id, id, cancellationToken);
+        return dismissed.Request is not null ? TypedResults.NoContent() : Problem(dismissed.Problem!);
+    }
+
+    private static async Task<Results<Created<OutgoingShareRequestView>, ProblemHttpResult>> SendAsync(
+        HttpContext context, SendShareRequestBody body, OutgoingShareRequests requests, CancellationToken cancellationToken)
+    {
+        var sent = await requests.SendAsync(context.GetSignedInUser().Id, body, cancellationToken);
+        if (sent.Problem is { } problem)
+        {
+            // A request that went out and failed is recorded; the problem names it so the user finds it in the list.
+            return TypedResults.Problem(
+                statusCode: problem.Status,
+                title: problem.Title,
+                detail: problem.Detail,
+                extensions: sent.Request is { } failed ? new Dictionary<string, object?> { ["request"] = failed } : null);
+        }
+
+        return TypedResults.Created($"/api/v1/share-requests/outgoing", sent.Request!);
+    }
+
+    private static async Task<Ok<List<OutgoingShareRequestView>>> ListOutgoingAsync(HttpContext context, OutgoingShareRequests requests, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await requests.ListAsync(context.GetSignedInUser().Id, cancellationToken));
+
+    private static ProblemHttpResult Problem(ShareRequestProblem problem) =>
+        TypedResults.Problem(statusCode: problem.Status, title: problem.Title, detail: problem.Detail);
 
     private static partial class Log
     {

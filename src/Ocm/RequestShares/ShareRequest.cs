@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Ocm.Shares;
 using Ocm.Users;
 
 namespace Ocm.RequestShares;
@@ -48,6 +49,9 @@ internal sealed class ShareRequest
 
     /// <summary>When it was dismissed or fulfilled.</summary>
     public DateTimeOffset? Closed { get; set; }
+
+    /// <summary>For <see cref="ShareRequestState.Fulfilled"/>: the share the owner made for it (null once that share is revoked).</summary>
+    public long? ShareId { get; set; }
 }
 
 internal sealed class ShareRequestConfiguration : IEntityTypeConfiguration<ShareRequest>
@@ -59,6 +63,7 @@ internal sealed class ShareRequestConfiguration : IEntityTypeConfiguration<Share
         builder.ToTable("share_requests");
         builder.HasIndex(r => new { r.OwnerUserId, r.State });
         builder.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerUserId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<OutgoingShare>().WithMany().HasForeignKey(r => r.ShareId).OnDelete(DeleteBehavior.SetNull);
         builder.Property(r => r.Requester).HasMaxLength(700);
         builder.Property(r => r.RequesterProvider).HasMaxLength(300);
         builder.Property(r => r.Resource).HasMaxLength(MaxResourceLength);

@@ -38,6 +38,7 @@ internal static partial class IncomingShareEndpoints
         TrustPolicy trust,
         SecretProtector protector,
         Notifier notifier,
+        RequestShares.OutgoingShareRequests requests,
         Identity.Mfa.MfaShareEnforcement mfa,
         [FromKeyedServices(RateLimiterKey)] PeerRateLimiter limiter,
         TimeProvider time,
@@ -164,6 +165,8 @@ internal static partial class IncomingShareEndpoints
             throw;
         }
 
+        // A share the recipient asked for (OCM 1.4 §Request for a Share) fulfils their request.
+        await requests.ShareArrivedAsync(received, cancellationToken);
         Log.Received(logger, received.Id, senderHost, received.State.ToString());
         return Created(recipient);
     }

@@ -218,14 +218,14 @@ internal static class ShareCommands
         ? $"Share {share.Id} not delivered yet: {share.LastError} Next attempt {CommandTime.Format(next)}."
         : $"Share {share.Id}: {share.LastError}";
 
-    private static Option<string[]> PermissionOption(string description) => new("--permission", "-p")
+    internal static Option<string[]> PermissionOption(string description) => new("--permission", "-p")
     {
         Description = description,
         HelpName = "permission",
         AllowMultipleArgumentsPerToken = true,
     };
 
-    private static Argument<long> IdArgument(string description) => new("id") { Description = description };
+    internal static Argument<long> IdArgument(string description) => new("id") { Description = description };
 
     private static bool TryParseExpiry(string? text, out long? expiration)
     {
@@ -250,7 +250,7 @@ internal static class ShareCommands
         return false;
     }
 
-    private static int Print<T>(ApiClient api, JsonElement answer, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Action<T> forPeople)
+    internal static int Print<T>(ApiClient api, JsonElement answer, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, Action<T> forPeople)
     {
         if (api.Json)
         {
@@ -265,7 +265,7 @@ internal static class ShareCommands
     }
 
     /// <summary>For answers without a body (204): a sentence, or with <c>--json</c> what was done to which id.</summary>
-    private static int Done(ApiClient api, long id, string sentence)
+    internal static int Done(ApiClient api, long id, string sentence)
     {
         if (api.Json)
         {

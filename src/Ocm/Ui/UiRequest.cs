@@ -14,6 +14,7 @@ internal enum UiSection
     Files,
     SharedWithMe,
     Contacts,
+    Requests,
     Account,
     Admin,
 }
@@ -162,6 +163,7 @@ internal sealed class UiRequest
                 NavItem(Urls.Home, "Files", section == UiSection.Files),
                 NavItem(Urls.Action("shared-with-me"), "Shared with me", section == UiSection.SharedWithMe),
                 NavItem(Urls.Contacts, "Contacts", section == UiSection.Contacts),
+                NavItem(Urls.Action("share-requests"), "Requests", section == UiSection.Requests),
                 NavItem(Urls.Action("account"), "Account", section == UiSection.Account),
             };
             if (IsAdmin)

@@ -96,6 +96,7 @@ internal static class UiServiceCollectionExtensions
         SharedWithMePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
         ContactsPages.Map(signedIn);
+        ShareRequestPages.Map(signedIn);
         AccountPages.Map(signedIn);
 
         // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.

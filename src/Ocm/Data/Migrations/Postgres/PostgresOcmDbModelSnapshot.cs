@@ -685,6 +685,59 @@ namespace Ocm.Data.Migrations.Postgres
                     b.ToTable("invites", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.RequestShares.OutgoingShareRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(700)
+                        .HasColumnType("character varying(700)");
+
+                    b.Property<string>("OwnerProvider")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<long?>("ReceivedShareId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Resource")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("Updated")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedShareId");
+
+                    b.HasIndex("UserId", "State");
+
+                    b.ToTable("outgoing_share_requests", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.RequestShares.ShareRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -720,6 +773,9 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<long?>("ShareId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("SignerHost")
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
@@ -730,6 +786,8 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasColumnType("character varying(20)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ShareId");
 
                     b.HasIndex("OwnerUserId", "State");
 
@@ -1329,6 +1387,20 @@ namespace Ocm.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Ocm.RequestShares.OutgoingShareRequest", b =>
+                {
+                    b.HasOne("Ocm.Shares.ReceivedShare", null)
+                        .WithMany()
+                        .HasForeignKey("ReceivedShareId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Ocm.RequestShares.ShareRequest", b =>
                 {
                     b.HasOne("Ocm.Users.User", null)
@@ -1336,6 +1408,11 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasForeignKey("OwnerUserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Ocm.Shares.OutgoingShare", null)
+                        .WithMany()
+                        .HasForeignKey("ShareId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Ocm.Users.AppPassword", b =>

@@ -657,6 +657,57 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("invites", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.RequestShares.OutgoingShareRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(700)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerProvider")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReceivedShareId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Resource")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Updated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedShareId");
+
+                    b.HasIndex("UserId", "State");
+
+                    b.ToTable("outgoing_share_requests", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.RequestShares.ShareRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -690,6 +741,9 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ShareId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SignerHost")
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
@@ -700,6 +754,8 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ShareId");
 
                     b.HasIndex("OwnerUserId", "State");
 
@@ -1285,6 +1341,20 @@ namespace Ocm.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Ocm.RequestShares.OutgoingShareRequest", b =>
+                {
+                    b.HasOne("Ocm.Shares.ReceivedShare", null)
+                        .WithMany()
+                        .HasForeignKey("ReceivedShareId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Ocm.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Ocm.RequestShares.ShareRequest", b =>
                 {
                     b.HasOne("Ocm.Users.User", null)
@@ -1292,6 +1362,11 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasForeignKey("OwnerUserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Ocm.Shares.OutgoingShare", null)
+                        .WithMany()
+                        .HasForeignKey("ShareId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Ocm.Users.AppPassword", b =>
