@@ -9,6 +9,7 @@ using Ocm.Hosting;
 using Ocm.Protocol.Addressing;
 using Ocm.Protocol.Discovery;
 using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Http;
 using Ocm.Protocol.Json;
 using Ocm.Protocol.Shares;
 using Ocm.Signatures;
@@ -20,7 +21,7 @@ namespace Ocm.Doctor;
 /// words with its fix. Every request goes through <see cref="PeerClient"/>, the one outbound path (SSRF guard,
 /// redirects re-checked hop by hop, capped reads, signing). docs/interop.md describes each check.
 /// </summary>
-internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server, TimeProvider time)
+internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server, OutboundPolicy policy, TimeProvider time)
 {
     /// <summary>The name of the resource announced to the test recipient by the signature check.</summary>
     public const string ProbeShareName = "ocm-doctor-check.txt";
@@ -46,7 +47,7 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
             await CheckUrlFormsAsync(discovered, checks, cancellationToken);
             CheckSpec(discovered, checks);
             checks.Add(Dialect(discovered));
-            checks.Add(Tls(discovered));
+            checks.Add(Tls(discovered, AllowedPlainHttp(discovered)));
             await CheckKeysAsync(discovered, checks, cancellationToken);
             checks.Add(await CheckSignaturesAsync(discovered, recipient, cancellationToken));
             checks.Add(await CheckTokenAsync(discovered, cancellationToken));
@@ -79,7 +80,7 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
             checks.Add(PublicUrl(discovered, publicUrl));
             await CheckUrlFormsAsync(discovered, checks, cancellationToken);
             CheckSpec(discovered, checks);
-            checks.Add(Tls(discovered));
+            checks.Add(Tls(discovered, AllowedPlainHttp(discovered)));
             await CheckKeysAsync(discovered, checks, cancellationToken);
             checks.Add(await CheckTokenAsync(discovered, cancellationToken));
             await CheckTimingAsync(discovered, checks, cancellationToken);
@@ -189,12 +190,28 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
         }
     }
 
-    private static void CheckSpec(DiscoveredServer discovered, List<DoctorCheck> checks) => checks.Add(discovered.Violations.Count == 0
-        ? new DoctorCheck("discovery.spec", DoctorStatus.Ok, "The discovery document follows the OCM 1.4 rules (OCM §OCM API Discovery › Fields).", null, [])
-        : new DoctorCheck(
-            "discovery.spec", DoctorStatus.Warn,
-            $"The discovery document breaks {discovered.Violations.Count} OCM 1.4 rule{(discovered.Violations.Count == 1 ? "" : "s")}; Ocm reads it anyway, stricter peers may not.",
-            "Correct the fields listed (OCM §OCM API Discovery › Fields); a newer release of the peer's software often does.", discovered.Violations));
+    private void CheckSpec(DiscoveredServer discovered, List<DoctorCheck> checks)
+    {
+        // Two kinds of finding are reported where they belong rather than here: plain http (the 'tls' check, which knows
+        // whether the operator allowed it for a test setup) and the legacy 'publicKey' (the 'keys.legacy' check: kept by
+        // servers, Ocm included, for draft-cavage peers, and ignored by strict readers).
+        var violations = discovered.Violations
+            .Where(v => !(AllowedPlainHttp(discovered) && IsAboutPlainHttp(v)) && !v.StartsWith("'publicKey'", StringComparison.Ordinal))
+            .ToList();
+        checks.Add(violations.Count == 0
+            ? new DoctorCheck("discovery.spec", DoctorStatus.Ok, "The discovery document follows the OCM 1.4 rules (OCM §OCM API Discovery › Fields).", null, [])
+            : new DoctorCheck(
+                "discovery.spec", DoctorStatus.Warn,
+                $"The discovery document breaks {violations.Count} OCM 1.4 rule{(violations.Count == 1 ? "" : "s")}; Ocm reads it anyway, stricter peers may not.",
+                "Correct the fields listed (OCM §OCM API Discovery › Fields); a newer release of the peer's software often does.", violations));
+    }
+
+    private static bool IsAboutPlainHttp(string violation) =>
+        violation.Contains("must use https", StringComparison.Ordinal) || violation.Contains("plain http", StringComparison.Ordinal);
+
+    /// <summary>The peer is on plain http and our policy allows that for it: a test setup the operator set up on purpose.</summary>
+    private bool AllowedPlainHttp(DiscoveredServer discovered) =>
+        discovered.Insecure && policy.IsInsecureAllowed(discovered.DocumentUrl.IdnHost, discovered.DocumentUrl.Port);
 
     private static DoctorCheck Dialect(DiscoveredServer discovered)
     {
@@ -214,13 +231,21 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
             [$"dialect: {discovered.Dialect}", $"apiVersion: {discovered.Document.ApiVersion}", $"capabilities: {string.Join(", ", discovered.Document.Capabilities)}"]);
     }
 
-    private static DoctorCheck Tls(DiscoveredServer discovered)
+    private static DoctorCheck Tls(DiscoveredServer discovered, bool allowedPlainHttp)
     {
         var details = new List<string> { $"document: {discovered.DocumentUrl}" };
         var endPoint = discovered.Document.GetEndPointUri();
         if (endPoint is not null)
         {
             details.Add($"endPoint: {endPoint}");
+        }
+
+        if (allowedPlainHttp && endPoint?.Scheme != Uri.UriSchemeHttps)
+        {
+            return new DoctorCheck(
+                "tls", DoctorStatus.Ok,
+                "The peer is reached over plain http, which our outbound policy allows for it (--insecure, Ocm:Federation:InsecurePeers or AllowInsecurePeers): a test setup. Outside one, OCM requires https.",
+                null, details);
         }
 
         if (discovered.Insecure || endPoint?.Scheme == Uri.UriSchemeHttp)
@@ -358,7 +383,10 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
             var details = new List<string> { $"keyId: {legacy.KeyId ?? "(none)"}", $"RSA {rsa.KeySize} bits" };
             return rsa.KeySize < 2048
                 ? new DoctorCheck("keys.legacy", DoctorStatus.Warn, $"The legacy draft-cavage 'publicKey' is an RSA key of only {rsa.KeySize} bits.", "Use RSA keys of at least 2048 bits.", details)
-                : new DoctorCheck("keys.legacy", DoctorStatus.Ok, "The legacy 'publicKey' (draft-cavage signatures, removed in OCM 1.4) is a readable RSA key.", null, details);
+                : new DoctorCheck(
+                    "keys.legacy", DoctorStatus.Ok,
+                    "The legacy 'publicKey' is a readable RSA key: draft-cavage signatures (Nextcloud before 35) can be verified. OCM 1.4 removed the field; strict peers ignore it.",
+                    null, details);
         }
         catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
