@@ -247,8 +247,12 @@ public sealed class DiagnosingPeers : IDisposable
         var p = key.ExportParameters(includePrivateParameters: false);
         var jwk = new Dictionary<string, object>
         {
-            ["kty"] = "EC", ["crv"] = "P-256", ["alg"] = "ES256", ["kid"] = kid,
-            ["x"] = Base64Url(p.Q.X!), ["y"] = Base64Url(p.Q.Y!),
+            ["kty"] = "EC",
+            ["crv"] = "P-256",
+            ["alg"] = "ES256",
+            ["kid"] = kid,
+            ["x"] = Base64Url(p.Q.X!),
+            ["y"] = Base64Url(p.Q.Y!),
         };
         if (x5c is not null)
         {
