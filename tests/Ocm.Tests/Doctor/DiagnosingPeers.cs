@@ -227,6 +227,54 @@ public sealed class DiagnosingPeers : IDisposable
     }
 
     [Fact]
+    public async Task RedirectedDiscovery_IsFollowedAndNamed()
+    {
+        await using var peer = await LoopbackHttpServer.StartAsync("127.0.30.12", async context =>
+        {
+            var path = context.Request.Path.Value;
+            if (path is "/.well-known/ocm" or "/ocm-provider")
+            {
+                context.Response.Redirect("/apps/ocm/discovery");
+            }
+            else if (path == "/apps/ocm/discovery")
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(Strict14(context.Request.Host.Value!).Replace("\"http-sig\", ", "", StringComparison.Ordinal));
+            }
+            else
+            {
+                context.Response.StatusCode = 404;
+            }
+        });
+
+        var (_, report) = await DoctorJsonAsync(peer.Authority);
+
+        Assert.Equal("ok", Check(report, "discovery").Status);
+        var urls = Check(report, "discovery.urls");
+        Assert.Equal("ok", urls.Status);
+        Assert.Contains("after redirects at /.well-known/ocm, /ocm-provider", urls.Message, StringComparison.Ordinal);
+        Assert.Contains(urls.Details, d => d.Contains("(redirected to http://" + peer.Authority + "/apps/ocm/discovery)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HttpsPeerWithUntrustedCertificate_FailsNamingTheCertificate()
+    {
+        await using var peer = await LoopbackHttpServer.StartHttpsAsync("127.0.30.13", c =>
+        {
+            c.Response.ContentType = "application/json";
+            return c.Response.WriteAsync(Strict14(c.Request.Host.Value!));
+        });
+
+        var (exit, report) = await DoctorJsonAsync("https://" + peer.Authority);
+
+        Assert.Equal(2, exit);
+        var discovery = Check(report, "discovery");
+        Assert.Equal("fail", discovery.Status);
+        Assert.Contains("TLS certificate", discovery.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate must be valid", discovery.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RecipientThatIsNoAddress_CannotRun_ExitThree()
     {
         var result = await RunAsync(["127.0.30.11:9", "--recipient", "not an address"]);
