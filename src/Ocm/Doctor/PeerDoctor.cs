@@ -18,10 +18,11 @@ namespace Ocm.Doctor;
 
 /// <summary>
 /// The rules of <c>ocm doctor</c>: every check against a peer (or our own server, seen from outside), each finding in
-/// words with its fix. Every request goes through <see cref="PeerClient"/>, the one outbound path (SSRF guard,
-/// redirects re-checked hop by hop, capped reads, signing). docs/interop.md describes each check.
+/// words with its fix. Every request goes through the one outbound path: <see cref="PeerClient"/> (SSRF guard,
+/// redirects re-checked hop by hop, capped reads, signing) and the discovery client on its HttpClient. docs/interop.md
+/// describes each check.
 /// </summary>
-internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server, OutboundPolicy policy, TimeProvider time)
+internal sealed partial class PeerDoctor(PeerClient peers, IOcmDiscoveryClient discovery, OcmServerInfo server, OutboundPolicy policy, TimeProvider time)
 {
     /// <summary>The name of the resource announced to the test recipient by the signature check.</summary>
     public const string ProbeShareName = "ocm-doctor-check.txt";
@@ -108,7 +109,9 @@ internal sealed partial class PeerDoctor(PeerClient peers, OcmServerInfo server,
     {
         try
         {
-            var discovered = await peers.DiscoverAsync(target, cancellationToken);
+            // The discovery client behind PeerClient (same guarded HttpClient), without PeerDirectory's record in the
+            // database: a diagnosis, in particular of our own server, is no contact with a peer.
+            var discovered = await discovery.DiscoverAsync(target, cancellationToken);
             checks.Add(new DoctorCheck(
                 "discovery", DoctorStatus.Ok, $"{discovered.Authority} publishes an OCM discovery document at {discovered.DocumentUrl}.", null,
                 [$"provider: {discovered.Document.Provider ?? "(not given)"}", $"apiVersion: {discovered.Document.ApiVersion}", $"endPoint: {discovered.Document.EndPoint}"]));
