@@ -108,8 +108,23 @@ internal sealed class PeerClient(
     /// for every call). The call, answer included, must be done within <paramref name="timeout"/>.
     /// </summary>
     /// <exception cref="PeerCallException">No answer: circuit open, timeout, unreachable, refused by our policy.</exception>
-    public async Task<PeerResponse> SendAsync(
-        DiscoveredServer peer, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken, long? maxResponseBytes = null, bool alwaysSign = false)
+    public Task<PeerResponse> SendAsync(
+        DiscoveredServer peer, HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken, long? maxResponseBytes = null, bool alwaysSign = false) =>
+        SendCoreAsync(peer, request, request.Content is null ? SignatureScheme.None : SignatureSchemes.For(peer, security.AlwaysSign || alwaysSign), null, timeout, maxResponseBytes, cancellationToken);
+
+    /// <summary>
+    /// For <c>ocm doctor</c>: sends a request signed in <paramref name="scheme"/> (<see cref="SignatureScheme.None"/>:
+    /// unsigned), after which <paramref name="afterSigning"/> may change it — a deliberately wrong signature, to see
+    /// whether the peer refuses it. Otherwise as <see cref="SendAsync"/>.
+    /// </summary>
+    /// <exception cref="PeerCallException">No answer: circuit open, timeout, unreachable, refused by our policy.</exception>
+    public Task<PeerResponse> SendProbeAsync(
+        DiscoveredServer peer, HttpRequestMessage request, SignatureScheme scheme, Action<HttpRequestMessage>? afterSigning, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCoreAsync(peer, request, scheme, afterSigning, timeout, null, cancellationToken);
+
+    private async Task<PeerResponse> SendCoreAsync(
+        DiscoveredServer peer, HttpRequestMessage request, SignatureScheme scheme, Action<HttpRequestMessage>? afterSigning, TimeSpan timeout,
+        long? maxResponseBytes, CancellationToken cancellationToken)
     {
         var url = request.RequestUri!;
         CheckCircuit(peer.Authority, url);
@@ -119,8 +134,10 @@ internal sealed class PeerClient(
         {
             if (request.Content is not null)
             {
-                await signer.SignAsync(request, SignatureSchemes.For(peer, security.AlwaysSign || alwaysSign), peer.Authority, limit.Token);
+                await signer.SignAsync(request, scheme, peer.Authority, limit.Token);
             }
+
+            afterSigning?.Invoke(request);
 
             using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
             var cap = maxResponseBytes ?? options.MaxResponseBytes;
@@ -137,7 +154,11 @@ internal sealed class PeerClient(
             }
 
             Answered(peer.Authority, (int)response.StatusCode);
-            return new PeerResponse(url, (int)response.StatusCode, response.ReasonPhrase, body, tooLarge ? cap : null, response.Headers.RetryAfter);
+            return new PeerResponse(url, (int)response.StatusCode, response.ReasonPhrase, body, tooLarge ? cap : null, response.Headers.RetryAfter)
+            {
+                Date = response.Headers.Date,
+                ContentType = response.Content.Headers.ContentType?.MediaType,
+            };
         }
         catch (Exception ex) when (IsNoAnswer(ex, cancellationToken))
         {
@@ -186,7 +207,12 @@ internal sealed class PeerClient(
             try
             {
                 var body = await BoundedContent.ReadAsBytesAsync(response.Content, maxResponseBytes, limit.Token);
-                return new PeerResponse(url, (int)response.StatusCode, response.ReasonPhrase, body, null, response.Headers.RetryAfter);
+                return new PeerResponse(url, (int)response.StatusCode, response.ReasonPhrase, body, null, response.Headers.RetryAfter)
+                {
+                    Date = response.Headers.Date,
+                    ContentType = response.Content.Headers.ContentType?.MediaType,
+                    FinalUrl = response.RequestMessage?.RequestUri,
+                };
             }
             catch (ResponseTooLargeException)
             {
@@ -265,6 +291,15 @@ internal sealed class PeerClient(
 internal sealed record PeerResponse(Uri Url, int Status, string? ReasonPhrase, byte[] Body, long? TooLarge, RetryConditionHeaderValue? RetryAfter)
 {
     public bool IsSuccess => Status is >= 200 and < 300;
+
+    /// <summary>The answer's <c>Date</c> header (RFC 9110 §6.6.1): the peer's clock.</summary>
+    public DateTimeOffset? Date { get; init; }
+
+    /// <summary>The media type of the body, e.g. <c>application/json</c>.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>For a document fetched with redirects followed: the URL that finally answered (null when unknown).</summary>
+    public Uri? FinalUrl { get; init; }
 
     /// <summary>How long the peer asks to be left alone (<c>Retry-After</c>, RFC 9110 §10.2.3), from <paramref name="now"/>.</summary>
     public TimeSpan? RetryAfterFrom(DateTimeOffset now) => RetryAfter switch

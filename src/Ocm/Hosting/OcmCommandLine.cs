@@ -14,6 +14,7 @@ internal static class OcmCommandLine
         {
             ServeCommand.Create(),
             DiscoverCommand.Create(),
+            Doctor.DoctorCommand.Create(),
             UserCommands.Create(),
             Identity.Groups.GroupCommands.Create(),
             Identity.Ldap.LdapCommands.Create(),

@@ -25,13 +25,14 @@ internal sealed class OfflineHost : IAsyncDisposable
     public IServiceProvider Services => _scope.ServiceProvider;
 
     /// <summary>Opens the data directory; every reason it cannot be used is an <see cref="OcmStartupException"/>.</summary>
-    public static async Task<OfflineHost> OpenAsync(DataDirOptions options, ParseResult parse, CancellationToken cancellationToken)
+    public static async Task<OfflineHost> OpenAsync(
+        DataDirOptions options, ParseResult parse, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var flags = ServeCommand.Flags(urls: null, parse.GetValue(options.DataDir), parse.GetValue(options.PublicUrl));
         WebApplication? app = null;
         try
         {
-            app = OcmServer.Build(flags, overrides: null, CommandLogging.Apply);
+            app = OcmServer.Build(flags, overrides, CommandLogging.Apply);
             var dataDir = app.Services.GetRequiredService<OcmServerInfo>().DataDir;
             if (parse.GetValue(options.Init))
             {
