@@ -81,7 +81,16 @@ internal static class DataServiceCollectionExtensions
                 // EF Core finds out whether the history table exists by querying it, and logs the failed query as an
                 // error on every first start; creating it first (IF NOT EXISTS) keeps a clean start's log clean.
                 await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
-                await db.Database.MigrateAsync(cancellationToken);
+
+                // A current database (every start but the first) needs no MigrateAsync: it would still build the
+                // migrations' model snapshot and the design-time model and compare them (EF Core 9+ checks for model
+                // changes without a migration), which costs every node tens of MiB of JIT code and heap it never
+                // uses again (docs/benchmarks.md, run S4). The pending list only reads the history table and the
+                // migrations' ids.
+                if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+                {
+                    await db.Database.MigrateAsync(cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (DatabaseFailure(services, ex) is { } failure)

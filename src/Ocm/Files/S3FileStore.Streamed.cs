@@ -121,7 +121,17 @@ internal sealed partial class S3FileStore
     private sealed class StreamedPart
     {
         private readonly Pipe _pipe = new(new PipeOptions(
-            pauseWriterThreshold: StreamedUpload.PipeLimit, resumeWriterThreshold: StreamedUpload.PipeLimit / 2, useSynchronizationContext: false));
+            pauseWriterThreshold: StreamedUpload.PipeLimit,
+            resumeWriterThreshold: StreamedUpload.PipeLimit / 2,
+            minimumSegmentSize: SegmentSize,
+            useSynchronizationContext: false));
+
+        /// <summary>
+        /// The pipe's buffers (rented from the shared array pool). With the default 4 KiB a full pipe holds 256 of them,
+        /// more than the pool keeps, so most rentals were new arrays and a 1 GiB upload produced ~1 GiB of garbage that
+        /// the GC let grow to its whole gen0 budget; 16 buffers of 64 KiB stay in the pool (docs/benchmarks.md, run S4).
+        /// </summary>
+        private const int SegmentSize = 64 * 1024;
 
         private readonly Task<PartETag> _sent;
 
@@ -218,7 +228,11 @@ internal sealed partial class S3FileStore
                 return 0;
             }
 
-            var result = await reader.ReadAsync(cancellationToken);
+            // Waits until the SDK's whole buffer (or the rest of the part) can be filled: one read per 80 KiB signed
+            // chunk instead of one per few KiB that arrived, each of which cost the SDK's wrapper streams their async
+            // state and tasks — garbage that grew the heap during a large upload (docs/benchmarks.md, run S4).
+            var wanted = (int)Math.Min(buffer.Length, length - _position);
+            var result = await reader.ReadAtLeastAsync(wanted, cancellationToken);
             var available = result.Buffer;
             if (available.IsEmpty && result.IsCompleted)
             {
