@@ -24,7 +24,7 @@ internal static partial class NotificationEndpoints
 {
     private static readonly HashSet<string> Experimental = new(StringComparer.Ordinal)
     {
-        NotificationTypes.RequestReshare, NotificationTypes.ReshareUndo,
+        NotificationTypes.RequestShare,
     };
 
     public static IEndpointRouteBuilder MapOcmNotifications(this IEndpointRouteBuilder app)
