@@ -111,3 +111,46 @@ public static class NotificationTypes
     public static bool IsPermissionChange(string notificationType) =>
         notificationType is ReshareChangePermission or ShareChangePermission;
 }
+
+/// <summary>
+/// The notification shape of OCM 1.5 [1.5?]: a top-level <c>senderDomain</c> naming the sending server, which a receiver
+/// checks against the signer. Sent only to peers whose discovery says they speak 1.5 or later; older peers get the
+/// notification exactly as before.
+/// </summary>
+public static class Ocm15Notifications
+{
+    /// <summary>True when <paramref name="apiVersion"/> (a discovery <c>apiVersion</c>) is 1.5 or later.</summary>
+    public static bool Speaks15(string? apiVersion)
+    {
+        var parts = (apiVersion ?? string.Empty).Split('.', 3);
+        return parts.Length >= 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(new string([.. parts[1].TakeWhile(char.IsAsciiDigit)]), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minor)
+            && (major > 1 || (major == 1 && minor >= 5));
+    }
+
+    /// <summary>
+    /// <paramref name="notification"/> (a notification's JSON) with <c>senderDomain</c> set to
+    /// <paramref name="senderDomain"/>; unchanged when it is not a JSON object.
+    /// </summary>
+    public static byte[] WithSenderDomain(byte[] notification, string senderDomain)
+    {
+        System.Text.Json.Nodes.JsonNode? node;
+        try
+        {
+            node = System.Text.Json.Nodes.JsonNode.Parse(notification);
+        }
+        catch (JsonException)
+        {
+            return notification;
+        }
+
+        if (node is not System.Text.Json.Nodes.JsonObject root)
+        {
+            return notification;
+        }
+
+        root["senderDomain"] = senderDomain;
+        return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+}

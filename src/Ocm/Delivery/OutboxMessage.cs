@@ -21,6 +21,9 @@ internal enum OutboxMessageKind
 
     /// <summary><c>USER_REMOVED</c>: a user removed a contact of the peer's (<c>POST {endPoint}/notifications</c>).</summary>
     UserRemoved,
+
+    /// <summary><c>REQUEST_RESHARE</c>: a recipient asks the owner's server to share further (<c>POST {endPoint}/notifications</c>, OCM §Resharing).</summary>
+    Reshare,
 }
 
 internal static class OutboxMessageKinds
@@ -31,6 +34,7 @@ internal static class OutboxMessageKinds
         OutboxMessageKind.Share => "share",
         OutboxMessageKind.Notification => "notification",
         OutboxMessageKind.UserRemoved => "user-removed",
+        OutboxMessageKind.Reshare => "reshare",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -39,6 +43,7 @@ internal static class OutboxMessageKinds
         "share" => OutboxMessageKind.Share,
         "notification" => OutboxMessageKind.Notification,
         "user-removed" => OutboxMessageKind.UserRemoved,
+        "reshare" => OutboxMessageKind.Reshare,
         _ => throw new InvalidOperationException($"Unknown outbox message kind '{name}' in the database."),
     };
 

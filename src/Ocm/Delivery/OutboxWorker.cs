@@ -31,6 +31,7 @@ internal sealed partial class OutboxWorker(
     DatabaseLeases leases,
     DatabaseWriteGate writeGate,
     IEnumerable<IOutboxListener> listeners,
+    Hosting.OcmServerInfo server,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
     private const string LanePrefix = "outbox-lane:";
@@ -541,8 +542,12 @@ internal sealed partial class OutboxWorker(
             message.Body = body;
         }
 
+        // Notifications to a peer that speaks OCM 1.5 [1.5?] name this server in senderDomain; older peers get them as written.
+        var sent = message.Kind != OutboxMessageKind.Share && Protocol.Notifications.Ocm15Notifications.Speaks15(peer.Document.ApiVersion)
+            ? Protocol.Notifications.Ocm15Notifications.WithSenderDomain(message.Body, server.Authority)
+            : message.Body;
         var url = new Uri(endPoint, message.Endpoint);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(message.Body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(sent) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         PeerResponse response;

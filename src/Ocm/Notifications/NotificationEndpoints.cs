@@ -24,7 +24,7 @@ internal static partial class NotificationEndpoints
 {
     private static readonly HashSet<string> Experimental = new(StringComparer.Ordinal)
     {
-        NotificationTypes.RequestReshare, NotificationTypes.ReshareUndo,
+        NotificationTypes.RequestShare,
     };
 
     public static IEndpointRouteBuilder MapOcmNotifications(this IEndpointRouteBuilder app)
@@ -50,6 +50,16 @@ internal static partial class NotificationEndpoints
         }
 
         var notification = read.Value;
+
+        // OCM 1.5 [1.5?]: senderDomain, when given, names the sending server and must be the server that signed.
+        if (notification.SenderDomain is { } senderDomain && request.IsSigned && !request.IsConsistentWith(senderDomain))
+        {
+            Log.Refused(logger, 403, $"senderDomain {senderDomain} but signed by {request.SignerHost}");
+            return OcmApi.Error(StatusCodes.Status403Forbidden,
+                $"senderDomain '{senderDomain}' does not match the server that signed the notification ({request.SignerHost}).",
+                [new Protocol.Errors.OcmValidationError("senderDomain", $"INVALID: the notification is signed by {request.SignerHost}.")]);
+        }
+
         var handler = handlers.FirstOrDefault(h => h.Handles(notification.NotificationType));
         if (handler is null)
         {

@@ -29,6 +29,48 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
     public void ShareLeft(ReceivedShare share, string recipientName) =>
         FromRecipient(share, recipientName, NotificationTypes.ShareUnshared, "Recipient removed the share");
 
+    /// <summary>
+    /// Asks the owner's server to share <paramref name="share"/> further (REQUEST_RESHARE, OCM §Resharing), in the shape
+    /// Nextcloud sends and reads: <c>shareWith</c>, <c>senderId</c>, <c>shareType</c> beside the share's secret, plus
+    /// the permissions asked for. Its fate is heard by the reshare listener (kind <see cref="OutboxMessageKind.Reshare"/>).
+    /// </summary>
+    public void RequestReshare(ReceivedShare share, Reshare reshare, string requesterName) =>
+        outbox.Enqueue(share.SenderHost, OutboxMessageKind.Reshare, reshare.Id, OcmJson.Write(new NewNotification
+        {
+            NotificationType = NotificationTypes.RequestReshare,
+            ResourceType = share.ResourceType,
+            ProviderId = share.ProviderId,
+            Notification = new NotificationDetails
+            {
+                SharedSecret = secrets.Unprotect(share.ProtectedSecret),
+                Message = $"{requesterName}@{server.Authority} asks to share this with {reshare.ShareWith}",
+                ShareWith = reshare.ShareWith,
+                SenderId = $"{requesterName}@{server.Authority}",
+                ShareType = ShareTypes.User,
+                AdditionalData = new()
+                {
+                    ["permissions"] = System.Text.Json.JsonSerializer.SerializeToElement(
+                        SharePermissionNames.ToNames(reshare.Permissions).ToArray(), NotificationsJsonContext.Default.StringArray),
+                },
+            },
+        }));
+
+    /// <summary>Takes back a reshare asked for earlier (RESHARE_UNDO): the share's id and secret, and whom it was for.</summary>
+    public void ReshareUndo(ReceivedShare share, Reshare reshare, string requesterName) => Enqueue(share.SenderHost, share.Id, new NewNotification
+    {
+        NotificationType = NotificationTypes.ReshareUndo,
+        ResourceType = share.ResourceType,
+        ProviderId = share.ProviderId,
+        Notification = new NotificationDetails
+        {
+            SharedSecret = secrets.Unprotect(share.ProtectedSecret),
+            Message = $"{requesterName}@{server.Authority} no longer shares this with {reshare.ShareWith}",
+            ShareWith = reshare.ShareWith,
+            SenderId = $"{requesterName}@{server.Authority}",
+            ShareType = ShareTypes.User,
+        },
+    });
+
     // --- as the sending server, about a share we sent ---
 
     public void ShareUnshared(OutgoingShare share) => Enqueue(share.RecipientHost, share.Id, new NewNotification
@@ -99,4 +141,5 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(long))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
 internal sealed partial class NotificationsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

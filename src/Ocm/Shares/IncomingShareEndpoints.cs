@@ -81,7 +81,14 @@ internal static partial class IncomingShareEndpoints
         }
 
         // The sending server is the host of `sender` (OCM Appendix B, "Verifying a Signature", step 1); a signed request may only speak for itself.
+        // A reshare (OCM §Resharing) is made by the owner's server on the resharer's behalf: it names the resharer as
+        // sender and the owner as owner, and comes signed by the owner's server, which serves it and hears its notifications.
         var senderHost = share.Sender.Authority;
+        if (request.IsSigned && !request.IsConsistentWith(senderHost) && request.IsConsistentWith(share.Owner.Authority))
+        {
+            senderHost = share.Owner.Authority;
+        }
+
         if (!request.IsConsistentWith(senderHost))
         {
             Log.Refused(logger, 403, $"signed by {request.SignerHost} but the share claims sender {share.Sender}");

@@ -82,6 +82,15 @@ internal sealed class OutgoingShare
 
     public string? RecipientDisplayName { get; set; }
 
+    /// <summary>
+    /// For a reshare (OCM §Resharing, REQUEST_RESHARE): the recipient of <see cref="ReshareParentId"/> who asked for it,
+    /// as an OCM address. It is the share's <c>sender</c>; the owner stays its owner. Null for the owner's own shares.
+    /// </summary>
+    public string? ResharedBy { get; set; }
+
+    /// <summary>For a reshare: the owner's share to the resharer it was made from (its grant bounds this one).</summary>
+    public long? ReshareParentId { get; set; }
+
     public DateTimeOffset Created { get; set; }
 
     public DateTimeOffset Updated { get; set; }
@@ -107,6 +116,8 @@ internal sealed class OutgoingShareConfiguration : IEntityTypeConfiguration<Outg
         builder.Property(s => s.StateReason).HasMaxLength(2000);
         builder.Property(s => s.Dialect).HasConversion<string>().HasMaxLength(50);
         builder.Property(s => s.RecipientDisplayName).HasMaxLength(300);
+        builder.Property(s => s.ResharedBy).HasMaxLength(600);
+        builder.HasIndex(s => s.ReshareParentId);
         builder.Property(s => s.State).HasConversion<string>().HasMaxLength(30);
     }
 }

@@ -70,6 +70,7 @@ internal sealed class OutgoingShares(
     SecretProtector secrets,
     Outbox outbox,
     Notifier notifier,
+    Reshares reshares,
     OcmServerInfo server,
     SharesOptions options,
     TimeProvider time)
@@ -113,15 +114,49 @@ internal sealed class OutgoingShares(
         if (node is null && IsReceived(path))
         {
             // OCM §Resharing (R85): what another server shared with this user is not ours to share further; only the
-            // owner's server can give a third party access.
-            return ShareOutcome.Refused(403, "Received shares cannot be shared further",
-                $"'{path}' was shared with you from another server. Only its owner's server can share it with someone else; ask the owner to share it.");
+            // owner's server can give a third party access, so it is asked to (REQUEST_RESHARE) when the share allows it.
+            return await reshares.RequestAsync(ownerUserId, path, recipient, permissions, cancellationToken);
         }
 
         if (node is null)
         {
             return ShareOutcome.Refused(404, "Not found", $"There is no file or folder '{path}'.");
         }
+
+        var mustUseMfa = request.MustUseMfa == true || options.RequireMfa;
+        var outcome = await ShareNodeAsync(ownerUserId, node, recipient, permissions, expiresAt, mustUseMfa, parent: null, cancellationToken);
+        var typed = request.ShareWith!;
+        return outcome.Share is { } created && typed != created.ShareWith ? ShareOutcome.Done(created with { NormalizedFrom = typed }) : outcome;
+    }
+
+    /// <summary>
+    /// The owner's server's side of a reshare (OCM §Resharing): <paramref name="parent"/>'s recipient, whose server
+    /// asked with REQUEST_RESHARE, shares the same file or folder with <paramref name="recipient"/>. The share is the
+    /// owner's (listed, changed and revoked by them, "reshared by" the requester), names the requester as its
+    /// <c>sender</c>, and never outlives or outgrows <paramref name="parent"/>: its expiry, and no more than its permissions
+    /// (the caller checks them and the <c>share</c> permission).
+    /// </summary>
+    public async Task<ShareOutcome> CreateReshareAsync(OutgoingShare parent, OcmAddress recipient, SharePermissions permissions, CancellationToken cancellationToken)
+    {
+        var node = await files.FindByIdAsync(parent.OwnerUserId, parent.FileId, cancellationToken);
+        if (node is null)
+        {
+            return ShareOutcome.Refused(404, "Not found", "The shared file or folder no longer exists.");
+        }
+
+        if (recipient.IsAt(server.Authority))
+        {
+            return ShareOutcome.Refused(400, "Recipient on this server", $"{recipient} is a user of the owner's server; reshares go to other servers.");
+        }
+
+        return await ShareNodeAsync(parent.OwnerUserId, node, recipient, permissions, parent.Expiration, parent.MustUseMfa || options.RequireMfa, parent, cancellationToken);
+    }
+
+    private async Task<ShareOutcome> ShareNodeAsync(
+        long ownerUserId, FileNode node, OcmAddress recipient, SharePermissions permissions, DateTimeOffset? expiresAt, bool mustUseMfa, OutgoingShare? parent,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
 
         // Sharing again what the recipient already has (or is about to get) would give them two of it. A failed or
         // declined share gives nothing: sharing again is then the way to try once more.
@@ -139,7 +174,6 @@ internal sealed class OutgoingShares(
                 view);
         }
 
-        var mustUseMfa = request.MustUseMfa == true || options.RequireMfa;
         var trusted = trust.EvaluatePeer(recipient.Authority);
         if (!trusted.Allowed)
         {
@@ -184,6 +218,8 @@ internal sealed class OutgoingShares(
             MustUseMfa = mustUseMfa,
             State = OutgoingShareState.PendingDelivery,
             Dialect = plan?.Dialect ?? ShareDialect.RevaCompatible,
+            ResharedBy = parent?.ShareWith,
+            ReshareParentId = parent?.Id,
             Created = now,
             Updated = now,
         };
@@ -202,11 +238,7 @@ internal sealed class OutgoingShares(
         }
 
         var delivery = unreachable is null ? null : new ShareDelivery(message.LastError, message.NextAttemptAt);
-        var typed = request.ShareWith!;
-        return ShareOutcome.Done(ToView(share, "/" + path.Value, delivery) with
-        {
-            NormalizedFrom = typed == shareWith ? null : typed,
-        });
+        return ShareOutcome.Done(ToView(share, "/" + node.Path, delivery));
     }
 
     /// <summary>Whether <paramref name="path"/> lies in the folder of received shares (<c>Ocm:Shares:ReceivedFolder</c>).</summary>
@@ -311,15 +343,34 @@ internal sealed class OutgoingShares(
         }
 
         var view = (await ViewsAsync([share], cancellationToken))[0];
-        db.Remove(share);
-        await db.Set<ShareAccessToken>().Where(t => t.ShareId == share.Id).ExecuteDeleteAsync(cancellationToken);
-        if (share.State != OutgoingShareState.Failed)
+
+        // What the recipient reshared (OCM §Resharing) rested on this share's grant: it ends with it.
+        var reshared = await db.Set<OutgoingShare>().Where(s => s.ReshareParentId == share.Id).ToListAsync(cancellationToken);
+        foreach (var ended in reshared.Prepend(share))
         {
-            notifier.ShareUnshared(share);
+            db.Remove(ended);
+            await db.Set<ShareAccessToken>().Where(t => t.ShareId == ended.Id).ExecuteDeleteAsync(cancellationToken);
+            if (ended.State != OutgoingShareState.Failed)
+            {
+                notifier.ShareUnshared(ended);
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);
         return ShareOutcome.Done(view);
+    }
+
+    /// <summary>
+    /// The resharer's server takes a reshare back (RESHARE_UNDO): the owner's share to <paramref name="shareWith"/> made
+    /// from <paramref name="parent"/> is revoked as if its owner had. False when there is none (already gone).
+    /// </summary>
+    public async Task<bool> UndoReshareAsync(OutgoingShare parent, string shareWith, CancellationToken cancellationToken)
+    {
+        var reshare = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.ReshareParentId == parent.Id && s.ShareWith == shareWith)
+            .OrderBy(s => s.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        return reshare is not null && (await RevokeAsync(reshare.OwnerUserId, reshare.Id, cancellationToken)).Share is not null;
     }
 
     /// <summary>
@@ -382,6 +433,7 @@ internal sealed class OutgoingShares(
         share.State == OutgoingShareState.PendingDelivery ? delivery?.NextAttemptAt : null)
     {
         MustUseMfa = share.MustUseMfa,
+        ResharedBy = share.ResharedBy,
     };
 
     private static string StateText(OutgoingShare share) => share.State switch

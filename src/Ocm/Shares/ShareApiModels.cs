@@ -65,6 +65,18 @@ internal sealed record ShareView(
 {
     /// <summary>The recipient must sign in with a second factor to open it (OCM <c>must-use-mfa</c>).</summary>
     public bool MustUseMfa { get; init; }
+
+    /// <summary>
+    /// For a reshare (OCM §Resharing): the recipient of the owner's share who asked for this one (REQUEST_RESHARE); the
+    /// owner sees it among their shares, "reshared by" them, and may revoke it.
+    /// </summary>
+    public string? ResharedBy { get; init; }
+
+    /// <summary>
+    /// Only in the answer to sharing something another server shared with you: the owner's server was asked to share
+    /// it (REQUEST_RESHARE); <c>id</c> is the reshare's (<c>GET /api/v1/reshares</c>), not a share's.
+    /// </summary>
+    public bool ReshareRequest { get; init; }
 }
 
 /// <summary>The <c>state</c> of a <see cref="ShareView"/>.</summary>
@@ -74,6 +86,9 @@ internal static class ShareStates
     public const string Delivered = "delivered";
     public const string Accepted = "accepted";
     public const string Declined = "declined";
+
+    /// <summary>A reshare asked of the owner's server (<see cref="ShareView.ReshareRequest"/>).</summary>
+    public const string ReshareRequested = "reshare-requested";
 
     /// <summary>Followed by the reason, in words.</summary>
     public const string FailedPrefix = "failed: ";
@@ -131,4 +146,6 @@ internal sealed record ReceivedShareView(
 [JsonSerializable(typeof(List<ShareView>))]
 [JsonSerializable(typeof(ReceivedShareView))]
 [JsonSerializable(typeof(List<ReceivedShareView>))]
+[JsonSerializable(typeof(ReshareView))]
+[JsonSerializable(typeof(List<ReshareView>))]
 internal sealed partial class SharesApiJsonContext : JsonSerializerContext;

@@ -46,6 +46,13 @@ internal static class ShareCommands
                 var created = await api.SendAsync(HttpMethod.Post, "api/v1/shares", body, ct);
                 return Print(api, created, SharesApiJsonContext.Default.ShareView, s =>
                 {
+                    if (s.ReshareRequest)
+                    {
+                        // OCM §Resharing: what was shared with you is shared further by its owner's server, on request.
+                        Console.Out.WriteLine($"Asked the owner's server to share {s.Path ?? s.Name} with {s.ShareWith} ({string.Join(", ", s.Permissions)}): reshare {s.Id}, {s.State}.");
+                        return;
+                    }
+
                     var typed = s.NormalizedFrom is { } from ? $" (you typed '{from}')" : "";
                     Console.Out.WriteLine($"Shared {s.Path ?? s.Name} with {s.ShareWith}{typed} ({string.Join(", ", s.Permissions)}): share {s.Id}, {s.State}.");
                     if (s.LastError is not null)

@@ -13,7 +13,7 @@ internal static partial class ShareEndpoints
     {
         var shares = app.MapGroup("/api/v1/shares").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Shares");
         shares.MapPost("", CreateAsync).WithName("CreateShare")
-            .WithSummary("Share a file or folder with a user on another server")
+            .WithSummary("Share a file or folder with a user on another server; for one shared with you, its owner's server is asked to (202)")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -31,14 +31,35 @@ internal static partial class ShareEndpoints
         shares.MapDelete("{id:long}", DeleteAsync).WithName("DeleteShare")
             .WithSummary("Revoke a share: access ends at once and the recipient's server is notified")
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var reshares = app.MapGroup("/api/v1/reshares").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Shares");
+        reshares.MapGet("", ListResharesAsync).WithName("ListReshares")
+            .WithSummary("What you asked owners' servers to share further (requested, created, refused with the reason, undone)");
+        reshares.MapDelete("{id:long}", UndoReshareAsync).WithName("UndoReshare")
+            .WithSummary("Take a reshare back: the owner's server is told (RESHARE_UNDO) and removes the share")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static async Task<Results<Created<ShareView>, ProblemHttpResult>> CreateAsync(
+    private static async Task<Ok<List<ReshareView>>> ListResharesAsync(HttpContext context, Reshares reshares, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reshares.ListAsync(context.GetSignedInUser().Id, cancellationToken));
+
+    private static async Task<Results<Ok<ReshareView>, ProblemHttpResult>> UndoReshareAsync(long id, HttpContext context, Reshares reshares, CancellationToken cancellationToken)
+    {
+        var (view, problem) = await reshares.UndoAsync(context.GetSignedInUser().Id, id, cancellationToken);
+        return view is not null ? TypedResults.Ok(view) : Problem(problem!);
+    }
+
+    private static async Task<Results<Created<ShareView>, Accepted<ShareView>, ProblemHttpResult>> CreateAsync(
         CreateShareRequest body, HttpContext context, OutgoingShares shares, CancellationToken cancellationToken)
     {
         var created = await shares.CreateAsync(context.GetSignedInUser().Id, body, cancellationToken);
-        return created.Share is { } share ? TypedResults.Created($"/api/v1/shares/{share.Id}", share) : Problem(created.Problem!);
+        return created.Share switch
+        {
+            { ReshareRequest: true } reshare => TypedResults.Accepted($"/api/v1/reshares/{reshare.Id}", reshare),
+            { } share => TypedResults.Created($"/api/v1/shares/{share.Id}", share),
+            _ => Problem(created.Problem!),
+        };
     }
 
     private static async Task<Ok<List<ShareView>>> ListAsync(HttpContext context, OutgoingShares shares, CancellationToken cancellationToken) =>

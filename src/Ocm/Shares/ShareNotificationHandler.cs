@@ -15,23 +15,32 @@ namespace Ocm.Shares;
 /// Share notifications in both directions. About a share we sent: SHARE_ACCEPTED / SHARE_DECLINED / SHARE_UNSHARED
 /// (the recipient left) from the recipient's server. About a share we received: SHARE_UNSHARED (revoked) and
 /// permission or expiry changes (RESHARE_CHANGE_PERMISSION and SHARE_CHANGE_PERMISSION, as reva spells it) from the sender's
-/// server. The caller must be the counter-party: its verified signature, or the share's secret in
+/// server. REQUEST_RESHARE / RESHARE_UNDO about a share we sent (ShareNotificationHandler.Reshare.cs). The caller must be the counter-party: its verified signature, or the share's secret in
 /// <c>notification.sharedSecret</c> for legacy peers that cannot sign (<see cref="UnsignedNotifications"/>, R84). This handler reads the notification and checks who sends it; what
 /// it means for the share is applied by <see cref="OutgoingShares"/> and <see cref="ReceivedShares"/>, as for the same
 /// change made by a user here.
 /// </summary>
 internal sealed partial class ShareNotificationHandler(
-    OutgoingShares outgoingShares, ReceivedShares receivedShares, SecretProtector secrets, UnsignedNotifications unsigned, ILogger<ShareNotificationHandler> logger)
+    OutgoingShares outgoingShares,
+    ReceivedShares receivedShares,
+    SecretProtector secrets,
+    UnsignedNotifications unsigned,
+    TimeProvider timeProvider,
+    ILogger<ShareNotificationHandler> logger)
     : INotificationHandler
 {
     public bool Handles(string notificationType) =>
         notificationType is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared
-        || NotificationTypes.IsPermissionChange(notificationType);
+        || NotificationTypes.IsPermissionChange(notificationType) || IsReshare(notificationType);
 
     public async Task<IResult?> HandleAsync(NewNotification notification, OcmRequest request, OcmDb db, CancellationToken cancellationToken)
     {
         var type = notification.NotificationType;
         var secret = notification.Notification?.SharedSecret;
+        if (IsReshare(type))
+        {
+            return await HandleReshareAsync(notification, request, db, cancellationToken);
+        }
 
         if (type is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared)
         {

@@ -82,15 +82,19 @@ internal static class SharePayload
     {
         var self = OcmAddress.Create(owner.Name, server.Authority);
         var recipient = OcmAddress.Parse(share.ShareWith);
+
+        // A reshare (OCM §Resharing) names the recipient who asked for it as its sender; the owner stays the owner, and
+        // this server, which holds the resource, sends and signs it.
+        var sender = share.ResharedBy is { } resharer ? OcmAddress.Parse(resharer) : self;
         return OcmJson.Write(new NewShare
         {
             ShareWith = recipient,
             Name = share.Name,
             ProviderId = share.ProviderId,
             Owner = self,
-            Sender = self,
+            Sender = sender,
             OwnerDisplayName = owner.DisplayName ?? owner.Name,
-            SenderDisplayName = owner.DisplayName ?? owner.Name,
+            SenderDisplayName = share.ResharedBy ?? owner.DisplayName ?? owner.Name,
             ShareType = ShareTypes.User,
             ResourceType = plan.ResourceType,
             Expiration = share.Expiration?.ToUnixTimeSeconds(),

@@ -30,7 +30,9 @@ internal static class SharesServiceCollectionExtensions
         services.TryAddSingleton<UnsignedNotifications>();
         services.TryAddScoped<OutgoingShares>();
         services.TryAddScoped<ReceivedShares>();
+        services.TryAddScoped<Reshares>();
         services.AddSingleton<IOutboxListener, ShareDeliveryListener>();
+        services.AddSingleton<IOutboxListener, ReshareDeliveryListener>();
 
         // Scoped: it applies notifications through the request's OutgoingShares and ReceivedShares.
         services.AddScoped<INotificationHandler, ShareNotificationHandler>();

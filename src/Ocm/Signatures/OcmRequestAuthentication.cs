@@ -125,7 +125,15 @@ internal sealed partial class OcmRequestAuthentication(
 
         if (message.Headers.Contains(MessageSignature.SignatureInputField))
         {
-            var verified = await verifier.VerifyAsync(message, ClaimedSigner(body, http.Request.ContentType), http.RequestAborted);
+            var claimed = ClaimedSigner(body, http.Request.ContentType);
+            var verified = await verifier.VerifyAsync(message, claimed, http.RequestAborted);
+            if (!verified.IsVerified && verified.Failure == SignatureFailure.UnknownKey && ReshareOwner(body) is { } owner
+                && !string.Equals(owner, claimed, StringComparison.OrdinalIgnoreCase))
+            {
+                // A reshare (OCM §Resharing) names the resharer as sender but is made and signed by the owner's server.
+                verified = await verifier.VerifyAsync(message, owner, http.RequestAborted);
+            }
+
             if (verified.IsVerified)
             {
                 return (new OcmRequest { Body = body, SignerHost = verified.SignerHost, Scheme = SignatureScheme.Rfc9421, KeyId = verified.KeyId }, null);
@@ -323,6 +331,32 @@ internal sealed partial class OcmRequestAuthentication(
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// For a share whose <c>owner</c> is on another server than its <c>sender</c> — a reshare, made by the owner's server
+    /// for the resharer (OCM §Resharing) — the owner's server, the other server that may have signed it; else null.
+    /// </summary>
+    internal static string? ReshareOwner(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("sender", out var sender) && sender.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("owner", out var owner) && owner.ValueKind == JsonValueKind.String
+                && OcmAddress.TryParse(sender.GetString(), out var senderAddress, out _)
+                && OcmAddress.TryParse(owner.GetString(), out var ownerAddress, out _)
+                && !string.Equals(senderAddress.Authority, ownerAddress.Authority, StringComparison.OrdinalIgnoreCase)
+                ? ownerAddress.Authority
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static partial class Log

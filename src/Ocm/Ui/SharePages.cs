@@ -126,6 +126,8 @@ internal static partial class SharePages
             permissions += ", two-factor sign-in required";
         }
 
+        var reshared = share.ResharedBy is { } resharer ? Html.Of($" · <span class=\"reshared\">reshared by {resharer}</span>") : Html.Empty;
+
         var expiresValue = expires is { } e ? UiFormat.Date(e.AddSeconds(-1)) : "";
         var change = Html.Of($"""
             <input type="hidden" name="path" value="{UiUrls.Display(path)}">
@@ -138,7 +140,7 @@ internal static partial class SharePages
         return Html.Of($"""
             <li class="card share" data-share-id="{share.Id}" data-recipient="{share.ShareWith}">
             <p class="recipient">{who}</p>
-            <p><span class="state {stateClass}" data-state="{state}">{state}</span> · {permissions}{expiry}</p>
+            <p><span class="state {stateClass}" data-state="{state}">{state}</span> · {permissions}{expiry}{reshared}</p>
             {DeliveryNote(share)}
             <details>
             <summary>Change</summary>
@@ -207,6 +209,11 @@ internal static partial class SharePages
     /// <summary>What the owner is told after sharing: the normalised address (and what was typed), and whether it is on its way.</summary>
     private static string CreatedText(ShareView share)
     {
+        if (share.ReshareRequest)
+        {
+            return $"Asked the owner's server to share it with {share.ShareWith}: only the owner can share what was shared with you.";
+        }
+
         var typed = share.NormalizedFrom is { } from ? $" (you typed “{from}”)" : "";
         return share.LastError is null
             ? $"Shared with {share.ShareWith}{typed}; delivering to their server."

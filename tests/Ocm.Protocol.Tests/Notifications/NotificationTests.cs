@@ -111,4 +111,22 @@ public sealed class NotificationTests
             """{"notificationType":"SHARE_UNSHARED","resourceType":"file","providerId":"42","notification":{"sharedSecret":"s","grantee":"bob@recv.example.com","extra":{"x":1}}}""",
             Encoding.UTF8.GetString(bytes));
     }
+
+    [Theory]
+    [InlineData("1.5.0", true)]
+    [InlineData("1.5", true)]
+    [InlineData("1.10.0", true)]
+    [InlineData("2.0.0", true)]
+    [InlineData("1.4.0", false)]
+    [InlineData("1.0-proposal1", false)]
+    [InlineData("", false)]
+    public void Speaks15_ReadsTheApiVersion(string apiVersion, bool expected) =>
+        Assert.Equal(expected, Ocm15Notifications.Speaks15(apiVersion));
+
+    [Fact]
+    public void WithSenderDomain_AddsTheMember_KeepsTheRest()
+    {
+        var bytes = Ocm15Notifications.WithSenderDomain(Encoding.UTF8.GetBytes("""{"notificationType":"SHARE_UNSHARED","providerId":"42"}"""), "send.example.org");
+        Assert.Equal("""{"notificationType":"SHARE_UNSHARED","providerId":"42","senderDomain":"send.example.org"}""", Encoding.UTF8.GetString(bytes));
+    }
 }

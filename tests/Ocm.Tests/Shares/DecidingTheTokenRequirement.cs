@@ -157,7 +157,7 @@ public sealed class DecidingTheTokenRequirement(DecidingTheTokenRequirement.Serv
                 Sender = "dave@" + servers.Exchange.Authority,
                 WebDavUri = "from-dave-1",
                 ProtectedSecret = scope.ServiceProvider.GetRequiredService<Ocm.Shares.SecretProtector>().Protect("daves-secret"),
-                Permissions = Ocm.Shares.SharePermissions.Read | Ocm.Shares.SharePermissions.Share,
+                Permissions = Ocm.Shares.SharePermissions.Read,
                 State = Ocm.Shares.ReceivedShareState.Accepted,
                 Created = now,
                 Updated = now,
@@ -165,9 +165,22 @@ public sealed class DecidingTheTokenRequirement(DecidingTheTokenRequirement.Serv
             await db.SaveChangesAsync();
         }
 
+        // Without the share permission: refused, with the reason.
         var problem = await servers.Alice.PostJsonAsync(
             "api/v1/shares", new { path = "/Shared with me/daves.txt", shareWith = "erin@" + servers.NoExchange.Authority, permissions = new[] { "read" } }, 403);
-        Assert.Contains("Only its owner's server can share it", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Only its owner can share it with someone else", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // With it: the owner's server is asked (REQUEST_RESHARE, 202); this server still never shares it itself.
+        await using (var scope = servers.A.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            await db.Set<Ocm.Shares.ReceivedShare>().Where(s => s.ProviderId == "from-dave-1")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Permissions, Ocm.Shares.SharePermissions.Read | Ocm.Shares.SharePermissions.Share));
+        }
+
+        var asked = await servers.Alice.PostJsonAsync(
+            "api/v1/shares", new { path = "/Shared with me/daves.txt", shareWith = "erin@" + servers.NoExchange.Authority, permissions = new[] { "read" } }, 202);
+        Assert.True(asked.GetProperty("reshareRequest").GetBoolean());
         Assert.DoesNotContain(servers.NoExchange.Received, r => r.Path == "/ocm/shares" && r.Body.Contains("daves.txt", StringComparison.Ordinal));
     }
 }

@@ -847,6 +847,13 @@ namespace Ocm.Data.Migrations.Postgres
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
 
+                    b.Property<long?>("ReshareParentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ResharedBy")
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
+
                     b.Property<string>("ResourceType")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -882,6 +889,8 @@ namespace Ocm.Data.Migrations.Postgres
 
                     b.HasIndex("ProviderId")
                         .IsUnique();
+
+                    b.HasIndex("ReshareParentId");
 
                     b.HasIndex("SecretHash")
                         .IsUnique();
@@ -1000,6 +1009,52 @@ namespace Ocm.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("received_shares", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Shares.Reshare", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Permissions")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long>("ReceivedShareId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ShareWith")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<DateTimeOffset>("Updated")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedShareId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("reshares", (string)null);
                 });
 
             modelBuilder.Entity("Ocm.Signatures.SeenSignature", b =>

@@ -813,6 +813,13 @@ namespace Ocm.Data.Migrations.Sqlite
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ReshareParentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResharedBy")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResourceType")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -848,6 +855,8 @@ namespace Ocm.Data.Migrations.Sqlite
 
                     b.HasIndex("ProviderId")
                         .IsUnique();
+
+                    b.HasIndex("ReshareParentId");
 
                     b.HasIndex("SecretHash")
                         .IsUnique();
@@ -964,6 +973,50 @@ namespace Ocm.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("received_shares", (string)null);
+                });
+
+            modelBuilder.Entity("Ocm.Shares.Reshare", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Permissions")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedShareId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ShareWith")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Updated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedShareId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("reshares", (string)null);
                 });
 
             modelBuilder.Entity("Ocm.Signatures.SeenSignature", b =>

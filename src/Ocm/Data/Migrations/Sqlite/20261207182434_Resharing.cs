@@ -1,0 +1,81 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Ocm.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Resharing : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "ReshareParentId",
+                table: "outgoing_shares",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ResharedBy",
+                table: "outgoing_shares",
+                type: "TEXT",
+                maxLength: 600,
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "reshares",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReceivedShareId = table.Column<long>(type: "INTEGER", nullable: false),
+                    ShareWith = table.Column<string>(type: "TEXT", maxLength: 600, nullable: false),
+                    Permissions = table.Column<int>(type: "INTEGER", nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Updated = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_reshares", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_outgoing_shares_ReshareParentId",
+                table: "outgoing_shares",
+                column: "ReshareParentId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_reshares_ReceivedShareId",
+                table: "reshares",
+                column: "ReceivedShareId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_reshares_UserId",
+                table: "reshares",
+                column: "UserId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "reshares");
+
+            migrationBuilder.DropIndex(
+                name: "IX_outgoing_shares_ReshareParentId",
+                table: "outgoing_shares");
+
+            migrationBuilder.DropColumn(
+                name: "ReshareParentId",
+                table: "outgoing_shares");
+
+            migrationBuilder.DropColumn(
+                name: "ResharedBy",
+                table: "outgoing_shares");
+        }
+    }
+}
