@@ -147,7 +147,10 @@ internal static partial class ViewerPages
             return null;
         }
 
-        return new SaveForm(form, form["content"].ToString(), new EditorState(form["etag"].ToString(), form["crlf"] == "1", form["bom"] == "1"));
+        // Browsers submit a textarea's line breaks as CRLF; the text is kept as the file writes them, also when it is shown again.
+        var crLf = form["crlf"] == "1";
+        var text = form["content"].ToString();
+        return new SaveForm(form, crLf ? text : text.Replace("\r\n", "\n", StringComparison.Ordinal), new EditorState(form["etag"].ToString(), crLf, form["bom"] == "1"));
     }
 
     private static IResult SaveFormRefused(UiRequest ui) => ui.Message(
