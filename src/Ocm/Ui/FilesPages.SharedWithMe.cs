@@ -103,8 +103,11 @@ internal static partial class FilesPages
         var from = share.SenderDisplayName ?? share.OwnerDisplayName;
         var sender = from is { Length: > 0 } ? Html.Of($"{from} <span class=\"address\">{share.Sender}</span>") : Html.Of($"<span class=\"address\">{share.Sender}</span>");
         var size = entry.IsFolder ? Html.Raw("<span class=\"muted\">—</span>") : Html.Of($"{UiFormat.Bytes(entry.Size)}");
+        var open = ReceivedFolderPages.IsFileShare(share) && ViewableFiles.KindOf(share.Name, null) != ViewKind.None
+            ? Html.Of($" <a href=\"{ui.Urls.ReceivedView(share.Id, StoragePath.Root)}\" aria-label=\"Open {entry.Name}\" class=\"open\">Open</a>")
+            : Html.Empty;
         return Html.Of($"""
-            <tr data-name="{entry.Name}" data-share-id="{share.Id}"><td class="name">{link}<br><span class="muted from">from {sender}</span></td><td class="size">{size}</td><td class="modified">{UiFormat.Time(entry.Modified)}</td></tr>
+            <tr data-name="{entry.Name}" data-share-id="{share.Id}"><td class="name">{link}{open}<br><span class="muted from">from {sender}</span></td><td class="size">{size}</td><td class="modified">{UiFormat.Time(entry.Modified)}</td></tr>
             """);
     }
 

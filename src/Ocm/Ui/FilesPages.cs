@@ -121,7 +121,7 @@ internal static partial class FilesPages
         children.Sort((a, b) => a.IsFolder != b.IsFolder ? (a.IsFolder ? -1 : 1) : descending ? comparison(b, a) : comparison(a, b));
     }
 
-    private static Html Breadcrumbs(UiRequest ui, StoragePath path)
+    internal static Html Breadcrumbs(UiRequest ui, StoragePath path)
     {
         var crumbs = new List<Html>();
         var chain = path.Ancestors().Reverse().Skip(1).Append(path).Where(p => !p.IsRoot).ToList();
@@ -179,8 +179,11 @@ internal static partial class FilesPages
                 ? Html.Of($"<a class=\"folder\" href=\"{ui.Urls.Folder(childPath)}\">{child.Name}</a>")
                 : Html.Of($"<a class=\"file\" href=\"{ui.Urls.Download(childPath)}\" download>{child.Name}</a>");
             var badge = shared.Contains(child.Id) ? Html.Raw(" <span class=\"badge\">shared</span>") : Html.Empty;
+            var open = !child.IsFolder && ViewableFiles.KindOf(child.Name, child.ContentType) != ViewKind.None
+                ? Html.Of($"<a href=\"{ui.Urls.View(childPath)}\" aria-label=\"Open {child.Name}\" class=\"open\">Open</a> ")
+                : Html.Empty;
             rows.Add(Html.Of($"""
-                <tr data-name="{child.Name}"><td class="name">{link}{badge}</td><td class="size">{UiFormat.Bytes(child.Size)}</td><td class="modified">{UiFormat.Time(child.Modified)}</td><td class="actions"><a href="{ui.Urls.Share(childPath)}" aria-label="Share {child.Name}">Share</a> <a href="{ui.Urls.Item(childPath)}" aria-label="More actions for {child.Name}">More</a></td></tr>
+                <tr data-name="{child.Name}"><td class="name">{link}{badge}</td><td class="size">{UiFormat.Bytes(child.Size)}</td><td class="modified">{UiFormat.Time(child.Modified)}</td><td class="actions">{open}<a href="{ui.Urls.Share(childPath)}" aria-label="Share {child.Name}">Share</a> <a href="{ui.Urls.Item(childPath)}" aria-label="More actions for {child.Name}">More</a></td></tr>
                 """));
         }
 
@@ -241,6 +244,11 @@ internal static partial class FilesPages
         var open = node.IsFolder
             ? Html.Of($"<a class=\"button\" href=\"{ui.Urls.Folder(path)}\">Open</a>")
             : Html.Of($"<a class=\"button\" href=\"{ui.Urls.Download(path)}\" download id=\"download\">Download</a>");
+        if (!node.IsFolder && ViewableFiles.KindOf(node.Name, node.ContentType) != ViewKind.None)
+        {
+            open = Html.Of($"<a class=\"button\" href=\"{ui.Urls.View(path)}\" id=\"open\">Open</a> {open}");
+        }
+
         var checksum = node.Sha256 is null ? Html.Empty : Html.Of($"<dt>SHA-256</dt><dd><code>{node.Sha256}</code></dd>");
         var sharedText = shareCount == 0 ? "not shared" : $"with {shareCount} {(shareCount == 1 ? "person" : "people")}";
         var renameFields = Html.Of($"""

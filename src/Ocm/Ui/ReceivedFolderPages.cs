@@ -134,9 +134,12 @@ internal static partial class ReceivedFolderPages
     /// <summary>
     /// Streams the file at <paramref name="path"/> in the share (the root for a file share) from the sender to the
     /// browser. Always an attachment in a sandbox: whatever the sender says the content is, it never runs as this site.
-    /// Failures before the first byte become pages; a sender that breaks off later aborts the download.
+    /// Failures before the first byte become pages; a sender that breaks off later aborts the download. For the viewer
+    /// (<paramref name="inline"/> an image or PDF) it is shown inline instead, with the type pinned by its name
+    /// (<see cref="ViewerPages.InlineHeaders"/>).
     /// </summary>
-    internal static async Task<IResult> DownloadAsync(UiRequest ui, ReceivedShare share, StoragePath path, string fileName, RemoteShareClient remote, ILogger logger)
+    internal static async Task<IResult> DownloadAsync(
+        UiRequest ui, ReceivedShare share, StoragePath path, string fileName, RemoteShareClient remote, ILogger logger, ViewKind inline = ViewKind.None)
     {
         if (await TwoFactorRequiredAsync(ui, share) is { } refused)
         {
@@ -184,7 +187,12 @@ internal static partial class ReceivedFolderPages
                 }
             }
 
-            if (status is 200 or 206)
+            if (status is 200 or 206 && inline != ViewKind.None)
+            {
+                ViewerPages.InlineHeaders(outgoing, fileName, inline);
+                headers.ContentType = ViewableFiles.InlineContentType(fileName, inline);
+            }
+            else if (status is 200 or 206)
             {
                 headers.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
                 var disposition = new ContentDispositionHeaderValue("attachment");
@@ -267,15 +275,18 @@ internal static partial class ReceivedFolderPages
                 ? Html.Of($"<a class=\"folder\" href=\"{ui.Urls.ReceivedFolder(share.Id, memberPath)}\">{member.Name}</a>")
                 : Html.Of($"<a class=\"file\" href=\"{ui.Urls.ReceivedFile(share.Id, memberPath)}\" download>{member.Name}</a>");
             var size = member.Size is { } bytes ? Html.Of($"{UiFormat.Bytes(bytes)}") : Html.Raw("<span class=\"muted\">—</span>");
+            var open = !member.IsFolder && ViewableFiles.KindOf(member.Name, null) != ViewKind.None
+                ? Html.Of($"<a href=\"{ui.Urls.ReceivedView(share.Id, memberPath)}\" aria-label=\"Open {member.Name}\" class=\"open\">Open</a>")
+                : Html.Empty;
             rows.Add(Html.Of($"""
-                <tr data-name="{member.Name}"><td class="name">{link}</td><td class="size">{size}</td><td class="modified">{UiFormat.Time(member.Modified)}</td></tr>
+                <tr data-name="{member.Name}"><td class="name">{link}</td><td class="size">{size}</td><td class="modified">{UiFormat.Time(member.Modified)}</td><td class="actions">{open}</td></tr>
                 """));
         }
 
         return Html.Of($"""
             <table class="files" id="files-table">
             <caption class="visually-hidden">Contents of {share.Name}{(folder.IsRoot ? "" : UiUrls.Display(folder))}, {rows.Count} items</caption>
-            <thead><tr><th scope="col" class="name">Name</th><th scope="col" class="size">Size</th><th scope="col" class="modified">Modified</th></tr></thead>
+            <thead><tr><th scope="col" class="name">Name</th><th scope="col" class="size">Size</th><th scope="col" class="modified">Modified</th><th scope="col" class="actions"><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
             {rows}
             </tbody>
@@ -290,7 +301,7 @@ internal static partial class ReceivedFolderPages
         Page(ui, share, StatusCodes.Status404NotFound, "Not found", $"There is no such {what} in “{share.Name}”.");
 
     /// <summary>What went wrong with the sender, in words, naming it; never the exception's details.</summary>
-    private static IResult Problem(UiRequest ui, ReceivedShare share, StoragePath path, int status, TimeSpan? retryAfter, string what)
+    internal static IResult Problem(UiRequest ui, ReceivedShare share, StoragePath path, int status, TimeSpan? retryAfter, string what)
     {
         var host = share.SenderHost;
         var where = path.IsRoot ? $"“{share.Name}”" : $"{UiUrls.Display(path)} in “{share.Name}”";

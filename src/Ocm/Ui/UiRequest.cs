@@ -96,8 +96,10 @@ internal sealed class UiRequest
     /// Let the page's forms be redirected to other sites (the WAYF page's form is answered with a redirect to the
     /// invitee's server; CSP <c>form-action</c> also applies to redirects after a submission).
     /// </param>
-    public IResult Page(string title, Html body, UiSection section, int statusCode = StatusCodes.Status200OK, Html? subNavigation = null, bool formsMayRedirectAway = false) =>
-        new HtmlResult(statusCode, Layout(title, body, section, subNavigation ?? Html.Empty), formsMayRedirectAway);
+    /// <param name="framesOwnFiles">Let the page frame this site's own pages (the viewer's PDF, shown by the browser's viewer).</param>
+    public IResult Page(
+        string title, Html body, UiSection section, int statusCode = StatusCodes.Status200OK, Html? subNavigation = null, bool formsMayRedirectAway = false, bool framesOwnFiles = false) =>
+        new HtmlResult(statusCode, Layout(title, body, section, subNavigation ?? Html.Empty), formsMayRedirectAway, framesOwnFiles);
 
     /// <summary>A page with a heading and one paragraph (errors, "not found", "not allowed").</summary>
     public IResult Message(int statusCode, string title, string text, UiSection section = UiSection.None) =>
@@ -212,7 +214,7 @@ internal sealed class UiRequest
         value is null ? Html.Empty : Html.Of($" {Html.Raw(name)}=\"{value}\"");
 
     /// <summary>A complete HTML page: no caching (it shows private data), no framing, only our own scripts and styles.</summary>
-    private sealed class HtmlResult(int statusCode, string html, bool formsMayRedirectAway) : IResult
+    private sealed class HtmlResult(int statusCode, string html, bool formsMayRedirectAway, bool framesOwnFiles) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
@@ -221,12 +223,12 @@ internal sealed class UiRequest
             response.StatusCode = statusCode;
             response.ContentType = "text/html; charset=utf-8";
             response.ContentLength = bytes.Length;
-            SecurityHeaders(response, formsMayRedirectAway);
+            SecurityHeaders(response, formsMayRedirectAway, framesOwnFiles);
             await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
         }
     }
 
-    public static void SecurityHeaders(HttpResponse response, bool formsMayRedirectAway = false)
+    public static void SecurityHeaders(HttpResponse response, bool formsMayRedirectAway = false, bool framesOwnFiles = false)
     {
         response.Headers.CacheControl = "no-store";
         response.Headers.XContentTypeOptions = "nosniff";
@@ -234,7 +236,8 @@ internal sealed class UiRequest
         response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.ContentSecurityPolicy =
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-            + (formsMayRedirectAway ? "" : "; form-action 'self'" + Identity.SignInChoice.FormRedirectTargets(response.HttpContext));
+            + (formsMayRedirectAway ? "" : "; form-action 'self'" + Identity.SignInChoice.FormRedirectTargets(response.HttpContext))
+            + (framesOwnFiles ? "; frame-src 'self'" : "");
     }
 
     /// <summary>303 See Other: after a form POST the browser GETs the target (RFC 9110 §15.4.4).</summary>

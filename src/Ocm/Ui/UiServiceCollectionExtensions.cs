@@ -95,13 +95,15 @@ internal static class UiServiceCollectionExtensions
         SharePages.Map(signedIn);
         SharedWithMePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
+        ViewerPages.Map(signedIn);
         ContactsPages.Map(signedIn);
         ShareRequestPages.Map(signedIn);
         AccountPages.Map(signedIn);
 
-        // Uploads check the token themselves (from a header, or the form's first field) so the body is never buffered.
+        // Uploads and the editor's saves check the token themselves (from a header, or the form's first field) so the body is never buffered.
         var uploads = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         UploadEndpoint.Map(uploads);
+        ViewerPages.MapSaves(uploads);
 
         var admin = ui.MapGroup("/admin").RequireAuthorization(UiSession.AdminPolicy).AddEndpointFilter<CsrfFilter>().AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         AdminUsersPages.Map(admin);

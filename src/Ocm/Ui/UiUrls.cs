@@ -54,6 +54,22 @@ internal sealed class UiUrls(string basePath)
 
     public string Download(StoragePath path) => Base + "download/" + path.ToUrlPath();
 
+    /// <summary>A file shown in the browser viewer (text, Markdown, image, PDF).</summary>
+    public string View(StoragePath path) => Base + "view/" + path.ToUrlPath();
+
+    /// <summary>An image or PDF's bytes for the viewer page, served inline with a pinned content type.</summary>
+    public string Inline(StoragePath path) => Base + "inline/" + path.ToUrlPath();
+
+    /// <summary>A text or Markdown file in the browser editor.</summary>
+    public string Edit(StoragePath path) => Base + "edit/" + path.ToUrlPath();
+
+    /// <summary>A file in an accepted received share (the root: a file share itself) in the browser viewer.</summary>
+    public string ReceivedView(long shareId, StoragePath file) => Base + $"received/{shareId}/view/" + file.ToUrlPath();
+
+    public string ReceivedInline(long shareId, StoragePath file) => Base + $"received/{shareId}/inline/" + file.ToUrlPath();
+
+    public string ReceivedEdit(long shareId, StoragePath file) => Base + $"received/{shareId}/edit/" + file.ToUrlPath();
+
     public string Share(StoragePath path) => Base + "share/" + path.ToUrlPath();
 
     public string ConfirmDelete(StoragePath path) => Base + "delete/" + path.ToUrlPath();
