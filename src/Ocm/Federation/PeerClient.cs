@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Ocm.Protocol.Discovery.Client;
+using Ocm.Protocol.Errors;
 using Ocm.Protocol.Http;
+using Ocm.Protocol.Json;
 using Ocm.Signatures;
 
 namespace Ocm.Federation;
@@ -291,6 +293,34 @@ internal sealed class PeerClient(
 internal sealed record PeerResponse(Uri Url, int Status, string? ReasonPhrase, byte[] Body, long? TooLarge, RetryConditionHeaderValue? RetryAfter)
 {
     public bool IsSuccess => Status is >= 200 and < 300;
+
+    /// <summary>
+    /// The peer's own error message in <paramref name="body"/> (an OCM error in whichever dialect), cut short and
+    /// stripped of control characters, to quote to the user; null when the body holds none.
+    /// </summary>
+    public static string? MessageIn(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var message = OcmJson.ReadError(body).Message;
+            if (string.IsNullOrWhiteSpace(message))
+            {
+                return null;
+            }
+
+            var clean = new string(message.Where(c => !char.IsControl(c)).ToArray()).Trim();
+            return clean.Length > 300 ? clean[..300] + "…" : clean;
+        }
+        catch (Exception ex) when (ex is OcmFormatException or FormatException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The answer's <c>Date</c> header (RFC 9110 §6.6.1): the peer's clock.</summary>
     public DateTimeOffset? Date { get; init; }

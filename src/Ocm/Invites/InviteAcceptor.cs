@@ -207,7 +207,7 @@ internal sealed partial class InviteAcceptor(
         Log.Answered(logger, inviterServer, status);
         if (status != 200)
         {
-            return Explain(status, inviterServer, PeerMessage(body));
+            return Explain(status, inviterServer, PeerResponse.MessageIn(body));
         }
 
         AcceptedInviteResponse answer;
@@ -267,31 +267,6 @@ internal sealed partial class InviteAcceptor(
             429 or 503 => InviteAcceptOutcome.Failed(503, "Try again later", $"The other server ({inviterServer}) is busy{said}. Try again later."),
             _ => InviteAcceptOutcome.Failed(502, "Invite not accepted", $"The other server ({inviterServer}) answered {status}{said}."),
         };
-    }
-
-    /// <summary>The peer's own error message, in whichever dialect, cut short and stripped of control characters.</summary>
-    private static string? PeerMessage(byte[] body)
-    {
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var message = OcmJson.ReadError(body).Message;
-            if (string.IsNullOrWhiteSpace(message))
-            {
-                return null;
-            }
-
-            var clean = new string(message.Where(c => !char.IsControl(c)).ToArray()).Trim();
-            return clean.Length > 300 ? clean[..300] + "…" : clean;
-        }
-        catch (Exception ex) when (ex is OcmFormatException or FormatException)
-        {
-            return null;
-        }
     }
 
     private static partial class Log

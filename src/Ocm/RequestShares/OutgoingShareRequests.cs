@@ -199,7 +199,7 @@ internal sealed partial class OutgoingShareRequests(
             return null;
         }
 
-        var message = PeerMessage(response.Body);
+        var message = PeerResponse.MessageIn(response.Body);
         var said = message is null ? "" : $" (the server said: \"{message}\")";
         return response.Status switch
         {
@@ -218,30 +218,6 @@ internal sealed partial class OutgoingShareRequests(
 
     private static ShareRequestProblem NotOffered(string authority, int status) => new(422, "Owner's server cannot take share requests",
         $"The server {authority} does not offer share requests (it answered {status} to POST /request-share of OCM 1.4). Ask the owner to share with you directly.");
-
-    private static string? PeerMessage(byte[] body)
-    {
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var message = OcmJson.ReadError(body).Message;
-            if (string.IsNullOrWhiteSpace(message))
-            {
-                return null;
-            }
-
-            var clean = new string(message.Where(c => !char.IsControl(c)).ToArray()).Trim();
-            return clean.Length > 300 ? clean[..300] + "…" : clean;
-        }
-        catch (Exception ex) when (ex is OcmFormatException or FormatException or System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
 
     private static OutgoingShareRequestView ToView(OutgoingShareRequest r) => new(
         r.Id, r.Owner, r.Resource, r.State.ToString().ToLowerInvariant(), r.Reason, r.ReceivedShareId, r.Created, r.Updated);
