@@ -152,7 +152,11 @@ EOF
     kill -0 "$(cat "$r/slapd.pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "slapd did not start:" >&2
+  if kill -0 "$(cat "$r/slapd.pid")" 2>/dev/null; then
+    echo "slapd did not answer on 127.0.0.1:$port within 10 s:" >&2
+  else
+    echo "slapd exited at once (is 127.0.0.1:$port taken by another process?):" >&2
+  fi
   cat "$r/slapd.log" >&2
   stop "$port"
   return 1

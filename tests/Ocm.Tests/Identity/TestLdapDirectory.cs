@@ -27,9 +27,20 @@ internal sealed class TestLdapDirectory : IAsyncDisposable
 
     public static async Task<TestLdapDirectory> StartAsync()
     {
-        var directory = new TestLdapDirectory(OcmProcess.FreePort("127.0.0.1"));
-        await RunAsync(null, "start", directory.Port.ToString(CultureInfo.InvariantCulture));
-        return directory;
+        // A port found free can be taken by another process of the parallel suite before slapd binds it (slapd then
+        // exits at once): a fresh port is tried, at most three times.
+        for (var attempt = 1; ; attempt++)
+        {
+            var directory = new TestLdapDirectory(OcmProcess.FreePort("127.0.0.1"));
+            try
+            {
+                await RunAsync(null, "start", directory.Port.ToString(CultureInfo.InvariantCulture));
+                return directory;
+            }
+            catch (Xunit.Sdk.XunitException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     /// <summary>The settings of an Ocm server signing in with this directory (the names of issue 17, kept exactly).</summary>
