@@ -44,12 +44,7 @@ internal static partial class ViewerPages
         }
 
         var file = Describe(ui, path, node!);
-        LoadedText? text = null;
-        if (ViewableFiles.IsEditable(file.Kind) && node!.Size <= ViewableFiles.MaxTextBytes)
-        {
-            await using var content = await OpenAsync(files, node, cancellationToken);
-            text = await ViewableFiles.ReadTextAsync(content, cancellationToken);
-        }
+        var text = await ReadTextAsync(files, node!, file, cancellationToken);
 
         return ViewPage(ui, file, text, UiSection.Files);
     }
@@ -89,12 +84,7 @@ internal static partial class ViewerPages
         }
 
         var file = Describe(ui, path, node!);
-        LoadedText? text = null;
-        if (ViewableFiles.IsEditable(file.Kind) && node!.Size <= ViewableFiles.MaxTextBytes)
-        {
-            await using var content = await OpenAsync(files, node, cancellationToken);
-            text = await ViewableFiles.ReadTextAsync(content, cancellationToken);
-        }
+        var text = await ReadTextAsync(files, node!, file, cancellationToken);
 
         if (text is not { IsUtf8: true })
         {
@@ -188,6 +178,18 @@ internal static partial class ViewerPages
         }
 
         return node.IsFolder ? (path, null, UiRequest.Redirect(ui.Urls.Folder(path))) : (path, node, null);
+    }
+
+    /// <summary>The file's text when it is a text kind within <see cref="ViewableFiles.MaxTextBytes"/>; else null.</summary>
+    private static async Task<LoadedText?> ReadTextAsync(FileTree files, FileNode node, ViewedFile file, CancellationToken cancellationToken)
+    {
+        if (!ViewableFiles.IsEditable(file.Kind) || node.Size > ViewableFiles.MaxTextBytes)
+        {
+            return null;
+        }
+
+        await using var content = await OpenAsync(files, node, cancellationToken);
+        return await ViewableFiles.ReadTextAsync(content, cancellationToken);
     }
 
     private static async Task<Stream> OpenAsync(FileTree files, FileNode node, CancellationToken cancellationToken) =>
