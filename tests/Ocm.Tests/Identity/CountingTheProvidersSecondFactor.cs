@@ -33,7 +33,7 @@ public sealed class CountingTheProvidersSecondFactor(BrowserFixture browser) : I
         // anna's provider asked for a one-time password: her files open at once, no TOTP here.
         var anna = await browser.NewPageAsync(countingServer);
         await SignInWithProviderAsync(anna, countingServer, "m-anna");
-        await anna.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await anna.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
 
         // The session counts as two-factor: an app password created in it is marked so.
         await anna.GotoAsync("ui/account");
@@ -45,27 +45,27 @@ public sealed class CountingTheProvidersSecondFactor(BrowserFixture browser) : I
         // ben's provider asked for a password only: sent to TOTP enrolment, as after a local password.
         var ben = await browser.NewPageAsync(countingServer);
         await SignInWithProviderAsync(ben, countingServer, "m-ben");
-        await ben.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await ben.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
         Assert.Contains("requires two-factor", await ben.FlashAsync(), StringComparison.Ordinal);
 
         // Where the provider's amr is not configured to count, anna too must set up TOTP.
         var annaElsewhere = await browser.NewPageAsync(ignoringServer);
         await SignInWithProviderAsync(annaElsewhere, ignoringServer, "m-anna");
-        await annaElsewhere.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await annaElsewhere.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
 
         // Once enrolled there, her next provider sign-in asks for the code (computed here) before the session starts.
         var key = await TotpInTheBrowser.EnrolAsync(annaElsewhere);
         var again = await browser.NewPageAsync(ignoringServer);
         await SignInWithProviderAsync(again, ignoringServer, "m-anna");
         await TotpInTheBrowser.EnterCodeAsync(again, Ocm.Identity.Mfa.Totp.Code(key, Ocm.Identity.Mfa.Totp.StepAt(DateTimeOffset.UtcNow) + 1));
-        await again.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await again.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
 
         // The session that began with the provider kept its ID token through the code step: signing out also signs
         // out at the provider (RP-initiated logout), which asks to confirm and sends her back.
         await again.ClickAsync("#logout");
-        await again.WaitForURLAsync(url => url.StartsWith(provider.Issuer, StringComparison.Ordinal));
+        await again.WaitForPageAsync(url => url.StartsWith(provider.Issuer, StringComparison.Ordinal));
         await again.ClickAsync("button[name=logout]");
-        await again.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
+        await again.WaitForPageAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
     }
 
     private static async Task SignInWithProviderAsync(IPage page, OcmTestServer server, string login)
@@ -77,6 +77,6 @@ public sealed class CountingTheProvidersSecondFactor(BrowserFixture browser) : I
         await page.FillAsync("input[name=password]", "any");
         var callback = server.BaseUri.AbsoluteUri + "signin-oidc";
         await page.RunAndWaitForResponseAsync(() => page.ClickAsync("button[type=submit]"), r => r.Url.StartsWith(callback, StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.WaitForLoadedAsync();
     }
 }

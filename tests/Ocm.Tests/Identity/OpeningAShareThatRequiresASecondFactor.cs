@@ -76,7 +76,7 @@ public sealed class OpeningAShareThatRequiresASecondFactor(BrowserFixture browse
         Assert.Equal(403, before!.Status);
         Assert.Contains("requires multi-factor authentication", await page.InnerTextAsync("#mfa-refusal"), StringComparison.Ordinal);
         await page.ClickAsync("#set-up-two-factor");
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
 
         // Enrolled (the first code counts for this session): the share opens, listed from A.
         await TotpInTheBrowser.EnrolAsync(page);

@@ -37,7 +37,7 @@ public sealed class RequiringASecondFactorForAGroup(BrowserFixture browser) : IC
         // The member: straight to enrolment, and nowhere else until enrolled.
         var page = await browser.NewPageAsync(server);
         await TotpInTheBrowser.PasswordAsync(page, member);
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
         Assert.Contains("requires two-factor", await page.FlashAsync(), StringComparison.Ordinal);
         await page.GotoAsync("ui/files/");
         Assert.Contains("/ui/account/two-factor", page.Url, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class RequiringASecondFactorForAGroup(BrowserFixture browser) : IC
         await TotpInTheBrowser.SignOutAsync(page);
         await TotpInTheBrowser.PasswordAsync(page, member);
         await TotpInTheBrowser.EnterCodeAsync(page, Totp.Code(key, Totp.StepAt(DateTimeOffset.UtcNow) + 1));
-        await page.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
 
         // The non-member signs in without any of it.
         var free = await browser.NewPageAsync(server);
@@ -76,7 +76,7 @@ public sealed class RequiringASecondFactorForAGroup(BrowserFixture browser) : IC
 
         var page = await browser.NewPageAsync(server);
         await TotpInTheBrowser.PasswordAsync(page, member);
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
 
         var free = await browser.NewPageAsync(server);
         await free.SignInAsync(other);
@@ -93,7 +93,7 @@ internal static class TotpInTheBrowser
         await page.FillAsync("#user", user.Name);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForLoadStateAsync();
+        await page.WaitForLoadedAsync();
     }
 
     /// <summary>On the enrolment page: starts enrolment, reads the secret, confirms with a first code; returns the key.</summary>
@@ -117,13 +117,13 @@ internal static class TotpInTheBrowser
         await page.WaitForSelectorAsync("#code");
         await page.FillAsync("#code", code);
         await page.ClickAsync("#verify-code");
-        await page.WaitForLoadStateAsync();
+        await page.WaitForLoadedAsync();
     }
 
     public static async Task SignOutAsync(IPage page)
     {
         await page.ClickAsync("#logout");
-        await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
     }
 
     /// <summary>The secret as typed into an app by hand: Base32 (RFC 4648 §6), in groups.</summary>

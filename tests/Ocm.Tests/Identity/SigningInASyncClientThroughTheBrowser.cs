@@ -41,7 +41,7 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         // 2. The browser opens the link: the normal sign-in first, then the approval page naming the client.
         var page = await browser.NewPageAsync(server);
         await page.GotoAsync(started.Login);
-        await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
         await page.FillAsync("#user", user.Name);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#sign-in");

@@ -65,7 +65,7 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
         // 2. The browser opens the link: the sign-in choice, the provider's button, the provider's login form ...
         var page = await browser.NewPageAsync(Server);
         await page.GotoAsync(started.Login);
-        await page.WaitForURLAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
         await page.ClickAsync("#sign-in-oidc");
         await TestOpenIdProvider.SignInAsync(page, Server, "s-lena/lena/physics");
 
@@ -111,7 +111,7 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
         // ... whose way back keeps the flow: the provider's session is ended at the provider's own logout (so another
         // account can sign in), then the sign-in page leads to the approval page again.
         await page.ClickAsync("#back-to-sign-in");
-        await page.WaitForURLAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
         Assert.Contains(Uri.EscapeDataString("/ui/login-flow/" + started.LoginToken), page.Url, StringComparison.Ordinal);
         var signInPage = page.Url;
         await page.GotoAsync(fixture.Provider.Issuer + "/session/end");
@@ -138,13 +138,13 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
         await page.ClickAsync("#continue");
 
         // B's accept dialog needs an account: B's one sign-in page, which says why and offers the provider's button.
-        await page.WaitForURLAsync(url => url.StartsWith(Server.BaseUri.AbsoluteUri + "ui/login?returnUrl=", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(Server.BaseUri.AbsoluteUri + "ui/login?returnUrl=", StringComparison.Ordinal));
         Assert.Contains("accept the invite", await page.InnerTextAsync("#login-purpose"), StringComparison.Ordinal);
         await page.ClickAsync("#sign-in-oidc");
         await TestOpenIdProvider.SignInAsync(page, Server, "s-bob/bob");
 
         // Back at the dialog, the invite's token and A's domain intact, signed in as the provider's user.
-        await page.WaitForURLAsync(url => url.StartsWith(Server.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(Server.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
         Assert.Contains($"providerDomain={Uri.EscapeDataString(a.Authority)}", page.Url, StringComparison.Ordinal);
         Assert.Equal("Accept an invite", await page.InnerTextAsync("#title"));
         Assert.Contains("bob (test provider)", await page.InnerTextAsync("header .who"), StringComparison.Ordinal);
@@ -166,10 +166,10 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
     {
         var page = await browser.NewPageAsync(Server);
         await page.GotoAsync("ui/account");
-        await page.WaitForURLAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login?returnUrl=", StringComparison.Ordinal));
         await page.ClickAsync("#sign-in-oidc");
         await TestOpenIdProvider.SignInAsync(page, Server, "s-nina/nina");
-        await page.WaitForURLAsync(url => url.Contains("/ui/account", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account", StringComparison.Ordinal));
 
         // The session made by the provider's sign-in is the interface's own: any other page opens without asking again.
         foreach (var path in new[] { "ui/files/", "ui/contacts", "ui/shared-with-me" })
@@ -180,6 +180,6 @@ public sealed class SigningInThroughTheProviderFromEveryPage(BrowserFixture brow
             Assert.Contains("nina (test provider)", await page.InnerTextAsync("header .who"), StringComparison.Ordinal);
         }
 
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.WaitForLoadedAsync();
     }
 }

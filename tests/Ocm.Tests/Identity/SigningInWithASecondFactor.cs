@@ -59,7 +59,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         // The next step's code is accepted (one step of clock drift), once.
         var code = Totp.Code(key, Totp.StepAt(DateTimeOffset.UtcNow) + 1);
         await EnterCodeAsync(page, code);
-        await page.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
         await SignOutAsync(page);
         await PasswordAsync(page, user);
         await EnterCodeAsync(page, code);
@@ -67,7 +67,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
 
         // A recovery code instead of a code: signs in once, then it is used up.
         await EnterCodeAsync(page, recoveryCodes[0]);
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
         Assert.Contains("recovery code", await page.FlashAsync(), StringComparison.Ordinal);
         Assert.Equal("9", await page.InnerTextAsync("#recovery-codes-left"));
         await SignOutAsync(page);
@@ -75,13 +75,13 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         await EnterCodeAsync(page, recoveryCodes[0]);
         Assert.Contains("Wrong code", await page.InnerTextAsync("#code-error"), StringComparison.Ordinal);
         await EnterCodeAsync(page, recoveryCodes[1].ToUpperInvariant().Replace("-", " ", StringComparison.Ordinal));
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
         Assert.Equal("8", await page.InnerTextAsync("#recovery-codes-left"));
 
         // The code step cannot be skipped: without the password step there is nothing to continue.
         var fresh = await browser.NewPageAsync(server);
         await fresh.GotoAsync("ui/login/two-factor");
-        await fresh.WaitForURLAsync(url => url.EndsWith("/ui/login", StringComparison.Ordinal));
+        await fresh.WaitForPageAsync(url => url.EndsWith("/ui/login", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
 
         var page = await browser.NewPageAsync(server);
         await PasswordAsync(page, user);
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
         Assert.Contains("requires two-factor", await page.FlashAsync(), StringComparison.Ordinal);
 
         // No other page until enrolled.
@@ -128,7 +128,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         // The next sign-in asks for the code.
         await SignOutAsync(page);
         await PasswordAsync(page, user);
-        await page.WaitForURLAsync(url => url.Contains("/ui/login/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login/two-factor", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
 
         var page = await browser.NewPageAsync(server);
         await PasswordAsync(page, required);
-        await page.WaitForURLAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account/two-factor", StringComparison.Ordinal));
 
         var other = await browser.NewPageAsync(server);
         await other.SignInAsync(free);
@@ -158,7 +158,7 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         await page.FillAsync("#user", user.Name);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForLoadStateAsync();
+        await page.WaitForLoadedAsync();
     }
 
     private static async Task EnterCodeAsync(IPage page, string code)
@@ -166,13 +166,13 @@ public sealed class SigningInWithASecondFactor(BrowserFixture browser) : IClassF
         await page.WaitForSelectorAsync("#code");
         await page.FillAsync("#code", code);
         await page.ClickAsync("#verify-code");
-        await page.WaitForLoadStateAsync();
+        await page.WaitForLoadedAsync();
     }
 
     private static async Task SignOutAsync(IPage page)
     {
         await page.ClickAsync("#logout");
-        await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
     }
 
     /// <summary>A six-digit code that is none of the three an app could show now.</summary>

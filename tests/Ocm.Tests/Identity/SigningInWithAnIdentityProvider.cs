@@ -53,7 +53,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
 
         await page.ClickAsync("#sign-in-oidc");
         await SignInAtProviderAsync(page, "s-alice/alice/staff,physics");
-        await page.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
         Assert.Contains("alice (test provider)", await page.InnerTextAsync("header .who"));
 
         var (user, groups, links) = await AccountAsync("alice");
@@ -67,9 +67,9 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
 
         // Sign-out at the provider too (RP-initiated logout): the provider asks to confirm, then sends us back.
         await page.ClickAsync("#logout");
-        await page.WaitForURLAsync(url => url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(fixture.Provider.Issuer, StringComparison.Ordinal));
         await page.ClickAsync("button[name=logout]");
-        await page.WaitForURLAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/login", StringComparison.Ordinal));
         Assert.Contains("You are signed out.", await page.InnerTextAsync("#flash"));
 
         // The provider's session ended as well: signing in again asks for the login once more.
@@ -101,7 +101,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
         await first.ClickAsync("#sign-in-oidc");
         await fixture.Provider.SetClaimsAsync("s-carol", new() { ["preferred_username"] = "carol", ["groups"] = new[] { "chemistry" } });
         await SignInAtProviderAsync(first, "s-carol");
-        await first.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await first.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
 
         var second = await browser.NewPageAsync(Server);
         await second.GotoAsync("ui/login");
@@ -114,7 +114,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
             ["groups"] = new[] { "biology" },
         });
         await SignInAtProviderAsync(second, "s-carol");
-        await second.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await second.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
         Assert.Contains("caroline (test provider)", await second.InnerTextAsync("header .who"));
 
         var (user, groups, _) = await AccountAsync("carol");
@@ -144,7 +144,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
         await page.GotoAsync("ui/account");
         await page.ClickAsync("#link-oidc");
         await SignInAtProviderAsync(page, $"s-dave/dave.campus/{group}");
-        await page.WaitForURLAsync(url => url.Contains("/ui/account", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/account", StringComparison.Ordinal));
         Assert.Contains("Linked to Example University", await page.InnerTextAsync("#oidc-link-state"));
 
         // From now on the provider signs him in to the same account.
@@ -152,7 +152,7 @@ public sealed class SigningInWithAnIdentityProvider(BrowserFixture browser, Iden
         await later.GotoAsync("ui/login");
         await later.ClickAsync("#sign-in-oidc");
         await SignInAtProviderAsync(later, $"s-dave/dave.campus/{group}");
-        await later.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await later.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
         var (_, groups, links) = await AccountAsync("dave");
         Assert.Equal([group], groups);
         Assert.Equal((fixture.Provider.Issuer, $"s-dave/dave.campus/{group}"), Assert.Single(links));

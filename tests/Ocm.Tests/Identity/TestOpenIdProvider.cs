@@ -79,7 +79,7 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
         var response = await page.RunAndWaitForResponseAsync(
             () => page.ClickAsync("button[type=submit]"),
             r => r.Url.StartsWith(callback, StringComparison.Ordinal));
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.WaitForLoadedAsync();
         return response;
     }
 

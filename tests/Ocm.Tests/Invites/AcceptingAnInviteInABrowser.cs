@@ -44,7 +44,7 @@ public sealed class AcceptingAnInviteInABrowser(BrowserFixture browser) : IClass
 
         // Choosing B leads to B's inviteAcceptDialog; Bob is not signed in there, so B's sign-in page comes first.
         await page.ClickAsync($"a.server[data-authority='{b.Authority}']");
-        await page.WaitForURLAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ui/login?returnUrl=", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ui/login?returnUrl=", StringComparison.Ordinal));
         Assert.Contains("accept the invite", await page.InnerTextAsync("#login-purpose"), StringComparison.Ordinal);
         await shots.CaptureAsync(page, "invite-sign-in");
         await page.FillAsync("#user", bob.Name);
@@ -52,7 +52,7 @@ public sealed class AcceptingAnInviteInABrowser(BrowserFixture browser) : IClass
         await page.ClickAsync("#sign-in");
 
         // ...and back to the dialog, with the invite's token and Alice's server still in the address.
-        await page.WaitForURLAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
         Assert.Contains($"providerDomain={Uri.EscapeDataString(a.Authority)}", page.Url, StringComparison.Ordinal);
         Assert.Equal("Accept an invite", await page.InnerTextAsync("#title"));
         var dialog = await page.InnerTextAsync("main");
@@ -99,11 +99,11 @@ public sealed class AcceptingAnInviteInABrowser(BrowserFixture browser) : IClass
         // Typing Bob's OCM address finds his server; he signs in there and comes back to the dialog.
         await page.FillAsync("#provider", bob.Address);
         await page.ClickAsync("#continue");
-        await page.WaitForURLAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ui/login?", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ui/login?", StringComparison.Ordinal));
         await page.FillAsync("#user", bob.Name);
         await page.FillAsync("#password", bob.Password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.StartsWith(b.BaseUri.AbsoluteUri + "ocm/accept-invite?", StringComparison.Ordinal));
 
         await page.ClickAsync("#decline");
         await page.WaitForSelectorAsync("#result");

@@ -111,8 +111,34 @@ internal static class UiPageExtensions
         }
 
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.Contains("/ui/files/", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Waits until the page's address satisfies <paramref name="url"/> and that document has loaded. It asks the
+    /// browser (the address, then <c>document.readyState</c>) instead of waiting for Playwright's navigation and load
+    /// events: the client's event waits can miss an event that arrives while they subscribe and then hang until the
+    /// timeout although the page is there (seen on a loaded CI machine).
+    /// </summary>
+    public static async Task WaitForPageAsync(this IPage page, Func<string, bool> url, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!url(page.Url))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {seconds} s waiting for another page; the browser is still on {page.Url}.");
+            }
+
+            await Task.Delay(50);
+        }
+
+        await page.WaitForLoadedAsync();
+    }
+
+    /// <summary>Waits until the current document has loaded (images and styles included), asking the browser.</summary>
+    public static Task WaitForLoadedAsync(this IPage page) =>
+        page.WaitForFunctionAsync("() => document.readyState === 'complete'");
 
     /// <summary>Reloads until <paramref name="condition"/> holds: what arrives from the other server comes asynchronously.</summary>
     public static async Task ReloadUntilAsync(this IPage page, Func<Task<bool>> condition, string what, int seconds = 30)

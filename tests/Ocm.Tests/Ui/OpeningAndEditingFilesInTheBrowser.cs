@@ -37,7 +37,7 @@ public sealed class OpeningAndEditingFilesInTheBrowser(BrowserFixture browser, U
         // Keyboard only: focus the Open link of the file and press Enter.
         await page.FocusAsync("a[aria-label='Open readme.md']");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.EndsWith("/ui/view/readme.md", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.EndsWith("/ui/view/readme.md", StringComparison.Ordinal));
         Assert.Equal("Project readme", await page.InnerTextAsync("#viewer-markdown h1"));
         Assert.Equal("project", await page.InnerTextAsync("#viewer-markdown strong"));
         Assert.Equal("Alice", await page.InnerTextAsync("#viewer-markdown table td:last-child"));
@@ -49,7 +49,7 @@ public sealed class OpeningAndEditingFilesInTheBrowser(BrowserFixture browser, U
 
         await page.FocusAsync("#edit");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.EndsWith("/ui/edit/readme.md", StringComparison.Ordinal));
+        await page.WaitForPageAsync(url => url.EndsWith("/ui/edit/readme.md", StringComparison.Ordinal));
         await shots.CaptureAsync(page, "editor");
         await page.FocusAsync("#content");
         await page.Keyboard.PressAsync("Control+End");

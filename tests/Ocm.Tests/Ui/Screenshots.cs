@@ -39,13 +39,13 @@ internal sealed class Screenshots
     public async Task CaptureAsync(IPage page, string name)
     {
         await page.SetViewportSizeAsync(PhoneWidth, PhoneHeight);
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await page.WaitForLoadedAsync();
         var problems = await LayoutProblemsAsync(page);
         Assert.True(problems.Length == 0, $"{name} on a {PhoneWidth} px wide phone:\n{string.Join("\n", problems)}");
         await SaveAsync(page, name + "-phone.png");
 
         await page.SetViewportSizeAsync(DesktopWidth, DesktopHeight);
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await page.WaitForLoadedAsync();
         problems = await LayoutProblemsAsync(page);
         Assert.True(problems.Length == 0, $"{name} on a {DesktopWidth} px wide screen:\n{string.Join("\n", problems)}");
         await SaveAsync(page, name + "-desktop.png");
