@@ -83,7 +83,7 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
             var id = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<User>().Where(u => u.Name == user.Name).Select(u => u.Id).SingleAsync();
             var twoFactor = scope.ServiceProvider.GetRequiredService<Ocm.Identity.Mfa.TwoFactor>();
             var secret = await twoFactor.BeginEnrolmentAsync(id, CancellationToken.None);
-            key = Base32(secret!);
+            key = TotpInTheBrowser.FromBase32(secret!);
             Assert.NotNull(await twoFactor.ConfirmEnrolmentAsync(id, Ocm.Identity.Mfa.Totp.Code(key, Ocm.Identity.Mfa.Totp.StepAt(DateTimeOffset.UtcNow) - 1), CancellationToken.None));
         }
 
@@ -111,24 +111,6 @@ public sealed class SigningInASyncClientThroughTheBrowser(BrowserFixture browser
         Assert.Equal("yes", (await page.InnerTextAsync("#app-passwords .two-factor")).Trim());
     }
 
-    private static byte[] Base32(string text)
-    {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var bytes = new List<byte>();
-        int buffer = 0, bits = 0;
-        foreach (var c in text)
-        {
-            buffer = (buffer << 5) | Alphabet.IndexOf(c, StringComparison.Ordinal);
-            bits += 5;
-            if (bits >= 8)
-            {
-                bytes.Add((byte)(buffer >> (bits - 8)));
-                bits -= 8;
-            }
-        }
-
-        return [.. bytes];
-    }
 
     [Theory]
     [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]

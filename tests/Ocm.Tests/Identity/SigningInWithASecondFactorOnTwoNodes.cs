@@ -30,7 +30,7 @@ public sealed partial class SigningInWithASecondFactorOnTwoNodes
         {
             var id = await scope.ServiceProvider.GetRequiredService<OcmDb>().Set<User>().Where(u => u.Name == user.Name).Select(u => u.Id).SingleAsync();
             var twoFactor = scope.ServiceProvider.GetRequiredService<TwoFactor>();
-            key = Base32(await twoFactor.BeginEnrolmentAsync(id, CancellationToken.None) ?? throw new InvalidOperationException("already enrolled"));
+            key = TotpInTheBrowser.FromBase32(await twoFactor.BeginEnrolmentAsync(id, CancellationToken.None) ?? throw new InvalidOperationException("already enrolled"));
             Assert.NotNull(await twoFactor.ConfirmEnrolmentAsync(id, Totp.Code(key, Totp.StepAt(DateTimeOffset.UtcNow) - 1), CancellationToken.None));
         }
 
@@ -55,24 +55,6 @@ public sealed partial class SigningInWithASecondFactorOnTwoNodes
         }
     }
 
-    private static byte[] Base32(string text)
-    {
-        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var bytes = new List<byte>();
-        int buffer = 0, bits = 0;
-        foreach (var c in text)
-        {
-            buffer = (buffer << 5) | Alphabet.IndexOf(c, StringComparison.Ordinal);
-            bits += 5;
-            if (bits >= 8)
-            {
-                bytes.Add((byte)(buffer >> (bits - 8)));
-                bits -= 8;
-            }
-        }
-
-        return [.. bytes];
-    }
 
     /// <summary>One browser's cookies, sent to whichever node it asks (as behind a balancer without sticky sessions).</summary>
     private sealed partial class Browser : IDisposable
