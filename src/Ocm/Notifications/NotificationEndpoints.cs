@@ -37,6 +37,7 @@ internal static partial class NotificationEndpoints
         HttpContext context,
         OcmDb db,
         IEnumerable<INotificationHandler> handlers,
+        UnsignedNotifications unsigned,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -71,8 +72,7 @@ internal static partial class NotificationEndpoints
                     [new Protocol.Errors.OcmValidationError("notificationType", "UNKNOWN: not a notification type this server knows.")]);
         }
 
-        if (!request.IsSigned && context.RequestServices.GetRequiredService<UnsignedNotifications>().Precheck(
-            notification.NotificationType, notification.Notification?.SharedSecret) is { } refusal)
+        if (!request.IsSigned && unsigned.Precheck(notification.NotificationType, notification.Notification?.SharedSecret) is { } refusal)
         {
             return refusal;
         }
