@@ -120,7 +120,7 @@ EOF
   ceph -c "$conf" --connect-timeout 5 osd dump 2>/dev/null | grep -q '^osd\.0 up' \
     || { echo "osd.0 did not come up within 30 s; see $root/log/osd.0.log" >&2; return 1; }
 
-  radosgw -c "$conf" -n client.rgw.a >/dev/null 2>&1 || { echo "radosgw did not start; see $root/log/client.rgw.a.log" >&2; return 1; }
+  ceph_rgw_launch || return 1
 
   S3_ACCESS_KEY="$(ceph_random 'A-Z0-9' 20)"
   S3_SECRET_KEY="$(ceph_random 'A-Za-z0-9' 40)"
@@ -139,6 +139,36 @@ EOF
   OCM_TEST_S3="ServiceUrl=$S3_ENDPOINT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY"
   export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY OCM_TEST_S3
   echo "Ceph RADOS Gateway (S3) started on $S3_ENDPOINT in $(( ($(date +%s%N) - started) / 1000000 )) ms"
+}
+
+ceph_rgw_launch() {
+  local root; root="$(ceph_root)"
+  radosgw -c "$root/ceph.conf" -n client.rgw.a >/dev/null 2>&1 \
+    || { echo "radosgw did not start; see $root/log/client.rgw.a.log" >&2; return 1; }
+}
+
+# Stops only the gateway (the cluster and its objects stay), as when the object store goes away (tests of a node's
+# readiness); ceph_rgw_resume starts it again and waits until it answers.
+ceph_rgw_halt() {
+  local root pid i; root="$(ceph_root)"
+  pid="$(cat "$root/run/client.rgw.a.pid" 2>/dev/null || true)"
+  [ -n "$pid" ] || { echo "no radosgw pid file under $root/run" >&2; return 1; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$root/run/client.rgw.a.pid"
+}
+
+ceph_rgw_resume() {
+  local endpoint i; endpoint="http://127.0.0.1:$((CEPH_PORT + 1))"
+  ceph_rgw_launch || return 1
+  for i in $(seq 1 150); do
+    curl -s --max-time 2 -o /dev/null "$endpoint/" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "the RADOS Gateway did not answer on $endpoint within 30 s" >&2
+  return 1
 }
 
 ceph_stop() {
@@ -172,7 +202,7 @@ ceph_stop() {
 }
 
 # Executed rather than sourced: `eval "$(scripts/ceph-rgw.sh start)"` starts it and sets the variables above in the
-# calling shell; `scripts/ceph-rgw.sh stop` stops it.
+# calling shell; `scripts/ceph-rgw.sh stop` stops it; `rgw-halt` and `rgw-resume` stop and start only the gateway.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   case "${1:-}" in
@@ -182,6 +212,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
         "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$OCM_TEST_S3"
       ;;
     stop) ceph_stop ;;
-    *) echo "usage: $0 start|stop (CEPH_PORT=$CEPH_PORT)" >&2; exit 2 ;;
+    rgw-halt) ceph_rgw_halt ;;
+    rgw-resume) ceph_rgw_resume ;;
+    *) echo "usage: $0 start|stop|rgw-halt|rgw-resume (CEPH_PORT=$CEPH_PORT)" >&2; exit 2 ;;
   esac
 fi

@@ -56,7 +56,7 @@ backend nodes
     balance roundrobin
     # Each request on its own decision: a client's keep-alive connection does not pin it to one node.
     option http-server-close
-    option httpchk GET /healthz
+    option httpchk GET /readyz
 CFG
   for backend in "$@"; do
     i=$((i + 1))

@@ -137,8 +137,8 @@ http {
   server {
     listen 127.0.0.1:$((BASE_PORT + 1));
     root $WORK/nginx/root;
-    # haproxy's health check (scripts/haproxy.sh: GET /healthz), answered without credentials as ocm does.
-    location = /healthz { auth_basic off; return 200; }
+    # haproxy's health check (scripts/haproxy.sh: GET /readyz), answered without credentials as ocm does.
+    location = /readyz { auth_basic off; return 200; }
     location / {
       dav_methods PUT DELETE MKCOL COPY MOVE;
       dav_ext_methods PROPFIND OPTIONS;

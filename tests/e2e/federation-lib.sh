@@ -34,8 +34,8 @@ start_servers() {
   (exec dotnet "$OCM_DLL" serve --urls "$A" --data-dir "$WORK/a" >"$WORK/a.log" 2>&1) & PIDS+=($!)
   (exec dotnet "$OCM_DLL" serve --urls "$B" --data-dir "$WORK/b" >"$WORK/b.log" 2>&1) & PIDS+=($!)
   for url in "$A" "$B"; do
-    for _ in $(seq 1 240); do curl -fsS "$url/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-    curl -fsS "$url/healthz" >/dev/null || fail "$url did not start"
+    for _ in $(seq 1 240); do curl -fsS "$url/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+    curl -fsS "$url/readyz" >/dev/null || fail "$url did not start"
   done
 }
 

@@ -56,7 +56,7 @@ internal sealed class OcmServeProcess : IAsyncDisposable
 
     public static string OcmDll => Path.Combine(AppContext.BaseDirectory, "ocm.dll");
 
-    /// <summary>Creates <paramref name="users"/> with <c>ocm user add</c>, then starts <c>ocm serve</c> and waits for <c>/healthz</c>.</summary>
+    /// <summary>Creates <paramref name="users"/> with <c>ocm user add</c>, then starts <c>ocm serve</c> and waits for <c>/readyz</c>.</summary>
     public static async Task<OcmServeProcess> StartAsync(string address, string workDir, string name, IEnumerable<(string User, string Password)> users,
         IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -95,7 +95,7 @@ internal sealed class OcmServeProcess : IAsyncDisposable
 
             try
             {
-                using var response = await client.GetAsync(new Uri("healthz", UriKind.Relative));
+                using var response = await client.GetAsync(new Uri("readyz", UriKind.Relative));
                 if (response.IsSuccessStatusCode)
                 {
                     return server;

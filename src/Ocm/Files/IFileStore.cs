@@ -39,6 +39,12 @@ internal interface IFileStore
     long? AvailableBytes();
 
     /// <summary>
+    /// Checks that the store takes writes now (the readiness probe, <c>GET /readyz</c>); throws an
+    /// <see cref="IOException"/> whose message names the problem (never a key or secret) when it does not.
+    /// </summary>
+    Task CheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Removes what a crash can leave behind: abandoned uploads, and blobs older than <paramref name="olderThan"/> that
     /// <paramref name="referencedBlobs"/> does not list for their owner (written, then the database change did not
     /// happen); all blobs of an owner it returns null for (the user is gone). Returns how many were removed.

@@ -105,6 +105,24 @@ internal sealed partial class LocalFileStore : IFileStore
         return Task.CompletedTask;
     }
 
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        // A write, not a look: a disk remounted read-only or full still lists its folders.
+        var probe = Path.Combine(_uploads, "ready-" + NewBlobId() + ".part");
+        try
+        {
+            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"The file store at {_root} does not take writes: {ex.Message}", ex);
+        }
+        finally
+        {
+            TryDelete(probe);
+        }
+    }
+
     public long? AvailableBytes()
     {
         try

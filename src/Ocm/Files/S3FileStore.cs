@@ -95,6 +95,10 @@ internal sealed partial class S3FileStore(S3Connection bucket, System.Security.C
     /// <summary>An object store has no free space to speak of; quotas are the limit.</summary>
     public long? AvailableBytes() => null;
 
+    /// <summary>Asks the store for the bucket (HEAD): it answers, the credentials are accepted, the bucket exists.</summary>
+    public Task CheckAsync(CancellationToken cancellationToken) =>
+        bucket.CallAsync("look for the bucket", () => bucket.Client.HeadBucketAsync(new HeadBucketRequest { BucketName = bucket.Name }, cancellationToken));
+
     public async Task<int> SweepAsync(
         Func<long, CancellationToken, Task<IReadOnlySet<string>?>> referencedBlobs, TimeSpan olderThan, CancellationToken cancellationToken)
     {

@@ -1,22 +1,31 @@
-using Microsoft.EntityFrameworkCore;
-using Ocm.Data;
-
 namespace Ocm.Hosting;
 
+/// <summary>
+/// The probes of load balancers and orchestrators, answered without credentials and without waiting for the start:
+/// <c>GET /healthz</c> says the process lives (liveness: restart it when this fails); <c>GET /readyz</c> says whether
+/// this node can serve requests now (readiness: send it traffic only while this is 200), see <see cref="Readiness"/>.
+/// docs/deployment.md shows both in the haproxy configuration.
+/// </summary>
 internal static class HealthEndpoints
 {
-    /// <summary><c>GET /healthz</c>: 200 when the database answers, 503 otherwise. For load balancers and probes.</summary>
+    public const string Liveness = "/healthz";
+    public const string ReadinessPath = "/readyz";
+
+    public static bool IsProbe(PathString path) => path == Liveness || path == ReadinessPath;
+
     public static IEndpointRouteBuilder MapOcmHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", async (OcmDb db, CancellationToken cancellationToken) =>
+        app.MapGet(Liveness, () => Results.Json(new LivenessStatus("alive"), HostingJsonContext.Default.LivenessStatus))
+            .ExcludeFromDescription();
+        app.MapGet(ReadinessPath, async (Readiness readiness, HttpContext context, CancellationToken cancellationToken) =>
         {
-            var databaseUp = await db.Database.CanConnectAsync(cancellationToken);
-            return databaseUp
-                ? Results.Json(new HealthStatus("ok", "up"), HostingJsonContext.Default.HealthStatus)
-                : Results.Json(new HealthStatus("degraded", "down"), HostingJsonContext.Default.HealthStatus, statusCode: 503);
+            var report = await readiness.CheckAsync(cancellationToken);
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(report, HostingJsonContext.Default.ReadinessReport,
+                statusCode: report.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription();
         return app;
     }
 }
 
-internal sealed record HealthStatus(string Status, string Database);
+internal sealed record LivenessStatus(string Status);

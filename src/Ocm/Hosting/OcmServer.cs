@@ -70,6 +70,7 @@ internal static class OcmServer
         builder.Services.AddOcmApiDocumentation();
         builder.Services.AddOcmData(builder.Configuration, dataDir);
         builder.Services.AddSingleton<DeploymentSecret>();
+        builder.Services.AddSingleton<Readiness>();
         builder.Services.AddOcmFederation(builder.Configuration);
         builder.Services.AddOcmDelivery(builder.Configuration);
         builder.Services.AddOcmSignatures(builder.Configuration);

@@ -99,7 +99,9 @@ internal sealed partial class OcmStartup(
     /// <summary>First in the request pipeline: a request that arrives while the data is being prepared waits for it.</summary>
     public async Task HoldRequestsUntilReadyAsync(HttpContext context, RequestDelegate next)
     {
-        if (!IsReady)
+        // The probes answer at once: a balancer or orchestrator asks whether the process lives and whether it is
+        // ready, and "starting" is an answer (HealthEndpoints).
+        if (!IsReady && !HealthEndpoints.IsProbe(context.Request.Path))
         {
             try
             {

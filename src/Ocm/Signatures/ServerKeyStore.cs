@@ -121,6 +121,9 @@ internal sealed partial class ServerKeyStore(
         ? key.State == ServerKeyState.Active
         : PublishedUntil(key) is not { } until || until > time.GetUtcNow();
 
+    /// <summary>True once the keys are loaded (at start, before requests are served).</summary>
+    public bool IsLoaded => Volatile.Read(ref _snapshot) is not null;
+
     /// <summary>The key RFC 9421 signatures are made with.</summary>
     public SigningKey ActiveSigningKey => Current.Active;
 

@@ -67,11 +67,11 @@ public sealed class DiscoveryDocumentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_Healthz_ReportsDatabaseUp()
+    public async Task Get_Readyz_ReportsDatabaseUp()
     {
-        var health = JsonDocument.Parse(await _server.Client.GetStringAsync("healthz")).RootElement;
+        var ready = JsonDocument.Parse(await _server.Client.GetStringAsync("readyz")).RootElement;
 
-        Assert.Equal("ok", health.GetProperty("status").GetString());
-        Assert.Equal("up", health.GetProperty("database").GetString());
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+        Assert.Equal("up", ready.GetProperty("database").GetString());
     }
 }

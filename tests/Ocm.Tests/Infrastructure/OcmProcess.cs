@@ -78,7 +78,7 @@ internal sealed class OcmProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts <c>ocm serve</c> and waits until <c>/healthz</c> answers.</summary>
+    /// <summary>Starts <c>ocm serve</c> and waits until <c>/readyz</c> says it is ready.</summary>
     public static Task<OcmProcess> StartServeAsync(
         string address,
         string? dataDir = null,
@@ -111,7 +111,7 @@ internal sealed class OcmProcess : IAsyncDisposable
 
             try
             {
-                using var response = await client.GetAsync("healthz");
+                using var response = await client.GetAsync("readyz");
                 if (response.IsSuccessStatusCode)
                 {
                     return process;
