@@ -16,7 +16,7 @@ namespace Ocm.Files;
 /// <para>
 /// One job per file: <c>FileTree.Queries.cs</c> (lookups), <c>.Write.cs</c> (receiving and hashing content),
 /// <c>.Commit.cs</c> (committing it, alone or grouped), <c>.Folders.cs</c>, <c>.Delete.cs</c>, <c>.MoveCopy.cs</c>,
-/// <c>.Properties.cs</c> (dead properties) and <c>.Propagation.cs</c> (what a change does to the folders above it); the
+/// <c>.Properties.cs</c> (dead properties), <c>.Versions.cs</c> (earlier contents) and <c>.Propagation.cs</c> (what a change does to the folders above it); the
 /// SQL written by hand is in <see cref="FileNodeSql"/>, beside the model it mirrors.
 /// </para>
 /// </summary>
@@ -28,6 +28,7 @@ internal sealed partial class FileTree(
     StorageIdentity identity,
     TimeProvider time,
     RandomNumberGenerator random,
+    VersionsOptions versionsOptions,
     ILogger<FileTree> logger)
 {
     public IFileStore Store => store;
