@@ -20,8 +20,16 @@ internal sealed partial class FileTree
 
         var version = VersionOf(existing);
         db.Set<FileVersion>().Add(version);
-        await db.SaveChangesAsync(cancellationToken);
-        db.Entry(version).State = EntityState.Detached;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            // Never left tracked: a batch that fails is retried write by write (FileWriteBatcher) on this context.
+            db.Entry(version).State = EntityState.Detached;
+        }
+
         return null;
     }
 
