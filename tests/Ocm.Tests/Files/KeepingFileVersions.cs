@@ -217,7 +217,12 @@ public abstract partial class KeepingFileVersions
     [GeneratedRegex("^[0-9]+")]
     private static partial Regex LeadingDigits();
 
-    private protected Dictionary<string, string?> Settings((string Key, string? Value)[] extra) => TestUsers.Settings(extra);
+    /// <summary>
+    /// The server's own expiry runs at start only (when there is nothing to expire): the tests move the clock by days,
+    /// which would fire its timer, and run it themselves when they want to see its effect.
+    /// </summary>
+    private protected static Dictionary<string, string?> Settings((string Key, string? Value)[] extra) =>
+        TestUsers.Settings([("Ocm:Versions:ExpiryIntervalSeconds", "100000000"), .. extra]);
 
     private protected static Action<IServiceCollection> OnClock(FakeTimeProvider time) => services => services.AddSingleton<TimeProvider>(time);
 }
