@@ -10,8 +10,8 @@ namespace Ocm.Files;
 /// that row lock serialises writers of one tree; SQLite takes its write lock at <c>BEGIN</c>. Inside the transaction the
 /// current state is read again and checked, so sizes, quotas and ETags of folders (which change with anything below
 /// them, what sync clients rely on) never drift. Contents are uploaded to the <see cref="IFileStore"/> before the
-/// transaction and replaced contents deleted after it: a crash in between leaves an unreferenced blob (swept at start),
-/// never a row pointing at missing or partial content.
+/// transaction, and replaced contents kept as versions (<c>FileTree.Versions.cs</c>) or deleted after it: a crash in
+/// between leaves an unreferenced blob (swept at start), never a row pointing at missing or partial content.
 /// </para>
 /// <para>
 /// One job per file: <c>FileTree.Queries.cs</c> (lookups), <c>.Write.cs</c> (receiving and hashing content),
