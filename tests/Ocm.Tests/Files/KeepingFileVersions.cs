@@ -81,6 +81,40 @@ public abstract partial class KeepingFileVersions
     }
 
     [Fact]
+    public async Task ChunkedUploadOverwrite_KeepsThePreviousContent_RestoreNeedsTheRestoreTarget()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var store = await StartAsync(time);
+        await TestUsers.CreateAsync(store.Server, "alice");
+        using var files = TestUsers.Client(store.Server, "alice");
+        using var put = await files.PutTextAsync("synced.txt", "before the sync client");
+        var fileId = FileIdOf(put);
+
+        // A sync client's chunked upload (chunking v2) replaces the file.
+        using var uploads = TestUsers.Client(store.Server, "alice");
+        uploads.BaseAddress = new Uri(store.Server.BaseUri, "remote.php/dav/uploads/alice/");
+        Assert.Equal(HttpStatusCode.Created, (await uploads.SendAsync(DavRequests.Method("MKCOL", "t1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await uploads.PutTextAsync("t1/0000000000000001", "after ")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await uploads.PutTextAsync("t1/0000000000000002", "the sync client")).StatusCode);
+        using var assemble = await uploads.SendAsync(DavRequests.Method("MOVE", "t1/.file", null, ("Destination", "/remote.php/dav/files/alice/synced.txt")));
+        Assert.True(assemble.IsSuccessStatusCode, assemble.StatusCode.ToString());
+        Assert.Equal("after the sync client", await files.GetStringAsync("synced.txt"));
+
+        using var versions = VersionsClient(store.Server, "alice");
+        var version = Assert.Single(await ListAsync(versions, fileId));
+        Assert.Equal("before the sync client", await versions.GetStringAsync(version.Href));
+
+        // Anywhere but the restore target is refused, and nothing changes.
+        using var wrong = await versions.SendAsync(DavRequests.Method("COPY", version.Href, null, ("Destination", "/remote.php/dav/files/alice/synced.txt")));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Equal("after the sync client", await files.GetStringAsync("synced.txt"));
+
+        using var restore = await versions.SendAsync(DavRequests.Method("COPY", version.Href, null, ("Destination", new Uri(store.Server.BaseUri, "remote.php/dav/versions/alice/restore/target").ToString())));
+        Assert.Equal(HttpStatusCode.NoContent, restore.StatusCode);
+        Assert.Equal("before the sync client", await files.GetStringAsync("synced.txt"));
+    }
+
+    [Fact]
     public async Task Versions_OfAnotherUsersFile_AreNotReachable()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
