@@ -19,6 +19,9 @@ internal enum ClusterTask
 
     /// <summary>The periodic sync of LDAP directory accounts (Identity/Ldap/LdapSync.cs).</summary>
     DirectorySync = 5,
+
+    /// <summary>The periodic expiry of file versions (Files/VersionExpiry.cs).</summary>
+    VersionExpiry = 6,
 }
 
 /// <summary>

@@ -86,7 +86,8 @@ internal sealed partial class FileTree
         var etag = NewETag();
         var contentType = ContentTypeFor(path.Name, request.ContentType);
         var created = existing is null;
-        var replacedBlob = existing?.BlobId;
+        // A new file costs no extra statement; an overwrite keeps the old blob as a version (one INSERT, no copy).
+        var replacedBlob = existing is null ? null : await KeepAsVersionAsync(existing, cancellationToken);
         FileNode node;
         if (existing is null)
         {

@@ -35,7 +35,7 @@ internal sealed partial class FileTree
         await transaction.CommitAsync(CancellationToken.None);
     }
 
-    /// <summary>Deletes a node and its subtree (properties go by cascade) and the locks within; returns their blob ids.</summary>
+    /// <summary>Deletes a node and its subtree (properties and versions go by cascade) and the locks within; returns their blob ids, versions' included.</summary>
     private async Task<List<string>> RemoveSubtreeAsync(FileNode node, CancellationToken cancellationToken)
     {
         var prefix = node.Path + "/";
@@ -43,6 +43,12 @@ internal sealed partial class FileTree
             .Where(n => n.OwnerId == node.OwnerId && (n.Id == node.Id || n.Path.Substring(0, prefix.Length) == prefix) && n.BlobId != null)
             .Select(n => n.BlobId!)
             .ToListAsync(cancellationToken);
+        // Versions go with their files (their rows by cascade, their contents with the files').
+        blobs.AddRange(await db.Set<FileVersion>().AsNoTracking()
+            .Where(v => v.OwnerId == node.OwnerId && db.Set<FileNode>().Any(n => n.Id == v.FileId
+                && n.OwnerId == node.OwnerId && (n.Id == node.Id || n.Path.Substring(0, prefix.Length) == prefix)))
+            .Select(v => v.BlobId)
+            .ToListAsync(cancellationToken));
         await db.Set<FileLock>().Where(l => l.OwnerId == node.OwnerId && (l.Path == node.Path || l.Path.Substring(0, prefix.Length) == prefix))
             .ExecuteDeleteAsync(cancellationToken);
         if (node.IsFolder)

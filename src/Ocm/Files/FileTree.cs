@@ -10,13 +10,13 @@ namespace Ocm.Files;
 /// that row lock serialises writers of one tree; SQLite takes its write lock at <c>BEGIN</c>. Inside the transaction the
 /// current state is read again and checked, so sizes, quotas and ETags of folders (which change with anything below
 /// them, what sync clients rely on) never drift. Contents are uploaded to the <see cref="IFileStore"/> before the
-/// transaction and replaced contents deleted after it: a crash in between leaves an unreferenced blob (swept at start),
-/// never a row pointing at missing or partial content.
+/// transaction, and replaced contents kept as versions (<c>FileTree.Versions.cs</c>) or deleted after it: a crash in
+/// between leaves an unreferenced blob (swept at start), never a row pointing at missing or partial content.
 /// </para>
 /// <para>
 /// One job per file: <c>FileTree.Queries.cs</c> (lookups), <c>.Write.cs</c> (receiving and hashing content),
 /// <c>.Commit.cs</c> (committing it, alone or grouped), <c>.Folders.cs</c>, <c>.Delete.cs</c>, <c>.MoveCopy.cs</c>,
-/// <c>.Properties.cs</c> (dead properties) and <c>.Propagation.cs</c> (what a change does to the folders above it); the
+/// <c>.Properties.cs</c> (dead properties), <c>.Versions.cs</c> (earlier contents) and <c>.Propagation.cs</c> (what a change does to the folders above it); the
 /// SQL written by hand is in <see cref="FileNodeSql"/>, beside the model it mirrors.
 /// </para>
 /// </summary>
@@ -28,6 +28,7 @@ internal sealed partial class FileTree(
     StorageIdentity identity,
     TimeProvider time,
     RandomNumberGenerator random,
+    VersionsOptions versionsOptions,
     ILogger<FileTree> logger)
 {
     public IFileStore Store => store;

@@ -16,7 +16,14 @@ internal static class FilesServiceCollectionExtensions
     {
         var options = configuration.GetSection(FilesOptions.Section).Get<FilesOptions>() ?? new FilesOptions();
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var versions = configuration.GetSection(VersionsOptions.Section).Get<VersionsOptions>() ?? new VersionsOptions();
         var errors = storage.Validate().ToList();
+        var versionErrors = versions.Validate().ToList();
+        if (versionErrors.Count > 0)
+        {
+            throw new OptionsValidationException(VersionsOptions.Section, typeof(VersionsOptions), versionErrors);
+        }
+
         if (storage.IsS3)
         {
             var s3 = configuration.GetSection(S3StorageOptions.Section).Get<S3StorageOptions>() ?? new S3StorageOptions();
@@ -43,6 +50,9 @@ internal static class FilesServiceCollectionExtensions
         services.TryAddSingleton<FileWriteBatcher>();
         services.TryAddScoped<FileLocks>();
         services.AddHostedService<StorageSweep>();
+        services.TryAddSingleton(versions);
+        services.TryAddSingleton<VersionHousekeeping>();
+        services.AddHostedService(sp => sp.GetRequiredService<VersionHousekeeping>());
         return services;
     }
 

@@ -8,8 +8,8 @@ namespace Ocm.Files;
 /// Blobs in an S3-compatible object store, one object each: <c>blobs/{ownerId}/{blobId}</c> in <see cref="S3Connection"/>.
 /// <list type="bullet">
 /// <item>A blob id is 128 random bits, so an object key is never reused: a new version of a file is a new object,
-/// written completely before the file's row points at it (see <see cref="FileTree"/>), and the old object is deleted
-/// after the row changed. A reader therefore never sees a partial or replaced object.</item>
+/// written completely before the file's row points at it (see <see cref="FileTree"/>), and the old object is kept as a
+/// version (<c>FileTree.Versions.cs</c>) or deleted after the row changed. A reader therefore never sees a partial or replaced object.</item>
 /// <item>Uploads are streamed: up to <see cref="S3StorageOptions.PartSizeBytes"/> is buffered and sent in one PUT;
 /// anything larger becomes a multipart upload — sent part by part straight from the body when its length is known
 /// (<see cref="StreamedUpload"/>), else each part buffered and sent as soon as it is full and before more of the body

@@ -93,6 +93,10 @@ internal sealed partial class StorageSweep(
             .Where(n => n.OwnerId == ownerId && n.BlobId != null)
             .Select(n => n.BlobId!)
             .ToListAsync(cancellationToken);
+        blobs.AddRange(await db.Set<FileVersion>().AsNoTracking()
+            .Where(v => v.OwnerId == ownerId)
+            .Select(v => v.BlobId)
+            .ToListAsync(cancellationToken));
         return blobs.ToHashSet(StringComparer.Ordinal);
     }
 

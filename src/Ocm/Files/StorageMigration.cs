@@ -22,6 +22,11 @@ internal sealed partial class StorageMigration(OcmDb db, LocalFileStore source, 
             .OrderBy(n => n.OwnerId).ThenBy(n => n.Id)
             .Select(n => new { n.OwnerId, BlobId = n.BlobId!, n.Size, n.Sha256 })
             .ToListAsync(cancellationToken);
+        // Earlier contents (versions) are blobs too, under the same ids.
+        blobs.AddRange(await db.Set<FileVersion>().AsNoTracking()
+            .OrderBy(v => v.OwnerId).ThenBy(v => v.Id)
+            .Select(v => new { v.OwnerId, v.BlobId, v.Size, v.Sha256 })
+            .ToListAsync(cancellationToken));
         var progress = new MigrationProgress(0, blobs.Count, 0, blobs.Sum(b => b.Size), 0, 0, 0);
         report(progress, null);
         foreach (var blob in blobs)

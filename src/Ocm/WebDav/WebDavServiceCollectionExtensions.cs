@@ -12,6 +12,7 @@ internal static class WebDavServiceCollectionExtensions
         services.TryAddSingleton(options);
         services.TryAddScoped<WritePreconditions>();
         services.TryAddScoped<WebDavHandler>();
+        services.TryAddScoped<VersionsHandler>();
         return services;
     }
 
@@ -29,8 +30,19 @@ internal static class WebDavServiceCollectionExtensions
                 .ExcludeFromDescription();
         }
 
+        // Earlier contents of files (Nextcloud's versions endpoint).
+        foreach (var pattern in new[] { VersionsHandler.Prefix + "{**path}", VersionsHandler.Prefix.TrimEnd('/') })
+        {
+            app.Map(pattern, HandleVersionsAsync)
+                .RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy)
+                .WithDisplayName("WebDAV file versions")
+                .ExcludeFromDescription();
+        }
+
         return app;
     }
+
+    private static Task HandleVersionsAsync(HttpContext context) => context.RequestServices.GetRequiredService<VersionsHandler>().HandleAsync(context);
 
     private static Task HandleAsync(HttpContext context) => context.RequestServices.GetRequiredService<WebDavHandler>().HandleAsync(context);
 }

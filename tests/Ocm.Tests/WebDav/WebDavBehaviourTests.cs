@@ -457,7 +457,9 @@ internal sealed class DavEnvironment : IAsyncDisposable
     public static async Task<DavEnvironment> StartAsync(string provider, long? quotaBytes = null)
     {
         TestDatabase? database = null;
-        var settings = TestUsers.Settings();
+        // These tests count the blobs on disk to catch leaked or lingering contents; with versions on, every overwrite
+        // would rightly keep one more (versions are tested in Files/KeepingFileVersions.cs).
+        var settings = TestUsers.Settings(("Ocm:Versions:Enabled", "false"));
         if (provider == TestDatabases.Postgres)
         {
             database = await TestDatabases.CreateAsync(provider);

@@ -383,6 +383,62 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.ToTable("file_properties", (string)null);
                 });
 
+            modelBuilder.Entity("Ocm.Files.FileVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BlobId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ETag")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FileId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OwnerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Replaced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha1")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FileId");
+
+                    b.HasIndex("OwnerId");
+
+                    b.ToTable("file_versions", (string)null);
+                });
+
             modelBuilder.Entity("Ocm.Files.StorageInstance", b =>
                 {
                     b.Property<int>("Id")
@@ -1313,6 +1369,15 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.HasOne("Ocm.Files.FileNode", null)
                         .WithMany()
                         .HasForeignKey("NodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Ocm.Files.FileVersion", b =>
+                {
+                    b.HasOne("Ocm.Files.FileNode", null)
+                        .WithMany()
+                        .HasForeignKey("FileId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
