@@ -107,15 +107,16 @@ public sealed class CopyingAReceivedShare(ITestOutputHelper output) : IAsyncLife
         var started = await _bob.PostJsonAsync($"api/v1/received-shares/{shareId}/copy", new { destination = "/Copy of Big" }, 202);
         var transferId = started.GetProperty("id").GetInt64();
 
-        // Stop A in the middle of the second file (by what A has sent: B's recorded progress lags behind while it commits).
-        await OcmTestServerExtensions.EventuallyAsync(
-            () => Task.FromResult(_served.Bytes), served => served >= 400L * 1024 * 1024, "A to have served 400 MiB", seconds: 120);
+        // Stop A in the middle of the second file: A holds its answer at 400 MiB until it is stopped.
+        await _served.Held.WaitAsync(TimeSpan.FromSeconds(120));
         await _a.StopAsync();
+        _served.HoldAt = null;
         var servedBeforeStop = _served.Bytes;
         output.WriteLine($"A stopped after {clock.Elapsed.TotalSeconds:0.0} s, having served {servedBeforeStop >> 20} MiB");
 
         var waiting = await OcmTestServerExtensions.EventuallyAsync(
-            () => TransferAsync(transferId), t => t.TryGetProperty("error", out _), "B to notice that A is gone", seconds: 30);
+            () => TransferAsync(transferId), t => t.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String, "B to notice that A is gone", seconds: 30);
+        output.WriteLine($"B while A is down: {waiting}");
         Assert.Equal("queued", waiting.GetProperty("state").GetString());
         var doneWhileAWasDown = waiting.GetProperty("bytesDone").GetInt64();
         Assert.InRange(doneWhileAWasDown, 300L * 1024 * 1024, FileCount * FileSize - 1);
@@ -210,7 +211,22 @@ public sealed class CopyingAReceivedShare(ITestOutputHelper output) : IAsyncLife
     /// <summary>What A served to other servers under <c>/dav/ocm/</c>: body bytes, and the <c>Range</c> of each request.</summary>
     private sealed class ServedBytes
     {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _bytes;
+
+        /// <summary>Once this much is served, answers stall (until the request is aborted) and <see cref="Held"/> completes.</summary>
+        public long? HoldAt { get; set; } = 400L * 1024 * 1024;
+
+        public Task Held => _held.Task;
+
+        public async Task HoldIfDueAsync(CancellationToken cancellationToken)
+        {
+            if (HoldAt is long at && Bytes >= at)
+            {
+                _held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        }
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -229,7 +245,7 @@ public sealed class CopyingAReceivedShare(ITestOutputHelper output) : IAsyncLife
                 {
                     served.Ranges.Enqueue(context.Request.Headers.Range.ToString() is { Length: > 0 } range ? range : "(whole)");
                     var feature = context.Features.Get<IHttpResponseBodyFeature>()!;
-                    context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new CountingStream(feature.Stream, served), feature));
+                    context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new CountingStream(feature.Stream, served, context.RequestAborted), feature));
                 }
 
                 await nextMiddleware(context);
@@ -238,7 +254,7 @@ public sealed class CopyingAReceivedShare(ITestOutputHelper output) : IAsyncLife
         };
     }
 
-    private sealed class CountingStream(Stream inner, ServedBytes served) : Stream
+    private sealed class CountingStream(Stream inner, ServedBytes served, CancellationToken aborted) : Stream
     {
         public override bool CanRead => false;
 
@@ -268,6 +284,7 @@ public sealed class CopyingAReceivedShare(ITestOutputHelper output) : IAsyncLife
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            await served.HoldIfDueAsync(aborted);
             await inner.WriteAsync(buffer, cancellationToken);
             served.Add(buffer.Length);
         }
