@@ -105,6 +105,7 @@ internal static class OcmServer
         app.MapOcmFederation();
         app.MapOcmSignatures();
         app.MapOcmShares();
+        app.MapOcmRemoteShares();
         app.MapOcmWebDav();
         app.MapOcmSyncClients();
         app.MapOcmInvites();

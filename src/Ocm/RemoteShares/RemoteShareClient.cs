@@ -30,7 +30,11 @@ internal sealed class RemoteShareException(int status, string message, TimeSpan?
 internal sealed record RemoteStat(bool IsFolder, long Size, string? ETag, DateTimeOffset? Modified, DateTimeOffset FetchedAt);
 
 /// <summary>One member of a folder inside a received share, as the sender listed it.</summary>
-internal sealed record RemoteMember(string Name, bool IsFolder, long? Size, string? ETag, DateTimeOffset? Modified);
+/// <summary>
+/// One member of a folder inside a received share, as the sender listed it; <see cref="Checksums"/> is the sender's
+/// <c>oc:checksums</c> (e.g. <c>SHA1:… SHA256:…</c>) when it offers one.
+/// </summary>
+internal sealed record RemoteMember(string Name, bool IsFolder, long? Size, string? ETag, DateTimeOffset? Modified, string? Checksums = null);
 
 /// <summary>
 /// A folder inside a received share (PROPFIND Depth 1): its members, or <see cref="IsFolder"/> false when the path
@@ -62,6 +66,8 @@ internal sealed partial class RemoteShareClient(
     /// bytes each), and a bound on what a sender answering without end can make us read.
     /// </summary>
     public const long MaxListingBytes = 32L * 1024 * 1024;
+
+    private const string OwnCloudNamespace = "http://owncloud.org/ns";
 
     private static readonly TimeSpan StatFreshFor = TimeSpan.FromSeconds(15);
 
@@ -260,7 +266,7 @@ internal sealed partial class RemoteShareClient(
                 continue;
             }
 
-            members.Add(new RemoteMember(segments[^1], entry.IsFolder == true, entry.Size, entry.ETag, entry.Modified));
+            members.Add(new RemoteMember(segments[^1], entry.IsFolder == true, entry.Size, entry.ETag, entry.Modified, entry.Checksums));
         }
 
         return new RemoteFolder(isFolder, members, truncated);
@@ -288,7 +294,7 @@ internal sealed partial class RemoteShareClient(
         var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), url)
         {
             Content = new StringContent(
-                "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\"><d:prop><d:resourcetype/><d:getcontentlength/><d:getetag/><d:getlastmodified/></d:prop></d:propfind>",
+                "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\" xmlns:oc=\"http://owncloud.org/ns\"><d:prop><d:resourcetype/><d:getcontentlength/><d:getetag/><d:getlastmodified/><oc:checksums/></d:prop></d:propfind>",
                 Encoding.UTF8,
                 "application/xml"),
         };
@@ -553,7 +559,7 @@ internal sealed partial class RemoteShareClient(
     }
 
     /// <summary>One <c>DAV:response</c> of a multistatus: its href (still percent-encoded) and what we asked for.</summary>
-    private sealed record RemoteEntry(string Href, bool? IsFolder, long? Size, string? ETag, DateTimeOffset? Modified);
+    private sealed record RemoteEntry(string Href, bool? IsFolder, long? Size, string? ETag, DateTimeOffset? Modified, string? Checksums);
 
     /// <summary>
     /// Reads a PROPFIND multistatus (RFC 4918 §14.16) as it streams in, one entry per <c>DAV:response</c>, at most
@@ -579,11 +585,20 @@ internal sealed partial class RemoteShareClient(
         long? size = null;
         string? etag = null;
         DateTimeOffset? modified = null;
+        string? checksums = null;
 
         var more = await reader.ReadAsync();
         while (more)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (responseDepth >= 0 && reader.NodeType == XmlNodeType.Element && reader.LocalName == "checksum" && reader.NamespaceURI == OwnCloudNamespace)
+            {
+                // oc:checksums/oc:checksum, "SHA1:… MD5:… ADLER32:…" (what ownCloud, Nextcloud and we serve).
+                checksums = (await reader.ReadElementContentAsStringAsync()).Trim() is { Length: > 0 } sums ? sums : null;
+                more = !reader.EOF;
+                continue;
+            }
+
             if (reader.NamespaceURI != "DAV:" || reader.NodeType is not (XmlNodeType.Element or XmlNodeType.EndElement))
             {
                 more = await reader.ReadAsync();
@@ -596,7 +611,7 @@ internal sealed partial class RemoteShareClient(
                 {
                     if (href is not null)
                     {
-                        entries.Add(new RemoteEntry(href, isFolder, size, etag, modified));
+                        entries.Add(new RemoteEntry(href, isFolder, size, etag, modified, checksums));
                         if (entries.Count >= maxEntries)
                         {
                             return (entries, await AnotherResponseFollowsAsync(reader));
@@ -615,7 +630,7 @@ internal sealed partial class RemoteShareClient(
             {
                 case "response" when !reader.IsEmptyElement:
                     responseDepth = reader.Depth;
-                    (href, isFolder, size, etag, modified) = (null, null, null, null, null);
+                    (href, isFolder, size, etag, modified, checksums) = (null, null, null, null, null, null);
                     more = await reader.ReadAsync();
                     break;
                 case "href" when responseDepth >= 0 && reader.Depth == responseDepth + 1:

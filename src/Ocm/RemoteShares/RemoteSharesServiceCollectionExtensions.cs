@@ -18,6 +18,14 @@ internal static class RemoteSharesServiceCollectionExtensions
         services.TryAddSingleton<RemoteShareProxy>();
         services.TryAddScoped<SharedWithMeFolder>();
         services.AddScoped<IDavVirtualFolder>(sp => sp.GetRequiredService<SharedWithMeFolder>());
+        services.TryAddScoped<ShareTransfers>();
+        services.TryAddSingleton<ShareTransferSignal>();
+        services.TryAddSingleton<ShareTransferWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShareTransferWorker>());
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, TransfersApiJsonContext.Default));
         return services;
     }
+
+    /// <summary>Copies of received shares (OCM datatx): <see cref="ShareTransferEndpoints"/>.</summary>
+    public static IEndpointRouteBuilder MapOcmRemoteShares(this IEndpointRouteBuilder app) => app.MapShareTransferApi();
 }

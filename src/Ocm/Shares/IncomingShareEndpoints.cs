@@ -143,6 +143,7 @@ internal static partial class IncomingShareEndpoints
             MustExchangeToken = webdav.MustExchangeToken,
             MustUseMfa = webdav.Requirements?.Contains(ShareRequirements.MustUseMfa) == true,
             Legacy = webdav.IsLegacy,
+            OffersDataTransfer = webdav.AccessTypes?.Contains(AccessTypes.DataTx) == true,
             Expiration = share.ExpiresAt,
             State = autoAccept ? ReceivedShareState.Accepted : ReceivedShareState.Pending,
             Quarantined = decision.Action == IncomingShareAction.Quarantine,

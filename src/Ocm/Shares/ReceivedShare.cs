@@ -95,6 +95,13 @@ internal sealed class ReceivedShare
     /// </summary>
     public bool MustUseMfa { get; set; }
 
+    /// <summary>
+    /// The sender offers the share for copying (<c>accessTypes: ["datatx"]</c>, or the ≤1.2 <c>datatx</c> protocol):
+    /// shown to the recipient as "copy to my files" (src/Ocm/RemoteShares/ShareTransfers.cs). Any WebDAV share can be
+    /// copied on request; this only says the sender meant it to be.
+    /// </summary>
+    public bool OffersDataTransfer { get; set; }
+
     /// <summary>A legacy <c>options</c>-form share: access with Basic (secret as user name).</summary>
     public bool Legacy { get; set; }
 

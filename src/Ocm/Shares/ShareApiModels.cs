@@ -123,6 +123,10 @@ internal static class ReceivedShareStates
 /// Where the share is in the user's files — <c>/Shared with me/{name}</c>, the path WebDAV serves it at, with " (2)"…
 /// added to the name when an earlier accepted share has the same — while it is accepted and unexpired; else null.
 /// </param>
+/// <param name="DataTransfer">
+/// The sender offers it for copying (OCM <c>accessTypes: ["datatx"]</c>); any share can be copied with
+/// <c>POST /api/v1/received-shares/{id}/copy</c>.
+/// </param>
 internal sealed record ReceivedShareView(
     long Id,
     string Name,
@@ -137,7 +141,8 @@ internal sealed record ReceivedShareView(
     string State,
     bool Quarantined,
     string? Path,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    bool DataTransfer);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateShareRequest))]

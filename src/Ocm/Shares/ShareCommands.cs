@@ -217,6 +217,37 @@ internal static class ShareCommands
             return Done(api, id, $"Left share {id}.");
         }, ct));
         received.Subcommands.Add(leave);
+
+        var copy = new Command("copy", "Copy an accepted share into your own files in the background (OCM datatx); 'ocm received transfers' shows how far it is.");
+        var copyId = IdArgument("The received share's id, as 'ocm received list' shows it.");
+        var to = new Option<string?>("--to") { Description = "Where the copy goes in your files; it must not exist yet. Default /{share name}.", HelpName = "path" };
+        copy.Arguments.Add(copyId);
+        copy.Options.Add(to);
+        var copyConnection = ServerConnection.AddTo(copy);
+        copy.SetAction((parse, ct) => copyConnection.RunAsync(parse, async api =>
+        {
+            var answer = await api.SendAsync(HttpMethod.Post, $"api/v1/received-shares/{parse.GetValue(copyId)}/copy", new RemoteShares.StartTransferRequest(parse.GetValue(to)), ct);
+            return Print(api, answer, RemoteShares.TransfersApiJsonContext.Default.ShareTransferView, t => Console.Out.WriteLine(
+                $"Copying '{t.ShareName}' to {t.Destination} (transfer {t.Id}); 'ocm received transfers' shows its progress."));
+        }, ct));
+        received.Subcommands.Add(copy);
+
+        var transfers = new Command("transfers", "Your copies of received shares: progress, and done or failed with the reason.");
+        var transfersConnection = ServerConnection.AddTo(transfers);
+        transfers.SetAction((parse, ct) => transfersConnection.RunAsync(parse, async api =>
+            Print(api, await api.GetAsync("api/v1/transfers", ct), RemoteShares.TransfersApiJsonContext.Default.ListShareTransferView, list =>
+            {
+                var table = new ConsoleTable(
+                    ConsoleTable.Right("ID"), ConsoleTable.Left("SHARE"), ConsoleTable.Left("TO"), ConsoleTable.Left("STATE"),
+                    ConsoleTable.Right("BYTES"), ConsoleTable.Right("FILES"), ConsoleTable.Left("VERIFIED BY"), ConsoleTable.Left("REASON"));
+                foreach (var t in list)
+                {
+                    table.Add(t.Id, t.ShareName, t.Destination, t.State, $"{t.BytesDone}/{t.BytesTotal}", $"{t.FilesDone}/{t.FilesTotal}", t.Verification, t.Error);
+                }
+
+                table.Write("No copies of received shares.");
+            }), ct));
+        received.Subcommands.Add(transfers);
         return received;
     }
 

@@ -106,6 +106,10 @@ internal static class SharePayload
                     SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
                     Permissions = SharePermissionNames.ToNames(share.Permissions),
                     Requirements = Requirements(plan.MustExchangeToken, share.MustUseMfa),
+                    // A folder can also be copied whole by the recipient (OCM §Share Creation Notification, accessTypes
+                    // "datatx"): the same WebDAV URL and secret, read with PROPFIND and ranged GETs
+                    // (src/Ocm/RemoteShares/ShareTransferWorker.cs), so nothing else has to be served for it.
+                    AccessTypes = plan.ResourceType == ResourceTypes.Folder ? [AccessTypes.Remote, AccessTypes.DataTx] : null,
                 },
             },
         }, plan.Dialect);

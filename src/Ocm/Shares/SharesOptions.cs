@@ -30,6 +30,18 @@ internal sealed record SharesOptions
     /// </summary>
     public bool RequireMfa { get; init; }
 
+    /// <summary>Seconds between looks for copies of received shares that are due (a copy asked for on this node starts at once). Default 5.</summary>
+    public double TransferPollSeconds { get; init; } = 5;
+
+    /// <summary>Seconds before a copy whose sender could not be reached is tried again; doubled each time. Default 5.</summary>
+    public double TransferRetrySeconds { get; init; } = 5;
+
+    /// <summary>The longest pause between attempts at a copy, in seconds. Default 300.</summary>
+    public double TransferMaxRetrySeconds { get; init; } = 300;
+
+    /// <summary>Attempts without any progress after which a copy fails. Default 100 (over eight hours at the longest pause).</summary>
+    public int TransferMaxAttempts { get; init; } = 100;
+
     public IEnumerable<string> Validate()
     {
         if (RemoteTimeoutSeconds < 1)
@@ -45,6 +57,16 @@ internal sealed record SharesOptions
         if (IncomingBurst < 1)
         {
             yield return "Ocm:Shares:IncomingBurst must be at least 1.";
+        }
+
+        if (TransferPollSeconds <= 0 || TransferRetrySeconds <= 0 || TransferMaxRetrySeconds < TransferRetrySeconds)
+        {
+            yield return "Ocm:Shares:TransferPollSeconds and TransferRetrySeconds must be positive, TransferMaxRetrySeconds at least TransferRetrySeconds.";
+        }
+
+        if (TransferMaxAttempts < 1)
+        {
+            yield return "Ocm:Shares:TransferMaxAttempts must be at least 1.";
         }
 
         if (IncomingPerHour < 1)

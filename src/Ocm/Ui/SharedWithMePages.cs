@@ -19,9 +19,11 @@ internal static class SharedWithMePages
         ui.MapPost("/received/{id:long}/decline", DeclineAsync);
         ui.MapPost("/received/{id:long}/leave", LeaveAsync);
         ui.MapGet("/received/{id:long}/download", DownloadAsync);
+        ui.MapPost("/received/{id:long}/copy", CopyAsync);
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, ReceivedShares received, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowAsync(
+        HttpContext context, ReceivedShares received, RemoteShares.ShareTransfers transfers, TimeProvider time, CancellationToken cancellationToken)
     {
         var ui = UiRequest.For(context);
         var shares = await received.ListAsync(ui.User.Id, state: null, cancellationToken);
@@ -46,6 +48,7 @@ internal static class SharedWithMePages
             {List(ended, "ended", "", s => Card(s, ui.ButtonForm(ui.Urls.Action($"received/{s.Id}/leave"), "Remove", "secondary remove")))}
             </section>
             """);
+        var copies = Transfers(await transfers.ListAsync(ui.User.Id, cancellationToken));
         var body = Html.Of($"""
             <h1>Shared with me</h1>
             <section aria-labelledby="pending-title">
@@ -57,6 +60,7 @@ internal static class SharedWithMePages
             <h2 id="accepted-title">Accepted ({accepted.Count})</h2>
             {List(accepted, "accepted", "You have not accepted any shares.", s => Card(s, AcceptedActions(ui, s)))}
             </section>
+            {copies}
             {endedSection}
             """);
         return ui.Page("Shared with me", body, UiSection.SharedWithMe);
@@ -113,9 +117,11 @@ internal static class SharedWithMePages
     private static Html AcceptedActions(UiRequest ui, ReceivedShareView share)
     {
         var leave = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/leave"), "Leave", "secondary leave", $"Leave “{share.Name}”? The owner is told.");
+        // Any share can be copied; one the sender offers for copying (OCM datatx) gets the button in front.
+        var copy = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/copy"), "Copy to my files", share.DataTransfer ? "copy" : "secondary copy");
         return share.ResourceType == ResourceTypes.File
-            ? Html.Of($"""<a class="button download" href="{ui.Urls.Action($"received/{share.Id}/download")}" download="{share.Name}">Download</a> {leave}""")
-            : Html.Of($"""<a class="button open" href="{ui.Urls.ReceivedFolder(share.Id, Files.StoragePath.Root)}">Open</a> {leave}""");
+            ? Html.Of($"""<a class="button download" href="{ui.Urls.Action($"received/{share.Id}/download")}" download="{share.Name}">Download</a> {copy} {leave}""")
+            : Html.Of($"""<a class="button open" href="{ui.Urls.ReceivedFolder(share.Id, Files.StoragePath.Root)}">Open</a> {copy} {leave}""");
     }
 
     /// <summary>
@@ -160,6 +166,42 @@ internal static class SharedWithMePages
         return left.Share is { } share
             ? ui.Redirect(Back(ui), FlashKind.Success, $"“{share.Name}” removed.")
             : ui.Redirect(Back(ui), FlashKind.Error, left.Problem!.Detail);
+    }
+
+    /// <summary>Queues a copy of the share into the user's files at <c>/{name}</c> (<see cref="RemoteShares.ShareTransfers"/>).</summary>
+    private static async Task<IResult> CopyAsync(long id, HttpContext context, RemoteShares.ShareTransfers transfers, CancellationToken cancellationToken)
+    {
+        var ui = UiRequest.For(context);
+        var (view, problem) = await transfers.StartAsync(ui.User.Id, id, destination: null, cancellationToken);
+        return view is not null
+            ? ui.Redirect(Back(ui), FlashKind.Success, $"Copying “{view.ShareName}” to {view.Destination} in the background; its progress is shown below.")
+            : ui.Redirect(Back(ui), FlashKind.Error, problem!.Detail);
+    }
+
+    private static Html Transfers(List<RemoteShares.ShareTransferView> transfers)
+    {
+        if (transfers.Count == 0)
+        {
+            return Html.Empty;
+        }
+
+        var items = Html.Raw(string.Concat(transfers.Take(20).Select(t =>
+        {
+            var percent = t.BytesTotal > 0 ? $"{100.0 * t.BytesDone / t.BytesTotal:0}%" : "";
+            var state = t.State switch
+            {
+                "done" => $"done: {t.FilesDone} files, verified by {t.Verification ?? "nothing (empty)"}",
+                "failed" => $"failed: {t.Error}",
+                _ => $"copying {percent} ({t.FilesDone} of {t.FilesTotal} files)" + (t.Error is { } e ? $"; waiting to retry: {e}" : ""),
+            };
+            return Html.Of($"""<li class="transfer {t.State}"><strong>{t.ShareName}</strong> → {t.Destination}: {state}</li>""").ToString();
+        })));
+        return Html.Of($"""
+            <section aria-labelledby="transfers-title">
+            <h2 id="transfers-title">Copies to your files</h2>
+            <ul class="transfers">{items}</ul>
+            </section>
+            """);
     }
 
     private static string Back(UiRequest ui) => ui.Urls.Action("shared-with-me");
