@@ -255,7 +255,8 @@ internal sealed class ReceivedShares(OcmDb db, Notifier notifier, SharesOptions 
         StateText(share.State),
         share.Quarantined,
         mountNames.TryGetValue(share.Id, out var name) ? $"/{options.ReceivedFolder}/{name}" : null,
-        share.Created);
+        share.Created,
+        share.WebAppUri);
 
     private static string StateText(ReceivedShareState state) => state switch
     {

@@ -96,6 +96,7 @@ internal static class UiServiceCollectionExtensions
         SharedWithMePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
         ViewerPages.Map(signedIn);
+        WebAppLaunchPages.Map(signedIn);
         ContactsPages.Map(signedIn);
         ShareRequestPages.Map(signedIn);
         AccountPages.Map(signedIn);
