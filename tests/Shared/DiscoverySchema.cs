@@ -9,7 +9,9 @@ namespace Ocm.Testing;
 /// <c>inviteAcceptDialog</c> as <c>format: uri</c> (absolute), while the specification text (OCM §OCM API
 /// Discovery › Fields) defines it as a URL <em>path</em> that a WAYF page appends to the invitee's host, and its own
 /// example is a path. We publish the path, so for that one field the check is <c>uri-reference</c> and the callers
-/// additionally assert it is an absolute path.
+/// additionally assert it is an absolute path. A second one: the schema still has the ≤1.3 <c>protocols.webapp</c>, a
+/// documentation-only path string, where OCM 1.4 (§OCM API Discovery › protocols) has an empty object (<c>"webapp": {}</c>,
+/// the form the specification's own example uses and ours sends); both are accepted.
 /// </summary>
 internal static class DiscoverySchema
 {
@@ -29,6 +31,12 @@ internal static class DiscoverySchema
         var field = node["properties"]?["inviteAcceptDialog"]
             ?? throw new InvalidOperationException("The discovery schema no longer describes inviteAcceptDialog; revisit DiscoverySchema.");
         field["format"] = "uri-reference";
+        var webapp = node["$defs"]?["protocols"]?["properties"]?["webapp"]
+            ?? throw new InvalidOperationException("The discovery schema no longer describes protocols.webapp; revisit DiscoverySchema.");
+        node["$defs"]!["protocols"]!["properties"]!["webapp"] = new JsonObject
+        {
+            ["oneOf"] = new JsonArray(webapp.DeepClone(), new JsonObject { ["type"] = "object", ["maxProperties"] = 0 }),
+        };
         return JsonSchema.FromText(node.ToJsonString());
     }
 }

@@ -422,14 +422,21 @@ internal sealed partial class RemoteShareClient(
     }
 
     /// <summary>
+    /// A fresh token for the share's web app (OCM §Resource Access step 6): its own secret exchanged at the sender's token
+    /// endpoint, never cached (each opening gets its own, and the web app's session lives as long as it).
+    /// </summary>
+    public Task<string> ExchangeWebAppTokenAsync(ReceivedShare share, CancellationToken cancellationToken) =>
+        ExchangeAsync(share, new Sender(peers, share.SenderHost), secrets.Unprotect(share.WebAppProtectedSecret!), cancellationToken, remember: false);
+
+    /// <summary>
     /// The code flow (OCM §Code Flow): a signed form POST to the sender's token endpoint; tokens are reused until
     /// shortly before they expire. The answer is read up to <c>Ocm:Federation:MaxResponseBytes</c>; a longer one is cut
     /// off unread.
     /// </summary>
-    private async Task<string> ExchangeAsync(ReceivedShare share, Sender sender, string secret, CancellationToken cancellationToken)
+    private async Task<string> ExchangeAsync(ReceivedShare share, Sender sender, string secret, CancellationToken cancellationToken, bool remember = true)
     {
         var now = time.GetUtcNow();
-        if (_tokens.TryGetValue(share.Id, out var cached))
+        if (remember && _tokens.TryGetValue(share.Id, out var cached))
         {
             if (cached.Expires > now)
             {
@@ -505,8 +512,12 @@ internal sealed partial class RemoteShareClient(
 
         var lifetime = TimeSpan.FromSeconds(Math.Clamp(token.ExpiresIn ?? 300, 10, 86400));
         // Renew before expiry: use a token for at most 80 % of its life.
-        Trim(_tokens, (_, kept) => kept.Expires <= now);
-        _tokens[share.Id] = (token.AccessToken, now + (lifetime * 0.8));
+        if (remember)
+        {
+            Trim(_tokens, (_, kept) => kept.Expires <= now);
+            _tokens[share.Id] = (token.AccessToken, now + (lifetime * 0.8));
+        }
+
         return token.AccessToken;
     }
 

@@ -123,6 +123,7 @@ internal static partial class IncomingShareEndpoints
         }
 
         var autoAccept = decision.Action == IncomingShareAction.AutoAccept;
+        var webApp = IncomingWebApp.Read(share.Protocol, webdav, logger);
         var received = new ReceivedShare
         {
             RecipientUserId = recipient.Id,
@@ -144,6 +145,9 @@ internal static partial class IncomingShareEndpoints
             MustUseMfa = webdav.Requirements?.Contains(ShareRequirements.MustUseMfa) == true,
             Legacy = webdav.IsLegacy,
             OffersDataTransfer = webdav.AccessTypes?.Contains(AccessTypes.DataTx) == true,
+            WebAppUri = webApp?.Uri,
+            WebAppProtectedSecret = webApp is null ? null : protector.Protect(webApp.Secret),
+            WebAppPermissions = webApp is null ? null : string.Join(',', webApp.Permissions),
             Expiration = share.ExpiresAt,
             State = autoAccept ? ReceivedShareState.Accepted : ReceivedShareState.Pending,
             Quarantined = decision.Action == IncomingShareAction.Quarantine,

@@ -185,7 +185,7 @@ internal sealed class OutgoingShares(
         try
         {
             var peer = await peers.DiscoverAsync(recipient.Authority, cancellationToken);
-            plan = SharePayload.Decide(peer, node.IsFolder, security, mustUseMfa);
+            plan = SharePayload.Decide(peer, node.IsFolder, security, mustUseMfa, Ui.ViewableFiles.KindOf(node.Name, null) != Ui.ViewKind.None);
             if (plan.Value.Refusal is { } refusal)
             {
                 return ShareOutcome.Refused(422, "Recipient's server cannot receive this", refusal + ".");

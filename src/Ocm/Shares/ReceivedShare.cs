@@ -112,6 +112,19 @@ internal sealed class ReceivedShare
     /// <summary>From a sender who is not a contact of the recipient (shown apart, marked unknown).</summary>
     public bool Quarantined { get; set; }
 
+    /// <summary>
+    /// The absolute URI of the sender's web app for this share (<c>protocol.webapp.uri</c>, OCM §Share Creation Notification ›
+    /// webapp); null when none was offered or it was unusable here. Opened by posting an exchanged token to it
+    /// (Ui/WebAppLaunchPages.cs).
+    /// </summary>
+    public string? WebAppUri { get; set; }
+
+    /// <summary>The web app's <c>sharedSecret</c>, encrypted like <see cref="ProtectedSecret"/>; never sent to a browser.</summary>
+    public string? WebAppProtectedSecret { get; set; }
+
+    /// <summary>The web app's permissions as sent (<c>view</c>, <c>read</c>, <c>write</c>, <c>share</c>), comma-separated.</summary>
+    public string? WebAppPermissions { get; set; }
+
     /// <summary>Which authentication worked last against the sender; null until one has.</summary>
     public ShareAccessMethod? AccessMethod { get; set; }
 
@@ -141,6 +154,9 @@ internal sealed class ReceivedShareConfiguration : IEntityTypeConfiguration<Rece
         builder.Property(s => s.Description).HasMaxLength(2000);
         builder.Property(s => s.WebDavUri).HasMaxLength(2000);
         builder.Property(s => s.ProtectedSecret).HasMaxLength(1000);
+        builder.Property(s => s.WebAppUri).HasMaxLength(2000);
+        builder.Property(s => s.WebAppProtectedSecret).HasMaxLength(1000);
+        builder.Property(s => s.WebAppPermissions).HasMaxLength(100);
         builder.Property(s => s.AccessMethod).HasMaxLength(20)
             .HasConversion(m => m.HasValue ? m.Value.Name() : null, name => ShareAccessMethods.Parse(name));
         builder.Property(s => s.State).HasConversion<string>().HasMaxLength(30);

@@ -256,7 +256,8 @@ internal sealed class ReceivedShares(OcmDb db, Notifier notifier, SharesOptions 
         share.Quarantined,
         mountNames.TryGetValue(share.Id, out var name) ? $"/{options.ReceivedFolder}/{name}" : null,
         share.Created,
-        share.OffersDataTransfer);
+        share.OffersDataTransfer,
+        share.WebAppUri);
 
     private static string StateText(ReceivedShareState state) => state switch
     {

@@ -119,6 +119,7 @@ internal static class ReceivedShareStates
 /// <param name="State">One of <see cref="ReceivedShareStates"/>.</param>
 /// <param name="Quarantined">From a sender who is not a contact: shown apart, marked unknown, until accepted.</param>
 /// <param name="Created">When it arrived.</param>
+/// <param name="WebApp">The sender's web app for it (<c>protocol.webapp.uri</c>), when it offered one we can open; else null.</param>
 /// <param name="Path">
 /// Where the share is in the user's files — <c>/Shared with me/{name}</c>, the path WebDAV serves it at, with " (2)"…
 /// added to the name when an earlier accepted share has the same — while it is accepted and unexpired; else null.
@@ -142,7 +143,8 @@ internal sealed record ReceivedShareView(
     bool Quarantined,
     string? Path,
     DateTimeOffset Created,
-    bool DataTransfer);
+    bool DataTransfer,
+    string? WebApp = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateShareRequest))]

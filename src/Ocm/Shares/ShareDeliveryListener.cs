@@ -26,7 +26,8 @@ internal sealed class ShareDeliveryListener(SecurityOptions security, SecretProt
         }
 
         var owner = await db.Set<User>().SingleAsync(u => u.Id == share.OwnerUserId, cancellationToken);
-        var plan = SharePayload.Decide(peer, share.ResourceType == ResourceTypes.Folder, security, share.MustUseMfa);
+        var plan = SharePayload.Decide(
+            peer, share.ResourceType == ResourceTypes.Folder, security, share.MustUseMfa, Ui.ViewableFiles.KindOf(share.Name, null) != Ui.ViewKind.None);
         if (plan.Refusal is not null)
         {
             return (null, plan.Refusal);

@@ -16,7 +16,8 @@ namespace Ocm.Shares;
 /// </summary>
 internal static class SharePayload
 {
-    public readonly record struct Plan(ShareDialect Dialect, string ResourceType, bool MustExchangeToken, bool AbsoluteUri, string? Refusal);
+    /// <summary>How a share is phrased for a peer; <c>WebApp</c>: offer <c>protocol.webapp</c> too (our browser viewer, <c>Ui/ViewerPages.WebApp.cs</c>).</summary>
+    public readonly record struct Plan(ShareDialect Dialect, string ResourceType, bool MustExchangeToken, bool AbsoluteUri, string? Refusal, bool WebApp = false);
 
     /// <summary>The <c>requirements</c> of the WebDAV protocol block: null when none (if present it MUST NOT be empty).</summary>
     public static IReadOnlyList<string>? Requirements(bool mustExchangeToken, bool mustUseMfa) => (mustExchangeToken, mustUseMfa) switch
@@ -27,7 +28,12 @@ internal static class SharePayload
         _ => null,
     };
 
-    public static Plan Decide(DiscoveredServer peer, bool isFolder, SecurityOptions security, bool mustUseMfa = false)
+    /// <param name="peer">The recipient's server as discovered now.</param>
+    /// <param name="isFolder">A folder is shared.</param>
+    /// <param name="security">Our token-exchange policy.</param>
+    /// <param name="mustUseMfa">The share requires a second factor.</param>
+    /// <param name="viewable">The shared file is one our browser viewer opens (text, Markdown, image, PDF): offer it as a web app too.</param>
+    public static Plan Decide(DiscoveredServer peer, bool isFolder, SecurityOptions security, bool mustUseMfa = false, bool viewable = false)
     {
         var resourceType = isFolder ? ResourceTypes.Folder : ResourceTypes.File;
         var dialect = peer.Dialect is OcmDialect.NextcloudLegacy or OcmDialect.OwnCloud10 or OcmDialect.Seafile
@@ -61,6 +67,13 @@ internal static class SharePayload
         // open the share here (R105), such a receiver gets no share, and the owner is told why.
         var receiverRequires = peer.Document.HasCriterion(OcmCriteria.MustExchangeToken);
         var mustExchange = receiverRequires || security.RequireTokenExchange;
+
+        // OCM §Share Creation Notification › webapp: only to a receiver whose webapp-receive.targets include the target we
+        // offer ("blank": our viewer is a whole page), only with the code flow (we advertise exchange-token), and with
+        // must-exchange-token, which then has to be on the WebDAV block too (all protocols' requirements agree, R74).
+        var webApp = viewable && !isFolder && dialect == ShareDialect.RevaCompatible
+            && peer.Document.FindResourceType(resourceType)?.Protocols.WebAppReceive?.Targets.Contains(WebAppTargets.Blank) == true;
+        mustExchange |= webApp;
         if (mustExchange && dialect == ShareDialect.NextcloudLegacy)
         {
             return new Plan(dialect, resourceType, true, false, receiverRequires
@@ -75,7 +88,7 @@ internal static class SharePayload
         }
 
         var absolute = peer.Document.FindResourceType(resourceType)?.Protocols.WebDavReceive?.Uri != WebDavUriForms.Relative;
-        return new Plan(dialect, resourceType, mustExchange, absolute, null);
+        return new Plan(dialect, resourceType, mustExchange, absolute, null, webApp);
     }
 
     public static byte[] Build(OutgoingShare share, User owner, Plan plan, SecretProtector secrets, OcmServerInfo server)
@@ -111,7 +124,25 @@ internal static class SharePayload
                     // (src/Ocm/RemoteShares/ShareTransferWorker.cs), so nothing else has to be served for it.
                     AccessTypes = plan.ResourceType == ResourceTypes.Folder ? [AccessTypes.Remote, AccessTypes.DataTx] : null,
                 },
+                WebApp = plan.WebApp ? WebApp(share, secrets, server) : null,
             },
         }, plan.Dialect);
     }
+
+    /// <summary>
+    /// <c>protocol.webapp</c> (OCM §Share Creation Notification › webapp, 1.4): our viewer's entry point for this share, the
+    /// <c>blank</c> target, <c>read</c> or <c>read</c>+<c>write</c> as the share grants, and <c>must-exchange-token</c>. The
+    /// secret is the WebDAV block's (the spec's own multi-protocol example shares one): the token it is exchanged for
+    /// opens both, with the same permissions.
+    /// </summary>
+    private static WebAppProtocol WebApp(OutgoingShare share, SecretProtector secrets, OcmServerInfo server) => new()
+    {
+        Uri = server.Url(Ui.ViewerPages.WebAppPath(share.ProviderId)).AbsoluteUri,
+        Targets = [WebAppTargets.Blank],
+        Permissions = share.Permissions.HasFlag(SharePermissions.Write) ? [WebAppPermissions.Read, WebAppPermissions.Write] : [WebAppPermissions.Read],
+        Requirements = Requirements(true, share.MustUseMfa),
+        SharedSecret = secrets.DeriveShareSecret(share.ProviderId),
+        AppName = server.ProviderName,
+        MediaTypes = [Ui.ViewableFiles.MediaTypeOf(share.Name)],
+    };
 }

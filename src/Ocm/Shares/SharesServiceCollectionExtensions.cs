@@ -58,12 +58,28 @@ internal static class SharesServiceCollectionExtensions
 /// <c>/dav/ocm/</c>, relative or absolute URIs accepted), notifications, and the code flow at <c>/ocm/token</c>
 /// (with <c>must-exchange-token</c> when configured).
 /// </summary>
-internal sealed class SharesDiscoveryContributor(SecurityOptions security) : IDiscoveryContributor
+internal sealed class SharesDiscoveryContributor(SecurityOptions security, Ui.UiOptions ui) : IDiscoveryContributor
 {
     public void Contribute(DiscoveryDocumentBuilder document, OcmServerInfo server)
     {
         var webDavRoot = server.Path("dav/ocm/");
-        document.AddWebDavResourceType(ResourceTypes.File, webDavRoot, WebDavUriForms.Relative);
+        if (ui.Enabled)
+        {
+            // With the web interface we send files our viewer opens as web apps, and open received ones in a new
+            // top-level page (OCM §OCM API Discovery › protocols: "webapp" and "webapp-receive" with the target "blank").
+            document.AddResourceType(ResourceTypes.File, [ShareTypes.User], new DiscoveryProtocols
+            {
+                WebDav = webDavRoot,
+                WebDavReceive = new WebDavReceive { Uri = WebDavUriForms.Relative },
+                WebApp = new WebAppSend(),
+                WebAppReceive = new WebAppReceive { Targets = [WebAppTargets.Blank] },
+            });
+        }
+        else
+        {
+            document.AddWebDavResourceType(ResourceTypes.File, webDavRoot, WebDavUriForms.Relative);
+        }
+
         document.AddWebDavResourceType(ResourceTypes.Folder, webDavRoot, WebDavUriForms.Relative);
         document.WithCapability(OcmCapabilities.Notifications);
         document.WithTokenEndPoint(server.Url("ocm/token"));

@@ -119,6 +119,12 @@ internal static class SharedWithMePages
         var leave = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/leave"), "Leave", "secondary leave", $"Leave “{share.Name}”? The owner is told.");
         // Any share can be copied; one the sender offers for copying (OCM datatx) gets the button in front.
         var copy = ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/copy"), "Copy to my files", share.DataTransfer ? "copy" : "secondary copy");
+        // A share with a web app opens in it (OCM §Resource Access step 6); the form makes our server exchange its token first.
+        if (share.WebApp is not null)
+        {
+            leave = Html.Of($"{ui.ButtonForm(ui.Urls.Action($"received/{share.Id}/webapp"), "Open", "open-webapp")} {leave}");
+        }
+
         return share.ResourceType == ResourceTypes.File
             ? Html.Of($"""<a class="button download" href="{ui.Urls.Action($"received/{share.Id}/download")}" download="{share.Name}">Download</a> {copy} {leave}""")
             : Html.Of($"""<a class="button open" href="{ui.Urls.ReceivedFolder(share.Id, Files.StoragePath.Root)}">Open</a> {copy} {leave}""");

@@ -96,11 +96,15 @@ internal static class UiServiceCollectionExtensions
         SharedWithMePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
         ViewerPages.Map(signedIn);
+        WebAppLaunchPages.Map(signedIn);
         ContactsPages.Map(signedIn);
         ShareRequestPages.Map(signedIn);
         AccountPages.Map(signedIn);
 
         // Uploads and the editor's saves check the token themselves (from a header, or the form's first field) so the body is never buffered.
+        // The web app of outgoing shares: opened by a remote user's token, never by a local session (ViewerPages.WebApp.cs).
+        ViewerPages.MapWebApp(ui.MapGroup(""));
+
         var uploads = ui.MapGroup("").RequireAuthorization(UiSession.Policy).AddEndpointFilter<Identity.Mfa.MfaEnrolmentGate>();
         UploadEndpoint.Map(uploads);
         ViewerPages.MapSaves(uploads);

@@ -78,6 +78,15 @@ internal static class ViewableFiles
 
     public static bool IsEditable(ViewKind kind) => kind is ViewKind.Text or ViewKind.Markdown;
 
+    /// <summary>The media type a file is announced with to a web app receiver (<c>protocol.webapp.mediaTypes</c>, a hint), by its name.</summary>
+    public static string MediaTypeOf(string name) => KindOf(name, null) switch
+    {
+        ViewKind.Markdown => "text/markdown",
+        ViewKind.Image or ViewKind.Pdf => InlineContentType(name, KindOf(name, null)),
+        ViewKind.Text => "text/plain",
+        _ => "application/octet-stream",
+    };
+
     /// <summary>The content type an image or PDF is served with in the viewer (chosen by its name).</summary>
     public static string InlineContentType(string name, ViewKind kind) => kind switch
     {

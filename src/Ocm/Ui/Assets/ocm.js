@@ -19,6 +19,12 @@
     }
   });
 
+  // A form with data-autosubmit goes at once (the hand-over to a share's web app); without script its button does it.
+  var autosubmit = document.querySelector("form[data-autosubmit]");
+  if (autosubmit) {
+    autosubmit.submit();
+  }
+
   // Buttons with data-copy="id" copy that element's text.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");

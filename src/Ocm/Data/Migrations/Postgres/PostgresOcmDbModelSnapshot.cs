@@ -1173,6 +1173,18 @@ namespace Ocm.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("Updated")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("WebAppPermissions")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("WebAppProtectedSecret")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("WebAppUri")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("WebDavUri")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");

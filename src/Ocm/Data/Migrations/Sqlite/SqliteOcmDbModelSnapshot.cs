@@ -1131,6 +1131,18 @@ namespace Ocm.Data.Migrations.Sqlite
                     b.Property<long>("Updated")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("WebAppPermissions")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WebAppProtectedSecret")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WebAppUri")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("WebDavUri")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
