@@ -24,17 +24,21 @@ internal enum OutboxMessageKind
 
     /// <summary><c>REQUEST_RESHARE</c>: a recipient asks the owner's server to share further (<c>POST {endPoint}/notifications</c>, OCM §Resharing).</summary>
     Reshare,
+
+    /// <summary><c>RESHARE_CHANGE_PERMISSION</c>: a resharer asks the owner's server to change what a reshare allows (OCM §Resharing).</summary>
+    ReshareChange,
 }
 
 internal static class OutboxMessageKinds
 {
-    /// <summary>The name stored in the database and shown to operators: <c>share</c>, <c>notification</c>, <c>user-removed</c>.</summary>
+    /// <summary>The name stored in the database and shown to operators: <c>share</c>, <c>notification</c>, <c>user-removed</c>, <c>reshare</c>, <c>reshare-change</c>.</summary>
     public static string Name(this OutboxMessageKind kind) => kind switch
     {
         OutboxMessageKind.Share => "share",
         OutboxMessageKind.Notification => "notification",
         OutboxMessageKind.UserRemoved => "user-removed",
         OutboxMessageKind.Reshare => "reshare",
+        OutboxMessageKind.ReshareChange => "reshare-change",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -44,6 +48,7 @@ internal static class OutboxMessageKinds
         "notification" => OutboxMessageKind.Notification,
         "user-removed" => OutboxMessageKind.UserRemoved,
         "reshare" => OutboxMessageKind.Reshare,
+        "reshare-change" => OutboxMessageKind.ReshareChange,
         _ => throw new InvalidOperationException($"Unknown outbox message kind '{name}' in the database."),
     };
 

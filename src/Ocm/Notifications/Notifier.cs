@@ -71,6 +71,32 @@ internal sealed class Notifier(Outbox outbox, SecretProtector secrets, OcmServer
         },
     });
 
+    /// <summary>
+    /// Asks the owner's server to change what a reshare allows (RESHARE_CHANGE_PERMISSION from the resharer, OCM
+    /// §Resharing): the share's id and secret, whom the reshare is for, and the permissions wanted. Its fate is heard by
+    /// the reshare-change listener (kind <see cref="OutboxMessageKind.ReshareChange"/>), which applies them once granted.
+    /// </summary>
+    public void ReshareChangePermission(ReceivedShare share, Reshare reshare, SharePermissions permissions, string requesterName) =>
+        outbox.Enqueue(share.SenderHost, OutboxMessageKind.ReshareChange, reshare.Id, OcmJson.Write(new NewNotification
+        {
+            NotificationType = NotificationTypes.ReshareChangePermission,
+            ResourceType = share.ResourceType,
+            ProviderId = share.ProviderId,
+            Notification = new NotificationDetails
+            {
+                SharedSecret = secrets.Unprotect(share.ProtectedSecret),
+                Message = $"{requesterName}@{server.Authority} changes what {reshare.ShareWith} may do",
+                ShareWith = reshare.ShareWith,
+                SenderId = $"{requesterName}@{server.Authority}",
+                ShareType = ShareTypes.User,
+                AdditionalData = new()
+                {
+                    ["permissions"] = System.Text.Json.JsonSerializer.SerializeToElement(
+                        SharePermissionNames.ToNames(permissions).ToArray(), NotificationsJsonContext.Default.StringArray),
+                },
+            },
+        }));
+
     // --- as the sending server, about a share we sent ---
 
     public void ShareUnshared(OutgoingShare share) => Enqueue(share.RecipientHost, share.Id, new NewNotification

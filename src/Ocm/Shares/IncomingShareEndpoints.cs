@@ -84,9 +84,11 @@ internal static partial class IncomingShareEndpoints
         // A reshare (OCM §Resharing) is made by the owner's server on the resharer's behalf: it names the resharer as
         // sender and the owner as owner, and comes signed by the owner's server, which serves it and hears its notifications.
         var senderHost = share.Sender.Authority;
+        OcmAddress? resharedFrom = null;
         if (request.IsSigned && !request.IsConsistentWith(senderHost) && request.IsConsistentWith(share.Owner.Authority))
         {
             senderHost = share.Owner.Authority;
+            resharedFrom = share.Owner;
         }
 
         if (!request.IsConsistentWith(senderHost))
@@ -97,7 +99,7 @@ internal static partial class IncomingShareEndpoints
         }
 
         // Allow/deny lists, must-invite, auto-accept and quarantine: one decision, in the trust policy.
-        var decision = await trust.EvaluateIncomingShareAsync(db, senderHost, share.Sender, recipient.Id, cancellationToken);
+        var decision = await trust.EvaluateIncomingShareAsync(db, senderHost, share.Sender, recipient.Id, cancellationToken, resharedFrom);
         if (decision.IsRefused)
         {
             Log.Refused(logger, decision.StatusCode, decision.Reason);

@@ -326,6 +326,16 @@ internal sealed class OutgoingShares(
 
         share.Updated = now;
         notifier.PermissionsChanged(share);
+
+        // What the recipient reshared (OCM §Resharing) never gives more than this share now does.
+        var reshared = await db.Set<OutgoingShare>().Where(s => s.ReshareParentId == share.Id).ToListAsync(cancellationToken);
+        foreach (var reshare in reshared.Where(r => (r.Permissions & ~share.Permissions) != SharePermissions.None))
+        {
+            reshare.Permissions &= share.Permissions;
+            reshare.Updated = now;
+            notifier.PermissionsChanged(reshare);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return ShareOutcome.Done((await ViewsAsync([share], cancellationToken))[0]);
     }

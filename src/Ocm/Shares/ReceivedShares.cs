@@ -173,6 +173,13 @@ internal sealed class ReceivedShares(OcmDb db, Notifier notifier, SharesOptions 
         if (change.Permissions is { } permissions)
         {
             share.Permissions = permissions;
+
+            // The owner's server bounds the reshares it made for this user by the share (OCM §Resharing); show them so.
+            var reshares = await db.Set<Reshare>().Where(r => r.ReceivedShareId == share.Id).ToListAsync(cancellationToken);
+            foreach (var reshare in reshares)
+            {
+                reshare.Permissions &= permissions;
+            }
         }
 
         if (change.MustExchangeToken is { } mustExchange)

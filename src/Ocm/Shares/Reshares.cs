@@ -4,6 +4,7 @@ using Ocm.Delivery;
 using Ocm.Files;
 using Ocm.Notifications;
 using Ocm.Protocol.Addressing;
+using Ocm.Protocol.Json;
 using Ocm.Users;
 
 namespace Ocm.Shares;
@@ -168,6 +169,50 @@ internal sealed class Reshares(OcmDb db, ReceivedShares received, Notifier notif
         return (ToView(reshare, share?.Name ?? "(no longer shared with you)", share?.Owner ?? ""), null);
     }
 
+    /// <summary>
+    /// Asks the owner's server to change what a reshare in force allows (RESHARE_CHANGE_PERMISSION). Never more than
+    /// the received share allows now: the owner's server checks the same and would refuse. The reshare shows the new
+    /// permissions once that server granted them (<see cref="ReshareChangeDeliveryListener"/>).
+    /// </summary>
+    public async Task<(ReshareView? View, ShareProblem? Problem)> ChangePermissionsAsync(
+        long userId, long id, IReadOnlyList<string>? names, CancellationToken cancellationToken)
+    {
+        var reshare = await db.Set<Reshare>().SingleOrDefaultAsync(r => r.Id == id && r.UserId == userId, cancellationToken);
+        if (reshare is null)
+        {
+            return (null, new ShareProblem(404, "Not found", $"You have no reshare {id}."));
+        }
+
+        var share = await db.Set<ReceivedShare>().SingleOrDefaultAsync(s => s.Id == reshare.ReceivedShareId, cancellationToken);
+        if (share is null || reshare.State is not ReshareState.Created)
+        {
+            return (null, new ShareProblem(409, "Not in force",
+                $"Reshare {id} is {ToView(reshare, "", "").State}: only a reshare its owner's server made can be changed."));
+        }
+
+        if (!SharePermissionNames.TryParseRequested(names, out var permissions, out var error))
+        {
+            return (null, new ShareProblem(400, "Invalid permissions", error));
+        }
+
+        if ((permissions & ~share.Permissions) != SharePermissions.None)
+        {
+            return (null, new ShareProblem(403, "More than you may give",
+                $"You may give only what you have: '{share.Name}' allows you {string.Join(", ", SharePermissionNames.ToNames(share.Permissions))}, not {string.Join(", ", SharePermissionNames.ToNames(permissions & ~share.Permissions))}."));
+        }
+
+        if (permissions != reshare.Permissions)
+        {
+            var user = await db.Set<User>().AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
+            reshare.Reason = null;
+            reshare.Updated = time.GetUtcNow();
+            notifier.ReshareChangePermission(share, reshare, permissions, user.Name);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return (ToView(reshare, share.Name, share.Owner), null);
+    }
+
     private static ReshareView ToView(Reshare reshare, string name, string owner) => new(
         reshare.Id,
         reshare.ReceivedShareId,
@@ -208,6 +253,37 @@ internal sealed class ReshareDeliveryListener(TimeProvider time) : IOutboxListen
         {
             reshare.State = ReshareState.Refused;
             reshare.Reason = message.LastError;
+            reshare.Updated = time.GetUtcNow();
+        }
+    }
+}
+
+/// <summary>
+/// Follows a RESHARE_CHANGE_PERMISSION to its end: once the owner's server took it, the reshare shows the permissions it
+/// asked for; when refused, the reshare keeps what it had and says why.
+/// </summary>
+internal sealed class ReshareChangeDeliveryListener(TimeProvider time) : IOutboxListener
+{
+    public OutboxMessageKind Kind => OutboxMessageKind.ReshareChange;
+
+    public async Task OnDeliveredAsync(OcmDb db, OutboxMessage message, byte[] responseBody, CancellationToken cancellationToken)
+    {
+        var reshare = await db.Set<Reshare>().SingleOrDefaultAsync(r => r.Id == message.SubjectId, cancellationToken);
+        if (reshare is { State: ReshareState.Created } && message.Body is { } body
+            && OcmJson.ReadNotification(body).Notification?.AdditionalData?.TryGetValue("permissions", out var asked) == true
+            && SharePermissionNames.FromNotification(asked) is { } permissions)
+        {
+            reshare.Permissions = permissions;
+            reshare.Updated = time.GetUtcNow();
+        }
+    }
+
+    public async Task OnFailedAsync(OcmDb db, OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var reshare = await db.Set<Reshare>().SingleOrDefaultAsync(r => r.Id == message.SubjectId, cancellationToken);
+        if (reshare is { State: ReshareState.Created })
+        {
+            reshare.Reason = $"The owner's server did not change the permissions: {message.LastError}";
             reshare.Updated = time.GetUtcNow();
         }
     }

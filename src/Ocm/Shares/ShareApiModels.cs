@@ -32,6 +32,12 @@ internal sealed record UpdateShareRequest
     public long? Expiration { get; init; }
 }
 
+/// <summary><c>PATCH /api/v1/reshares/{id}</c>: the permissions the reshare should give (never more than yours).</summary>
+internal sealed record ChangeReshareRequest
+{
+    public IReadOnlyList<string>? Permissions { get; init; }
+}
+
 /// <summary>An outgoing share as its owner sees it.</summary>
 /// <param name="Id">The share's id in this API.</param>
 /// <param name="Path">Where the shared file or folder is now in the owner's tree; null once it is gone.</param>
@@ -149,6 +155,7 @@ internal sealed record ReceivedShareView(
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateShareRequest))]
 [JsonSerializable(typeof(UpdateShareRequest))]
+[JsonSerializable(typeof(ChangeReshareRequest))]
 [JsonSerializable(typeof(ShareView))]
 [JsonSerializable(typeof(List<ShareView>))]
 [JsonSerializable(typeof(ReceivedShareView))]

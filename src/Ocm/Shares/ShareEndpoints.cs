@@ -35,6 +35,10 @@ internal static partial class ShareEndpoints
         var reshares = app.MapGroup("/api/v1/reshares").RequireAuthorization(UsersServiceCollectionExtensions.SignedInPolicy).WithTags("Shares");
         reshares.MapGet("", ListResharesAsync).WithName("ListReshares")
             .WithSummary("What you asked owners' servers to share further (requested, created, refused with the reason, undone)");
+        reshares.MapPatch("{id:long}", ChangeReshareAsync).WithName("ChangeReshare")
+            .WithSummary("Ask the owner's server to change what a reshare allows (RESHARE_CHANGE_PERMISSION); never more than you have")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         reshares.MapDelete("{id:long}", UndoReshareAsync).WithName("UndoReshare")
             .WithSummary("Take a reshare back: the owner's server is told (RESHARE_UNDO) and removes the share")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -43,6 +47,13 @@ internal static partial class ShareEndpoints
 
     private static async Task<Ok<List<ReshareView>>> ListResharesAsync(HttpContext context, Reshares reshares, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reshares.ListAsync(context.GetSignedInUser().Id, cancellationToken));
+
+    private static async Task<Results<Accepted<ReshareView>, ProblemHttpResult>> ChangeReshareAsync(
+        long id, ChangeReshareRequest body, HttpContext context, Reshares reshares, CancellationToken cancellationToken)
+    {
+        var (view, problem) = await reshares.ChangePermissionsAsync(context.GetSignedInUser().Id, id, body.Permissions, cancellationToken);
+        return view is not null ? TypedResults.Accepted($"/api/v1/reshares/{id}", view) : Problem(problem!);
+    }
 
     private static async Task<Results<Ok<ReshareView>, ProblemHttpResult>> UndoReshareAsync(long id, HttpContext context, Reshares reshares, CancellationToken cancellationToken)
     {

@@ -115,6 +115,77 @@ internal sealed partial class ShareNotificationHandler
             Encoding.UTF8.GetBytes($$"""{"providerId":{{JsonSerializer.Serialize(outcome.Share.ProviderId, NotificationJsonContext.Default.String)}}}"""));
     }
 
+    /// <summary>
+    /// RESHARE_CHANGE_PERMISSION from the recipient of <c>providerId</c>: change what the reshare it asked for (to
+    /// <c>notification.shareWith</c>) allows. Only that share's recipient server, only while the share allows resharing,
+    /// and never more than it allows; the third party's server hears of it as of any change the owner makes.
+    /// </summary>
+    private async Task<IResult?> HandleReshareChangeAsync(NewNotification notification, OcmRequest request, OcmDb db, CancellationToken cancellationToken)
+    {
+        var type = notification.NotificationType;
+        var details = notification.Notification;
+        var parent = await db.Set<OutgoingShare>().SingleAsync(s => s.ProviderId == notification.ProviderId, cancellationToken);
+        if (!IsRecipient(parent, request, details?.SharedSecret))
+        {
+            return Forbidden(notification, request);
+        }
+
+        if (!request.IsSigned && await unsigned.RefusalAsync(type, parent.RecipientHost, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (!OcmAddress.TryParse(details?.ShareWith, out var recipient, out var addressError))
+        {
+            return ReshareRefused(StatusCodes.Status400BadRequest, notification,
+                "notification.shareWith must be the OCM address of the user the reshare is for.",
+                new OcmValidationError("notification.shareWith", $"INVALID: {addressError}"));
+        }
+
+        var shareWith = recipient.ToString();
+        var reshare = await db.Set<OutgoingShare>().AsNoTracking()
+            .Where(s => s.ReshareParentId == parent.Id && s.ShareWith == shareWith)
+            .OrderByDescending(s => s.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (reshare is null)
+        {
+            return ReshareRefused(StatusCodes.Status404NotFound, notification,
+                $"Share '{notification.ProviderId}' was not shared further with {shareWith}: there is no reshare to change.",
+                new OcmValidationError("notification.shareWith", "NOT_FOUND: no reshare for this address."));
+        }
+
+        if (!parent.Permissions.HasFlag(SharePermissions.Share) || parent.State is not (OutgoingShareState.Delivered or OutgoingShareState.Accepted))
+        {
+            return ReshareRefused(StatusCodes.Status403Forbidden, notification,
+                $"Share '{notification.ProviderId}' no longer allows its recipient to share it further (no 'share' permission, or not in force), so its reshares cannot be changed from there.");
+        }
+
+        if (details?.AdditionalData is not { } data
+            || !(data.TryGetValue("permissions", out var given) || data.TryGetValue("permission", out given))
+            || SharePermissionNames.FromNotification(given) is not { } permissions)
+        {
+            return ReshareRefused(StatusCodes.Status400BadRequest, notification,
+                "notification.permissions must give the reshare's new permissions: a list of names (e.g. [\"read\"]) or a permission bit mask.",
+                new OcmValidationError("notification.permissions", "MISSING_OR_INVALID: not permissions."));
+        }
+
+        if ((permissions & ~parent.Permissions) != SharePermissions.None)
+        {
+            return ReshareRefused(StatusCodes.Status403Forbidden, notification,
+                $"The change asks for {string.Join(", ", SharePermissionNames.ToNames(permissions))}, more than share '{notification.ProviderId}' allows ({string.Join(", ", SharePermissionNames.ToNames(parent.Permissions))}).");
+        }
+
+        var changed = await outgoingShares.UpdateAsync(
+            reshare.OwnerUserId, reshare.Id, new UpdateShareRequest { Permissions = SharePermissionNames.ToNames(permissions) }, cancellationToken);
+        if (changed.Problem is { } problem)
+        {
+            return ReshareRefused(problem.Status, notification, problem.Detail);
+        }
+
+        Log.Reshare(logger, type, notification.ProviderId, shareWith, $"share {reshare.Id} now allows {string.Join(", ", SharePermissionNames.ToNames(permissions))}");
+        return null;
+    }
+
     private IResult ReshareRefused(int status, NewNotification notification, string message, OcmValidationError? error = null)
     {
         Log.ReshareRefused(logger, notification.NotificationType, notification.ProviderId, status, message);

@@ -42,6 +42,13 @@ internal sealed partial class ShareNotificationHandler(
             return await HandleReshareAsync(notification, request, db, cancellationToken);
         }
 
+        // RESHARE_CHANGE_PERMISSION naming a third party, about a share we sent: its recipient changes a reshare it asked for.
+        if (type == NotificationTypes.ReshareChangePermission && notification.Notification?.ShareWith is not null
+            && await db.Set<OutgoingShare>().AnyAsync(s => s.ProviderId == notification.ProviderId, cancellationToken))
+        {
+            return await HandleReshareChangeAsync(notification, request, db, cancellationToken);
+        }
+
         if (type is NotificationTypes.ShareAccepted or NotificationTypes.ShareDeclined or NotificationTypes.ShareUnshared)
         {
             var outgoing = await db.Set<OutgoingShare>().SingleOrDefaultAsync(s => s.ProviderId == notification.ProviderId, cancellationToken);

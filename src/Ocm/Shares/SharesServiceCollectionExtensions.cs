@@ -33,6 +33,7 @@ internal static class SharesServiceCollectionExtensions
         services.TryAddScoped<Reshares>();
         services.AddSingleton<IOutboxListener, ShareDeliveryListener>();
         services.AddSingleton<IOutboxListener, ReshareDeliveryListener>();
+        services.AddSingleton<IOutboxListener, ReshareChangeDeliveryListener>();
 
         // Scoped: it applies notifications through the request's OutgoingShares and ReceivedShares.
         services.AddScoped<INotificationHandler, ShareNotificationHandler>();

@@ -66,7 +66,8 @@ internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPol
         string senderHost,
         OcmAddress sender,
         long recipientUserId,
-        CancellationToken ct)
+        CancellationToken ct,
+        OcmAddress? owner = null)
     {
         var peer = EvaluatePeer(senderHost);
         if (!peer.Allowed)
@@ -85,14 +86,17 @@ internal sealed partial class TrustPolicy(TrustOptions options, ILogger<TrustPol
             }
         }
 
+        // A reshare (OCM §Resharing) is signed by the owner's server, which only claims who the resharer is: contacts and
+        // must-invite are judged on the owner, the one party its signature vouches for, so no server can pass for a contact.
+        var known = owner ?? sender;
         var contact = await db.Set<Contact>().AsNoTracking()
-            .Where(c => c.UserId == recipientUserId && c.Provider == sender.Authority && c.RemoteUserId == sender.Identifier)
+            .Where(c => c.UserId == recipientUserId && c.Provider == known.Authority && c.RemoteUserId == known.Identifier)
             .Select(c => new { c.Source })
             .FirstOrDefaultAsync(ct);
 
         if (options.MustInvite && contact?.Source != ContactSource.Invite)
         {
-            var reason = $"This server accepts shares only from contacts with whom an invite was exchanged (must-invite); {sender} is not one.";
+            var reason = $"This server accepts shares only from contacts with whom an invite was exchanged (must-invite); {known} is not one.";
             Log.ShareRefused(_logger, senderHost, reason);
             return IncomingShareDecision.Refuse(reason);
         }

@@ -51,6 +51,7 @@ internal static class SharedWithMePages
         var copies = Transfers(await transfers.ListAsync(ui.User.Id, cancellationToken));
         var body = Html.Of($"""
             <h1>Shared with me</h1>
+            <p class="muted"><a href="{ui.Urls.Action("reshares")}" id="reshares-link">Reshares</a>: what you shared further, and what others shared further of yours.</p>
             <section aria-labelledby="pending-title">
             <h2 id="pending-title">Waiting for you ({pending.Count})</h2>
             {List(pending, "pending", "No new shares.", s => Card(s, Pending(ui, s)))}

@@ -94,6 +94,7 @@ internal static class UiServiceCollectionExtensions
         FilesPages.Map(signedIn);
         SharePages.Map(signedIn);
         SharedWithMePages.Map(signedIn);
+        ResharePages.Map(signedIn);
         ReceivedFolderPages.Map(signedIn);
         ViewerPages.Map(signedIn);
         WebAppLaunchPages.Map(signedIn);

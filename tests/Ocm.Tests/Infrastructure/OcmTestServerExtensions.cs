@@ -62,6 +62,14 @@ internal static class OcmTestServerExtensions
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    public static async Task<JsonElement> PatchJsonAsync(this HttpClient client, string url, object body, int expectedStatus)
+    {
+        using var response = await client.PatchAsJsonAsync(url, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == expectedStatus, $"PATCH {url}: expected {expectedStatus}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     public static async Task<JsonElement> GetJsonAsync(this HttpClient client, string url)
     {
         using var response = await client.GetAsync(url);

@@ -166,6 +166,75 @@ public sealed class ResharingThroughTheOwnersServer
         Assert.Single((await alice.Client.GetJsonAsync("api/v1/shares")).EnumerateArray());
     }
 
+    [Fact]
+    public async Task BobChangesHisReshare_NeverBeyondWhatHeHolds()
+    {
+        await using var a = await OcmTestServer.StartAsync(AddressA, Settings());
+        await using var b = await OcmTestServer.StartAsync(AddressB, Settings());
+        await using var c = await OcmTestServer.StartAsync(AddressC, Settings());
+        using var alice = await a.AddUserAsync("alice");
+        using var bob = await b.AddUserAsync("bob");
+        using var carol = await c.AddUserAsync("carol");
+        await alice.Client.PutFileAsync("alice", "report.md", Report);
+        await ShareAndAcceptAsync(alice, bob, ["read", "write", "share"]);
+
+        await bob.Client.PostJsonAsync("api/v1/shares", new { path = "/Shared with me/report.md", shareWith = carol.Address, permissions = new[] { "read" } }, 202);
+        var list = await OcmTestServerExtensions.EventuallyAsync(
+            () => bob.Client.GetJsonAsync("api/v1/reshares"), l => l.GetArrayLength() == 1 && l[0].GetProperty("state").GetString() == "created", "A to make the reshare");
+        var reshareId = list[0].GetProperty("id").GetInt64();
+        var toCarol = await OcmTestServerExtensions.EventuallyAsync(
+            () => carol.Client.GetJsonAsync("api/v1/received-shares"), l => l.GetArrayLength() == 1, "the reshare to reach C");
+        var carolShare = $"api/v1/received-shares/{toCarol[0].GetProperty("id").GetInt64()}";
+        await carol.Client.PostJsonAsync($"{carolShare}/accept", new { }, 200);
+
+        // Bob lets carol edit (RESHARE_CHANGE_PERMISSION to A); A changes its share to carol and tells C: carol can write.
+        await bob.Client.PatchJsonAsync($"api/v1/reshares/{reshareId}", new { permissions = new[] { "read", "write" } }, 202);
+        await OcmTestServerExtensions.EventuallyAsync(
+            () => bob.Client.GetJsonAsync("api/v1/reshares"), l => Names(l[0]).SequenceEqual(["read", "write"]), "A to grant the change");
+        Assert.Equal(["read", "write"], Names(ResharedToCarol(await alice.Client.GetJsonAsync("api/v1/shares"), carol)));
+        await OcmTestServerExtensions.EventuallyAsync(() => carol.Client.GetJsonAsync(carolShare), s => Names(s).Contains("write"), "C to hear of the change");
+        using (var written = await carol.Client.PutAsync("dav/files/carol/Shared%20with%20me/report.md", new StringContent("carol's edit")))
+        {
+            Assert.True(written.IsSuccessStatusCode, $"carol's write: {(int)written.StatusCode}");
+        }
+
+        Assert.Equal("carol's edit", await alice.Client.GetStringAsync("dav/files/alice/report.md"));
+
+        // Alice takes write away from bob: the reshare she made for him can give no more than he holds, so carol loses it too.
+        var bobsShare = (await alice.Client.GetJsonAsync("api/v1/shares")).EnumerateArray().Single(s => s.GetProperty("shareWith").GetString() == bob.Address);
+        await alice.Client.PatchJsonAsync($"api/v1/shares/{bobsShare.GetProperty("id").GetInt64()}", new { permissions = new[] { "read", "share" } }, 200);
+        Assert.Equal(["read"], Names(ResharedToCarol(await alice.Client.GetJsonAsync("api/v1/shares"), carol)));
+        await OcmTestServerExtensions.EventuallyAsync(() => carol.Client.GetJsonAsync(carolShare), s => !Names(s).Contains("write"), "C to hear write is gone");
+
+        // B refuses at once to ask for more than bob now holds, saying why…
+        await OcmTestServerExtensions.EventuallyAsync(
+            () => bob.Client.GetJsonAsync("api/v1/received-shares"), l => !Names(l[0]).Contains("write"), "B to hear write is gone");
+        Assert.Equal(["read"], Names((await bob.Client.GetJsonAsync("api/v1/reshares"))[0]));
+        var more = await bob.Client.PatchJsonAsync($"api/v1/reshares/{reshareId}", new { permissions = new[] { "read", "write" } }, 403);
+        Assert.Contains("not write", more.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // …and A refuses a change that reaches it anyway (B made to skip its check): bob sees why, carol keeps read only.
+        await using (var scope = b.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OcmDb>();
+            var share = await db.Set<ReceivedShare>().SingleAsync();
+            var reshare = await db.Set<Reshare>().SingleAsync();
+            scope.ServiceProvider.GetRequiredService<Notifier>().ReshareChangePermission(share, reshare, SharePermissions.Read | SharePermissions.Write, "bob");
+            await db.SaveChangesAsync();
+        }
+
+        var refused = await OcmTestServerExtensions.EventuallyAsync(
+            () => bob.Client.GetJsonAsync("api/v1/reshares"), l => l[0].TryGetProperty("reason", out var r) && r.GetString() is not null, "A to refuse the change");
+        Assert.Contains("more than share", refused[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["read"], Names(refused[0]));
+        Assert.Equal(["read"], Names(ResharedToCarol(await alice.Client.GetJsonAsync("api/v1/shares"), carol)));
+    }
+
+    private static string[] Names(JsonElement share) => [.. share.GetProperty("permissions").EnumerateArray().Select(p => p.GetString() ?? "")];
+
+    private static JsonElement ResharedToCarol(JsonElement shares, TestUser carol) =>
+        shares.EnumerateArray().Single(s => s.GetProperty("shareWith").GetString() == carol.Address);
+
     /// <summary>Alice shares report.md with bob with <paramref name="permissions"/>; bob accepts and can read it.</summary>
     private static async Task ShareAndAcceptAsync(TestUser alice, TestUser bob, string[] permissions)
     {
