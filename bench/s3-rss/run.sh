@@ -2,6 +2,7 @@
 # Memory of one `ocm serve` node on PostgreSQL + S3 during a 1 GiB upload (issue 16: peak RSS under 200 MB).
 #
 #   bench/s3-rss/run.sh [label] [VAR=value ...]      # VAR=value: extra environment of the node (DOTNET_…, OCM_…)
+#   OCM_DLL=/copy/of/a/build/ocm.dll bench/s3-rss/run.sh label   # another build (default: src/Ocm's Release build)
 #
 # Each run: a fresh Ceph RADOS Gateway (scripts/ceph-rgw.sh, CEPH_PORT, default 56800; its memstore keeps objects in
 # RAM, so a gateway serves one run only), a fresh database on an already running PostgreSQL (PG_HOST/PG_PORT, default
