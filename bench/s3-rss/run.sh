@@ -2,6 +2,7 @@
 # Memory of one `ocm serve` node on PostgreSQL + S3 during a 1 GiB upload (issue 16: peak RSS under 200 MB).
 #
 #   bench/s3-rss/run.sh [label] [VAR=value ...]      # VAR=value: extra environment of the node (DOTNET_…, OCM_…)
+#   OCM_DLL=/copy/of/a/build/ocm.dll bench/s3-rss/run.sh label   # another build (default: src/Ocm's Release build)
 #
 # Each run: a fresh Ceph RADOS Gateway (scripts/ceph-rgw.sh, CEPH_PORT, default 56800; its memstore keeps objects in
 # RAM, so a gateway serves one run only), a fresh database on an already running PostgreSQL (PG_HOST/PG_PORT, default
@@ -29,7 +30,7 @@ BIG_MIB="${BIG_MIB:-1024}"
 PORT="${OCM_PORT:-30870}"   # below the ephemeral range, so no outgoing connection holds it
 WORK="${WORK:-/tmp/ocm-s3-rss}"
 OUT="${OUT:-$WORK/results.tsv}"
-DLL="$REPO/src/Ocm/bin/Release/net10.0/ocm.dll"
+DLL="${OCM_DLL:-$REPO/src/Ocm/bin/Release/net10.0/ocm.dll}"   # OCM_DLL: another build to compare
 USER_NAME=bench
 USER_PASS="bench-password-$RANDOM$RANDOM"
 DB="ocm_rss_$$"
