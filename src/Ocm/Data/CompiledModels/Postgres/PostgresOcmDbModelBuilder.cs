@@ -12,7 +12,7 @@ namespace Ocm.Data.CompiledModels.Postgres
     public partial class PostgresOcmDbModel
     {
         private PostgresOcmDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d730553c-b6ef-4f1a-83cb-40206d17f1a8"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("57089603-0a4d-4663-b99b-c11e4317132a"), entityTypeCount: 35)
         {
         }
 
@@ -26,6 +26,7 @@ namespace Ocm.Data.CompiledModels.Postgres
             var fileLock = FileLockEntityType.Create(this);
             var fileNode = FileNodeEntityType.Create(this);
             var fileProperty = FilePropertyEntityType.Create(this);
+            var fileVersion = FileVersionEntityType.Create(this);
             var storageInstance = StorageInstanceEntityType.Create(this);
             var externalLogin = ExternalLoginEntityType.Create(this);
             var group = GroupEntityType.Create(this);
@@ -36,6 +37,8 @@ namespace Ocm.Data.CompiledModels.Postgres
             var mfaRequiredUser = MfaRequiredUserEntityType.Create(this);
             var totpAuthenticator = TotpAuthenticatorEntityType.Create(this);
             var invite = InviteEntityType.Create(this);
+            var shareTransfer = ShareTransferEntityType.Create(this);
+            var shareTransferFile = ShareTransferFileEntityType.Create(this);
             var outgoingShareRequest = OutgoingShareRequestEntityType.Create(this);
             var shareRequest = ShareRequestEntityType.Create(this);
             var outgoingShare = OutgoingShareEntityType.Create(this);
@@ -56,6 +59,7 @@ namespace Ocm.Data.CompiledModels.Postgres
             FileNodeEntityType.CreateForeignKey1(fileNode, user);
             FileNodeEntityType.CreateForeignKey2(fileNode, fileNode);
             FilePropertyEntityType.CreateForeignKey1(fileProperty, fileNode);
+            FileVersionEntityType.CreateForeignKey1(fileVersion, fileNode);
             ExternalLoginEntityType.CreateForeignKey1(externalLogin, user);
             GroupMemberEntityType.CreateForeignKey1(groupMember, group);
             GroupMemberEntityType.CreateForeignKey2(groupMember, user);
@@ -65,6 +69,7 @@ namespace Ocm.Data.CompiledModels.Postgres
             MfaRequiredUserEntityType.CreateForeignKey1(mfaRequiredUser, user);
             TotpAuthenticatorEntityType.CreateForeignKey1(totpAuthenticator, user);
             InviteEntityType.CreateForeignKey1(invite, user);
+            ShareTransferFileEntityType.CreateForeignKey1(shareTransferFile, shareTransfer);
             OutgoingShareRequestEntityType.CreateForeignKey1(outgoingShareRequest, receivedShare);
             OutgoingShareRequestEntityType.CreateForeignKey2(outgoingShareRequest, user);
             ShareRequestEntityType.CreateForeignKey1(shareRequest, user);
@@ -79,6 +84,7 @@ namespace Ocm.Data.CompiledModels.Postgres
             FileLockEntityType.CreateAnnotations(fileLock);
             FileNodeEntityType.CreateAnnotations(fileNode);
             FilePropertyEntityType.CreateAnnotations(fileProperty);
+            FileVersionEntityType.CreateAnnotations(fileVersion);
             StorageInstanceEntityType.CreateAnnotations(storageInstance);
             ExternalLoginEntityType.CreateAnnotations(externalLogin);
             GroupEntityType.CreateAnnotations(group);
@@ -89,6 +95,8 @@ namespace Ocm.Data.CompiledModels.Postgres
             MfaRequiredUserEntityType.CreateAnnotations(mfaRequiredUser);
             TotpAuthenticatorEntityType.CreateAnnotations(totpAuthenticator);
             InviteEntityType.CreateAnnotations(invite);
+            ShareTransferEntityType.CreateAnnotations(shareTransfer);
+            ShareTransferFileEntityType.CreateAnnotations(shareTransferFile);
             OutgoingShareRequestEntityType.CreateAnnotations(outgoingShareRequest);
             ShareRequestEntityType.CreateAnnotations(shareRequest);
             OutgoingShareEntityType.CreateAnnotations(outgoingShare);

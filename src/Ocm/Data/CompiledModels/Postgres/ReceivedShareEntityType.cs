@@ -21,7 +21,7 @@ namespace Ocm.Data.CompiledModels.Postgres
                 "Ocm.Shares.ReceivedShare",
                 typeof(ReceivedShare),
                 baseEntityType,
-                propertyCount: 25,
+                propertyCount: 29,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -113,6 +113,14 @@ namespace Ocm.Data.CompiledModels.Postgres
                 fieldInfo: typeof(ReceivedShare).GetField("<Name>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 1000);
             name.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var offersDataTransfer = runtimeEntityType.AddProperty(
+                "OffersDataTransfer",
+                typeof(bool),
+                propertyInfo: typeof(ReceivedShare).GetProperty("OffersDataTransfer", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<OffersDataTransfer>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
+            offersDataTransfer.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var owner = runtimeEntityType.AddProperty(
                 "Owner",
@@ -230,6 +238,33 @@ namespace Ocm.Data.CompiledModels.Postgres
                 valueConverter: new DateTimeOffsetUtcConverter());
             updated.SetSentinelFromProviderValue(new DateTimeOffset(new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)));
             updated.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var webAppPermissions = runtimeEntityType.AddProperty(
+                "WebAppPermissions",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppPermissions", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppPermissions>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 100);
+            webAppPermissions.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var webAppProtectedSecret = runtimeEntityType.AddProperty(
+                "WebAppProtectedSecret",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppProtectedSecret", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppProtectedSecret>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 1000);
+            webAppProtectedSecret.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var webAppUri = runtimeEntityType.AddProperty(
+                "WebAppUri",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppUri", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppUri>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 2000);
+            webAppUri.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var webDavUri = runtimeEntityType.AddProperty(
                 "WebDavUri",

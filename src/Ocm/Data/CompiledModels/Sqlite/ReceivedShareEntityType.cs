@@ -20,7 +20,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
                 "Ocm.Shares.ReceivedShare",
                 typeof(ReceivedShare),
                 baseEntityType,
-                propertyCount: 25,
+                propertyCount: 29,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -102,6 +102,13 @@ namespace Ocm.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(ReceivedShare).GetProperty("Name", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(ReceivedShare).GetField("<Name>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 maxLength: 1000);
+
+            var offersDataTransfer = runtimeEntityType.AddProperty(
+                "OffersDataTransfer",
+                typeof(bool),
+                propertyInfo: typeof(ReceivedShare).GetProperty("OffersDataTransfer", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<OffersDataTransfer>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
 
             var owner = runtimeEntityType.AddProperty(
                 "Owner",
@@ -205,6 +212,30 @@ namespace Ocm.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(ReceivedShare).GetField("<Updated>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 valueConverter: new DateTimeOffsetTicksConverter());
             updated.SetSentinelFromProviderValue(0L);
+
+            var webAppPermissions = runtimeEntityType.AddProperty(
+                "WebAppPermissions",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppPermissions", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppPermissions>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 100);
+
+            var webAppProtectedSecret = runtimeEntityType.AddProperty(
+                "WebAppProtectedSecret",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppProtectedSecret", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppProtectedSecret>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 1000);
+
+            var webAppUri = runtimeEntityType.AddProperty(
+                "WebAppUri",
+                typeof(string),
+                propertyInfo: typeof(ReceivedShare).GetProperty("WebAppUri", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ReceivedShare).GetField("<WebAppUri>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 2000);
 
             var webDavUri = runtimeEntityType.AddProperty(
                 "WebDavUri",

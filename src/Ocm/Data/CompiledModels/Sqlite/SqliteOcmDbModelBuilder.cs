@@ -11,7 +11,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
     public partial class SqliteOcmDbModel
     {
         private SqliteOcmDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("4f7ba3ef-fe0a-499f-afe0-b737b5a221eb"), entityTypeCount: 32)
+            : base(skipDetectChanges: false, modelId: new Guid("e43eb72b-08a8-4725-b400-9679783542b7"), entityTypeCount: 35)
         {
         }
 
@@ -25,6 +25,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
             var fileLock = FileLockEntityType.Create(this);
             var fileNode = FileNodeEntityType.Create(this);
             var fileProperty = FilePropertyEntityType.Create(this);
+            var fileVersion = FileVersionEntityType.Create(this);
             var storageInstance = StorageInstanceEntityType.Create(this);
             var externalLogin = ExternalLoginEntityType.Create(this);
             var group = GroupEntityType.Create(this);
@@ -35,6 +36,8 @@ namespace Ocm.Data.CompiledModels.Sqlite
             var mfaRequiredUser = MfaRequiredUserEntityType.Create(this);
             var totpAuthenticator = TotpAuthenticatorEntityType.Create(this);
             var invite = InviteEntityType.Create(this);
+            var shareTransfer = ShareTransferEntityType.Create(this);
+            var shareTransferFile = ShareTransferFileEntityType.Create(this);
             var outgoingShareRequest = OutgoingShareRequestEntityType.Create(this);
             var shareRequest = ShareRequestEntityType.Create(this);
             var outgoingShare = OutgoingShareEntityType.Create(this);
@@ -55,6 +58,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
             FileNodeEntityType.CreateForeignKey1(fileNode, user);
             FileNodeEntityType.CreateForeignKey2(fileNode, fileNode);
             FilePropertyEntityType.CreateForeignKey1(fileProperty, fileNode);
+            FileVersionEntityType.CreateForeignKey1(fileVersion, fileNode);
             ExternalLoginEntityType.CreateForeignKey1(externalLogin, user);
             GroupMemberEntityType.CreateForeignKey1(groupMember, group);
             GroupMemberEntityType.CreateForeignKey2(groupMember, user);
@@ -64,6 +68,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
             MfaRequiredUserEntityType.CreateForeignKey1(mfaRequiredUser, user);
             TotpAuthenticatorEntityType.CreateForeignKey1(totpAuthenticator, user);
             InviteEntityType.CreateForeignKey1(invite, user);
+            ShareTransferFileEntityType.CreateForeignKey1(shareTransferFile, shareTransfer);
             OutgoingShareRequestEntityType.CreateForeignKey1(outgoingShareRequest, receivedShare);
             OutgoingShareRequestEntityType.CreateForeignKey2(outgoingShareRequest, user);
             ShareRequestEntityType.CreateForeignKey1(shareRequest, user);
@@ -78,6 +83,7 @@ namespace Ocm.Data.CompiledModels.Sqlite
             FileLockEntityType.CreateAnnotations(fileLock);
             FileNodeEntityType.CreateAnnotations(fileNode);
             FilePropertyEntityType.CreateAnnotations(fileProperty);
+            FileVersionEntityType.CreateAnnotations(fileVersion);
             StorageInstanceEntityType.CreateAnnotations(storageInstance);
             ExternalLoginEntityType.CreateAnnotations(externalLogin);
             GroupEntityType.CreateAnnotations(group);
@@ -88,6 +94,8 @@ namespace Ocm.Data.CompiledModels.Sqlite
             MfaRequiredUserEntityType.CreateAnnotations(mfaRequiredUser);
             TotpAuthenticatorEntityType.CreateAnnotations(totpAuthenticator);
             InviteEntityType.CreateAnnotations(invite);
+            ShareTransferEntityType.CreateAnnotations(shareTransfer);
+            ShareTransferFileEntityType.CreateAnnotations(shareTransferFile);
             OutgoingShareRequestEntityType.CreateAnnotations(outgoingShareRequest);
             ShareRequestEntityType.CreateAnnotations(shareRequest);
             OutgoingShareEntityType.CreateAnnotations(outgoingShare);
