@@ -53,6 +53,23 @@ internal sealed partial class OutboxWorker(
         return base.StartAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Stops the passes, then waits for the lanes and probes still running beside them: they see the stop, release their
+    /// leases and end, before <see cref="Dispose"/> takes away what they use.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(_inFlight.Values).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout: what is left is ended with the process (a lease runs out by itself).
+        }
+    }
+
     public override void Dispose()
     {
         breaker.Recovered -= OnPeerRecovered;

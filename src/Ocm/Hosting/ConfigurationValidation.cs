@@ -31,6 +31,7 @@ internal static class ConfigurationValidation
         For<ProxyOptions>(ProxyOptions.Section, (_, c) => ProxyOptions.From(c).Validate()),
         For<DatabaseOptions>(DatabaseOptions.Section, o => o.Validate()),
         For<FilesOptions>(FilesOptions.Section, o => o.Validate()),
+        For<VersionsOptions>(VersionsOptions.Section, o => o.Validate()),
         For<StorageOptions>(StorageOptions.Section, o => o.Validate()),
         For<S3StorageOptions>(S3StorageOptions.Section, (o, c) => StorageIsS3(c) ? o.Validate() : []),
         For<UsersOptions>(UsersOptions.Section, o => o.Validate()),
