@@ -8,16 +8,11 @@ namespace Ocm.Hosting;
 /// </summary>
 internal static class HealthEndpoints
 {
-    public const string Liveness = "/healthz";
-    public const string ReadinessPath = "/readyz";
-
-    public static bool IsProbe(PathString path) => path == Liveness || path == ReadinessPath;
-
     public static IEndpointRouteBuilder MapOcmHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Liveness, () => Results.Json(new LivenessStatus("alive"), HostingJsonContext.Default.LivenessStatus))
+        app.MapGet(Readiness.LivenessPath, () => Results.Json(new LivenessStatus("alive"), HostingJsonContext.Default.LivenessStatus))
             .ExcludeFromDescription();
-        app.MapGet(ReadinessPath, async (Readiness readiness, HttpContext context, CancellationToken cancellationToken) =>
+        app.MapGet(Readiness.ReadinessPath, async (Readiness readiness, HttpContext context, CancellationToken cancellationToken) =>
         {
             var report = await readiness.CheckAsync(cancellationToken);
             context.Response.Headers.CacheControl = "no-store";

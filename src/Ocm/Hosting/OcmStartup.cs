@@ -100,8 +100,8 @@ internal sealed partial class OcmStartup(
     public async Task HoldRequestsUntilReadyAsync(HttpContext context, RequestDelegate next)
     {
         // The probes answer at once: a balancer or orchestrator asks whether the process lives and whether it is
-        // ready, and "starting" is an answer (HealthEndpoints).
-        if (!IsReady && !HealthEndpoints.IsProbe(context.Request.Path))
+        // ready, and "starting" is an answer (Readiness).
+        if (!IsReady && !Readiness.IsProbe(context.Request.Path))
         {
             try
             {

@@ -21,6 +21,9 @@ internal sealed partial class Readiness(
     TimeProvider time,
     ILogger<Readiness> logger) : IDisposable
 {
+    public const string LivenessPath = "/healthz";
+    public const string ReadinessPath = "/readyz";
+
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
 
@@ -30,6 +33,9 @@ internal sealed partial class Readiness(
     private string? _lastProblems = string.Empty;
 
     public void Dispose() => _checking.Dispose();
+
+    /// <summary>True for the two probe paths, which are answered also while the node is still starting.</summary>
+    public static bool IsProbe(PathString path) => path == LivenessPath || path == ReadinessPath;
 
     public async Task<ReadinessReport> CheckAsync(CancellationToken cancellationToken)
     {

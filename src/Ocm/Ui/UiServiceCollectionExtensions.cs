@@ -119,6 +119,13 @@ internal static class UiServiceCollectionExtensions
 }
 
 /// <summary>
+/// Marks the one kind of form POST under <c>/ui</c> that comes from another site by design and so cannot carry our
+/// anti-forgery token: it carries its own credential instead (the OCM web app launch, whose form the recipient's
+/// server makes and which holds an exchanged access token, OCM §Resource Access). Without that credential it is refused.
+/// </summary>
+internal sealed record CrossSiteFormEntry(string Credential);
+
+/// <summary>
 /// Every form POST of the interface must carry the anti-forgery token of the signed-in user (or, for the sign-in
 /// form, of the anonymous visitor). Form bodies are small: they are capped before they are read.
 /// </summary>

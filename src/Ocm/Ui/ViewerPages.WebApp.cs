@@ -33,7 +33,7 @@ internal static partial class ViewerPages
 
     public static void MapWebApp(RouteGroupBuilder ui)
     {
-        ui.MapPost("/webapp/{providerId}", OpenWebAppAsync);
+        ui.MapPost("/webapp/{providerId}", OpenWebAppAsync).WithMetadata(new CrossSiteFormEntry("access_token"));
         ui.MapGet("/webapp/{providerId}", ViewWebAppAsync);
         ui.MapGet("/webapp/{providerId}/inline", InlineWebAppAsync);
         ui.MapGet("/webapp/{providerId}/download", DownloadWebAppAsync);
