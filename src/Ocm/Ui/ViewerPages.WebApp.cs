@@ -213,48 +213,10 @@ internal static partial class ViewerPages
             return SaveFormRefused(ui);
         }
 
-        var owner = access.Owner;
-        var node = access.Node;
-        var path = node.StoragePath;
-        var saveUrl = WebAppBase(context, providerId) + "/save";
-        IResult Again(int status, string message, string etag) =>
-            EditorPage(ui, file, form.Text, form.State with { ETag = etag }, saveUrl, Html.Empty, UiSection.None, status, message);
-
-        var bytes = ViewableFiles.ToBytes(form.Text, form.State.CrLf, form.State.Bom);
-        if (bytes.Length > ViewableFiles.MaxTextBytes)
-        {
-            return Again(StatusCodes.Status413PayloadTooLarge, TooLongText, form.State.ETag);
-        }
-
-        if (node.ETag != form.State.ETag)
-        {
-            return Again(StatusCodes.Status409Conflict, ChangedText(file.Name), node.ETag);
-        }
-
-        if (await FilesPages.LockedAsync(preconditions, owner.Id, node, [new LockScope(path, IncludeBelow: false, MembershipChange: false)], cancellationToken) is { } locked)
-        {
-            return Again(StatusCodes.Status423Locked, locked + " Your text was not saved; it is still here.", node.ETag);
-        }
-
-        var result = await files.WriteAsync(
-            new FileWrite(owner.Id, path, owner.QuotaBytes, webDav.MaxUploadBytes, bytes.Length, ContentType: node.ContentType, ExpectedETag: node.ETag, ReplacedSize: node.Size),
-            PipeReader.Create(new MemoryStream(bytes)),
-            cancellationToken);
-        switch (result.Status)
-        {
-            case WriteStatus.Replaced or WriteStatus.Created:
-                Log.SavedWebApp(loggers.CreateLogger("Ocm.Ui.ViewerPages"), access.Share.Id, bytes.Length);
-                return ui.Redirect(file.ViewUrl, FlashKind.Success, $"Saved “{file.Name}”.");
-            case WriteStatus.PreconditionFailed:
-                var current = await files.FindByIdAsync(owner.Id, node.Id, cancellationToken);
-                return Again(StatusCodes.Status409Conflict, ChangedText(file.Name), current?.ETag ?? "");
-            case WriteStatus.QuotaExceeded:
-                return Again(StatusCodes.Status507InsufficientStorage, $"“{file.Name}” would not fit in its owner's storage quota; your text was not saved.", node.ETag);
-            case WriteStatus.TooLarge:
-                return Again(StatusCodes.Status413PayloadTooLarge, TooLongText, node.ETag);
-            default:
-                return Again(StatusCodes.Status409Conflict, $"“{file.Name}” could not be saved ({result.Status}); your text is still here.", node.ETag);
-        }
+        return await SaveTextAsync(
+            ui, form, file, access.Owner.Id, access.Node, access.Owner.QuotaBytes, WebAppBase(context, providerId) + "/save", Html.Empty, UiSection.None,
+            "its owner's storage quota", files, preconditions, webDav,
+            bytes => Log.SavedWebApp(loggers.CreateLogger("Ocm.Ui.ViewerPages"), access.Share.Id, bytes), cancellationToken);
     }
 
     /// <summary>

@@ -121,10 +121,24 @@ internal static partial class ViewerPages
             return NotEditable(ui, file, UiSection.Files);
         }
 
-        var saveUrl = ui.Urls.Action("save");
-        var hidden = OwnPathField(path);
+        return await SaveTextAsync(
+            ui, form, file, user.Id, node, user.QuotaBytes, ui.Urls.Action("save"), OwnPathField(path), UiSection.Files, "your storage quota",
+            files, preconditions, webDav, bytes => Log.Saved(loggers.CreateLogger("Ocm.Ui.ViewerPages"), user.Id, bytes), cancellationToken);
+    }
+
+    /// <summary>
+    /// Saves an editor's text into <paramref name="node"/> of <paramref name="ownerId"/> (the user's own file, or the
+    /// owner's file of a web app share) with the checks a WebDAV PUT without a lock token gets: the text's size, the ETag
+    /// the editor was opened with, locks, the owner's quota and the upload limit. Any refusal brings the editor back
+    /// with the text and the reason; <paramref name="saved"/> logs a save (its size).
+    /// </summary>
+    private static async Task<IResult> SaveTextAsync(
+        UiRequest ui, SaveForm form, ViewedFile file, long ownerId, FileNode node, long? quotaBytes, string saveUrl, Html hidden, UiSection section,
+        string quotaName, FileTree files, WritePreconditions preconditions, WebDavOptions webDav, Action<int> saved, CancellationToken cancellationToken)
+    {
+        var path = node.StoragePath;
         IResult Again(int status, string message, string etag) =>
-            EditorPage(ui, file, form.Text, form.State with { ETag = etag }, saveUrl, hidden, UiSection.Files, status, message);
+            EditorPage(ui, file, form.Text, form.State with { ETag = etag }, saveUrl, hidden, section, status, message);
 
         var bytes = ViewableFiles.ToBytes(form.Text, form.State.CrLf, form.State.Bom);
         if (bytes.Length > ViewableFiles.MaxTextBytes)
@@ -137,26 +151,25 @@ internal static partial class ViewerPages
             return Again(StatusCodes.Status409Conflict, ChangedText(file.Name), node.ETag);
         }
 
-        // The same checks as a PUT from a WebDAV client that holds no lock token.
-        if (await FilesPages.LockedAsync(preconditions, user.Id, node, [new LockScope(path, IncludeBelow: false, MembershipChange: false)], cancellationToken) is { } locked)
+        if (await FilesPages.LockedAsync(preconditions, ownerId, node, [new LockScope(path, IncludeBelow: false, MembershipChange: false)], cancellationToken) is { } locked)
         {
             return Again(StatusCodes.Status423Locked, locked + " Your text was not saved; it is still here.", node.ETag);
         }
 
         var result = await files.WriteAsync(
-            new FileWrite(user.Id, path, user.QuotaBytes, webDav.MaxUploadBytes, bytes.Length, ContentType: node.ContentType, ExpectedETag: node.ETag, ReplacedSize: node.Size),
+            new FileWrite(ownerId, path, quotaBytes, webDav.MaxUploadBytes, bytes.Length, ContentType: node.ContentType, ExpectedETag: node.ETag, ReplacedSize: node.Size),
             PipeReader.Create(new MemoryStream(bytes)),
             cancellationToken);
         switch (result.Status)
         {
             case WriteStatus.Replaced or WriteStatus.Created:
-                Log.Saved(loggers.CreateLogger("Ocm.Ui.ViewerPages"), user.Id, bytes.Length);
+                saved(bytes.Length);
                 return ui.Redirect(file.ViewUrl, FlashKind.Success, $"Saved “{file.Name}”.");
             case WriteStatus.PreconditionFailed:
-                var current = await files.FindAsync(user.Id, path, cancellationToken);
+                var current = await files.FindByIdAsync(ownerId, node.Id, cancellationToken);
                 return Again(StatusCodes.Status409Conflict, ChangedText(file.Name), current?.ETag ?? "");
             case WriteStatus.QuotaExceeded:
-                return Again(StatusCodes.Status507InsufficientStorage, $"“{file.Name}” would not fit in your storage quota; your text was not saved.", node.ETag);
+                return Again(StatusCodes.Status507InsufficientStorage, $"“{file.Name}” would not fit in {quotaName}; your text was not saved.", node.ETag);
             case WriteStatus.TooLarge:
                 return Again(StatusCodes.Status413PayloadTooLarge, TooLongText, node.ETag);
             default:
